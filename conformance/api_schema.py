@@ -1,0 +1,71 @@
+"""The OpenAPI description as schemathesis sees it during a run.
+
+The spec ships inside the package, so an installed suite needs no source tree. This module
+configures schemathesis for one run: the target, the key, the profile's numbers, the seed,
+redaction, and the hooks that keep generated data safe for a shared account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import schemathesis
+from schemathesis import GenerationMode
+from schemathesis.schemas import BaseSchema
+
+from conformance.session import RunContext
+from conformance.target import KEY_HEADER
+
+
+def spec_path() -> Path:
+    """The packaged ``audiences.yaml`` (a copy of ``openapi/audiences.yaml``)."""
+    return Path(str(resources.files("conformance") / "spec" / "audiences.yaml"))
+
+
+def spec_sha256() -> str:
+    return hashlib.sha256(spec_path().read_bytes()).hexdigest()
+
+
+def load_schema(context: RunContext) -> BaseSchema:
+    schema = schemathesis.openapi.from_path(str(spec_path()))
+    settings = context.settings
+    schema.config.update(base_url=context.base_url, headers={KEY_HEADER: context.primary.api_key})
+    schema.config.seed = context.seed
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=settings.profile.schema_examples,
+        allow_x00=True,
+    )
+    # The coverage phase adds dozens of requests per operation; the suite's own probes cover
+    # the boundaries it would try, so the schema tests stay at the profile's size.
+    schema.config.phases.coverage.enabled = False
+    sanitization = schema.config.output.sanitization
+    sanitization.keys_to_sanitize = (KEY_HEADER.lower(),)
+    sanitization.sensitive_markers = ("dexatel-key",)
+    _register_hooks(schema, context)
+    if settings.read_only:
+        schema = schema.include(method="GET")
+    return schema
+
+
+def _register_hooks(schema: BaseSchema, context: RunContext) -> None:
+    namer = context.namer
+
+    @schema.hook("map_case")  # type: ignore[misc]
+    def keep_generated_data_safe(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
+        """Positive cases only: a negative case must stay exactly as generated to stay negative."""
+        meta = case.meta
+        if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
+            return case
+        body = case.body
+        if isinstance(body, dict) and isinstance(body.get("data"), dict) and isinstance(body["data"].get("name"), str):
+            # Everything the suite creates carries the run prefix (and is lower case, so two
+            # of its names never differ only in letter case).
+            body["data"]["name"] = namer.adopt(body["data"]["name"])
+        if case.query and "page_token" in case.query:
+            # Page tokens are opaque: a client only takes them from links, so positive data
+            # never invents one (a server rightly rejects a made-up token).
+            del case.query["page_token"]
+        return case

@@ -1,0 +1,172 @@
+"""The ``audience-conformance`` command: run, serve, cleanup, rules, report, verify, docs.
+
+A thin front: ``run`` hands its settings to the pytest plugin and runs the suite in this
+process (keys travel in the environment, never on a command line another process can
+read). A user mistake prints one line, ``audience-conformance: error: ...``, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance import __version__
+from conformance.profiles import PROFILES
+from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
+
+PROG = "audience-conformance"
+DEFAULT_JUNIT = "reports/junit.xml"
+
+
+class Exit(enum.IntEnum):
+    """Exit codes, as documented in ``--help`` and the README."""
+
+    CONFORMANT = 0
+    NOT_CONFORMANT = 1
+    USAGE = 2
+    UNREACHABLE = 3
+    INCOMPLETE = 4
+
+
+EXIT_HELP = """exit codes:
+  0  conformant: every MUST rule that ran passed (with --strict, every rule)
+  1  not conformant: a MUST rule failed (with --strict, any rule)
+  2  usage error: bad option, missing key for a remote target, unknown rule ID
+  3  target unreachable, or it refused the key: nothing could be certified
+  4  run incomplete: interrupted, or the suite itself could not run
+"""
+
+
+class UsageError(Exception):
+    """A mistake in the command line; shown as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for the Audience API (/v1/audiences).", epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="certify a target (default: the embedded reference server)", epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--base-url", help=f"target base URL, a path prefix is kept [{ENV_BASE_URL}]; without it the embedded reference server is started and certified")
+    run.add_argument("--api-key", help=f"API key for the target [{ENV_API_KEY}; prefer the variable: options show in process lists]")
+    run.add_argument("--secondary-api-key", help=f"key of a second account, enables the tenant-isolation rules [{ENV_SECONDARY_API_KEY}]")
+    run.add_argument("--profile", choices=sorted(PROFILES), default=None, help="how many examples and how much data (default: default)")
+    run.add_argument("--strict", action="store_true", help="SHOULD rules count towards the verdict too")
+    run.add_argument("--read-only", action="store_true", help="send no request other than GET; tests that need writes are skipped")
+    run.add_argument("--junit-xml", default=DEFAULT_JUNIT, help=f"where to write JUnit XML (default {DEFAULT_JUNIT}); the certificate goes beside it")
+    run.add_argument("--seed", help="seed for reproducible data generation (printed at the end of every run)")
+    run.add_argument("--rule", action="append", default=[], metavar="ID", help="run only the tests of this rule (repeatable)")
+    run.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
+    run.add_argument("--max-duration", help="time budget of the whole run in seconds (default: the profile's)")
+    run.add_argument("-k", dest="keyword", help="pytest -k expression, to narrow the tests further")
+    run.set_defaults(handler=command_run)
+
+    serve = commands.add_parser("serve", help="start the reference Audience API server")
+    serve.add_argument("--db", default="audiences.sqlite3", help="SQLite file that keeps the data (default audiences.sqlite3)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
+    serve.add_argument("--key", action="append", default=[], metavar="KEY=ACCOUNT", help="an API key and the account it belongs to (repeatable); without any, one is generated and printed")
+    serve.set_defaults(handler=command_serve)
+
+    cleanup = commands.add_parser("cleanup", help="delete audiences that earlier runs left behind (by their name prefix)")
+    cleanup.add_argument("--base-url", help=f"target base URL [{ENV_BASE_URL}]")
+    cleanup.add_argument("--api-key", help=f"API key [{ENV_API_KEY}]")
+    cleanup.add_argument("--secondary-api-key", help=f"second account's key, cleaned too [{ENV_SECONDARY_API_KEY}]")
+    cleanup.add_argument("--run-id", help="only this run's leftovers (the six characters after 'acx' in their names)")
+    cleanup.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
+    cleanup.set_defaults(handler=command_cleanup)
+
+    rules = commands.add_parser("rules", help="print the rule catalogue")
+    rules.set_defaults(handler=command_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return Exit.USAGE
+    try:
+        return int(args.handler(args))
+    except (UsageError, SettingsError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return Exit.USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return Exit.INCOMPLETE
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from conformance.runner import run_suite
+
+    settings = build_settings(
+        base_url=args.base_url,
+        api_key=args.api_key,
+        secondary_api_key=args.secondary_api_key,
+        profile=args.profile,
+        strict=args.strict,
+        read_only=args.read_only,
+        seed=args.seed,
+        rules=args.rule,
+        timeout=args.timeout,
+        max_duration=args.max_duration,
+    )
+    return run_suite(settings, junit_xml=Path(args.junit_xml), keyword=args.keyword)
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from conformance.reference.keys import generate_key, parse_key_spec
+    from conformance.reference.server import serve
+
+    keys: dict[str, str] = {}
+    for spec in args.key:
+        try:
+            key, account = parse_key_spec(spec)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        keys[key] = account
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535, not {args.port}.")
+    db = Path(args.db)
+    if db.is_dir() or not db.parent.exists():
+        raise UsageError(f"--db '{args.db}' must be a file in an existing folder.")
+    if not keys:
+        key = generate_key()
+        keys[key] = "account-1"
+        print(f"No --key given: generated a key for account 'account-1'. Use it as:\n  export {ENV_API_KEY}={key}\n  curl -H 'X-Dexatel-Key: {key}' http://{args.host}:{args.port}/v1/audiences", flush=True)
+    serve(str(db), args.host, args.port, keys)
+    return Exit.CONFORMANT
+
+
+def command_cleanup(args: argparse.Namespace) -> int:
+    from conformance.cleanup import cleanup_leftovers
+
+    return cleanup_leftovers(
+        base_url=args.base_url or os.environ.get(ENV_BASE_URL),
+        keys=[args.api_key or os.environ.get(ENV_API_KEY), args.secondary_api_key or os.environ.get(ENV_SECONDARY_API_KEY)],
+        run_id=args.run_id,
+        timeout=args.timeout,
+    )
+
+
+def command_rules(args: argparse.Namespace) -> int:
+    from conformance.rules import RULES
+
+    for rule in RULES:
+        print(f"{rule.id:<9} {rule.level.value:<6} {rule.statement}")
+    return Exit.CONFORMANT
+
+
+def hypothesis_home() -> str:
+    """A private folder for Hypothesis' files, so a run leaves nothing in the user's folder."""
+    return tempfile.mkdtemp(prefix="audience-conformance-hypothesis-")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

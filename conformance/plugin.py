@@ -1,0 +1,223 @@
+"""The pytest plugin: options, the rule marker, JUnit properties, redaction and the verdict.
+
+Loaded through the ``pytest11`` entry point, so the suite also runs under plain pytest:
+``pytest --pyargs conformance.suite --audience-base-url URL``. The CLI is a thin front on
+the same plugin. Every hook here is inert for tests that carry no ``rule`` marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Generator, Iterable
+from typing import Any
+
+import hypothesis
+import pytest
+from hypothesis import HealthCheck
+
+from conformance import session as run_session
+from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.settings import (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_SECONDARY_API_KEY,
+    RunSettings,
+    SettingsError,
+    build_settings,
+)
+from conformance.verdict import TestRecord, Verdict, compute_verdict, failed_rules_of
+
+HYPOTHESIS_PROFILE = "audience-conformance"
+SETTINGS_KEY = pytest.StashKey[RunSettings]()
+RECORDER_NAME = "audience-conformance-recorder"
+
+_settings: RunSettings | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("audience-conformance", "Audience API conformance suite")
+    group.addoption("--audience-base-url", default=None, help=f"Target base URL (or {ENV_BASE_URL}); default: the embedded reference server.")
+    group.addoption("--audience-api-key", default=None, help=f"API key of the target (prefer {ENV_API_KEY}: options show in process lists).")
+    group.addoption("--audience-secondary-api-key", default=None, help=f"Key of another account, for tenant isolation (or {ENV_SECONDARY_API_KEY}).")
+    group.addoption("--audience-profile", default=None, help="quick, default or thorough.")
+    group.addoption("--audience-strict", action="store_true", default=False, help="SHOULD rules count towards the verdict too.")
+    group.addoption("--audience-read-only", action="store_true", default=False, help="Send no request other than GET.")
+    group.addoption("--audience-seed", default=None, help="Seed for reproducible data generation.")
+    group.addoption("--audience-rule", action="append", default=[], help="Run only the tests of this rule ID (repeatable).")
+    group.addoption("--audience-timeout", default=None, help="Per-request timeout in seconds (default 10).")
+    group.addoption("--audience-max-duration", default=None, help="Overall time budget of the run in seconds (default: the profile's).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _settings
+    config.addinivalue_line("markers", "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)")
+    config.addinivalue_line("markers", "writes: the test creates or changes data on the target; skipped in read-only mode")
+    config.addinivalue_line("markers", "secondary: the test needs a second account's key")
+    try:
+        settings = build_settings(
+            base_url=config.getoption("audience_base_url"),
+            api_key=config.getoption("audience_api_key"),
+            secondary_api_key=config.getoption("audience_secondary_api_key"),
+            profile=config.getoption("audience_profile"),
+            strict=config.getoption("audience_strict"),
+            read_only=config.getoption("audience_read_only"),
+            seed=config.getoption("audience_seed"),
+            rules=config.getoption("audience_rule"),
+            timeout=config.getoption("audience_timeout"),
+            max_duration=config.getoption("audience_max_duration"),
+        )
+    except SettingsError as error:
+        raise pytest.UsageError(str(error)) from None
+    if settings.seed is None:
+        # Every run has a seed, printed at its end, so any run can be repeated.
+        settings = dataclasses.replace(settings, seed=random.SystemRandom().randrange(2**32))
+    config.stash[SETTINGS_KEY] = settings
+    config.pluginmanager.register(RunRecorder(config), RECORDER_NAME)
+    _settings = settings
+    hypothesis.settings.register_profile(
+        HYPOTHESIS_PROFILE,
+        database=None,  # a target's past failures must not steer a run against another target
+        deadline=None,
+        print_blob=False,
+        max_examples=settings.profile.property_examples,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+
+
+def current_settings() -> RunSettings:
+    """The settings of this pytest session, for suite modules that need them at import time."""
+    if _settings is None:
+        raise RuntimeError("The audience-conformance plugin is not configured in this process.")
+    return _settings
+
+
+def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:
+    """The (rule ID, level) pairs a test declares with ``@pytest.mark.rule``."""
+    pairs: list[tuple[str, Level]] = []
+    for marker in item.iter_markers("rule"):
+        override = marker.kwargs.get("level")
+        for rule_id in marker.args:
+            rule = get_rule(rule_id)
+            pairs.append((rule.id, Level(override) if override else rule.level))
+    return pairs
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            rules_of(item)
+        except UnknownRuleError as error:
+            raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    wanted = set(config.stash[SETTINGS_KEY].rules)
+    if not wanted:
+        return
+    selected = [item for item in items if {rule_id for rule_id, _ in rules_of(item)} & wanted]
+    deselected = [item for item in items if item not in selected]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    settings = item.config.stash[SETTINGS_KEY]
+    if item.get_closest_marker("writes") and settings.read_only:
+        pytest.skip("needs to create or change data, and the run is --read-only")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    pairs = _rule_pairs(item)
+    if not pairs:
+        return
+    report: pytest.TestReport = outcome.get_result()
+    if call.when == "setup":
+        for rule_id, level in pairs:
+            item.user_properties.append(("rule", rule_id))
+            item.user_properties.append(("level", level.value))
+    if report.failed and call.excinfo is not None:
+        declared = [rule_id for rule_id, _ in pairs]
+        for rule_id in failed_rules_of(call.excinfo.value, declared):
+            item.user_properties.append(("failed_rule", rule_id))
+    report.user_properties = list(item.user_properties)
+    _redact_report(report)
+
+
+def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
+    try:
+        return rules_of(item)
+    except UnknownRuleError:
+        return []
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    context = run_session.active()
+    if context is None:
+        return
+    redact = context.redactor
+    if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):
+            path, lineno, reason = report.longrepr
+            report.longrepr = (path, lineno, redact(reason))
+        else:
+            report.longrepr = redact(str(report.longrepr))
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+
+
+class RunRecorder:
+    """Collects one :class:`TestRecord` per rule-tagged test, then decides the verdict."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seed = config.stash[SETTINGS_KEY].seed
+        self.records: list[TestRecord] = []
+        self.verdict: Verdict | None = None
+        self.cleanup: tuple[int, list[str]] = (0, [])
+        self._outcomes: dict[str, tuple[str, str]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not any(name == "rule" for name, _ in report.user_properties):
+            return
+        outcome = self._outcomes.get(report.nodeid, ("passed", ""))
+        # The first phase that did not pass decides the outcome (setup skip, call failure...).
+        if outcome[0] == "passed" and (report.failed or report.skipped):
+            self._outcomes[report.nodeid] = (report.outcome, _reason_of(report))
+        if report.when == "teardown":
+            final = self._outcomes.pop(report.nodeid, ("passed", ""))
+            self.records.append(TestRecord.from_properties(report.nodeid, report.user_properties, *final))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.cleanup = run_session.deactivate()
+        if not self.records:
+            return
+        settings = self.config.stash[SETTINGS_KEY]
+        self.verdict = compute_verdict(self.records, strict=settings.strict)
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = pytest.ExitCode.OK if self.verdict.conformant else pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if self.verdict is None:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("audience-conformance verdict")
+        deleted, problems = self.cleanup
+        cleanup = f"cleanup: deleted {deleted} audience(s) this run created"
+        if problems:
+            cleanup += f"; could not delete {len(problems)}: {', '.join(problems[:5])}"
+        write(cleanup)
+        for line in self.verdict.summary_lines():
+            write(line)
+
+
+def _reason_of(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if report.failed:
+        return str(report.longrepr)
+    return ""
+
+
+def describe_rules(rule_ids: Iterable[str]) -> str:
+    """'PAGE-04 (MUST), FILT-03 (SHOULD)' for messages."""
+    return ", ".join(f"{rule_id} ({RULES_BY_ID[rule_id].level.value})" for rule_id in rule_ids)

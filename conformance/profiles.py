@@ -1,0 +1,27 @@
+"""Profiles: how hard a run looks. One knob for users, many numbers for the suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    schema_examples: int  # schemathesis examples per operation and generation mode
+    stateful_examples: int  # stateful scenarios through the spec's links
+    stateful_steps: int
+    property_examples: int  # hypothesis examples of each property test
+    dataset_size: int  # audiences the pagination data set holds, spread unevenly over channels
+    max_duration: float  # seconds: no request is sent after this, so a run always ends
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile("quick", schema_examples=8, stateful_examples=4, stateful_steps=6, property_examples=8, dataset_size=23, max_duration=300.0),
+        Profile("default", schema_examples=30, stateful_examples=15, stateful_steps=10, property_examples=25, dataset_size=47, max_duration=900.0),
+        Profile("thorough", schema_examples=120, stateful_examples=50, stateful_steps=15, property_examples=100, dataset_size=131, max_duration=3600.0),
+    )
+}
+DEFAULT_PROFILE = "default"

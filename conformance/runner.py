@@ -1,0 +1,98 @@
+"""Running the suite in this process with pytest, and turning its end into an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from conformance.cli import Exit, hypothesis_home
+from conformance.plugin import RECORDER_NAME, RunRecorder
+from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
+
+SUITE_DIR = Path(__file__).parent / "suite"
+SUITE_INI = SUITE_DIR / "suite.ini"
+UNREACHABLE_EXIT = 3  # what the suite's conftest exits with when the target does not answer
+
+
+class _RunEnd:
+    """Keeps what the plugin decided, for the lines printed after pytest is done."""
+
+    def __init__(self) -> None:
+        self.recorder: RunRecorder | None = None
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        plugin = config.pluginmanager.get_plugin(RECORDER_NAME)
+        self.recorder = plugin if isinstance(plugin, RunRecorder) else None
+
+
+def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = None) -> int:
+    junit_xml.parent.mkdir(parents=True, exist_ok=True)
+    args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), f"--junit-xml={junit_xml}", "--pyargs", "conformance.suite"]
+    args += _plugin_args(settings)
+    if keyword:
+        args += ["-k", keyword]
+    end = _RunEnd()
+    set_hypothesis_home_dir(hypothesis_home())
+    with _keys_in_environment(settings):
+        code = pytest.main(args, plugins=[end])
+    return _finish(int(code), end, junit_xml)
+
+
+def _plugin_args(settings: RunSettings) -> list[str]:
+    args = ["--audience-profile", settings.profile.name, "--audience-timeout", str(settings.timeout)]
+    if settings.strict:
+        args.append("--audience-strict")
+    if settings.read_only:
+        args.append("--audience-read-only")
+    if settings.seed is not None:
+        args += ["--audience-seed", str(settings.seed)]
+    if settings.max_duration is not None:
+        args += ["--audience-max-duration", str(settings.max_duration)]
+    for rule_id in settings.rules:
+        args += ["--audience-rule", rule_id]
+    return args
+
+
+class _keys_in_environment:
+    """The target and keys reach the plugin through the environment, never through argv."""
+
+    def __init__(self, settings: RunSettings) -> None:
+        self.values = {ENV_BASE_URL: settings.base_url, ENV_API_KEY: settings.api_key, ENV_SECONDARY_API_KEY: settings.secondary_api_key}
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        for name, value in self.values.items():
+            self.saved[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __exit__(self, *exc_info: Any) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
+    recorder = end.recorder
+    verdict = recorder.verdict if recorder else None
+    if code == UNREACHABLE_EXIT:
+        return Exit.UNREACHABLE
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return Exit.USAGE
+    if verdict is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
+        return Exit.INCOMPLETE
+    failing = ", ".join(result.rule.id for result in verdict.failing())
+    print(f"verdict: {'CONFORMANT' if verdict.conformant else 'NOT CONFORMANT'}" + (f"; failing rules: {failing}" if failing else ""))
+    print(f"seed: {recorder.seed if recorder else '?'} (repeat with --seed)")
+    print(f"reports: {junit_xml}")
+    return Exit.CONFORMANT if verdict.conformant else Exit.NOT_CONFORMANT

@@ -1,0 +1,73 @@
+"""Fixtures of the conformance suite: the run, its targets, and the data it may create.
+
+Importing this file starts the run (and the embedded reference server when no target was
+given) and checks that the target answers; a target that does not ends the run at once
+with exit code 3 and one line saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import hypothesis
+import pytest
+
+from conformance.ledger import Namer
+from conformance.plugin import HYPOTHESIS_PROFILE, current_settings
+from conformance.profiles import Profile
+from conformance.session import KeyRefused, RunContext, TargetUnreachable, activate
+from conformance.target import Target
+
+UNREACHABLE_EXIT = 3
+SECONDARY_MISSING = "needs a second account: pass --secondary-api-key or set AUDIENCE_SECONDARY_API_KEY"
+
+
+def _start_run() -> RunContext:
+    context = activate(current_settings())
+    try:
+        context.preflight()
+    except (TargetUnreachable, KeyRefused) as error:
+        pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
+    hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
+    hypothesis.core.global_force_seed = context.seed  # type: ignore[attr-defined]
+    return context
+
+
+RUN = _start_run()
+
+
+@pytest.fixture(scope="session")
+def run() -> RunContext:
+    return RUN
+
+
+@pytest.fixture(scope="session")
+def target(run: RunContext) -> Target:
+    """The primary account's view of the target."""
+    return run.primary
+
+
+@pytest.fixture(scope="session")
+def other_target(run: RunContext) -> Target:
+    """A second account's view of the target (TEN-01, TEN-02, PAGE-11)."""
+    if run.secondary is None:
+        pytest.skip(SECONDARY_MISSING)
+    return run.secondary
+
+
+@pytest.fixture(scope="session")
+def namer(run: RunContext) -> Namer:
+    return run.namer
+
+
+@pytest.fixture(scope="session")
+def profile(run: RunContext) -> Profile:
+    return run.settings.profile
+
+
+@pytest.fixture(scope="session")
+def writable(run: RunContext) -> Iterator[None]:
+    """Depend on this in tests that create or change data: they are skipped in read-only runs."""
+    if run.settings.read_only:
+        pytest.skip("needs to create or change data, and the run is --read-only")
+    yield

@@ -1,0 +1,204 @@
+"""The target under test, and the one path every request of the suite takes to reach it.
+
+Every request, schemathesis' included, goes through :class:`TargetAdapter`. It is the single
+place that refuses other origins (PAGE-09: a link must never carry the key elsewhere),
+enforces read-only mode, applies the per-request timeout and the run's deadline, waits out
+``429`` (ROB-03), and tells observers (the ledger, the request counter) what came back.
+Nothing else in the suite talks to the network, so each safety rule is enforced once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+KEY_HEADER = "X-Dexatel-Key"
+AUDIENCES_PATH = "/v1/audiences"
+
+# Bounds that keep a run finite against a misbehaving server.
+MAX_RETRY_AFTER_SECONDS = 10.0
+DEFAULT_RETRY_AFTER_SECONDS = 1.0
+
+
+class TargetError(Exception):
+    """Base of the errors the request path raises instead of sending a request."""
+
+
+class OffTargetError(TargetError):
+    """Raised when a request (a link, a redirect) would leave the target's scheme, host and port."""
+
+
+class ReadOnlyViolation(TargetError):
+    """Raised when a request other than GET is attempted in read-only mode."""
+
+
+class RunDeadlineExceeded(TargetError):
+    """Raised when the run's overall time budget is spent; no further request is sent."""
+
+
+ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Scheme, host and port: what two URLs must share for the key to travel between them."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, url: str) -> Origin:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        default_port = 443 if scheme == "https" else 80
+        return cls(scheme, (parts.hostname or "").lower(), parts.port or default_port)
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+@dataclass
+class RequestPolicy:
+    """What the adapter enforces on every request."""
+
+    origin: Origin
+    timeout: float = 10.0
+    read_only: bool = False
+    max_429_retries: int = 3
+    deadline: float | None = None  # time.monotonic() value after which nothing is sent
+    observers: list[ResponseObserver] = field(default_factory=list)
+
+
+class TargetAdapter(HTTPAdapter):
+    """A requests transport adapter that applies :class:`RequestPolicy` to every request."""
+
+    def __init__(self, policy: RequestPolicy) -> None:
+        super().__init__(max_retries=0)
+        self.policy = policy
+        self.requests_sent = 0
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        policy = self.policy
+        destination = Origin.of(request.url or "")
+        if destination != policy.origin:
+            # PAGE-09: never send anything, the key least of all, to another origin.
+            raise OffTargetError(f"Refused to send {request.method} to {destination}: the target is {policy.origin}.")
+        if policy.read_only and request.method != "GET":
+            raise ReadOnlyViolation(f"Refused to send {request.method} {_path_of(request)}: the run is read-only.")
+        timeout = policy.timeout if timeout is None else timeout
+        attempt = 0
+        while True:
+            self._check_deadline()
+            response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            self.requests_sent += 1
+            # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
+            if response.status_code != 429 or attempt >= policy.max_429_retries:
+                break
+            attempt += 1
+            response.close()
+            time.sleep(_retry_after_seconds(response))
+        for observer in policy.observers:
+            observer(request, response)
+        return response
+
+    def _check_deadline(self) -> None:
+        deadline = self.policy.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise RunDeadlineExceeded("The run's time budget is spent; no further request is sent.")
+
+
+def _retry_after_seconds(response: requests.Response) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = DEFAULT_RETRY_AFTER_SECONDS
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _path_of(request: requests.PreparedRequest) -> str:
+    return urlsplit(request.url or "").path
+
+
+class Target:
+    """A server under test as one account sees it: base URL, key, and the guarded session.
+
+    Two :class:`Target` objects for two accounts share the policy (same origin, same
+    read-only switch) but carry different keys.
+    """
+
+    def __init__(self, base_url: str, api_key: str, policy: RequestPolicy) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.policy = policy
+        self.adapter = TargetAdapter(policy)
+        self.session = requests.Session()
+        self.session.trust_env = False  # proxies from the environment must not see the key
+        self.session.mount("http://", self.adapter)
+        self.session.mount("https://", self.adapter)
+
+    def url(self, path_or_url: str) -> str:
+        """A path of the contract (``/v1/audiences``) under the base URL; a full URL as it is."""
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + path_or_url
+
+    def follow(self, link: str, *, relative_to: str | None = None) -> str:
+        """Resolve a link from a response body as a client would (RFC 3986), against the page's URL."""
+        return urljoin(relative_to or self.base_url + "/", link)
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        key: str | None = "",
+    ) -> requests.Response:
+        """Send one request with this account's key (``key=None`` sends none, a string sends that one)."""
+        merged = dict(headers or {})
+        api_key = self.api_key if key == "" else key
+        if api_key is not None and not any(name.lower() == KEY_HEADER.lower() for name in merged):
+            merged[KEY_HEADER] = api_key
+        return self.session.request(
+            method,
+            self.url(path_or_url),
+            params=params,
+            json=json,
+            data=data,
+            headers=merged,
+            allow_redirects=False,
+        )
+
+    def get(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path_or_url, **kwargs)
+
+    def post(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path_or_url, **kwargs)
+
+    def put(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path_or_url, **kwargs)
+
+    def delete(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path_or_url, **kwargs)
+
+    def close(self) -> None:
+        self.session.close()

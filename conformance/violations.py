@@ -1,0 +1,55 @@
+"""Rule violations: failures that name the rule they break and say what was seen.
+
+Messages follow one shape, ``expected ... / received ...``, and carry the request that
+produced them (the key is redacted later, on the way out, by the plugin).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+BODY_PREVIEW_CHARS = 600
+
+
+class RuleViolation(AssertionError):
+    """A response broke a contract rule; ``rule`` is the rule's ID."""
+
+    def __init__(self, rule: str, *, expected: str, received: str, response: requests.Response | None = None, context: str = "") -> None:
+        self.rule = rule
+        self.expected = expected
+        self.received = received
+        self.exchange = describe_exchange(response) if response is not None else ""
+        lines = [f"[{rule}] {context}".rstrip(), f"  expected: {expected}", f"  received: {received}"]
+        if self.exchange:
+            lines.append(self.exchange)
+        super().__init__("\n".join(lines))
+
+
+def describe_exchange(response: requests.Response) -> str:
+    """The request sent and the response received, short enough to read in a report."""
+    request = response.request
+    lines = [f"  request:  {request.method} {request.url}"]
+    for name, value in request.headers.items():
+        if name.lower() in {"content-type", "x-dexatel-key"}:
+            lines.append(f"            {name}: {value}")
+    body = request.body
+    if body:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        lines.append(f"            body: {_preview(text)}")
+    lines.append(f"  response: {response.status_code} {response.headers.get('Content-Type', '(no content type)')}")
+    lines.append(f"            body: {_preview(response.text)}")
+    return "\n".join(lines)
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= BODY_PREVIEW_CHARS else text[:BODY_PREVIEW_CHARS] + f"... ({len(text)} characters)"
+
+
+def check(condition: bool, rule: str, *, expected: str, received: Any, response: requests.Response | None = None, context: str = "") -> None:
+    """Raise :class:`RuleViolation` unless ``condition`` holds."""
+    if not condition:
+        shown = received if isinstance(received, str) else json.dumps(received, default=str)
+        raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
