@@ -1,0 +1,74 @@
+"""Small client-side helpers the suite's tests share: reading bodies, expecting errors, making audiences.
+
+Each helper raises :class:`~conformance.violations.RuleViolation` naming the rule a wrong
+answer breaks, so a test reads as the contract does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from conformance.target import AUDIENCES_PATH, Target
+from conformance.violations import RuleViolation, check
+
+CHANNELS = ("SMS", "VIBER", "WHATSAPP")
+
+
+def body_of(response: requests.Response) -> Any:
+    """The JSON body (JSON-01: a body must be application/json and parse)."""
+    content_type = response.headers.get("Content-Type", "")
+    check(content_type.split(";")[0].strip().lower() == "application/json", "JSON-01", expected="Content-Type application/json", received=content_type or "(none)", response=response)
+    try:
+        return response.json()
+    except ValueError:
+        raise RuleViolation("JSON-01", expected="a body that parses as JSON", received=response.text[:200], response=response) from None
+
+
+def error_codes(response: requests.Response) -> list[int]:
+    """The codes of an error envelope (ERR-01: a non-empty 'errors' array of {code:int, message:str})."""
+    body = body_of(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    check(isinstance(errors, list) and len(errors) > 0, "ERR-01", expected="a non-empty 'errors' array", received=body, response=response)
+    assert isinstance(errors, list)
+    for item in errors:
+        check(
+            isinstance(item, dict) and type(item.get("code")) is int and isinstance(item.get("message"), str),
+            "ERR-01",
+            expected="each error with an integer 'code' and a string 'message'",
+            received=item,
+            response=response,
+        )
+    return [item["code"] for item in errors]
+
+
+def expect_error(response: requests.Response, *, status: int, rule: str, code: int | None = None, context: str = "") -> None:
+    """The response is ``status`` with the error envelope and, when given, ``code`` among its codes."""
+    check(response.status_code == status, rule, expected=f"HTTP {status}" + (f" with code {code}" if code else ""), received=f"HTTP {response.status_code}", response=response, context=context)
+    codes = error_codes(response)
+    if code is not None:
+        check(code in codes, rule, expected=f"code {code} among errors[].code", received=f"codes {codes}", response=response, context=context)
+
+
+def create_audience(target: Target, name: str, channel: str, contacts: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Create an audience the suite needs, or fail CRUD-01 saying what came back."""
+    data: dict[str, Any] = {"name": name, "channel": channel}
+    if contacts is not None:
+        data["contacts"] = list(contacts)
+    response = target.post(AUDIENCES_PATH, json={"data": data})
+    check(response.status_code == 201, "CRUD-01", expected="201 for a valid create", received=f"HTTP {response.status_code}", response=response)
+    body = body_of(response)
+    audience = body.get("data") if isinstance(body, dict) else None
+    check(isinstance(audience, dict) and isinstance(audience.get("id"), str), "AUD-01", expected="{'data': Audience} with a string id", received=body, response=response)
+    assert isinstance(audience, dict)
+    return audience
+
+
+def delete_audience(target: Target, audience_id: str) -> requests.Response:
+    return target.delete(f"{AUDIENCES_PATH}/{audience_id}")
+
+
+def audience_path(audience_id: str) -> str:
+    return f"{AUDIENCES_PATH}/{audience_id}"

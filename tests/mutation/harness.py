@@ -1,0 +1,70 @@
+"""Serving a catalogued server on loopback, and running the whole suite against it as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.junit import read_records
+from conformance.reference.keys import generate_key
+from conformance.reference.server import ReferenceServer
+from conformance.reference.store import Store
+from conformance.verdict import TestRecord
+
+from mutation.catalogue import Server
+
+SUITE_RUN_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    api_key: str
+    secondary_api_key: str
+
+
+@dataclass
+class SuiteRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+    records: list[TestRecord] = field(default_factory=list)
+
+    def failed_rules(self) -> set[str]:
+        """Rules named by failing testcases (their failed_rule properties, or all their rules)."""
+        failed: set[str] = set()
+        for record in self.records:
+            if record.outcome == "failed":
+                failed |= set(record.failed_rules) or {rule_id for rule_id, _ in record.rules}
+        return failed
+
+
+@contextmanager
+def serve(server: Server) -> Iterator[Served]:
+    """Run ``server`` on a free loopback port with a fresh database and two accounts."""
+    with tempfile.TemporaryDirectory(prefix=f"served-{server.name}-") as folder:
+        store = Store(str(Path(folder) / "audiences.sqlite3"))
+        key, secondary = generate_key(), generate_key()
+        app = server.build(store, {key: "account-a", secondary: "account-b"})
+        with ReferenceServer(app) as running:
+            yield Served(running.base_url + server.path_prefix, key, secondary)
+
+
+def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None) -> SuiteRun:
+    """``audience-conformance run`` in a child process, keys given through the environment."""
+    folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
+    junit = folder / "junit.xml"
+    command = [sys.executable, "-m", "conformance.cli", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", "1"]
+    for rule_id in rules:
+        command += ["--rule", rule_id]
+    command += list(extra)
+    env = {**os.environ, "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder)
+    records = read_records(junit) if junit.exists() else []
+    return SuiteRun(done.returncode, done.stdout, done.stderr, records)
