@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import time
 from collections.abc import Generator, Iterable
 from typing import Any
 
@@ -16,6 +17,9 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck
 
+from _pytest.junitxml import xml_key
+
+from conformance import __version__
 from conformance import session as run_session
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
 from conformance.settings import (
@@ -31,6 +35,7 @@ from conformance.verdict import TestRecord, Verdict, compute_verdict, failed_rul
 HYPOTHESIS_PROFILE = "audience-conformance"
 SETTINGS_KEY = pytest.StashKey[RunSettings]()
 RECORDER_NAME = "audience-conformance-recorder"
+UNREACHABLE_EXIT = 13  # pytest keeps 0-5 for itself (3 is its internal error); the CLI maps this to its own 3
 
 _settings: RunSettings | None = None
 
@@ -90,6 +95,26 @@ def current_settings() -> RunSettings:
     if _settings is None:
         raise RuntimeError("The audience-conformance plugin is not configured in this process.")
     return _settings
+
+
+def run_properties(context: run_session.RunContext) -> dict[str, str]:
+    """What a certificate needs to say about the run besides the test outcomes."""
+    from conformance.api_schema import spec_sha256
+
+    settings = context.settings
+    return {
+        "target": context.base_url,
+        "embedded_reference": str(settings.embedded).lower(),
+        "profile": settings.profile.name,
+        "seed": str(context.seed),
+        "strict": str(settings.strict).lower(),
+        "read_only": str(settings.read_only).lower(),
+        "secondary_account": str(context.secondary is not None).lower(),
+        "suite_version": __version__,
+        "spec_sha256": spec_sha256(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(context.started_at)),
+        "run_id": context.run_id,
+    }
 
 
 def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:
@@ -175,6 +200,22 @@ class RunRecorder:
         self.verdict: Verdict | None = None
         self.cleanup: tuple[int, list[str]] = (0, [])
         self._outcomes: dict[str, tuple[str, str]] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Check that the target answers at all, then record what is certified, and how, as JUnit
+        testsuite properties (the certificate's header)."""
+        context = run_session.active()
+        if context is None:
+            return
+        try:
+            context.preflight()
+        except (run_session.TargetUnreachable, run_session.KeyRefused) as error:
+            pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
+        xml = self.config.stash.get(xml_key, None)
+        if xml is None:
+            return
+        for name, value in run_properties(context).items():
+            xml.add_global_property(name, value)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(name == "rule" for name, _ in report.user_properties):

@@ -11,12 +11,11 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.cli import Exit, hypothesis_home
-from conformance.plugin import RECORDER_NAME, RunRecorder
+from conformance.plugin import RECORDER_NAME, UNREACHABLE_EXIT, RunRecorder
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 
 SUITE_DIR = Path(__file__).parent / "suite"
 SUITE_INI = SUITE_DIR / "suite.ini"
-UNREACHABLE_EXIT = 3  # what the suite's conftest exits with when the target does not answer
 
 
 class _RunEnd:

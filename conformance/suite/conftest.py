@@ -1,8 +1,7 @@
 """Fixtures of the conformance suite: the run, its targets, and the data it may create.
 
 Importing this file starts the run (and the embedded reference server when no target was
-given) and checks that the target answers; a target that does not ends the run at once
-with exit code 3 and one line saying why.
+given). The plugin then checks, before any test runs, that the target answers at all.
 """
 
 from __future__ import annotations
@@ -15,19 +14,14 @@ import pytest
 from conformance.ledger import Namer
 from conformance.plugin import HYPOTHESIS_PROFILE, current_settings
 from conformance.profiles import Profile
-from conformance.session import KeyRefused, RunContext, TargetUnreachable, activate
+from conformance.session import RunContext, activate
 from conformance.target import Target
 
-UNREACHABLE_EXIT = 3
 SECONDARY_MISSING = "needs a second account: pass --secondary-api-key or set AUDIENCE_SECONDARY_API_KEY"
 
 
 def _start_run() -> RunContext:
     context = activate(current_settings())
-    try:
-        context.preflight()
-    except (TargetUnreachable, KeyRefused) as error:
-        pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
     hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
     hypothesis.core.global_force_seed = context.seed  # type: ignore[attr-defined]
     return context

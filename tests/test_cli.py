@@ -1,0 +1,99 @@
+"""The command line: user mistakes give one line and exit 2; an unreachable target exits 3."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")}
+    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["run", "--base-url", "not a url"], {}, "is not an http(s) URL"),
+        (["run", "--base-url", "http://127.0.0.1:9"], {}, "An API key is needed"),
+        (["run", "--rule", "PAGE-99"], {}, "Unknown rule ID 'PAGE-99'"),
+        (["run", "--seed", "abc"], {}, "--seed takes a whole number"),
+        (["run", "--timeout", "0"], {}, "--timeout must be a positive"),
+        (["run"], {"AUDIENCE_API_KEY": "k"}, "no target"),
+        (["serve", "--key", "nonsense"], {}, "KEY=ACCOUNT"),
+        (["serve", "--port", "70000"], {}, "--port must be from 0 to 65535"),
+        (["serve", "--db", "/nonexistent-folder/x.sqlite3"], {}, "must be a file in an existing folder"),
+        (["cleanup"], {}, "cleanup needs a target"),
+        (["cleanup", "--base-url", "http://127.0.0.1:9", "--api-key", "k", "--run-id", "BAD"], {}, "--run-id takes"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_exit_2(args: list[str], env: dict[str, str], message: str) -> None:
+    """No traceback for a user mistake: one line naming the problem, exit code 2."""
+    done = _cli(*args, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    """argparse's own errors also exit 2."""
+    assert _cli("run", "--frobnicate").returncode == 2
+
+
+def test_refused_connection_exits_3(tmp_path: Path) -> None:
+    """A target nobody listens on ends the run at once with code 3 and says why."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = _cli("run", "--base-url", f"http://127.0.0.1:{port}", "--junit-xml", str(tmp_path / "junit.xml"), env={"AUDIENCE_API_KEY": "k-cli-test"}, cwd=tmp_path)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot be reached" in done.stdout + done.stderr
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[int]:
+    """Accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+def test_target_that_never_answers_exits_3_within_the_timeout(silent_listener: int, tmp_path: Path) -> None:
+    """A hanging server costs one request timeout, not a hung CI job."""
+    done = _cli("run", "--base-url", f"http://127.0.0.1:{silent_listener}", "--timeout", "1", "--junit-xml", str(tmp_path / "junit.xml"), env={"AUDIENCE_API_KEY": "k-cli-test"}, cwd=tmp_path, timeout=60)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "did not answer within 1 s" in done.stdout + done.stderr
+
+
+def test_rules_lists_the_catalogue() -> None:
+    """`rules` prints one line per rule, with its level."""
+    done = _cli("rules")
+    assert done.returncode == 0
+    assert any(line.startswith("PAGE-04") and "MUST" in line for line in done.stdout.splitlines())
