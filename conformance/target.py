@@ -23,6 +23,7 @@ AUDIENCES_PATH = "/v1/audiences"
 
 # Bounds that keep a run finite against a misbehaving server.
 MAX_RETRY_AFTER_SECONDS = 10.0
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a full page of 100 audiences is a few dozen KiB
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 
 
@@ -40,6 +41,10 @@ class ReadOnlyViolation(TargetError):
 
 class RunDeadlineExceeded(TargetError):
     """Raised when the run's overall time budget is spent; no further request is sent."""
+
+
+class ResponseTooLarge(TargetError):
+    """Raised when a response body exceeds what any answer of this API could need."""
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
@@ -104,8 +109,9 @@ class TargetAdapter(HTTPAdapter):
         attempt = 0
         while True:
             self._check_deadline()
-            response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
             self.requests_sent += 1
+            _read_bounded(response)
             # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
             if response.status_code != 429 or attempt >= policy.max_429_retries:
                 break
@@ -120,6 +126,24 @@ class TargetAdapter(HTTPAdapter):
         deadline = self.policy.deadline
         if deadline is not None and time.monotonic() > deadline:
             raise RunDeadlineExceeded("The run's time budget is spent; no further request is sent.")
+
+
+def _read_bounded(response: requests.Response) -> None:
+    """Read the body now, refusing one larger than MAX_RESPONSE_BYTES (a hostile or broken
+    server must not exhaust memory); later reads get the cached bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise ResponseTooLarge(f"The response declares {int(declared)} bytes; the limit is {MAX_RESPONSE_BYTES}.")
+    chunks, size = [], 0
+    for chunk in response.raw.stream(64 * 1024, decode_content=True):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            raise ResponseTooLarge(f"The response body exceeds {MAX_RESPONSE_BYTES} bytes.")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
 
 
 def _retry_after_seconds(response: requests.Response) -> float:

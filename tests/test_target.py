@@ -81,3 +81,21 @@ def test_key_header_is_sent_only_when_asked(recording_server: StartServer) -> No
     target.get("/v1/audiences", key="other")
     sent = [headers.get("X-Dexatel-Key") for _, _, headers in server.seen]
     assert sent == ["k-primary", None, "other"]
+
+
+def test_oversized_body_is_refused(recording_server: StartServer) -> None:
+    """A body past the limit ends the request with ResponseTooLarge instead of filling memory."""
+    from conformance.target import MAX_RESPONSE_BYTES, ResponseTooLarge
+
+    server = recording_server(lambda m, p: (200, {"Content-Type": "application/json"}, b" " * (MAX_RESPONSE_BYTES + 1)))
+    with pytest.raises(ResponseTooLarge):
+        _target(server.url).get("/v1/audiences")
+
+
+def test_body_is_readable_after_the_bounded_read(recording_server: StartServer) -> None:
+    """Callers, streaming or not, still get the whole body."""
+    server = recording_server(lambda m, p: (200, {"Content-Type": "application/json"}, b'{"data": []}'))
+    target = _target(server.url)
+    assert target.get("/v1/audiences").json() == {"data": []}
+    streamed = target.session.get(server.url + "/v1/audiences", stream=True)
+    assert b"".join(streamed.iter_content(4)) == b'{"data": []}'
