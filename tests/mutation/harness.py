@@ -35,6 +35,7 @@ class SuiteRun:
     stdout: str
     stderr: str
     records: list[TestRecord] = field(default_factory=list)
+    folder: Path | None = None  # the run's working folder: JUnit, certificate, anything else it wrote
 
     def failed_rules(self) -> set[str]:
         """Rules named by failing testcases (their failed_rule properties, or all their rules)."""
@@ -46,14 +47,17 @@ class SuiteRun:
 
 
 @contextmanager
-def serve(server: Server) -> Iterator[Served]:
+def serve(server: Server, *, keys: tuple[str, str] | None = None) -> Iterator[Served]:
     """Run ``server`` on a free loopback port with a fresh database and two accounts."""
     with tempfile.TemporaryDirectory(prefix=f"served-{server.name}-") as folder:
         store = Store(str(Path(folder) / "audiences.sqlite3"))
-        key, secondary = generate_key(), generate_key()
+        key, secondary = keys or (generate_key(), generate_key())
         app = server.build(store, {key: "account-a", secondary: "account-b"})
-        with ReferenceServer(app) as running:
-            yield Served(running.base_url + server.path_prefix, key, secondary)
+        try:
+            with ReferenceServer(app) as running:
+                yield Served(running.base_url + server.path_prefix, key, secondary)
+        finally:
+            store.close()
 
 
 def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None) -> SuiteRun:
@@ -67,4 +71,4 @@ def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] 
     env = {**os.environ, "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder)
     records = read_records(junit) if junit.exists() else []
-    return SuiteRun(done.returncode, done.stdout, done.stderr, records)
+    return SuiteRun(done.returncode, done.stdout, done.stderr, records, folder)

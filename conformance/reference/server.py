@@ -1,0 +1,104 @@
+"""Running the reference server: in a background thread for tests and the suite, or blocking for ``serve``."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from types import TracebackType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from conformance.reference.app import create_app
+from conformance.reference.store import Store
+
+STARTUP_TIMEOUT = 10.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+class ReferenceServer:
+    """A server on a free loopback port for the length of a ``with`` block; ``base_url`` says where.
+
+    Give either an ASGI app (e.g. a wrapped reference) or ``db`` and ``keys`` to build the
+    reference on a store that the server opens and closes itself.
+    """
+
+    def __init__(self, app: ASGIApp | None = None, *, db: str | None = None, keys: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if (app is None) == (db is None or keys is None):
+            raise ValueError("ReferenceServer needs either an app, or both db and keys.")
+        self._app = app
+        self._db = db
+        self._keys = dict(keys or {})
+        self.host = host
+        self._requested_port = port
+        self.port = port  # the bound port once started
+        self._store: Store | None = None
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def __enter__(self) -> ReferenceServer:
+        try:
+            self._start()
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        app = self._app
+        if app is None:
+            assert self._db is not None
+            self._store = Store(self._db)
+            app = create_app(self._store, self._keys)
+        # Binding here, not in uvicorn, tells us the port before the server starts. The explicit
+        # IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections (it checks the protocol).
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((self.host, self._requested_port))
+        self.port = self._socket.getsockname()[1]
+        # log_config=None: leave the host process's logging alone; keys are never logged anyway.
+        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, name="reference-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"The reference server did not start on {self.base_url}.")
+            time.sleep(0.01)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(SHUTDOWN_TIMEOUT)
+        if self._socket is not None:
+            self._socket.close()
+        if self._store is not None:
+            self._store.close()
+        self._server = self._thread = self._socket = self._store = None
+
+
+def serve(db: str, host: str, port: int, keys: Mapping[str, str]) -> None:
+    """Serve the reference on ``host:port`` over the SQLite file ``db`` until Ctrl-C, which is a normal stop."""
+    store = Store(db)
+    try:
+        config = uvicorn.Config(create_app(store, keys), host=host, port=port, lifespan="off", log_level="info")
+        # uvicorn shuts down gracefully on SIGINT, then raises it again for the caller.
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
