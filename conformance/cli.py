@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="print the rule catalogue")
     rules.set_defaults(handler=command_rules)
+
+    from conformance.report.commands import add_report_commands
+
+    add_report_commands(commands)
     return parser
 
 
@@ -166,7 +170,3 @@ def command_rules(args: argparse.Namespace) -> int:
 def hypothesis_home() -> str:
     """A private folder for Hypothesis' files, so a run leaves nothing in the user's folder."""
     return tempfile.mkdtemp(prefix="audience-conformance-hypothesis-")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -94,4 +94,17 @@ def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
     print(f"verdict: {'CONFORMANT' if verdict.conformant else 'NOT CONFORMANT'}" + (f"; failing rules: {failing}" if failing else ""))
     print(f"seed: {recorder.seed if recorder else '?'} (repeat with --seed)")
     print(f"reports: {junit_xml}")
+    _print_certificate(junit_xml)
     return Exit.CONFORMANT if verdict.conformant else Exit.NOT_CONFORMANT
+
+
+def _print_certificate(junit_xml: Path) -> None:
+    """The certificate is rebuilt from the JUnit file, exactly as ``report`` would, so both agree."""
+    from conformance.report import ReportError, write_certificate
+
+    try:
+        paths = write_certificate(junit_xml)
+    except ReportError as error:
+        print(f"audience-conformance: no certificate: {error}", file=sys.stderr)
+        return
+    print("certificate: " + ", ".join(str(path) for path in paths))

@@ -15,7 +15,7 @@ import pytest
 
 def _cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     clean = {name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")}
-    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=timeout)
 
 
 @pytest.mark.parametrize(

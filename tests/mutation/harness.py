@@ -64,7 +64,7 @@ def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] 
     """``audience-conformance run`` in a child process, keys given through the environment."""
     folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
     junit = folder / "junit.xml"
-    command = [sys.executable, "-m", "conformance.cli", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", "1"]
+    command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", "1"]
     for rule_id in rules:
         command += ["--rule", rule_id]
     command += list(extra)

@@ -1,0 +1,40 @@
+"""A pytest plugin for ``docs``: lists the suite's tests with the rules they check, and runs none.
+
+Loaded with ``-p conformance.report.collect`` in a ``pytest --collect-only`` child process;
+the rules come from the same ``rules_of`` the plugin uses for JUnit, so the documentation
+names exactly the rules a run would record.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+OUTPUT_ENV = "CONFORMANCE_DOCS_COLLECT_TO"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from conformance.plugin import rules_of
+
+    target = os.environ.get(OUTPUT_ENV)
+    if not target:
+        return
+    items = []
+    for item in session.items:
+        path, line, _ = item.location
+        function = getattr(item, "function", None)
+        items.append({
+            "nodeid": item.nodeid,
+            "name": getattr(item, "originalname", None) or item.name,
+            "doc": (inspect.getdoc(function) or "") if function is not None else "",
+            "file": path,
+            "line": (line or 0) + 1,
+            "rules": [[rule_id, level.value] for rule_id, level in rules_of(item)],
+        })
+    Path(target).write_text(json.dumps(items), encoding="utf-8")

@@ -1,0 +1,69 @@
+"""The ``report``, ``verify`` and ``docs`` subcommands: thin handlers over the report package."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from conformance.report.errors import ReportError
+
+VERIFIED = "certificate verified"
+T = TypeVar("T")
+
+
+def add_report_commands(subparsers: Any) -> None:
+    """Register the three subcommands on the CLI's subparsers."""
+    report = subparsers.add_parser("report", help="rebuild the certificate (HTML, Markdown, JSON) from a JUnit file of the suite")
+    report.add_argument("junit", metavar="JUNIT", help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin)")
+    report.add_argument("--out", metavar="DIR", help="folder for the certificate (default: beside the JUnit file)")
+    report.set_defaults(handler=command_report)
+
+    verify = subparsers.add_parser("verify", help="check a certificate against its JUnit file and this suite's spec; exit 1 on any problem")
+    verify.add_argument("certificate", metavar="CERT.json", help="the certificate.json written beside the JUnit file")
+    verify.set_defaults(handler=command_verify)
+
+    docs = subparsers.add_parser("docs", help="write the offline documentation: operations, rules, tests and mutants")
+    docs.add_argument("--out", metavar="DIR", required=True, help="folder to write the site into (index.html first)")
+    docs.add_argument("--mutants", metavar="DIR", help="the mutant catalogue folder (default: tests/mutation under the current folder, when present)")
+    docs.set_defaults(handler=command_docs)
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from conformance.report.writer import write_certificate
+
+    paths = _user_facing(lambda: write_certificate(Path(args.junit), Path(args.out) if args.out else None))
+    for path in paths:
+        print(f"certificate: {path}")
+    return 0
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    from conformance.report.verify import verify_certificate
+
+    problems = _user_facing(lambda: verify_certificate(Path(args.certificate)))
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print(VERIFIED)
+    return 0
+
+
+def command_docs(args: argparse.Namespace) -> int:
+    from conformance.report.docs import write_docs
+
+    pages = _user_facing(lambda: write_docs(Path(args.out), mutants=Path(args.mutants) if args.mutants else None))
+    print(f"documentation: {pages[0]} ({len(pages)} pages)")
+    return 0
+
+
+def _user_facing(action: Callable[[], T]) -> T:
+    """A ReportError is the user's mistake: one line, exit 2, through the CLI's UsageError."""
+    from conformance.cli import UsageError
+
+    try:
+        return action()
+    except ReportError as error:
+        raise UsageError(str(error)) from None

@@ -1,0 +1,139 @@
+"""The certificate as one self-contained HTML file: the verdict first, then what failed, then every rule."""
+
+from __future__ import annotations
+
+import re
+
+from conformance.report.model import OUTCOMES, Certificate, RuleRow
+from conformance.report.page import badge, esc, page
+from conformance.report.reproduction import Reproduction
+from conformance.rules import Level
+
+RUN_FACTS = (
+    ("Target", "target"), ("Started (UTC)", "started_at"), ("Suite version", "suite_version"),
+    ("Spec SHA-256", "spec_sha256"), ("Profile", "profile"), ("Seed", "seed"), ("Strict", "strict"),
+    ("Read-only", "read_only"), ("Second account", "secondary_account"),
+    ("Embedded reference server", "embedded_reference"), ("Run ID", "run_id"),
+)
+
+
+def render_html(certificate: Certificate) -> str:
+    parts = [_band(certificate), "<main>", _failing(certificate), _gaps(certificate), _run(certificate), _summary(certificate), _all_rules(certificate), "</main>", _footer(certificate)]
+    return page(f"Audience API conformance: {certificate.verdict}", "\n".join(part for part in parts if part))
+
+
+def _band(certificate: Certificate) -> str:
+    failing = certificate.failing()
+    detail = f"{len(failing)} rule{'s' if len(failing) != 1 else ''} failed" if failing else "no rule failed"
+    return (
+        f'<header class="band {"pass" if certificate.conformant else "fail"}" id="verdict"><div>'
+        '<p class="kicker">Audience API conformance certificate</p>'
+        f"<h1>{esc(certificate.verdict)}</h1>"
+        f"<p>decided on {esc(certificate.level)}: {esc(detail)}</p>"
+        f"<p>target <strong>{esc(certificate.run['target'])}</strong>, {esc(certificate.run['started_at'])}</p>"
+        "</div></header>"
+    )
+
+
+def _failing(certificate: Certificate) -> str:
+    failing = certificate.failing()
+    if not failing:
+        return ""
+    articles = "\n".join(_failure(row) for row in failing)
+    return f'<section id="failing"><h2>Failing rules ({len(failing)})</h2>\n{articles}</section>'
+
+
+def _failure(row: RuleRow) -> str:
+    level = row.failed_level or row.level
+    part = "" if level == row.level else f" (its {level} part)"
+    lines = [
+        f'<article class="failure" id="failed-{esc(row.id)}">',
+        f"<h3>{esc(row.id)} {badge(row.level)} failed{esc(part)}</h3>",
+        f"<p>{esc(row.statement)}</p>",
+    ]
+    if row.reproduction is not None:
+        lines.append(_evidence(row.reproduction))
+    failed_tests = [ref.nodeid for ref in row.tests if ref.outcome == "failed"]
+    lines.append("<p>Failing tests: " + ", ".join(f"<code>{esc(name)}</code>" for name in failed_tests) + "</p>")
+    lines.append("</article>")
+    return "\n".join(lines)
+
+
+def _evidence(reproduction: Reproduction) -> str:
+    """What the rule expects versus what came back, then the failure with its request and response."""
+    facts = [(label, value) for label, value in (("Expected", reproduction.expected), ("Received", reproduction.received)) if value]
+    out = []
+    if facts:
+        out.append('<dl class="facts">' + "".join(f"<dt>{esc(label)}</dt><dd><code>{esc(value)}</code></dd>" for label, value in facts) + "</dl>")
+    out.append(f"<p>Shortest failure, from <code>{esc(reproduction.test)}</code>:</p>")
+    out.append(f'<pre class="reproduction">{esc(reproduction.text)}</pre>')
+    return "\n".join(out)
+
+
+def _gaps(certificate: Certificate) -> str:
+    gaps = certificate.gaps()
+    if not gaps:
+        return ""
+    items = ", ".join(f'<a href="#rule-{esc(row.id)}">{esc(row.id)}</a> ({esc(row.outcome)})' for row in gaps)
+    return (
+        f'<section id="gaps" class="notice"><p><strong>{len(gaps)} MUST rule{"s were" if len(gaps) != 1 else " was"} not checked</strong>: '
+        f"{items}. <code>audience-conformance verify</code> accepts a certificate only when every MUST rule passed.</p></section>"
+    )
+
+
+def _run(certificate: Certificate) -> str:
+    facts = "".join(f"<dt>{esc(label)}</dt><dd>{esc(certificate.run[key])}</dd>" for label, key in RUN_FACTS)
+    return f'<section id="run"><h2>Run</h2><dl class="facts">{facts}</dl></section>'
+
+
+def _summary(certificate: Certificate) -> str:
+    counts = certificate.counts()
+    head = "".join(f"<th>{esc(outcome)}</th>" for outcome in OUTCOMES)
+    body = "".join(
+        f"<tr><th>{esc(level.value)} rules</th>" + "".join(f"<td>{counts[level.value][outcome]}</td>" for outcome in OUTCOMES) + "</tr>"
+        for level in Level
+    )
+    return f'<section id="summary"><h2>Summary</h2><table><tr><th>level</th>{head}</tr>{body}</table></section>'
+
+
+def _all_rules(certificate: Certificate) -> str:
+    rows = "\n".join(_rule_row(row) for row in certificate.rules)
+    return (
+        f'<section id="rules"><h2>All rules ({len(certificate.rules)})</h2><table>'
+        "<tr><th>rule</th><th>level</th><th>outcome</th><th>statement</th><th>tests, or why not</th></tr>\n"
+        f"{rows}</table></section>"
+    )
+
+
+def _rule_row(row: RuleRow) -> str:
+    if row.reasons:
+        why = "; ".join(esc(reason) for reason in row.reasons)
+    elif row.tests:
+        why = ", ".join(f"<code>{esc(test)}</code> ({esc(outcomes)})" for test, outcomes in _tests_by_function(row))
+    else:
+        why = "no test of this rule ran"
+    outcome = badge(row.outcome)
+    if row.outcome == "failed":
+        outcome = f'<a href="#failed-{esc(row.id)}">{outcome}</a>'
+    return (
+        f'<tr id="rule-{esc(row.id)}" class="{esc(row.outcome.replace(" ", "-"))}"><td><strong>{esc(row.id)}</strong></td>'
+        f"<td>{badge(row.level)}</td><td>{outcome}</td><td>{esc(row.statement)}</td><td>{why}</td></tr>"
+    )
+
+
+def _tests_by_function(row: RuleRow) -> list[tuple[str, str]]:
+    """Parametrized cases of one test function counted together: 'test_x (40 passed, 3 failed)'."""
+    counts: dict[str, dict[str, int]] = {}
+    for ref in row.tests:
+        outcomes = counts.setdefault(re.sub(r"\[.*\]$", "", ref.nodeid), {})
+        outcomes[ref.outcome] = outcomes.get(ref.outcome, 0) + 1
+    return [(test, ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())) for test, outcomes in counts.items()]
+
+
+def _footer(certificate: Certificate) -> str:
+    return (
+        f"<footer><p>Built from <code>{esc(certificate.junit_name)}</code> "
+        f"(SHA-256 <code>{esc(certificate.junit_sha256)}</code>). "
+        "Rebuild with <code>audience-conformance report JUNIT</code>; check with "
+        "<code>audience-conformance verify certificate.json</code>.</p></footer>"
+    )

@@ -1,0 +1,65 @@
+"""The certificate as a pull-request comment: verdict, counts, what failed, details folded away."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from conformance.report.model import OUTCOMES, Certificate, RuleRow
+from conformance.rules import Level
+
+
+def render_markdown(certificate: Certificate) -> str:
+    run = certificate.run
+    mark = "✅" if certificate.conformant else "❌"
+    lines = [
+        f"## {mark} Audience API conformance: **{certificate.verdict}**",
+        "",
+        f"Decided on {certificate.level}. Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
+        f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
+        f"spec SHA-256 `{_cell(run['spec_sha256'])[:12]}`.",
+        "",
+        "| level | " + " | ".join(OUTCOMES) + " |",
+        "| --- |" + " ---: |" * len(OUTCOMES),
+    ]
+    counts = certificate.counts()
+    lines += [f"| {level.value} | " + " | ".join(str(counts[level.value][outcome]) for outcome in OUTCOMES) + " |" for level in Level]
+    lines += _failing(certificate)
+    gaps = certificate.gaps()
+    if gaps:
+        listed = ", ".join(f"{row.id} ({row.outcome})" for row in gaps) + "."
+        lines += ["", f"<details><summary>{len(gaps)} MUST rule(s) not checked</summary>", "", listed, "", "</details>"]
+    lines += ["", f"<details><summary>All rules ({len(certificate.rules)})</summary>", "", "| rule | level | outcome | statement |", "| --- | --- | --- | --- |"]
+    lines += [f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |" for row in certificate.rules]
+    lines += ["", "</details>", "", f"<sub>From `{_cell(certificate.junit_name)}` (SHA-256 `{certificate.junit_sha256[:12]}`); check with `audience-conformance verify certificate.json`.</sub>", ""]
+    return "\n".join(lines)
+
+
+def _failing(certificate: Certificate) -> list[str]:
+    failing = certificate.failing()
+    if not failing:
+        return []
+    lines = ["", f"### Failing rules ({len(failing)})", "", "| rule | level | statement | failing test |", "| --- | --- | --- | --- |"]
+    for row in failing:
+        test = row.reproduction.test if row.reproduction else ""
+        lines.append(f"| **{row.id}** | {row.failed_level or row.level} | {_cell(row.statement)} | {_cell(test)} |")
+    for row in failing:
+        lines += _details(row)
+    return lines
+
+
+def _details(row: RuleRow) -> list[str]:
+    if row.reproduction is None:
+        return []
+    text = row.reproduction.text
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return ["", f"<details><summary>{row.id}: shortest failure</summary>", "", f"From {_cell(row.reproduction.test)}:", "", f"{fence}text", text, fence, "", "</details>"]
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a table cell or a sentence: no pipes, no markup, one line."""
+    return html.escape(" ".join(str(text).split())).replace("|", "\\|").replace("`", "&#96;")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -1,0 +1,162 @@
+"""The certificate: what one run decided, rule by rule, rebuilt from its JUnit file alone.
+
+Everything here comes from the JUnit file (testcases with ``rule``/``level``/``failed_rule``
+properties, and the run's properties on the testsuite), so any certificate can be rebuilt,
+and checked, from that file later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.junit import read_records
+from conformance.report.errors import ReportError
+from conformance.report.reproduction import Reproduction, mask_keys, reproduction_of, shortest
+from conformance.rules import Level
+from conformance.verdict import FAILED, NOT_RUN, PASSED, SKIPPED, RuleResult, TestRecord, compute_verdict
+
+OUTCOMES = (PASSED, FAILED, SKIPPED, NOT_RUN)
+UNKNOWN = "unknown"
+RUN_PROPERTIES = (
+    "target", "started_at", "suite_version", "spec_sha256", "profile", "seed", "strict",
+    "read_only", "secondary_account", "embedded_reference", "run_id",
+)
+
+
+@dataclass(frozen=True)
+class TestRef:
+    """A test behind a rule, and how it ended."""
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: str
+    level: str
+    family: str
+    statement: str
+    outcome: str
+    failed_level: str | None
+    tests: tuple[TestRef, ...]
+    reasons: tuple[str, ...]  # why it was skipped
+    reproduction: Reproduction | None  # for a failed rule: its shortest failure
+
+
+@dataclass(frozen=True)
+class Certificate:
+    conformant: bool
+    strict: bool
+    run: dict[str, str]  # the run's properties (RUN_PROPERTIES), "unknown" when absent
+    rules: tuple[RuleRow, ...]  # in catalogue order
+    junit_name: str
+    junit_sha256: str
+
+    @property
+    def verdict(self) -> str:
+        return "CONFORMANT" if self.conformant else "NOT CONFORMANT"
+
+    @property
+    def level(self) -> str:
+        """Which rules the verdict was decided on."""
+        return "MUST and SHOULD rules (strict)" if self.strict else "MUST rules"
+
+    def failing(self) -> list[RuleRow]:
+        """Failed rules, those failed at MUST level first."""
+        failed = [row for row in self.rules if row.outcome == FAILED]
+        return sorted(failed, key=lambda row: row.failed_level != Level.MUST.value)
+
+    def gaps(self) -> list[RuleRow]:
+        """MUST rules nobody checked: a verified certificate needs none."""
+        return [row for row in self.rules if row.level == Level.MUST.value and row.outcome in (SKIPPED, NOT_RUN)]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        table = {level.value: dict.fromkeys(OUTCOMES, 0) for level in Level}
+        for row in self.rules:
+            table[row.level][row.outcome] += 1
+        return table
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_certificate(junit_path: Path) -> Certificate:
+    """Read a JUnit file of the suite and decide the verdict exactly as the run did."""
+    run = read_run_properties(junit_path)
+    strict = run["strict"] == "true"
+    try:
+        records = read_records(junit_path)
+    except (ValueError, KeyError) as error:  # rule and level properties that do not pair up, an unknown level
+        raise ReportError(f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error}).") from None
+    if not records:
+        # As at the end of a run: without a single test of a rule there is no verdict to give.
+        raise ReportError(f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify.")
+    verdict = compute_verdict(records, strict=strict)
+    rows = tuple(_row(result) for result in verdict.results.values())
+    return Certificate(
+        conformant=verdict.conformant,
+        strict=strict,
+        run=run,
+        rules=rows,
+        junit_name=junit_path.name,
+        junit_sha256=file_sha256(junit_path),
+    )
+
+
+def read_run_properties(junit_path: Path) -> dict[str, str]:
+    """The testsuite properties the plugin writes; fails with one line on a file that is not JUnit."""
+    root = _junit_root(junit_path)
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    found: dict[str, str] = {}
+    for suite in suites:
+        for prop in suite.findall("properties/property"):
+            found.setdefault(prop.get("name", ""), prop.get("value", ""))
+    run = {name: mask_keys(found.get(name, UNKNOWN)) for name in RUN_PROPERTIES}
+    if run["started_at"] == UNKNOWN and suites and suites[0].get("timestamp"):
+        run["started_at"] = suites[0].get("timestamp", UNKNOWN)
+    return run
+
+
+def _junit_root(junit_path: Path) -> ET.Element:
+    if not junit_path.is_file():
+        raise ReportError(f"JUnit file '{junit_path}' does not exist.")
+    try:
+        root = ET.parse(junit_path).getroot()
+    except ET.ParseError as error:
+        raise ReportError(f"'{junit_path}' is not a JUnit XML file: {error}.") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise ReportError(f"'{junit_path}' is not a JUnit XML file: its root element is <{root.tag}>, not <testsuites> or <testsuite>.")
+    return root
+
+
+def _row(result: RuleResult) -> RuleRow:
+    rule = result.rule
+    reproduction = None
+    if result.outcome == FAILED:
+        failures = [reproduction_of(record.nodeid, record.detail, rule.id) for record in result.tests if record.failed_for(rule.id)]
+        reproduction = shortest(failures)
+    return RuleRow(
+        id=rule.id,
+        level=rule.level.value,
+        family=rule.family,
+        statement=rule.statement,
+        outcome=result.outcome,
+        failed_level=result.failed_level.value if result.failed_level else None,
+        tests=tuple(TestRef(record.nodeid, _outcome_for(record, rule.id)) for record in result.tests),
+        reasons=tuple(mask_keys(reason) for reason in result.reasons) if result.outcome == SKIPPED else (),
+        reproduction=reproduction,
+    )
+
+
+def _outcome_for(record: TestRecord, rule_id: str) -> str:
+    """A test that failed for another of its rules still passed this one."""
+    if record.outcome == FAILED and not record.failed_for(rule_id):
+        return PASSED
+    return record.outcome

@@ -1,0 +1,109 @@
+"""The shortest way to see a rule fail again: a failure text cut down to what a reader needs.
+
+A JUnit failure holds pytest's whole traceback. What a certificate shows is the exception
+text (the ``E`` lines): the rule, what was expected, what was received, the request sent
+and the response seen, or schemathesis' curl command.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+
+MAX_LINES = 30
+MAX_CHARS = 3000
+MASK = "[REDACTED]"
+
+# Defence in depth: JUnit is redacted when written, but a certificate may be rebuilt from a
+# file that was not, so a key header never leaves through the certificate either.
+_KEY_HEADER = re.compile(r"(x-dexatel-key[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\]|\[Filtered\]|\*{3})([^\s'\"\\,}]+)", re.IGNORECASE)
+_CREDENTIALS_IN_URL = re.compile(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@")
+_EXCEPTION_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Violation|Exception|Failure|Group|Interrupted): ")
+_FIELD = re.compile(r"^\s*(expected|received|request|response):\s?(.*)$")
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One failing test's evidence for one rule."""
+
+    test: str
+    text: str
+    request: str = ""
+    response: str = ""
+    expected: str = ""
+    received: str = ""
+
+
+def mask_keys(text: str) -> str:
+    """Hide the value of any key header and any user:password in URLs."""
+    return _CREDENTIALS_IN_URL.sub(f"{MASK}@", _KEY_HEADER.sub(rf"\g<1>{MASK}", text))
+
+
+def essential_text(detail: str, rule_id: str = "") -> str:
+    """The violation of ``rule_id`` in a pytest failure text, without traceback or exception class.
+
+    pytest marks the exception's lines with ``E``; an exception group (Hypothesis reporting
+    several failures) nests each sub-exception behind ``| ``. A RuleViolation reads
+    ``[RULE] context`` followed by indented lines (expected, received, request, response).
+    Without such a violation (a schemathesis failure, an error) the exception text is kept.
+    """
+    lines = detail.splitlines()
+    raised = [line[1:] for line in lines if line.startswith("E ") or line == "E"]
+    text = textwrap.dedent("\n".join(raised)) if raised else detail
+    violation = _violation(text, rule_id) if rule_id else ""
+    text = violation or _EXCEPTION_PREFIX.sub("", text.strip(), count=1)
+    return mask_keys(_trim(text.strip()))
+
+
+def _violation(text: str, rule_id: str) -> str:
+    """The first ``[rule_id] ...`` message in ``text`` with its indented lines, outside any group prefix."""
+    lines = text.splitlines()
+    tag = re.compile(r"^(?P<prefix>[\s|]*?)(?:(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: )?(?P<message>\[" + re.escape(rule_id) + r"\].*)$")
+    for index, line in enumerate(lines):
+        match = tag.match(line)
+        if not match:
+            continue
+        prefix, found = match["prefix"], [match["message"]]
+        for following in lines[index + 1 :]:
+            rest = following[len(prefix) :] if following.startswith(prefix) else None
+            if rest is None or not rest.startswith(" "):
+                break
+            found.append(rest)
+        return "\n".join(found)
+    return ""
+
+
+def _trim(text: str) -> str:
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        lines = [*lines[:MAX_LINES], f"... ({len(lines) - MAX_LINES} more lines in the JUnit file)"]
+    text = "\n".join(lines)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS] + f"... ({len(text) - MAX_CHARS} more characters in the JUnit file)"
+    return text
+
+
+def reproduction_of(test: str, detail: str, rule_id: str = "") -> Reproduction:
+    """Split a failure text into the fields a reader looks for first."""
+    text = essential_text(detail, rule_id)
+    fields: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        match = _FIELD.match(line)
+        if match:
+            current = match[1]
+            fields.setdefault(current, match[2].strip())
+            continue
+        if current in ("request", "response") and line.startswith("    ") and line.strip():
+            fields[current] += "\n" + line.strip()
+            continue
+        current = ""
+        if "curl " in line and "request" not in fields:
+            fields["request"] = line.strip()
+    return Reproduction(test=test, text=text, **fields)
+
+
+def shortest(candidates: list[Reproduction]) -> Reproduction | None:
+    """The easiest failure to read among a rule's failing tests."""
+    return min(candidates, key=lambda item: (len(item.text), item.test), default=None)

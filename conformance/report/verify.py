@@ -1,0 +1,97 @@
+"""Checking a certificate: rebuilt from its JUnit file it must say the same, for the spec installed here.
+
+A certificate is accepted only when nothing was changed (JUnit file, verdict, any rule's
+outcome), it was made for the spec this suite carries, and every MUST rule passed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.report.errors import ReportError
+from conformance.report.json_form import FORMAT, to_json
+from conformance.report.model import build_certificate, file_sha256
+from conformance.rules import Level
+from conformance.verdict import PASSED
+
+
+def verify_certificate(certificate_path: Path) -> list[str]:
+    """One line per problem found; an empty list means the certificate holds."""
+    claimed = load_certificate(certificate_path)
+    junit = certificate_path.parent / str(claimed["junit"])
+    if not junit.is_file():
+        return [f"The JUnit file the certificate was built from, '{junit}', is missing."]
+    problems = []
+    actual = file_sha256(junit)
+    if actual != claimed["junit_sha256"]:
+        problems.append(f"JUnit file '{junit}' changed since the certificate was written: SHA-256 {actual}, certificate says {claimed['junit_sha256']}.")
+    try:
+        rebuilt = build_certificate(junit)
+    except ReportError as error:
+        return [*problems, str(error)]
+    truth = to_json(rebuilt, junit_path=junit, out_dir=certificate_path.parent)
+    problems += _differences(claimed, truth)
+    problems += _spec_problems(claimed)
+    problems += [_must_problem(rule) for rule in truth["rules"] if rule["level"] == Level.MUST.value and rule["outcome"] != PASSED]
+    if not rebuilt.conformant:
+        problems.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
+    return problems
+
+
+def load_certificate(path: Path) -> dict[str, Any]:
+    """The JSON form of a certificate; a user mistake (no file, not a certificate) is a ReportError."""
+    if not path.is_file():
+        raise ReportError(f"Certificate '{path}' does not exist.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ReportError(f"'{path}' is not a certificate: it is not JSON (give the certificate.json written beside the JUnit file).") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ReportError(f"'{path}' is not a certificate: its 'format' is not '{FORMAT}'.")
+    for key, kind in (("junit", str), ("junit_sha256", str), ("verdict", str), ("run", dict), ("rules", list)):
+        if not isinstance(data.get(key), kind):
+            raise ReportError(f"'{path}' is not a complete certificate: '{key}' is missing or not a {kind.__name__}.")
+    return data
+
+
+def _differences(claimed: dict[str, Any], truth: dict[str, Any]) -> list[str]:
+    problems = []
+    for key in ("verdict", "conformant", "strict"):
+        if claimed.get(key) != truth[key]:
+            problems.append(f"{key}: the certificate says {claimed.get(key)!r}, its JUnit file says {truth[key]!r}.")
+    claimed_run = claimed["run"]
+    for key, value in truth["run"].items():
+        if claimed_run.get(key) != value:
+            problems.append(f"run {key}: the certificate says {claimed_run.get(key)!r}, its JUnit file says {value!r}.")
+    claimed_rules = {str(rule.get("id")): rule for rule in claimed["rules"] if isinstance(rule, dict)}
+    for rule in truth["rules"]:
+        mine = claimed_rules.pop(rule["id"], None)
+        if mine is None:
+            problems.append(f"{rule['id']}: missing from the certificate (its JUnit file says {rule['outcome']}).")
+            continue
+        for key in ("outcome", "failed_level", "level"):
+            if mine.get(key) != rule[key]:
+                problems.append(f"{rule['id']}: {key} is {mine.get(key)!r} in the certificate, {rule[key]!r} from its JUnit file.")
+    problems += [f"{rule_id}: in the certificate but not a rule of this suite." for rule_id in claimed_rules]
+    return problems
+
+
+def _spec_problems(claimed: dict[str, Any]) -> list[str]:
+    from conformance.api_schema import spec_path, spec_sha256
+
+    certified = claimed["run"].get("spec_sha256")
+    try:
+        installed = spec_sha256()
+    except OSError:
+        return [f"The installed suite has no spec at '{spec_path()}' to compare with."]
+    if certified != installed:
+        return [f"spec: the certificate was made for spec SHA-256 {certified}, the installed suite carries {installed}."]
+    return []
+
+
+def _must_problem(rule: dict[str, Any]) -> str:
+    outcome = rule["outcome"]
+    why = f": {rule['reasons'][0]}" if rule.get("reasons") else ""
+    return f"MUST rule {rule['id']} {outcome}{why}."
