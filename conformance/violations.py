@@ -25,7 +25,15 @@ class RuleViolation(AssertionError):
         lines = [f"[{rule}] {context}".rstrip(), f"  expected: {expected}", f"  received: {received}"]
         if self.exchange:
             lines.append(self.exchange)
-        super().__init__("\n".join(lines))
+        super().__init__(_redact("\n".join(lines)))
+
+
+def _redact(text: str) -> str:
+    """Keys are masked where the message is made, not only where reports are written."""
+    from conformance.session import active
+
+    context = active()
+    return context.redactor(text) if context is not None else text
 
 
 def describe_exchange(response: requests.Response) -> str:
