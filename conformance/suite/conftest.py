@@ -17,6 +17,8 @@ from conformance.profiles import Profile
 from conformance.session import RunContext, activate
 from conformance.target import Target
 
+pytest_plugins = ["conformance.suite.pagination_fixtures"]
+
 SECONDARY_MISSING = "needs a second account: pass --secondary-api-key or set AUDIENCE_SECONDARY_API_KEY"
 
 

@@ -1,0 +1,100 @@
+"""Session fixtures and strategies shared by the pagination, filter and contacts properties.
+
+Loaded as a pytest plugin by the suite's conftest (``pytest_plugins``). Data is set up once
+per run, never per example: Hypothesis varies page sizes and filters over the same data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import Phase, settings
+from hypothesis import strategies as st
+
+from conformance.client import CHANNELS, create_audience
+from conformance.dataset import DataSet, create_dataset
+from conformance.ledger import Namer
+from conformance.plugin import current_settings
+from conformance.profiles import Profile
+from conformance.session import RunContext
+from conformance.target import AUDIENCES_PATH, Target
+from conformance.violations import RuleViolation
+from conformance.walker import MAX_PAGE_SIZE, Query, walk
+
+EXAMPLES = current_settings().profile.property_examples
+# No explain phase: on Python 3.11 it traces every line of every request once a test fails.
+PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+READ_ONLY = "needs the suite's own data set, which a --read-only run cannot create"
+SECONDARY_SET_SIZE = 3
+
+# Page sizes: 1, small ones, the default and its neighbours, the maximum and its neighbour,
+# anything in between, and none at all (the default, 20).
+BOUNDARY_PAGE_SIZES = (1, 2, 3, 19, 20, 21, 99, MAX_PAGE_SIZE)
+page_sizes: st.SearchStrategy[int | None] = st.one_of(
+    st.sampled_from(BOUNDARY_PAGE_SIZES),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=1, max_value=MAX_PAGE_SIZE),
+    st.none(),
+)
+small_page_sizes = st.integers(min_value=1, max_value=9)
+channels = st.sampled_from(CHANNELS)
+channel_filters: st.SearchStrategy[str | None] = st.one_of(st.none(), channels)
+
+
+def property_settings(share: float = 1.0) -> settings:
+    """The run's Hypothesis profile with ``share`` of its examples (at least 2)."""
+    return settings(max_examples=max(2, round(EXAMPLES * share)), phases=PHASES)
+
+
+_RULE_TYPES: dict[str, type[RuleViolation]] = {}
+
+
+def by_rule(test: Callable[..., None]) -> Callable[..., None]:
+    """Give each rule's violations a type of their own. Hypothesis tells failures apart by type
+    and raising line, and every ``check`` raises from one line: without this, failures of two
+    rules count as one, and shrinking may slide from one rule to the other."""
+
+    @functools.wraps(test)
+    def separated(*args: Any, **kwargs: Any) -> None:
+        try:
+            test(*args, **kwargs)
+        except RuleViolation as violation:
+            violation.__class__ = _RULE_TYPES.setdefault(violation.rule, type("RuleViolation", (RuleViolation,), {"__module__": RuleViolation.__module__}))
+            raise
+
+    return separated
+
+
+@pytest.fixture(scope="session")
+def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile) -> DataSet:
+    """The suite's own audiences (skips the test in read-only runs, or when they cannot be made)."""
+    if run.settings.read_only:
+        pytest.skip(READ_ONLY)
+    try:
+        return create_dataset(target, namer, profile.dataset_size)
+    except RuleViolation as violation:
+        pytest.skip(f"the pagination data set could not be created ({violation.rule}: {violation.received})")
+
+
+@pytest.fixture(scope="session")
+def known(run: RunContext, request: pytest.FixtureRequest) -> DataSet | None:
+    """The data set when the run may write; None in read-only runs, where the properties walk
+    whatever the account holds and check its invariants only."""
+    if run.settings.read_only:
+        return None
+    value = request.getfixturevalue("dataset")
+    assert isinstance(value, DataSet)
+    return value
+
+
+@pytest.fixture(scope="session")
+def secondary_ids(run: RunContext, other_target: Target, namer: Namer) -> frozenset[str]:
+    """Ids of the second account's audiences (a few are created there when the run may write)."""
+    if not run.settings.read_only:
+        for channel in CHANNELS[:SECONDARY_SET_SIZE]:
+            create_audience(other_target, namer.fresh(), channel)
+    found = walk(other_target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
+    return frozenset(found.ids)

@@ -1,0 +1,267 @@
+"""The code table of section 6: one fault, the table's status and code (VAL-00, VAL-1301..VAL-1355).
+
+Each row is a property over its whole fault class (see :mod:`conformance.faults`); each
+test speaks for its row's rule and for VAL-00 (at the row's level: VAL-00 of a SHOULD row
+is a SHOULD). VAL-01 (a rejected request changes nothing) closes the module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from conformance import faults
+from conformance.client import audience_path, create_audience, error_codes
+from conformance.faults import Fault
+from conformance.ledger import iter_prefixed
+from conformance.rules import RULES_BY_ID
+from conformance.session import RunContext, active
+from conformance.target import AUDIENCES_PATH, Target
+from conformance.violations import RuleViolation, check
+
+_ACTIVE = active()
+assert _ACTIVE is not None, "the suite's conftest starts the run"
+RUN: RunContext = _ACTIVE
+FRESH = RUN.namer.fresh
+CREATE_FAULTS = faults.create_faults(FRESH)
+UPDATE_FAULTS = faults.update_faults(FRESH)
+
+METHODS = [
+    pytest.param("GET", id="get"),
+    pytest.param("PUT", id="update", marks=pytest.mark.writes),
+    pytest.param("DELETE", id="delete", marks=pytest.mark.writes),
+]
+
+
+def rows(codes: Sequence[int]) -> list[Any]:
+    """One parameter per table row, tagged with the row's rule and with VAL-00 at the row's level."""
+    return [
+        pytest.param(code, id=str(code), marks=[pytest.mark.rule(f"VAL-{code}"), pytest.mark.rule("VAL-00", level=RULES_BY_ID[f"VAL-{code}"].level.value)])
+        for code in codes
+    ]
+
+
+def expect_table_answer(response: requests.Response, *, rule: str, status: int, codes: frozenset[int], context: str) -> None:
+    """VAL-00 and the row's rule: the table's status, and one of ``codes`` among errors[].code.
+
+    A wrong answer breaks both rules at once, so both are raised together.
+    """
+    wanted = " or ".join(str(code) for code in sorted(codes))
+    if response.status_code != status:
+        raise _broken((rule, "VAL-00"), expected=f"HTTP {status} with code {wanted}", received=f"HTTP {response.status_code}", response=response, context=context)
+    sent = error_codes(response)  # ERR-01: without the envelope no code can be among errors[].code
+    if not codes & set(sent):
+        raise _broken((rule, "VAL-00"), expected=f"code {wanted} among errors[].code", received=f"codes {sent}", response=response, context=context)
+
+
+def _broken(rules: tuple[str, ...], *, expected: str, received: str, response: requests.Response, context: str) -> ExceptionGroup[RuleViolation]:
+    """One violation per rule, grouped. Their texts are redacted here: another plugin may render
+    a group from the exception itself, past the report's redaction."""
+    first, *others = rules
+    violations = [RuleViolation(first, expected=expected, received=received, response=response, context=context)]
+    violations += [RuleViolation(rule, expected=expected, received=received, context=f"{context} (see {first})") for rule in others]
+    for violation in violations:
+        violation.args = (RUN.redactor(str(violation)),)
+    return ExceptionGroup(f"{', '.join(rules)}: {context}", violations)
+
+
+def send_body(target: Target, method: str, path: str, body: Any, *, raw_utf8: bool) -> requests.Response:
+    """The body as JSON: non-ASCII characters escaped (\\u00e9), or written as raw UTF-8."""
+    if not raw_utf8:
+        return target.request(method, path, json=body)
+    encoded = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return target.request(method, path, data=encoded, headers={"Content-Type": "application/json"})
+
+
+@pytest.fixture(scope="module")
+def taken(target: Target, writable: None) -> dict[str, Any]:
+    """An audience whose name the duplicate probes collide with (VAL-1309)."""
+    return create_audience(target, FRESH(), "SMS")
+
+
+@pytest.fixture(scope="module")
+def renamed(target: Target, writable: None) -> dict[str, Any]:
+    """The audience the faulty updates are sent to."""
+    return create_audience(target, FRESH(), "VIBER")
+
+
+# -- identifiers ----------------------------------------------------------------------
+
+
+@pytest.mark.rule("VAL-1301")
+@pytest.mark.rule("VAL-00")
+@pytest.mark.parametrize("method", METHODS)
+@given(identifier=faults.well_formed_ids())
+def test_unknown_id_answers_1301(method: str, target: Target, identifier: str) -> None:
+    """VAL-1301: get, update or delete of a well-formed id the account does not have: 404, code 1301.
+
+    1. GET the id; an id that exists after all (200) is not a probe, and is never updated or deleted.
+    2. Send the method (an update with a valid body); expect 404 with code 1301.
+    """
+    path = faults.id_path(identifier)
+    probe = target.get(path)
+    if probe.status_code == 200:
+        reject()
+    response = probe if method == "GET" else target.request(method, path, json={"data": {"name": FRESH()}} if method == "PUT" else None)
+    expect_table_answer(response, rule="VAL-1301", status=404, codes=frozenset({1301}), context=f"{method} of the unknown id {identifier!r}")
+
+
+@pytest.mark.rule("VAL-1302")
+@pytest.mark.rule("VAL-00")
+@pytest.mark.parametrize("method", METHODS)
+@given(identifier=faults.malformed_ids())
+def test_malformed_id_answers_1302(method: str, target: Target, identifier: str) -> None:
+    """VAL-1302: get, update or delete of an id outside ^[A-Za-z0-9_-]{1,64}$: 400, code 1302."""
+    body = {"data": {"name": FRESH()}} if method == "PUT" else None
+    response = target.request(method, faults.id_path(identifier), json=body)
+    expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the malformed id {identifier!r}")
+
+
+ENCODED_SLASH_IDS = ("a/b", "x/contacts", "/", "abc/", "/abc", "a//b", "v1/audiences")
+
+
+@pytest.mark.rule("VAL-1302")
+@pytest.mark.rule("VAL-00")
+@pytest.mark.parametrize("method", METHODS)
+def test_encoded_slash_in_id_answers_1302(method: str, target: Target) -> None:
+    """VAL-1302: an id with a slash, sent percent-encoded (%2F), is one malformed id, not a path."""
+    for identifier in ENCODED_SLASH_IDS:
+        body = {"data": {"name": FRESH()}} if method == "PUT" else None
+        response = target.request(method, faults.id_path(identifier), json=body)
+        expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the id {identifier!r} sent as {faults.id_path(identifier)}")
+
+
+# -- bodies ---------------------------------------------------------------------------
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("code", rows(sorted(CREATE_FAULTS)))
+@given(data=st.data(), raw_utf8=st.booleans())
+def test_create_with_one_fault_answers_its_code(code: int, target: Target, data: st.DataObject, raw_utf8: bool) -> None:
+    """A create body with exactly one fault of the row gets the row's status and code."""
+    fault: Fault = data.draw(CREATE_FAULTS[code], label="fault")
+    response = send_body(target, "POST", AUDIENCES_PATH, fault.body, raw_utf8=raw_utf8)
+    expect_table_answer(response, rule=fault.rule, status=fault.status, codes=fault.codes, context=f"create with {fault.what}")
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("code", rows(sorted(UPDATE_FAULTS)))
+@given(data=st.data(), raw_utf8=st.booleans())
+def test_update_with_one_fault_answers_its_code(code: int, target: Target, renamed: dict[str, Any], data: st.DataObject, raw_utf8: bool) -> None:
+    """An update body with exactly one fault of the row, sent to an existing audience, gets the row's answer."""
+    fault: Fault = data.draw(UPDATE_FAULTS[code], label="fault")
+    response = send_body(target, "PUT", audience_path(renamed["id"]), fault.body, raw_utf8=raw_utf8)
+    expect_table_answer(response, rule=fault.rule, status=fault.status, codes=fault.codes, context=f"update with {fault.what}")
+
+
+@pytest.mark.writes
+@pytest.mark.rule("VAL-1309")
+@pytest.mark.rule("VAL-00")
+@given(body=faults.create_bodies(FRESH))
+def test_create_with_a_taken_name_answers_1309(target: Target, taken: dict[str, Any], body: dict[str, Any]) -> None:
+    """VAL-1309: creating an audience with the name of another audience of the account: 409, code 1309.
+
+    The channel and contacts vary: a name is taken whatever the channel.
+    """
+    body["data"]["name"] = taken["name"]
+    response = target.post(AUDIENCES_PATH, json=body)
+    expect_table_answer(response, rule="VAL-1309", status=409, codes=frozenset({1309}), context=f"create with the taken name {taken['name']!r}")
+
+
+@pytest.mark.writes
+@pytest.mark.rule("VAL-1309")
+@pytest.mark.rule("VAL-00")
+@given(channel=st.none() | faults.channels())
+def test_rename_to_a_taken_name_answers_1309(target: Target, taken: dict[str, Any], renamed: dict[str, Any], channel: str | None) -> None:
+    """VAL-1309: renaming an audience to the name another audience of the account has: 409, code 1309."""
+    data: dict[str, Any] = {"name": taken["name"]}
+    if channel is not None:
+        data["channel"] = channel  # ignored by an update (CRUD-03), so still one fault
+    response = target.put(audience_path(renamed["id"]), json={"data": data})
+    expect_table_answer(response, rule="VAL-1309", status=409, codes=frozenset({1309}), context=f"rename to the taken name {taken['name']!r}")
+
+
+# -- VAL-01: a rejected request changes nothing ----------------------------------------
+
+
+def _ours(target: Target) -> dict[str, str]:
+    """id -> name of this run's audiences the query operation lists."""
+    prefix = RUN.namer.prefix
+    return {str(item["id"]): str(item["name"]) for item in iter_prefixed(target) if prefix in str(item.get("name"))}
+
+
+def _leaked_id(response: requests.Response) -> str | None:
+    """The id a refusal carried anyway, if its body looks like an audience."""
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        return None
+    return str(data["id"]) if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+
+@pytest.mark.writes
+@pytest.mark.rule("VAL-01")
+def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
+    """VAL-01: after creates refused for any fault of the table, no audience appeared.
+
+    1. List this run's audiences.
+    2. Each example sends one faulty create of every row; any refusal that carried an id is
+       looked up (it must not exist).
+    3. List again: no audience appeared (what a faulty server kept is deleted again).
+    """
+    before = _ours(target)
+    accepted: set[str] = set()
+
+    @given(data=st.data())
+    def send_one_of_each(data: st.DataObject) -> None:
+        for code, strategy in CREATE_FAULTS.items():
+            fault = data.draw(strategy, label=str(code))
+            response = target.post(AUDIENCES_PATH, json=fault.body)
+            if response.status_code == 201:
+                accepted.add(str(response.json()["data"]["id"]))  # a VAL-13xx matter, reported by its own test
+                continue
+            leaked = _leaked_id(response)
+            if leaked is not None:
+                lookup = target.get(audience_path(leaked))
+                check(lookup.status_code == 404, "VAL-01", expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried", received=f"HTTP {lookup.status_code}", response=lookup)
+
+    send_one_of_each()
+    appeared = {audience_id: name for audience_id, name in _ours(target).items() if audience_id not in before and audience_id not in accepted}
+    for audience_id in appeared:
+        target.delete(audience_path(audience_id))
+    check(not appeared, "VAL-01", expected="no audience appears after refused creates", received=f"listed afterwards: {sorted(appeared.values())}")
+
+
+@pytest.mark.writes
+@pytest.mark.rule("VAL-01")
+def test_rejected_updates_rename_nothing(target: Target, taken: dict[str, Any], renamed: dict[str, Any]) -> None:
+    """VAL-01: after updates refused for any fault of the table, neither audience was renamed.
+
+    Checked by get after each refusal, then once by listing.
+    """
+    names = {audience["id"]: target.get(audience_path(audience["id"])).json()["data"]["name"] for audience in (taken, renamed)}
+    rename_to_taken = st.just(Fault(1309, "rename to a name another audience has", {"data": {"name": names[taken["id"]]}}))
+
+    @given(data=st.data())
+    def send_one_of_each(data: st.DataObject) -> None:
+        for code, strategy in [*UPDATE_FAULTS.items(), (1309, rename_to_taken)]:
+            fault = data.draw(strategy, label=str(code))
+            response = target.put(audience_path(renamed["id"]), json=fault.body)
+            if response.ok:
+                names[renamed["id"]] = response.json()["data"]["name"]  # accepted: a VAL-13xx matter
+                continue
+            for audience_id, name in names.items():
+                now = target.get(audience_path(audience_id))
+                shown = now.json().get("data", {}).get("name") if now.status_code == 200 else f"HTTP {now.status_code}"
+                check(shown == name, "VAL-01", expected=f"after the refused update ({fault.what}), get shows the name {name!r}", received=shown, response=now)
+
+    send_one_of_each()
+    listed = _ours(target)
+    for audience_id, name in names.items():
+        check(listed.get(audience_id) == name, "VAL-01", expected=f"after refused updates, the list shows {audience_id} named {name!r}", received=listed.get(audience_id, "not listed"))

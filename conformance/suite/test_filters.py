@@ -1,0 +1,129 @@
+"""The channel filter (section 5) as properties over channels, letter cases and unknown values.
+
+Filtered walks are checked by the same walker as unfiltered ones: PAGE-02 and PAGE-04 hold
+for the filtered set (FILT-01), and links keep the filter (PAGE-08).
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.client import CHANNELS, expect_error
+from conformance.dataset import DataSet
+from conformance.suite.pagination_fixtures import by_rule, channels, page_sizes, property_settings
+from conformance.target import AUDIENCES_PATH, Target
+from conformance.violations import check
+from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, check_complete, read_page, walk
+
+CHANNEL = "filter[channel]"
+
+
+def channel_query(channel: str, page_size: int | None = MAX_PAGE_SIZE) -> Query:
+    return Query(AUDIENCES_PATH, page_size, ((CHANNEL, channel),))
+
+
+def of_channel(channel: str, rule: str = "FILT-01") -> ItemFilter:
+    """Every item of the walk has ``channel``; on page 1 a stranger breaks ``rule``, later PAGE-08."""
+    return ItemFilter(lambda item: item.get("channel") == channel, f"with channel '{channel}'", rule)
+
+
+def filtered_total(target: Target, channel: str) -> int:
+    """The total the first page of a channel filter announces (FILT-01: the filter is accepted)."""
+    query = channel_query(channel, 1)
+    response = target.get(AUDIENCES_PATH, params=query.params())
+    check(response.status_code == 200, "FILT-01", expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response)
+    return read_page(response, via="the first request").total
+
+
+# -- FILT-01 and FILT-02 -------------------------------------------------------------------------
+
+
+@pytest.mark.rule("FILT-01", "PAGE-02", *WALK_RULES)
+@property_settings()
+@given(channel=channels, data=st.data())
+@by_rule
+def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: DataSet | None, channel: str, data: st.DataObject) -> None:
+    """FILT-01: ``filter[channel]`` returns only audiences of that channel, and all of them.
+
+    1. Draw a channel and a page size (sometimes one dividing the filtered total, so the
+       last page is exactly full).
+    2. Walk the filtered list: every page keeps the pagination rules; links keep the filter.
+    3. Every item has the channel; the suite's audiences of that channel are all there; the
+       count visited equals the filtered total (PAGE-02).
+    """
+    total = filtered_total(target, channel)
+    divisors = [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0] or [1]
+    page_size = data.draw(st.one_of(page_sizes, st.sampled_from(divisors)), label="page_size")
+    walked = walk(target, channel_query(channel, page_size), keep=("channel",), entry_rule="FILT-01", matching=of_channel(channel))
+    check_complete(walked, known.ids(channel) if known else (), missing_rule="FILT-01")
+
+
+@pytest.mark.rule("FILT-02", "PAGE-02", *WALK_RULES)
+def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: DataSet | None) -> None:
+    """FILT-02: the totals of the three channel filters add up to the unfiltered total, and
+    PAGE-02: each is the number of audiences of that channel in a walk of the whole list.
+
+    ``known`` only makes sure the data set exists first (when the run may write).
+    """
+    everything = walk(target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE), keep=("channel",))
+    totals = {channel: filtered_total(target, channel) for channel in CHANNELS}
+    check(sum(totals.values()) == everything.total, "FILT-02", expected=f"channel totals adding up to the unfiltered total {everything.total}", received=f"{totals} (sum {sum(totals.values())})")
+    for channel, total in totals.items():
+        counted = sum(1 for item in everything.items if item.get("channel") == channel)
+        check(total == counted, "PAGE-02", expected=f"total {counted} for {CHANNEL}={channel} (the {channel} audiences of the whole list)", received=f"total {total}")
+
+
+# -- FILT-03: letter case ------------------------------------------------------------------------
+
+
+def case_variants(channel: str) -> st.SearchStrategy[str]:
+    """Spellings of ``channel`` in other letter cases: lower, title, and random mixes."""
+    mixed = st.lists(st.booleans(), min_size=len(channel), max_size=len(channel)).map(lambda upper: "".join(c if up else c.lower() for c, up in zip(channel, upper, strict=True)))
+    return st.one_of(st.sampled_from([channel.lower(), channel.title()]), mixed).filter(lambda variant: variant != channel)
+
+
+@pytest.mark.rule("FILT-03")
+@property_settings(0.5)
+@given(channel=channels, data=st.data())
+@by_rule
+def test_a_channel_filter_ignores_letter_case(target: Target, channel: str, data: st.DataObject) -> None:
+    """FILT-03 (SHOULD): ``viber`` and ``Viber`` act as ``VIBER``: same total, same items, same order."""
+    variant = data.draw(case_variants(channel), label="variant")
+    expected = walk(target, channel_query(channel), entry_rule="FILT-01")
+    seen = walk(target, channel_query(variant), keep=("channel",), entry_rule="FILT-03", matching=of_channel(channel, "FILT-03"))
+    check(seen.total == expected.total, "FILT-03", expected=f"total {expected.total}, as for '{channel}'", received=f"total {seen.total}", context=str(seen.query))
+    check(seen.ids == expected.ids, "FILT-03", expected=f"the {len(expected.ids)} audiences of '{channel}', in order", received=f"{len(seen.ids)} audiences, first {seen.ids[:3]}", context=str(seen.query))
+
+
+# -- FILT-04: unknown values ----------------------------------------------------------------------
+
+UNKNOWN_CHANNELS = ("EMAIL", "TELEGRAM", "SMSS", "VIBE", "WHATS_APP", "WHATSAPP2", "SMS,VIBER", "*", "null", "0")
+unknown_channels = st.one_of(
+    st.sampled_from(UNKNOWN_CHANNELS),
+    # ASCII without spaces: whether ' SMS ' or non-ASCII case folds are unknown is beyond dispute then.
+    st.text(alphabet=string.ascii_letters + string.digits + "_-.,*%", min_size=1, max_size=20),
+).filter(lambda value: value.upper() not in CHANNELS)
+
+
+@pytest.mark.rule("FILT-04", level="MUST")
+@property_settings()
+@given(value=unknown_channels)
+@by_rule
+def test_an_unknown_channel_never_fails_the_server(target: Target, value: str) -> None:
+    """FILT-04 (its MUST part): an unknown channel value never yields a 5xx."""
+    response = target.get(AUDIENCES_PATH, params={CHANNEL: value})
+    check(response.status_code < 500, "FILT-04", expected=f"no 5xx for {CHANNEL}={value!r}", received=f"HTTP {response.status_code}", response=response)
+
+
+@pytest.mark.rule("FILT-04")
+@property_settings()
+@given(value=unknown_channels)
+@by_rule
+def test_an_unknown_channel_is_refused(target: Target, value: str) -> None:
+    """FILT-04 (SHOULD): an unknown channel value gets 400 with the error envelope (the code,
+    preferably 1307, is not required)."""
+    expect_error(target.get(AUDIENCES_PATH, params={CHANNEL: value}), status=400, rule="FILT-04", context=f"{CHANNEL}={value!r}")

@@ -1,0 +1,339 @@
+"""An audience's life, create to delete, as properties (CRUD-01..05, AUD-01, DATE-01/02, JSON-01),
+and the error envelope of every refusal (ERR-01, ERR-02).
+
+What create answers is what get and the query operation show; an update changes the name
+and nothing else; a deleted audience is gone for every operation. Each example creates what
+it needs and deletes it again, except the update property, which renames one audience.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import faults
+from conformance.client import CHANNELS, audience_path, body_of, create_audience, delete_audience, error_codes, expect_error
+from conformance.ledger import Namer
+from conformance.session import RunContext, active
+from conformance.target import AUDIENCES_PATH, Target
+from conformance.violations import check
+
+_ACTIVE = active()
+assert _ACTIVE is not None, "the suite's conftest starts the run"
+RUN: RunContext = _ACTIVE
+FRESH = RUN.namer.fresh
+CREATE_FAULTS = faults.create_faults(FRESH)
+UPDATE_FAULTS = faults.update_faults(FRESH)
+MAX_PAGES = 1000
+
+# DATE-01: 'yyyy-MM-dd HH:mm:ss' in ASCII digits (strptime alone would take '2026-1-5 1:2:3').
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+CLOCK_TOLERANCE = timedelta(minutes=5)  # DATE-02
+COMPARED = ("id", "account_id", "name", "channel", "create_date", "update_date")
+
+
+# -- what an audience must look like ---------------------------------------------------------
+
+
+def parse_date(value: Any, field_name: str, response: requests.Response | None) -> datetime:
+    """DATE-01: a real calendar time in the contract's format (read as UTC)."""
+    check(isinstance(value, str) and DATE_PATTERN.fullmatch(value) is not None, "DATE-01", expected=f"{field_name} formatted 'yyyy-MM-dd HH:mm:ss'", received=value, response=response)
+    try:
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        check(False, "DATE-01", expected=f"{field_name} a real calendar time", received=value, response=response)
+        raise
+
+
+def check_audience(audience: Any, response: requests.Response | None, where: str) -> dict[str, Any]:
+    """AUD-01 (every required field with its type) and DATE-01 (both dates) for one audience."""
+    check(isinstance(audience, dict), "AUD-01", expected=f"{where}: an audience object", received=audience, response=response)
+    assert isinstance(audience, dict)
+    for name in ("id", "account_id", "name", "channel", "create_date", "update_date"):
+        check(isinstance(audience.get(name), str), "AUD-01", expected=f"{where}: '{name}' a string", received=audience, response=response)
+    check(audience["channel"] in CHANNELS, "AUD-01", expected=f"{where}: 'channel' one of {', '.join(CHANNELS)}, upper case", received=audience["channel"], response=response)
+    if "contacts_count" in audience:
+        count = audience["contacts_count"]
+        check(type(count) is int and count >= 0, "AUD-01", expected=f"{where}: 'contacts_count', when present, an integer >= 0", received=count, response=response)
+    if "links" in audience:
+        links = audience["links"]
+        check(isinstance(links, dict) and all(isinstance(value, str) for value in links.values()), "AUD-01", expected=f"{where}: 'links', when present, an object of strings", received=links, response=response)
+    created = parse_date(audience["create_date"], "create_date", response)
+    updated = parse_date(audience["update_date"], "update_date", response)
+    check(updated >= created, "AUD-01", expected=f"{where}: update_date >= create_date", received=audience, response=response)
+    return audience
+
+
+def audience_of(response: requests.Response, status: int, rule: str, what: str) -> dict[str, Any]:
+    """The audience of a ``{"data": Audience}`` answer, after checking its status against ``rule``."""
+    check(response.status_code == status, rule, expected=f"HTTP {status} for {what}", received=f"HTTP {response.status_code}", response=response)
+    body = body_of(response)
+    return check_audience(body.get("data") if isinstance(body, dict) else body, response, what)
+
+
+def expect_same(shown: Mapping[str, Any], sent: Mapping[str, Any], rule: str, where: str, response: requests.Response | None = None) -> None:
+    """Every compared field, and contacts_count when both have it, is the same."""
+    fields = COMPARED + (("contacts_count",) if "contacts_count" in shown and "contacts_count" in sent else ())
+    differing = {name: (sent.get(name), shown.get(name)) for name in fields if shown.get(name) != sent.get(name)}
+    check(not differing, rule, expected=f"{where} shows the same audience", received=f"differs in (expected, shown): {differing}", response=response)
+
+
+def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
+    """Every audience the query operation lists, following ``next``."""
+    url: str | None = target.url(AUDIENCES_PATH)
+    query: dict[str, str] | None = {"page_size": "100", **params}
+    for _ in range(MAX_PAGES):
+        if url is None:
+            return
+        response = target.get(url, params=query)
+        if response.status_code != 200:
+            pytest.skip(f"precondition: the query operation answered HTTP {response.status_code} (see the PAGE and FILT rules)")
+        body = body_of(response)
+        yield from (item for item in body.get("data", []) if isinstance(item, dict))
+        link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
+        url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+
+
+def find_listed(target: Target, audience_id: str, **params: str) -> dict[str, Any] | None:
+    return next((item for item in listed(target, **params) if item.get("id") == audience_id), None)
+
+
+@pytest.fixture(scope="module")
+def kept(target: Target, writable: None) -> dict[str, Any]:
+    """The audience the update property renames, again and again."""
+    return create_audience(target, FRESH(), "WHATSAPP", [{"number": "+4915112345678"}])
+
+
+# -- create, get, list ----------------------------------------------------------------------
+
+
+@pytest.mark.writes
+@pytest.mark.rule("CRUD-01", "AUD-01", "DATE-01", "JSON-01")
+@given(body=faults.create_bodies(FRESH))
+def test_create_answers_the_audience_sent(target: Target, kept: dict[str, Any], body: dict[str, Any]) -> None:
+    """CRUD-01: 201 with the new audience: name and channel as sent, the key's account, the contacts counted."""
+    data = body["data"]
+    response = target.post(AUDIENCES_PATH, json=body)
+    audience = audience_of(response, 201, "CRUD-01", "a valid create")
+    delete_audience(target, audience["id"])
+    for name, value in (("name", data["name"]), ("channel", data["channel"]), ("account_id", kept["account_id"])):
+        check(audience[name] == value, "CRUD-01", expected=f"{name} {value!r} (as sent; the account of the key)", received=audience[name], response=response)
+    if "contacts_count" in audience:
+        sent = len(data.get("contacts", []))
+        check(audience["contacts_count"] == sent, "CRUD-01", expected=f"contacts_count {sent}, the contacts sent", received=audience["contacts_count"], response=response)
+
+
+@pytest.mark.writes
+@pytest.mark.rule("CRUD-02", "AUD-01", "DATE-01", "JSON-01")
+@given(body=faults.create_bodies(FRESH))
+def test_get_and_list_show_the_created_audience(target: Target, body: dict[str, Any]) -> None:
+    """CRUD-02: get by the returned id gives the same audience; the list shows it, unfiltered and by its channel."""
+    audience = create_audience(target, body["data"]["name"], body["data"]["channel"], body["data"].get("contacts"))
+    try:
+        response = target.get(audience_path(audience["id"]))
+        expect_same(audience_of(response, 200, "CRUD-02", "get of a created audience"), audience, "CRUD-02", "get", response)
+        for params in ({}, {"filter[channel]": audience["channel"]}):
+            item = find_listed(target, audience["id"], **params)
+            check(item is not None, "CRUD-02", expected=f"the list ({params or 'unfiltered'}) shows the created audience {audience['id']}", received="not listed")
+            assert item is not None
+            expect_same(check_audience(item, None, "a listed audience"), audience, "CRUD-02", f"the list ({params or 'unfiltered'})")
+    finally:
+        delete_audience(target, audience["id"])
+
+
+# -- update --------------------------------------------------------------------------------
+
+
+@pytest.mark.writes
+@pytest.mark.rule("CRUD-03", "AUD-01", "DATE-01", "JSON-01")
+@given(name=faults.valid_names(FRESH), channel=st.none() | faults.channels())
+def test_update_changes_only_the_name(target: Target, kept: dict[str, Any], name: str, channel: str | None) -> None:
+    """CRUD-03: the name changes; id, account, channel and create_date stay; update_date does not go back.
+
+    A channel in the update body is ignored. Get and the list then show what the update answered.
+    """
+    before = audience_of(target.get(audience_path(kept["id"])), 200, "CRUD-03", "get before the update")
+    data = {"name": name} if channel is None else {"name": name, "channel": channel}
+    response = target.put(audience_path(kept["id"]), json={"data": data})
+    after = audience_of(response, 200, "CRUD-03", "a valid update")
+    expected = {**before, "name": name, "update_date": after["update_date"]}
+    expect_same(after, expected, "CRUD-03", "the update's answer (only the name changed)", response)
+    check(after["update_date"] >= before["update_date"], "CRUD-03", expected=f"update_date not before {before['update_date']}", received=after["update_date"], response=response)
+    expect_same(audience_of(target.get(audience_path(kept["id"])), 200, "CRUD-03", "get after the update"), after, "CRUD-03", "get after the update")
+    item = find_listed(target, kept["id"])
+    check(item is not None and item.get("name") == name, "CRUD-03", expected=f"the list shows {kept['id']} named {name!r}", received=item or "not listed")
+
+
+@pytest.mark.writes
+@pytest.mark.rule("CRUD-04")
+def test_update_moves_update_date_forward_after_a_second(target: Target, namer: Namer) -> None:
+    """CRUD-04: an update more than a second after the last change moves update_date forward.
+
+    The one test of the suite that waits (1.1 s): dates have a resolution of one second.
+    """
+    audience = create_audience(target, namer.fresh(), "SMS")
+    try:
+        time.sleep(1.1)
+        response = target.put(audience_path(audience["id"]), json={"data": {"name": namer.fresh()}})
+        if response.status_code != 200:
+            pytest.skip(f"precondition: a valid update answered HTTP {response.status_code} (CRUD-03)")
+        after = body_of(response).get("data", {})
+        check(str(after.get("update_date")) > audience["update_date"], "CRUD-04", expected=f"update_date after {audience['update_date']} (1.1 s later)", received=after.get("update_date"), response=response)
+    finally:
+        delete_audience(target, audience["id"])
+
+
+# -- delete --------------------------------------------------------------------------------
+
+
+@pytest.mark.writes
+@pytest.mark.rule("CRUD-05", "JSON-01")
+@given(channel=faults.channels(), contacts=faults.contact_lists(0, 2))
+def test_a_deleted_audience_is_gone(target: Target, channel: str, contacts: list[dict[str, Any]]) -> None:
+    """CRUD-05: delete answers 204 without a body; then get, update and delete answer 404 code 1301,
+    and the list, unfiltered and by channel, no longer shows it."""
+    audience = create_audience(target, FRESH(), channel, contacts)
+    path = audience_path(audience["id"])
+    response = target.delete(path)
+    check(response.status_code == 204, "CRUD-05", expected="HTTP 204 for a delete", received=f"HTTP {response.status_code}", response=response)
+    check(response.content == b"", "JSON-01", expected="a 204 without a body", received=response.text[:200], response=response)
+    for method, body in (("GET", None), ("PUT", {"data": {"name": FRESH()}}), ("DELETE", None)):
+        expect_error(target.request(method, path, json=body), status=404, rule="CRUD-05", code=1301, context=f"{method} after delete")
+    for params in ({}, {"filter[channel]": channel}):
+        item = find_listed(target, audience["id"], **params)
+        check(item is None, "CRUD-05", expected=f"the list ({params or 'unfiltered'}) no longer shows {audience['id']}", received=item)
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.writes
+@pytest.mark.rule("DATE-02")
+def test_create_date_is_the_clock_now_in_utc(target: Target, namer: Namer) -> None:
+    """DATE-02: a new audience's create_date is within 5 minutes of this client's UTC clock
+    (a server writing local time as UTC is hours off)."""
+    sent = datetime.now(timezone.utc)
+    audience = create_audience(target, namer.fresh(), "VIBER")
+    delete_audience(target, audience["id"])
+    created = parse_date(audience["create_date"], "create_date", None)
+    check(abs(created - sent) <= CLOCK_TOLERANCE, "DATE-02", expected=f"create_date within 5 minutes of {sent:%Y-%m-%d %H:%M:%S} (client UTC)", received=audience["create_date"])
+
+
+# -- the error envelope ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A request that a conformant server refuses with a 4xx."""
+
+    what: str
+    method: str
+    path: str
+    json: Any = None
+    data: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    keyless: bool = False
+
+    def send(self, target: Target) -> requests.Response:
+        return target.request(self.method, self.path, json=self.json, data=self.data, headers=self.headers, key=None if self.keyless else "")
+
+
+def read_probes() -> st.SearchStrategy[Probe]:
+    return st.one_of(
+        faults.malformed_ids().map(lambda identifier: Probe(f"get of the malformed id {identifier!r}", "GET", faults.id_path(identifier))),
+        faults.well_formed_ids().map(lambda identifier: Probe(f"get of the id {identifier!r}", "GET", faults.id_path(identifier))),
+        faults.malformed_ids().map(lambda identifier: Probe("contacts of a malformed id", "GET", faults.id_path(identifier) + "/contacts")),
+        st.sampled_from(
+            [
+                Probe("query without a key", "GET", AUDIENCES_PATH, keyless=True),
+                Probe("get without a key", "GET", audience_path("0" * 32), keyless=True),
+                Probe("query with page_size 0", "GET", AUDIENCES_PATH + "?page_size=0"),
+                Probe("query with page_size 'ten'", "GET", AUDIENCES_PATH + "?page_size=ten"),
+                Probe("query with a made-up page token", "GET", AUDIENCES_PATH + "?page_token=not-a-token"),
+                Probe("query with an unknown channel", "GET", AUDIENCES_PATH + "?filter%5Bchannel%5D=EMAIL"),
+            ]
+        ),
+    )
+
+
+@st.composite
+def write_probes(draw: st.DrawFn, audience_id: str) -> Probe:
+    kind = draw(st.sampled_from(["create", "update", "id", "http"]))
+    if kind == "create":
+        fault = draw(st.sampled_from(sorted(CREATE_FAULTS)).flatmap(lambda code: CREATE_FAULTS[code]))
+        return Probe(f"create with {fault.what}", "POST", AUDIENCES_PATH, json=fault.body)
+    if kind == "update":
+        fault = draw(st.sampled_from(sorted(UPDATE_FAULTS)).flatmap(lambda code: UPDATE_FAULTS[code]))
+        return Probe(f"update with {fault.what}", "PUT", audience_path(audience_id), json=fault.body)
+    if kind == "id":
+        identifier = draw(faults.malformed_ids())
+        method = draw(st.sampled_from(["PUT", "DELETE"]))
+        return Probe(f"{method} of the malformed id {identifier!r}", method, faults.id_path(identifier), json={"data": {"name": FRESH()}} if method == "PUT" else None)
+    json_type = {"Content-Type": "application/json"}
+    return draw(
+        st.sampled_from(
+            [
+                Probe("create with a body that is not JSON", "POST", AUDIENCES_PATH, data=b"{\"data\": ", headers=json_type),
+                Probe("create as text/plain", "POST", AUDIENCES_PATH, data=b"{}", headers={"Content-Type": "text/plain"}),
+                Probe("create without a key", "POST", AUDIENCES_PATH, json={"data": {"name": FRESH(), "channel": "SMS"}}, keyless=True),
+                Probe("PATCH of an audience", "PATCH", audience_path(audience_id), json={"data": {"name": FRESH()}}),
+                Probe("PATCH of the collection", "PATCH", AUDIENCES_PATH, json={}),
+            ]
+        )
+    )
+
+
+def check_envelope(response: requests.Response, probe: Probe) -> None:
+    """ERR-01: a 4xx carries a non-empty 'errors' array of items with an integer code and a string message."""
+    if 400 <= response.status_code < 500:
+        error_codes(response)
+
+
+def check_error_fields(response: requests.Response, probe: Probe) -> None:
+    """ERR-02: each item also has status (the HTTP status), timestamp, path and method."""
+    if not 400 <= response.status_code < 500:
+        return
+    body = body_of(response)
+    for item in body.get("errors", []) if isinstance(body, dict) else []:
+        check(isinstance(item, dict) and type(item.get("status")) is int and item["status"] == response.status_code, "ERR-02", expected=f"status {response.status_code} (the HTTP status) in each error, for {probe.what}", received=item, response=response)
+        for name in ("timestamp", "path", "method"):
+            check(isinstance(item.get(name), str) and item[name] != "", "ERR-02", expected=f"a non-empty string '{name}' in each error, for {probe.what}", received=item, response=response)
+        check(item["method"].upper() == probe.method, "ERR-02", expected=f"method {probe.method}, the request's", received=item["method"], response=response)
+
+
+@pytest.mark.rule("ERR-01")
+@given(probe=read_probes())
+def test_refused_reads_carry_the_envelope(target: Target, probe: Probe) -> None:
+    check_envelope(probe.send(target), probe)
+
+
+@pytest.mark.rule("ERR-02")
+@given(probe=read_probes())
+def test_refused_reads_carry_the_documented_error_fields(target: Target, probe: Probe) -> None:
+    check_error_fields(probe.send(target), probe)
+
+
+@pytest.mark.writes
+@pytest.mark.rule("ERR-01")
+@given(data=st.data())
+def test_refused_writes_carry_the_envelope(target: Target, kept: dict[str, Any], data: st.DataObject) -> None:
+    probe = data.draw(write_probes(kept["id"]), label="probe")
+    check_envelope(probe.send(target), probe)
+
+
+@pytest.mark.writes
+@pytest.mark.rule("ERR-02")
+@given(data=st.data())
+def test_refused_writes_carry_the_documented_error_fields(target: Target, kept: dict[str, Any], data: st.DataObject) -> None:
+    probe = data.draw(write_probes(kept["id"]), label="probe")
+    check_error_fields(probe.send(target), probe)

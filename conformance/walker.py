@@ -1,0 +1,374 @@
+"""Walking a paged collection as a client would, and the per-page rules checked on the way.
+
+The walker starts at the first page and follows ``next`` until it is null, resolving each
+link against the page that gave it (``Target.follow``). Before following a link it checks
+that the link stays on the target (PAGE-09); the request path refuses anything else too.
+A server that links forever cannot hang a run: the walk stops at a page already visited, or
+after a bound derived from the first page's ``total`` and the page size.
+
+A :class:`Walk` keeps only what the checks need: ids in order, the few fields a test asks
+for, and per page its number, size, total and links. Per-page rules raise
+:class:`~conformance.violations.RuleViolation` at once, naming the page and the link
+followed; whole-walk rules are the ``check_*`` functions below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from conformance.client import body_of
+from conformance.target import OffTargetError, Origin, Target
+from conformance.violations import RuleViolation, check
+
+DEFAULT_PAGE_SIZE = 20  # section 4 [decided]
+MAX_PAGE_SIZE = 100  # section 4 [decided]
+LINK_NAMES = ("first", "current", "previous", "next")
+# The rule a malformed link of each kind breaks.
+LINK_RULES = {"first": "PAGE-06", "current": "PAGE-06", "previous": "PAGE-03", "next": "PAGE-05"}
+# The rules a walk checks page by page; every test that walks declares them.
+WALK_RULES = ("PAGE-01", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")
+MAX_WALK_PAGES = 5000  # an absolute ceiling, whatever a server claims as its total
+SHOWN_IDS = 8
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the first request asks for; links must keep it in force (PAGE-08)."""
+
+    path: str
+    page_size: int | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def size_in_force(self) -> int:
+        """PAGE-01: the page size asked for, or the default."""
+        return DEFAULT_PAGE_SIZE if self.page_size is None else self.page_size
+
+    def params(self) -> list[tuple[str, str]]:
+        sent = [] if self.page_size is None else [("page_size", str(self.page_size))]
+        return sent + list(self.filters)
+
+    def __str__(self) -> str:
+        return f"GET {self.path}" + "".join(f" {name}={value!r}" for name, value in self.params())
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a page: its id and the fields a test asked to keep."""
+
+    id: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, name: str) -> Any:
+        return dict(self.fields).get(name)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page said about itself, and how it was reached."""
+
+    url: str  # the URL requested, as sent
+    via: str  # 'the first request' or 'next of page 2: <link>'
+    number: int
+    size: int
+    total: int
+    items: tuple[Item, ...]
+    links: dict[str, str | None]
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    def describe(self) -> str:
+        return f"page {self.number} (reached by {self.via})"
+
+
+@dataclass
+class Walk:
+    """The pages of one walk, in the order visited."""
+
+    query: Query
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for page in self.pages for item in page.items]
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for page in self.pages for item in page.items]
+
+    @property
+    def total(self) -> int:
+        """The first page's total: the count the walk is held to (PAGE-04)."""
+        return self.pages[0].total
+
+    @property
+    def last(self) -> Page:
+        return self.pages[-1]
+
+
+PageHook = Callable[[Page], None]
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """What every item of a filtered walk must satisfy, and whom to blame when one does not:
+    on page 1 the filter itself (``first_page_rule``), later the links that lost it (PAGE-08)."""
+
+    accept: Callable[[Item], bool]
+    wanted: str  # for messages: 'with channel SMS'
+    first_page_rule: str
+
+
+def walk(
+    target: Target,
+    query: Query,
+    *,
+    keep: Sequence[str] = (),
+    stable: bool = True,
+    entry_rule: str = "PAGE-04",
+    slack_items: int = 0,
+    after_page: PageHook | None = None,
+    matching: ItemFilter | None = None,
+) -> Walk:
+    """Follow ``next`` from the first page to the last and return what was seen.
+
+    ``stable`` says nothing is written during the walk, so PAGE-04 and PAGE-05 hold page by
+    page. ``entry_rule`` names the rule a refused first request breaks (a valid query).
+    ``slack_items`` widens the bound for walks during which items are created (PAGE-12);
+    ``after_page`` is called after each page, before its ``next`` is followed; ``matching``
+    is checked on every item of every page (``keep`` must hold the fields it reads).
+    """
+    response = target.get(query.path, params=query.params())
+    check(response.status_code == 200, entry_rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response, context="the first page of a walk")
+    result = Walk(query)
+    page = read_page(response, via="the first request", keep=keep)
+    seen: dict[str, int] = {}
+    visited = {response.url}
+    _check_page(target, result, page, response, seen, stable=stable, matching=matching)
+    result.pages.append(page)
+    bound = _page_bound(page.total, query.size_in_force, slack_items)
+    while True:
+        if after_page is not None:
+            after_page(page)
+        link = page.links.get("next")
+        if link is None:
+            return result
+        url = resolve_link(target, page, "next")
+        if url in visited:
+            # PAGE-04: a cycle would visit the same items again, forever.
+            raise RuleViolation("PAGE-04", expected="next links to a page not yet visited", received=f"next of {page.describe()} links back to a visited page: {link}", context=str(query))
+        if len(result.pages) >= bound:
+            raise RuleViolation(
+                "PAGE-04",
+                expected=f"the walk to end within {bound} pages (total {page.total}, page size {query.size_in_force})",
+                received=f"{page.describe()} still links to a next page: {link}",
+                context=str(query),
+            )
+        visited.add(url)
+        response = fetch(target, url, link=link)
+        check(response.status_code == 200, "PAGE-04", expected="200 when following next", received=f"HTTP {response.status_code}", response=response, context=f"next of {page.describe()}: {link}")
+        page = read_page(response, via=f"next of page {page.number}: {link}", keep=keep)
+        _check_page(target, result, page, response, seen, stable=stable, matching=matching)
+        result.pages.append(page)
+
+
+def _page_bound(total: int, size: int, slack_items: int) -> int:
+    """Pages a finite walk may take: what ``total`` implies, one more, and room for slack."""
+    expected = max(1, math.ceil((total + slack_items) / max(size, 1)))
+    return min(expected + 2, MAX_WALK_PAGES)
+
+
+def resolve_link(target: Target, page: Page, name: str) -> str:
+    """A link of ``page`` resolved as a client would; PAGE-09 unless it stays on the target."""
+    link = page.links.get(name)
+    if link is None:
+        raise RuleViolation("PAGE-06", expected=f"a '{name}' link", received="null", context=page.describe())
+    url = target.follow(link, relative_to=page.url)
+    origin = Origin.of(url)
+    check(
+        origin == target.policy.origin,
+        "PAGE-09",
+        expected=f"links on the target's own scheme, host and port ({target.policy.origin})",
+        received=f"'{name}' of {page.describe()} is {link!r}, which resolves to {origin}",
+    )
+    return url
+
+
+def fetch(target: Target, url: str, *, link: str) -> requests.Response:
+    """GET a resolved link; the request path's own refusal of another origin is PAGE-09 too."""
+    try:
+        return target.get(url)
+    except OffTargetError as error:
+        raise RuleViolation("PAGE-09", expected="links on the target's own origin", received=f"the link {link!r} was refused by the request path: {error}") from None
+
+
+def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()) -> Page:
+    """The page a 200 response holds, with the shape each pagination rule needs."""
+    body = body_of(response)
+    context = f"the page reached by {via}"
+    data = body.get("data") if isinstance(body, dict) else None
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    check(isinstance(data, list), "PAGE-01", expected="a 'data' array", received=_short(body), response=response, context=context)
+    check(isinstance(pagination, dict), "PAGE-01", expected="a 'pagination' object", received=_short(body), response=response, context=context)
+    assert isinstance(data, list) and isinstance(pagination, dict)
+    items = []
+    for position, raw in enumerate(data):
+        has_id = isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        check(has_id, "PAGE-04", expected="items with a string 'id' (to tell them apart)", received=f"item {position}: {_short(raw)}", response=response, context=context)
+        items.append(Item(raw["id"], tuple((name, raw.get(name)) for name in keep)))
+    number, size, total, links = (pagination.get(name) for name in ("number", "size", "total", "links"))
+    check(_is_int(size), "PAGE-01", expected="an integer pagination.size", received=_short(size), response=response, context=context)
+    check(_is_int(total) and total >= 0, "PAGE-02", expected="an integer pagination.total >= 0", received=_short(total), response=response, context=context)
+    check(_is_int(number), "PAGE-03", expected="an integer pagination.number", received=_short(number), response=response, context=context)
+    check(isinstance(links, dict), "PAGE-06", expected="a pagination.links object", received=_short(links), response=response, context=context)
+    assert _is_int(number) and _is_int(size) and _is_int(total) and isinstance(links, dict)
+    for name, rule in LINK_RULES.items():
+        value = links.get(name)
+        nullable = name in ("previous", "next")  # PAGE-06: first and current are never null
+        is_link = isinstance(value, str) and value != ""
+        check(is_link or (nullable and value is None), rule, expected=f"links.{name} a link" + (" or null" if nullable else ""), received=_short(value), response=response, context=context)
+    return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
+
+
+def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, seen: dict[str, int], *, stable: bool, matching: ItemFilter | None) -> None:
+    """The rules a page must keep on its own and against the pages before it."""
+    query, in_force = walked.query, walked.query.size_in_force
+    for name in LINK_NAMES:
+        if page.links[name] is not None:
+            resolve_link(target, page, name)  # PAGE-09, for every link of every page
+    check(page.size == len(page.items), "PAGE-01", expected=f"pagination.size equal to the {len(page.items)} items in data", received=f"size {page.size}", response=response, context=page.describe())
+    if not walked.pages:
+        check(page.size <= in_force, "PAGE-01", expected=f"at most {in_force} items (the page size in force)", received=f"{page.size} items", response=response, context=page.describe())
+        check(page.number == 1, "PAGE-03", expected="number 1 on the first page", received=f"number {page.number}", response=response, context=str(query))
+        check(page.links["previous"] is None, "PAGE-03", expected="previous null on the first page", received=page.links["previous"], response=response, context=str(query))
+    else:
+        before = walked.last
+        # PAGE-08: the first page kept the page size; a larger page reached through a link did not.
+        check(page.size <= in_force, "PAGE-08", expected=f"page_size {in_force} still in force on pages reached through links", received=f"{page.size} items", response=response, context=page.describe())
+        check(page.number == before.number + 1, "PAGE-03", expected=f"number {before.number + 1} after following next of page {before.number}", received=f"number {page.number}", response=response, context=page.describe())
+    if matching is not None:
+        rule = "PAGE-08" if walked.pages else matching.first_page_rule
+        for item in page.items:
+            shown = ", ".join(f"{name} {value!r}" for name, value in item.fields)
+            check(matching.accept(item), rule, expected=f"every item {matching.wanted}", received=f"item {item.id!r} with {shown}", response=response, context=page.describe())
+    if not stable:
+        return
+    first_total = walked.total if walked.pages else page.total
+    check(page.total == first_total, "PAGE-04", expected=f"total {first_total} on every page (no writes in between)", received=f"total {page.total}", response=response, context=page.describe())
+    for item in page.items:
+        if item.id in seen:
+            raise RuleViolation("PAGE-04", expected="every item visited once", received=f"item {item.id!r} on {page.describe()} was already on page {seen[item.id]}", response=response, context=str(query))
+        seen[item.id] = page.number
+    if page.links["next"] is not None:
+        check(page.size == in_force, "PAGE-05", expected=f"a full page ({in_force} items) whenever next is a link", received=f"{page.size} items and next {page.links['next']!r}", response=response, context=page.describe())
+    if walked.pages:
+        check(page.size > 0, "PAGE-05", expected="next null on the last page, never a link to an empty page", received=f"an empty page behind next of page {walked.last.number}", response=response, context=page.describe())
+    elif page.size == 0:
+        check(page.total == 0, "PAGE-05", expected="an empty first page only for an empty collection (total 0)", received=f"total {page.total}", response=response, context=str(query))
+
+
+# -- whole-walk rules ---------------------------------------------------------------------
+
+
+def check_complete(walked: Walk, own: Collection[str] = (), *, missing_rule: str = "PAGE-04") -> None:
+    """PAGE-04: every item once and the count equal to ``total``; ``own`` (ids the suite knows
+    match the query) must all be there. Duplicates were refused page by page.
+
+    Known items missing from a walk that still counted ``total`` items were never in the
+    collection (``missing_rule``: FILT-01 for a filter); missing from a shorter walk, the
+    pagination lost them (PAGE-04). With every known item found, a count that differs from
+    ``total`` is a wrong total (PAGE-02).
+    """
+    ids = walked.ids
+    visited = set(ids)
+    missing = [item_id for item_id in own if item_id not in visited]
+    counted = len(ids) == walked.total
+    check(
+        not missing,
+        missing_rule if counted else "PAGE-04",
+        expected=f"all {len(own)} of the suite's items matching {walked.query} visited",
+        received=f"{len(missing)} never seen, e.g. {_ids(missing)}; {len(ids)} items visited over {len(walked.pages)} pages, total {walked.total}",
+    )
+    check(counted, "PAGE-02" if own else "PAGE-04", expected=f"total {walked.total} equal to the items a complete walk visits", received=f"{len(ids)} items visited over {len(walked.pages)} pages", context=str(walked.query))
+
+
+def check_same_sequence(one: Walk, other: Walk, *, rule: str = "PAGE-07") -> None:
+    """PAGE-07: the concatenation of all pages is the same sequence for both walks."""
+    a, b = one.ids, other.ids
+    if a == b:
+        return
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    raise RuleViolation(
+        rule,
+        expected=f"the same sequence of items from {one.query} and {other.query}",
+        received=f"they differ at position {at}: {_ids(a[at:at + 3])} against {_ids(b[at:at + 3])} ({len(a)} and {len(b)} items)",
+    )
+
+
+def check_revisits(target: Target, walked: Walk, indexes: Collection[int]) -> None:
+    """PAGE-06: for each chosen page, ``current`` gives the same page, ``first`` gives page 1,
+    and ``previous`` gives the page before it, same items in the same order."""
+    pages = walked.pages
+    for index in sorted(indexes):
+        page = pages[index]
+        _expect_same(target, page, "current", pages[index])
+        _expect_same(target, page, "first", pages[0])
+        if index > 0:
+            _expect_same(target, page, "previous", pages[index - 1])
+
+
+def _expect_same(target: Target, page: Page, name: str, expected: Page) -> None:
+    link = page.links.get(name)
+    check(link is not None, "PAGE-06", expected=f"a '{name}' link on page {page.number}", received="null", context=page.describe())
+    assert link is not None
+    response = fetch(target, resolve_link(target, page, name), link=link)
+    context = f"'{name}' of {page.describe()}: {link}"
+    check(response.status_code == 200, "PAGE-06", expected="200 when following the link", received=f"HTTP {response.status_code}", response=response, context=context)
+    again = read_page(response, via=f"{name} of page {page.number}: {link}")
+    check(again.number == expected.number, "PAGE-06", expected=f"page {expected.number}", received=f"page {again.number}", response=response, context=context)
+    check(again.ids == expected.ids, "PAGE-06", expected=f"the items of page {expected.number} in order: {_ids(expected.ids)}", received=_ids(again.ids), response=response, context=context)
+
+
+@contextmanager
+def reported_as(rule: str, scope: str) -> Iterator[None]:
+    """Report any violation inside as ``rule``: section-4 rules applied to contacts are CRUD-06."""
+    try:
+        yield
+    except RuleViolation as violation:
+        if violation.rule == rule:
+            raise
+        lines = str(violation).split("\n")
+        lines[0] = lines[0].replace(f"[{violation.rule}]", f"[{rule}] ({violation.rule} applied to {scope})", 1)
+        relabelled = RuleViolation(rule, expected=violation.expected, received=violation.received)
+        relabelled.exchange = violation.exchange
+        relabelled.args = ("\n".join(lines),)
+        raise relabelled from None
+
+
+def token_of(link: str) -> str | None:
+    """The ``page_token`` a link carries, if it carries one in its query."""
+    values = parse_qs(urlsplit(link).query, keep_blank_values=True).get("page_token")
+    return values[0] if values else None
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return type(value) is int  # not bool: JSON true is no page number
+
+
+def _ids(ids: Sequence[str]) -> str:
+    shown = ", ".join(repr(item_id) for item_id in ids[:SHOWN_IDS])
+    return f"[{shown}{', ...' if len(ids) > SHOWN_IDS else ''}]"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."

@@ -1,0 +1,67 @@
+"""Each pagination and filter mutant is caught by the suite, under the rule it breaks; the
+reference passes the same rules, also when the account already holds many other audiences."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from conformance.reference.app import create_app
+from conformance.reference.store import Store
+from mutation import mutants_pagination
+from mutation.catalogue import MUTANTS, ASGIApp, Server
+from mutation.harness import SuiteRun, run_suite, serve
+
+RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + ("FILT-01", "FILT-02", "FILT-03", "FILT-04", "CRUD-06")
+OURS = sorted(name for name, server in MUTANTS.items() if server.build.__module__ == mutants_pagination.__name__)
+OTHER_AUDIENCES = 150
+
+
+def explain(run: SuiteRun) -> str:
+    return f"exit {run.exit_code}, failed rules {sorted(run.failed_rules())}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", OURS)
+def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
+    """Run only the mutant's rule; a SHOULD-only fault needs a strict run to change the verdict."""
+    server = MUTANTS[name]
+    assert server.rule is not None
+    extra = ("--strict",) if name in mutants_pagination.SHOULD_ONLY else ()
+    with serve(server) as served:
+        run = run_suite(served, profile="quick", rules=(server.rule,), extra=extra, junit_dir=tmp_path)
+    assert run.exit_code == 1, explain(run)
+    assert server.rule in run.failed_rules(), explain(run)
+
+
+@pytest.mark.slow
+def test_the_reference_passes_every_pagination_rule(tmp_path: Path) -> None:
+    with serve(Server("reference", "the reference server", create_app)) as served:
+        run = run_suite(served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path)
+    assert run.exit_code == 0, explain(run)
+
+
+def with_other_audiences(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    """The reference over an account that already holds audiences the suite did not make."""
+    account = next(iter(keys.values()))
+    for index in range(OTHER_AUDIENCES):
+        store.create_audience(account, f"Other-{index:03d}", ("SMS", "VIBER", "WHATSAPP")[index % 3], [])
+    return create_app(store, keys)
+
+
+@pytest.mark.slow
+def test_the_reference_passes_when_the_account_holds_other_audiences(tmp_path: Path) -> None:
+    with serve(Server("reference-with-others", f"the reference, {OTHER_AUDIENCES} audiences already there", with_other_audiences)) as served:
+        run = run_suite(served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path)
+    assert run.exit_code == 0, explain(run)
+
+
+@pytest.mark.slow
+def test_clamping_a_large_page_size_fails_only_the_should_level(tmp_path: Path) -> None:
+    """Section 9: clamping page_size over 100 is tolerated at MUST level; PAGE-10 (SHOULD) still reports it."""
+    with serve(MUTANTS["page-size-over-100-is-clamped"]) as served:
+        run = run_suite(served, profile="quick", rules=("PAGE-10", "PAGE-01"), junit_dir=tmp_path)
+    assert run.exit_code == 0, explain(run)
+    assert run.failed_rules() == {"PAGE-10"}, explain(run)

@@ -1,0 +1,136 @@
+"""The page walker against scripted servers: link resolution, cycles, bounds, other origins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from conformance.target import Origin, RequestPolicy, Target
+from conformance.violations import RuleViolation
+from conformance.walker import Query, check_revisits, reported_as, walk
+
+from conftest import RecordingServer, Reply
+
+StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
+Book = Mapping[str, tuple[list[str], str | None]]  # page param -> (ids, next link)
+
+
+def page(ids: list[str], *, number: int, total: int, next_link: str | None, page_param: str, previous: str | None = None) -> bytes:
+    links = {"first": "/v1/audiences?page_size=2", "current": f"/v1/audiences?page_size=2&page={page_param}", "previous": previous, "next": next_link}
+    body = {"data": [{"id": item} for item in ids], "pagination": {"number": number, "size": len(ids), "total": total, "links": links}}
+    return json.dumps(body).encode()
+
+
+def scripted(book: Book, total: int) -> Callable[[str, str], Reply]:
+    """Pages keyed by the 'page' query parameter (absent: '1'), numbered in book order."""
+    numbers = {param: index + 1 for index, param in enumerate(book)}
+
+    def reply(method: str, path: str) -> Reply:
+        param = parse_qs(urlsplit(path).query).get("page", ["1"])[0]
+        if param not in book:
+            return 404, {"Content-Type": "application/json"}, b'{"errors": [{"code": 1, "message": "no such page"}]}'
+        ids, next_link = book[param]
+        previous = None if numbers[param] == 1 else "/v1/audiences?page_size=2"
+        return 200, {"Content-Type": "application/json"}, page(ids, number=numbers[param], total=total, next_link=next_link, page_param=param, previous=previous)
+
+    return reply
+
+
+def target_of(server: RecordingServer, prefix: str = "") -> Target:
+    return Target(server.url + prefix, "k-walker", RequestPolicy(origin=Origin.of(server.url)))
+
+
+def paths(server: RecordingServer) -> list[str]:
+    return [path for _, path, _ in server.seen]
+
+
+def test_relative_links_resolve_against_the_page(recording_server: StartServer) -> None:
+    """A query-only link and an absolute path are both resolved as a browser would, under a base path prefix."""
+    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "/api/v1/audiences?page_size=2&page=3"), "3": (["e"], None)}
+    server = recording_server(scripted(book, total=5))
+    walked = walk(target_of(server, "/api"), Query("/v1/audiences", 2))
+    assert walked.ids == ["a", "b", "c", "d", "e"]
+    assert paths(server) == ["/api/v1/audiences?page_size=2", "/api/v1/audiences?page_size=2&page=2", "/api/v1/audiences?page_size=2&page=3"]
+
+
+def test_a_link_back_to_a_visited_page_stops_the_walk(recording_server: StartServer) -> None:
+    """A cycle is reported as PAGE-04 as soon as next points to a page already fetched."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c", "d"], "/v1/audiences?page_size=2")}
+    server = recording_server(scripted(book, total=4))
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(server), Query("/v1/audiences", 2), stable=False)
+    assert caught.value.rule == "PAGE-04" and "visited" in str(caught.value)
+    assert len(server.seen) == 2
+
+
+def test_a_walk_that_never_ends_is_cut_at_the_bound(recording_server: StartServer) -> None:
+    """A server linking to ever new pages is stopped after what total and page size allow, plus slack."""
+
+    def forever(method: str, path: str) -> Reply:
+        number = int(parse_qs(urlsplit(path).query).get("page", ["1"])[0])
+        body = page([f"id{number}-a", f"id{number}-b"], number=number, total=4, next_link=f"/v1/audiences?page_size=2&page={number + 1}", page_param=str(number), previous=None if number == 1 else "/v1/audiences")
+        return 200, {"Content-Type": "application/json"}, body
+
+    server = recording_server(forever)
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(server), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-04" and "end within 4 pages" in str(caught.value)
+    assert len(server.seen) == 4  # 4 items at 2 a page: 2 pages, plus 2 of slack, then no more requests
+
+
+@pytest.mark.parametrize("link", ["http://127.0.0.1:{port}/v1/audiences?page=2", "//127.0.0.1:{port}/v1/audiences?page=2", "https://{host}/v1/audiences?page=2"])
+def test_a_link_off_the_target_is_never_followed(recording_server: StartServer, link: str) -> None:
+    """PAGE-09: another port, a scheme-relative link, another scheme; nothing is sent there."""
+    elsewhere = recording_server(lambda method, path: (200, {}, b"{}"))
+    port = urlsplit(elsewhere.url).port
+    home = recording_server(lambda method, path: (0, {}, b""))
+    home.reply = scripted({"1": (["a", "b"], link.format(port=port, host=urlsplit(home.url).netloc))}, total=3)
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(home), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-09"
+    assert "k-walker" not in str(caught.value)
+    assert elsewhere.seen == [] and len(home.seen) == 1
+
+
+def test_an_empty_page_behind_next_breaks_page_05(recording_server: StartServer) -> None:
+    """A full last page must not link to an empty page."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": ([], None)}
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(recording_server(scripted(book, total=2))), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-05"
+
+
+def test_an_item_on_two_pages_breaks_page_04(recording_server: StartServer) -> None:
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["b"], None)}
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(recording_server(scripted(book, total=3))), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-04" and "'b' on page 2" in str(caught.value)
+
+
+def test_a_larger_page_behind_a_link_breaks_page_08(recording_server: StartServer) -> None:
+    book = {"1": (["a", "b"], "/v1/audiences?page=2"), "2": (["c", "d", "e"], None)}
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(recording_server(scripted(book, total=5))), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-08"
+
+
+def test_current_that_returns_other_items_breaks_page_06(recording_server: StartServer) -> None:
+    """check_revisits compares the ids 'current' gives with the page's own."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
+    server = recording_server(scripted(book, total=3))
+    walked = walk(target_of(server), Query("/v1/audiences", 2))
+    server.reply = scripted({"1": (["a", "b"], None), "2": (["z"], None)}, total=3)
+    with pytest.raises(RuleViolation) as caught:
+        check_revisits(target_of(server), walked, {1})
+    assert caught.value.rule == "PAGE-06" and "'c'" in str(caught.value)
+
+
+def test_reported_as_renames_the_rule_and_keeps_the_finding() -> None:
+    with pytest.raises(RuleViolation) as caught, reported_as("CRUD-06", "contacts"):
+        raise RuleViolation("PAGE-04", expected="every item once", received="'x' twice")
+    assert caught.value.rule == "CRUD-06"
+    assert str(caught.value).startswith("[CRUD-06] (PAGE-04 applied to contacts)")
+    assert "'x' twice" in str(caught.value)
