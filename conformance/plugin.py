@@ -15,7 +15,7 @@ from typing import Any
 
 import hypothesis
 import pytest
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 
 from _pytest.junitxml import xml_key
 
@@ -86,6 +86,9 @@ def pytest_configure(config: pytest.Config) -> None:
         deadline=None,
         print_blob=False,
         max_examples=settings.profile.property_examples,
+        # No explain phase: once a test fails it traces every line of every request, which
+        # turns a one-second failure into a twenty-second one.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
 

@@ -7,7 +7,7 @@ produced them (the key is redacted later, on the way out, by the plugin).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -15,7 +15,19 @@ BODY_PREVIEW_CHARS = 600
 
 
 class RuleViolation(AssertionError):
-    """A response broke a contract rule; ``rule`` is the rule's ID."""
+    """A response broke a contract rule; ``rule`` is the rule's ID.
+
+    Each rule's violations are of a class of their own: Hypothesis tells failures apart by
+    type and raising line, and most violations are raised from one line (``check``), so
+    without this two rules' failures would count as one and shrinking could slide between them.
+    """
+
+    _by_rule: ClassVar[dict[str, type[RuleViolation]]] = {}
+
+    def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:
+        if cls is RuleViolation:
+            cls = RuleViolation._by_rule.setdefault(rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__}))
+        return super().__new__(cls, rule)
 
     def __init__(self, rule: str, *, expected: str, received: str, response: requests.Response | None = None, context: str = "") -> None:
         self.rule = rule

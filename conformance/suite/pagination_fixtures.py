@@ -6,9 +6,6 @@ per run, never per example: Hypothesis varies page sizes and filters over the sa
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
@@ -49,23 +46,6 @@ def property_settings(share: float = 1.0) -> settings:
     return settings(max_examples=max(2, round(EXAMPLES * share)), phases=PHASES)
 
 
-_RULE_TYPES: dict[str, type[RuleViolation]] = {}
-
-
-def by_rule(test: Callable[..., None]) -> Callable[..., None]:
-    """Give each rule's violations a type of their own. Hypothesis tells failures apart by type
-    and raising line, and every ``check`` raises from one line: without this, failures of two
-    rules count as one, and shrinking may slide from one rule to the other."""
-
-    @functools.wraps(test)
-    def separated(*args: Any, **kwargs: Any) -> None:
-        try:
-            test(*args, **kwargs)
-        except RuleViolation as violation:
-            violation.__class__ = _RULE_TYPES.setdefault(violation.rule, type("RuleViolation", (RuleViolation,), {"__module__": RuleViolation.__module__}))
-            raise
-
-    return separated
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conformance.client import audience_path
 from conformance.dataset import Contact, DataSet, OwnAudience
-from conformance.suite.pagination_fixtures import by_rule, page_sizes, property_settings
+from conformance.suite.pagination_fixtures import page_sizes, property_settings
 from conformance.violations import check
 from conformance.target import Target
 from conformance.walker import MAX_PAGE_SIZE, ItemFilter, Query, Walk, check_complete, check_revisits, check_same_sequence, reported_as, walk
@@ -50,7 +50,6 @@ def check_numbers(walked: Walk, expected: list[Contact], what: str) -> None:
 @pytest.mark.rule("CRUD-06")
 @property_settings()
 @given(data=st.data())
-@by_rule
 def test_contacts_page_like_audiences(target: Target, dataset: DataSet, data: st.DataObject) -> None:
     """CRUD-06 (SHOULD): contacts page through exactly the contacts given at create.
 
@@ -89,7 +88,6 @@ def search_texts(contacts: tuple[Contact, ...]) -> st.SearchStrategy[str]:
 @pytest.mark.rule("CRUD-06")
 @property_settings()
 @given(data=st.data())
-@by_rule
 def test_search_keeps_exactly_the_matching_contacts(target: Target, dataset: DataSet, data: st.DataObject) -> None:
     """CRUD-06 (SHOULD): ``filter[search]`` keeps the contacts whose number, first name or last
     name contains the text, ignoring case; links keep the search; no match is one empty page."""

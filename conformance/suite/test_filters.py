@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conformance.client import CHANNELS, expect_error
 from conformance.dataset import DataSet
-from conformance.suite.pagination_fixtures import by_rule, channels, page_sizes, property_settings
+from conformance.suite.pagination_fixtures import channels, page_sizes, property_settings
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, check_complete, read_page, walk
@@ -45,7 +45,6 @@ def filtered_total(target: Target, channel: str) -> int:
 @pytest.mark.rule("FILT-01", "PAGE-02", *WALK_RULES)
 @property_settings()
 @given(channel=channels, data=st.data())
-@by_rule
 def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: DataSet | None, channel: str, data: st.DataObject) -> None:
     """FILT-01: ``filter[channel]`` returns only audiences of that channel, and all of them.
 
@@ -89,7 +88,6 @@ def case_variants(channel: str) -> st.SearchStrategy[str]:
 @pytest.mark.rule("FILT-03")
 @property_settings(0.5)
 @given(channel=channels, data=st.data())
-@by_rule
 def test_a_channel_filter_ignores_letter_case(target: Target, channel: str, data: st.DataObject) -> None:
     """FILT-03 (SHOULD): ``viber`` and ``Viber`` act as ``VIBER``: same total, same items, same order."""
     variant = data.draw(case_variants(channel), label="variant")
@@ -112,7 +110,6 @@ unknown_channels = st.one_of(
 @pytest.mark.rule("FILT-04", level="MUST")
 @property_settings()
 @given(value=unknown_channels)
-@by_rule
 def test_an_unknown_channel_never_fails_the_server(target: Target, value: str) -> None:
     """FILT-04 (its MUST part): an unknown channel value never yields a 5xx."""
     response = target.get(AUDIENCES_PATH, params={CHANNEL: value})
@@ -122,7 +119,6 @@ def test_an_unknown_channel_never_fails_the_server(target: Target, value: str) -
 @pytest.mark.rule("FILT-04")
 @property_settings()
 @given(value=unknown_channels)
-@by_rule
 def test_an_unknown_channel_is_refused(target: Target, value: str) -> None:
     """FILT-04 (SHOULD): an unknown channel value gets 400 with the error envelope (the code,
     preferably 1307, is not required)."""

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from conformance.client import create_audience, delete_audience, expect_error
 from conformance.dataset import DataSet
 from conformance.ledger import Namer
-from conformance.suite.pagination_fixtures import by_rule, page_sizes, property_settings, small_page_sizes
+from conformance.suite.pagination_fixtures import page_sizes, property_settings, small_page_sizes
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 from conformance.walker import (
@@ -51,7 +51,6 @@ def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(page_size=page_sizes)
-@by_rule
 def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, page_size: int | None) -> None:
     """PAGE-01..05, 08, 09: following ``next`` from page 1 visits every audience exactly once.
 
@@ -67,7 +66,6 @@ def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, pa
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(data=st.data())
-@by_rule
 def test_a_full_last_page_has_no_next(target: Target, known: DataSet | None, data: st.DataObject) -> None:
     """PAGE-05: when the page size divides the total, the last page is full and its next is null.
 
@@ -87,7 +85,6 @@ def test_a_full_last_page_has_no_next(target: Target, known: DataSet | None, dat
 @pytest.mark.rule(*WALK_RULES)
 @property_settings()
 @given(page_size=st.integers(min_value=1, max_value=19))
-@by_rule
 def test_links_keep_the_page_size(target: Target, page_size: int) -> None:
     """PAGE-08: pages reached through links keep the page size asked for on the first page.
 
@@ -99,7 +96,6 @@ def test_links_keep_the_page_size(target: Target, page_size: int) -> None:
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings(0.5)
 @given(page_size=st.one_of(small_page_sizes, page_sizes), data=st.data())
-@by_rule
 def test_current_first_and_previous_return_their_pages(target: Target, known: DataSet | None, page_size: int | None, data: st.DataObject) -> None:
     """PAGE-06: ``current`` returns the same page, ``first`` page 1, ``previous`` of page k page k-1.
 
@@ -117,7 +113,6 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
 @property_settings(0.5)
 @given(one=page_sizes, other=page_sizes)
-@by_rule
 def test_order_is_the_same_whatever_the_page_size(target: Target, known: DataSet | None, one: int | None, other: int | None) -> None:
     """PAGE-07: with no writes in between, all pages concatenated give the same sequence.
 
@@ -162,7 +157,6 @@ def _with_listed_sizes(test: Any) -> Any:
 @_with_listed_sizes
 @property_settings()
 @given(page_size=invalid_page_sizes)
-@by_rule
 def test_an_invalid_page_size_never_fails_the_server(target: Target, page_size: str) -> None:
     """ROB-01 (MUST): no page size yields a 5xx; PAGE-01: a server that answers anyway (clamping
     a large value is tolerated) still never returns more than 100 items, and says how many."""
@@ -181,7 +175,6 @@ def test_an_invalid_page_size_never_fails_the_server(target: Target, page_size: 
 @_with_listed_sizes
 @property_settings()
 @given(page_size=invalid_page_sizes)
-@by_rule
 def test_an_invalid_page_size_is_refused(target: Target, page_size: str) -> None:
     """PAGE-10 (SHOULD): a page size that is not an integer from 1 to 100, empty included,
     gets 400 with the error envelope (clamping instead fails only here)."""
@@ -258,7 +251,6 @@ def broken_tokens(issued: tuple[Issued, Issued]) -> st.SearchStrategy[Attempt]:
 @pytest.mark.rule("PAGE-11")
 @property_settings()
 @given(data=st.data())
-@by_rule
 def test_a_broken_page_token_never_fails_the_server(target: Target, issued_tokens: tuple[Issued, Issued], data: st.DataObject) -> None:
     """PAGE-11 (MUST): a malformed, truncated or tampered token, or one of another query, never gets a 5xx."""
     attempt = data.draw(broken_tokens(issued_tokens), label="attempt")
@@ -269,7 +261,6 @@ def test_a_broken_page_token_never_fails_the_server(target: Target, issued_token
 @pytest.mark.rule("PAGE-11", level="SHOULD")
 @property_settings()
 @given(data=st.data())
-@by_rule
 def test_a_broken_page_token_is_refused(target: Target, issued_tokens: tuple[Issued, Issued], data: st.DataObject) -> None:
     """PAGE-11 (SHOULD): such a token gets 400 with the error envelope."""
     attempt = data.draw(broken_tokens(issued_tokens), label="attempt")
@@ -313,7 +304,6 @@ CREATED_DURING_WALK = 4
 @pytest.mark.rule("PAGE-12")
 @property_settings(0.25)
 @given(page_size=st.integers(min_value=2, max_value=6))
-@by_rule
 def test_items_present_for_a_whole_walk_are_seen_once(target: Target, namer: Namer, dataset: DataSet, page_size: int) -> None:
     """PAGE-12 (SHOULD): audiences that exist for the whole walk are each visited exactly once,
     while others are created and deleted between its pages.
