@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from conformance.reference.auth import ACCOUNT_STATE, KeyCheckMiddleware
@@ -33,17 +32,18 @@ Operation = Callable[[Call], Reply]
 BODY_METHODS = ("POST", "PUT")
 
 
-def create_app(store: Store, keys: Mapping[str, str]) -> Starlette:
+def create_app(store: Store, keys: Mapping[str, str], *, paginator: Paginator | None = None) -> Starlette:
     """The reference server over ``store``, accepting ``keys`` (key -> account id)."""
-    operations = Operations(store, Paginator(CursorCodec(store.cursor_secret)))
-    dispatcher = Dispatcher(operations)
-    return Starlette(
-        # One catch-all route for every method: resources are resolved from the raw path
-        # (routing.py), so 404 and 405 answers are ours and carry the envelope.
-        routes=[Route("/{path:path}", dispatcher)],
+    operations = Operations(store, paginator or Paginator(CursorCodec(store.cursor_secret)))
+    app = Starlette(
         middleware=[Middleware(KeyCheckMiddleware, keyring=KeyRing(keys))],
         exception_handlers={ApiError: _refusal, HTTPException: _http_refusal, Exception: _unexpected},
     )
+    # No route patterns: every request, whatever characters its path holds (a newline
+    # included, which a '{path:path}' pattern would miss), reaches the dispatcher, which
+    # resolves resources from the raw path (routing.py), so 404 and 405 carry the envelope.
+    app.router.default = Dispatcher(operations)
+    return app
 
 
 class Dispatcher:

@@ -293,7 +293,7 @@ def write_probes(draw: st.DrawFn, audience_id: str) -> Probe:
     )
 
 
-def check_envelope(response: requests.Response, probe: Probe) -> None:
+def check_envelope(response: requests.Response) -> None:
     """ERR-01: a 4xx carries a non-empty 'errors' array of items with an integer code and a string message."""
     if 400 <= response.status_code < 500:
         error_codes(response)
@@ -314,12 +314,14 @@ def check_error_fields(response: requests.Response, probe: Probe) -> None:
 @pytest.mark.rule("ERR-01")
 @given(probe=read_probes())
 def test_refused_reads_carry_the_envelope(target: Target, probe: Probe) -> None:
-    check_envelope(probe.send(target), probe)
+    """ERR-01: refused reads (bad ids, no key, bad query) answer 4xx with a non-empty 'errors' array of {code:int, message:str}."""
+    check_envelope(probe.send(target))
 
 
 @pytest.mark.rule("ERR-02")
 @given(probe=read_probes())
 def test_refused_reads_carry_the_documented_error_fields(target: Target, probe: Probe) -> None:
+    """ERR-02: each error item of a refused read also has status (the HTTP status), timestamp, path and method."""
     check_error_fields(probe.send(target), probe)
 
 
@@ -327,13 +329,15 @@ def test_refused_reads_carry_the_documented_error_fields(target: Target, probe: 
 @pytest.mark.rule("ERR-01")
 @given(data=st.data())
 def test_refused_writes_carry_the_envelope(target: Target, kept: dict[str, Any], data: st.DataObject) -> None:
+    """ERR-01: refused creates and updates (any fault of the table, bad ids, bad bodies, PATCH) carry the envelope."""
     probe = data.draw(write_probes(kept["id"]), label="probe")
-    check_envelope(probe.send(target), probe)
+    check_envelope(probe.send(target))
 
 
 @pytest.mark.writes
 @pytest.mark.rule("ERR-02")
 @given(data=st.data())
 def test_refused_writes_carry_the_documented_error_fields(target: Target, kept: dict[str, Any], data: st.DataObject) -> None:
+    """ERR-02: each error item of a refused write also has status, timestamp, path and method."""
     probe = data.draw(write_probes(kept["id"]), label="probe")
     check_error_fields(probe.send(target), probe)

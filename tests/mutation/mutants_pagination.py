@@ -156,11 +156,7 @@ def audiences_where(store: Store, account_id: str, keep: Callable[[AudienceRecor
 
 def with_paginator(store: Store, keys: Mapping[str, str], paginator_class: type[Paginator]) -> ASGIApp:
     """The reference with another paginator in place of its own."""
-    app = create_app(store, keys)
-    paginator = paginator_class(CursorCodec(store.cursor_secret))
-    for operation in cast(Any, app.router.routes[0]).endpoint.operations.values():
-        operation.__self__.paginator = paginator
-    return app
+    return create_app(store, keys, paginator=paginator_class(CursorCodec(store.cursor_secret)))
 
 
 # -- PAGE-01 -------------------------------------------------------------------------------------

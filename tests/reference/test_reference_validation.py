@@ -155,7 +155,7 @@ def test_update_without_a_body_is_missing_data(client: Client) -> None:
     assert_envelope(client.call("PUT", f"/v1/audiences/{audience['id']}"), 400, 1303)
 
 
-MALFORMED_IDS = ["a%20b", "a%2Fb", "a.b", "%C3%A9t%C3%A9", "x" * 65, "a%00b", "%F0%9F%98%80", "a+b", "a%2Fcontacts", "a/b", "%25"]
+MALFORMED_IDS = ["a%20b", "a%0Ab", "a%0A%20", "%0D%0A", "a%2Fb", "a.b", "%C3%A9t%C3%A9", "x" * 65, "a%00b", "%F0%9F%98%80", "a+b", "a%2Fcontacts", "a/b", "%25"]
 
 
 @pytest.mark.parametrize("audience_id", MALFORMED_IDS)
