@@ -140,6 +140,9 @@ def _read_bounded(response: requests.Response) -> None:
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
             response.close()
+            # The exception's traceback keeps this frame alive (Hypothesis keeps failures), so
+            # the bytes read so far must not stay in it: each would pin 8 MiB.
+            chunks.clear()
             raise ResponseTooLarge(f"The response body exceeds {MAX_RESPONSE_BYTES} bytes.")
         chunks.append(chunk)
     response._content = b"".join(chunks)
