@@ -8,6 +8,7 @@ the same plugin. Every hook here is inert for tests that carry no ``rule`` marke
 from __future__ import annotations
 
 import dataclasses
+import gc
 import random
 import time
 from collections.abc import Generator, Iterable
@@ -19,9 +20,10 @@ from hypothesis import HealthCheck, Phase
 
 from _pytest.junitxml import xml_key
 
-from conformance import __version__
+from conformance import __version__, unicode_tables
 from conformance import session as run_session
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.target import RunDeadlineExceeded
 from conformance.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
@@ -80,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     config.pluginmanager.register(RunRecorder(config), RECORDER_NAME)
     _settings = settings
+    unicode_tables.restore()
     hypothesis.settings.register_profile(
         HYPOTHESIS_PROFILE,
         database=None,  # a target's past failures must not steer a run against another target
@@ -91,6 +94,11 @@ def pytest_configure(config: pytest.Config) -> None:
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SETTINGS_KEY in config.stash:
+        unicode_tables.keep()
 
 
 def current_settings() -> RunSettings:
@@ -164,12 +172,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for rule_id, level in pairs:
             item.user_properties.append(("rule", rule_id))
             item.user_properties.append(("level", level.value))
+    if report.failed and call.excinfo is not None and _spent_budget(call.excinfo.value):
+        # A test stopped by the run's time budget says nothing about the target: the run is
+        # incomplete, and no verdict is given (exit 4), rather than a rule failed.
+        recorder = item.config.pluginmanager.get_plugin(RECORDER_NAME)
+        if isinstance(recorder, RunRecorder):
+            recorder.budget_spent = True
     if report.failed and call.excinfo is not None:
         declared = [rule_id for rule_id, _ in pairs]
         for rule_id in failed_rules_of(call.excinfo.value, declared):
             item.user_properties.append(("failed_rule", rule_id))
     report.user_properties = list(item.user_properties)
     _redact_report(report)
+
+
+def _spent_budget(error: BaseException) -> bool:
+    if isinstance(error, RunDeadlineExceeded):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return any(_spent_budget(inner) for inner in error.exceptions)
+    cause = error.__cause__ or error.__context__
+    return cause is not None and cause is not error and _spent_budget(cause)
 
 
 def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
@@ -201,6 +224,7 @@ class RunRecorder:
         self.seed = config.stash[SETTINGS_KEY].seed
         self.records: list[TestRecord] = []
         self.verdict: Verdict | None = None
+        self.budget_spent = False
         self.cleanup: tuple[int, list[str]] = (0, [])
         self._outcomes: dict[str, tuple[str, str]] = {}
 
@@ -214,6 +238,10 @@ class RunRecorder:
             context.preflight()
         except (run_session.TargetUnreachable, run_session.KeyRefused) as error:
             pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
+        # What collection built (the schema, its strategies, every test) lives for the whole run:
+        # out of the collector's sight, full collections stop walking it again and again.
+        gc.collect()
+        gc.freeze()
         xml = self.config.stash.get(xml_key, None)
         if xml is None:
             return
@@ -233,6 +261,9 @@ class RunRecorder:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.cleanup = run_session.deactivate()
+        if self.budget_spent:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+            return
         if not self.records:
             return
         settings = self.config.stash[SETTINGS_KEY]

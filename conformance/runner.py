@@ -87,6 +87,9 @@ def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
         return Exit.UNREACHABLE
     if code == pytest.ExitCode.USAGE_ERROR:
         return Exit.USAGE
+    if recorder is not None and recorder.budget_spent:
+        print("audience-conformance: run incomplete: the time budget (--max-duration) ran out before every test had run; no verdict.", file=sys.stderr)
+        return Exit.INCOMPLETE
     if verdict is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
         return Exit.INCOMPLETE

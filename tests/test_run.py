@@ -185,3 +185,12 @@ def test_cleanup_removes_only_prefixed_leftovers(tmp_path: Path) -> None:
         assert served.api_key not in done.stdout + done.stderr
         names = [item["name"] for item in requests.get(served.base_url + "/v1/audiences", headers=headers, timeout=10).json()["data"]]
     assert names == ["customer-list"]
+
+
+def test_a_spent_time_budget_is_an_incomplete_run_not_a_failed_rule() -> None:
+    """Tests stopped by --max-duration say nothing about the target: exit 4 and no verdict."""
+    with serve(Server("reference", "the reference", _reference)) as served:
+        run = run_suite(served, extra=("--max-duration", "3"))
+    assert run.exit_code == 4, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "run incomplete" in run.stderr
+    assert "verdict: NOT CONFORMANT" not in run.stdout.splitlines()[-3:]
