@@ -1,0 +1,57 @@
+"""Hypothesis' Unicode tables, computed once per machine instead of once per run.
+
+Generating strings for the spec's examples needs the table of characters UTF-8 can encode;
+Hypothesis computes it by trying every code point (seconds of CPU) and keeps it in its home
+folder. ``audience-conformance run`` gives each run a fresh home folder (nothing of one target
+steers a run against another), so every run paid for the table again. The tables depend only
+on Hypothesis' version and Python's Unicode version, never on a target: they are kept in the
+user's cache folder and copied into each run's home folder, and new ones are copied back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import hypothesis
+from hypothesis.configuration import storage_directory
+
+FOLDER = "unicode_data"  # Hypothesis' own folder name for these tables, below its home
+
+
+def cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audience-conformance" / f"hypothesis-{hypothesis.__version__}" / FOLDER
+
+
+def _run_folder() -> Path:
+    return Path(storage_directory(FOLDER, intent_to_write=False).path)
+
+
+def restore() -> None:
+    """Copy the cached tables into this run's Hypothesis home (best effort: a cold cache only costs time)."""
+    _copy_missing(cache_folder(), _run_folder())
+
+
+def keep() -> None:
+    """Copy tables this run computed into the cache, each file replaced atomically."""
+    _copy_missing(_run_folder(), cache_folder())
+
+
+def _copy_missing(source: Path, destination: Path) -> None:
+    try:
+        if not source.is_dir():
+            return
+        for path in source.rglob("*.json.gz"):
+            target = destination / path.relative_to(source)
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            os.close(handle)
+            shutil.copyfile(path, temporary)
+            os.replace(temporary, target)  # two runs filling the cache at once both write whole files
+    except OSError:
+        return
