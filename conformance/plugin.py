@@ -236,6 +236,9 @@ class RunRecorder:
             return
         try:
             context.preflight()
+        except RunDeadlineExceeded:
+            self.budget_spent = True
+            pytest.exit("audience-conformance: the time budget (--max-duration) ran out before the first test", returncode=pytest.ExitCode.INTERRUPTED)
         except (run_session.TargetUnreachable, run_session.KeyRefused) as error:
             pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
         # What collection built (the schema, its strategies, every test) lives for the whole run:

@@ -19,7 +19,7 @@ import requests
 from conformance.ledger import Ledger, Namer, new_run_id
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target, TargetError
+from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
@@ -89,6 +89,8 @@ class RunContext:
             raise TargetUnreachable(f"{self.base_url} did not answer within {self.settings.timeout:g} s.") from None
         except requests.ConnectionError as error:
             raise TargetUnreachable(f"{self.base_url} cannot be reached: {type(error).__name__}.") from None
+        except RunDeadlineExceeded:
+            raise
         except (requests.RequestException, TargetError) as error:
             raise TargetUnreachable(f"{self.base_url} did not answer as an HTTP server: {type(error).__name__}.") from None
         if response.status_code == 401:

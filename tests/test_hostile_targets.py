@@ -40,7 +40,7 @@ from mutation.harness import serve
 pytestmark = pytest.mark.slow
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
-MAX_DURATION = 120.0
+MAX_DURATION = 300.0  # generous: a loaded CI machine must not turn a bounded run into an incomplete one
 SLACK = 60.0  # interpreter start, collection, cleanup and the certificate, beyond the run's budget
 KEY, SECONDARY_KEY = "hostile-key-primary-0001", "hostile-key-secondary-0002"
 HUGE_BODY = 50 * 1024 * 1024

@@ -166,7 +166,11 @@ def test_read_only_run_sends_nothing_but_get() -> None:
     assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert seen and set(seen) == {"GET"}
     skipped = [record for record in run.records if record.outcome == "skipped"]
-    assert skipped and all("read-only" in record.detail for record in skipped)
+    # Tests that write are skipped for that reason; a few read tests may skip because the
+    # fresh account holds nothing to page through (said so in their reasons).
+    assert any("read-only" in record.detail for record in skipped)
+    assert all(record.detail for record in skipped)
+    assert not [record for record in run.records if record.outcome == "failed"]
 
 
 def test_cleanup_removes_only_prefixed_leftovers(tmp_path: Path) -> None:
@@ -190,7 +194,7 @@ def test_cleanup_removes_only_prefixed_leftovers(tmp_path: Path) -> None:
 def test_a_spent_time_budget_is_an_incomplete_run_not_a_failed_rule() -> None:
     """Tests stopped by --max-duration say nothing about the target: exit 4 and no verdict."""
     with serve(Server("reference", "the reference", _reference)) as served:
-        run = run_suite(served, extra=("--max-duration", "3"))
+        run = run_suite(served, extra=("--max-duration", "2"))
     assert run.exit_code == 4, run.stdout[-2000:] + run.stderr[-2000:]
     assert "run incomplete" in run.stderr
     assert "verdict: NOT CONFORMANT" not in run.stdout.splitlines()[-3:]
