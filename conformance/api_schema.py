@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import schemathesis
 from schemathesis import GenerationMode
@@ -28,7 +29,18 @@ def spec_sha256() -> str:
     return hashlib.sha256(spec_path().read_bytes()).hexdigest()
 
 
+_loaded: WeakKeyDictionary[RunContext, BaseSchema] = WeakKeyDictionary()
+
+
 def load_schema(context: RunContext) -> BaseSchema:
+    """The run's schema, loaded and configured once (the schema and stateful tests share it)."""
+    schema = _loaded.get(context)
+    if schema is None:
+        schema = _loaded[context] = _configured_schema(context)
+    return schema
+
+
+def _configured_schema(context: RunContext) -> BaseSchema:
     schema = schemathesis.openapi.from_path(str(spec_path()))
     settings = context.settings
     schema.config.update(base_url=context.base_url, headers={KEY_HEADER: context.primary.api_key})

@@ -10,6 +10,10 @@ A :class:`Walk` keeps only what the checks need: ids in order, the few fields a 
 for, and per page its number, size, total and links. Per-page rules raise
 :class:`~conformance.violations.RuleViolation` at once, naming the page and the link
 followed; whole-walk rules are the ``check_*`` functions below.
+
+Memory stays flat however large the collection: the ids met (PAGE-04) and the pages visited
+(the cycle check) are kept as 64-bit digests (:class:`~conformance.seen.SeenSet`), and a walk
+made with ``retain=False`` keeps no page but the first and the latest, only counts and digests.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from conformance.client import body_of
+from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
 from conformance.violations import RuleViolation, check
 
@@ -92,18 +97,30 @@ class Page:
 
 @dataclass
 class Walk:
-    """The pages of one walk, in the order visited."""
+    """The pages of one walk, in the order visited (with ``retain=False``: the first and the latest)."""
 
     query: Query
+    retain: bool = True
     pages: list[Page] = field(default_factory=list)
+    page_count: int = 0  # pages visited, retained or not
+    count: int = 0  # items visited
+    seen: SeenSet = field(default_factory=SeenSet, repr=False)  # every id met, with the page it was first on
+
+    def add(self, page: Page) -> None:
+        if not self.retain and len(self.pages) == 2:
+            self.pages[1] = page
+        else:
+            self.pages.append(page)
+        self.page_count += 1
+        self.count += len(page.items)
 
     @property
     def ids(self) -> list[str]:
-        return [item.id for page in self.pages for item in page.items]
+        return [item.id for page in self._every_page() for item in page.items]
 
     @property
     def items(self) -> list[Item]:
-        return [item for page in self.pages for item in page.items]
+        return [item for page in self._every_page() for item in page.items]
 
     @property
     def total(self) -> int:
@@ -113,6 +130,15 @@ class Walk:
     @property
     def last(self) -> Page:
         return self.pages[-1]
+
+    def met(self, item_id: str) -> bool:
+        """Whether the walk met this id on any page (retained or not)."""
+        return item_id in self.seen
+
+    def _every_page(self) -> list[Page]:
+        if not self.retain:
+            raise ValueError(f"The walk of {self.query} was made with retain=False: it kept counts and digests, not its items.")
+        return self.pages
 
 
 PageHook = Callable[[Page], None]
@@ -138,6 +164,7 @@ def walk(
     slack_items: int = 0,
     after_page: PageHook | None = None,
     matching: ItemFilter | None = None,
+    retain: bool = True,
 ) -> Walk:
     """Follow ``next`` from the first page to the last and return what was seen.
 
@@ -146,15 +173,17 @@ def walk(
     ``slack_items`` widens the bound for walks during which items are created (PAGE-12);
     ``after_page`` is called after each page, before its ``next`` is followed; ``matching``
     is checked on every item of every page (``keep`` must hold the fields it reads).
+    ``retain=False`` keeps no page beyond the first and the latest: memory stays flat however
+    many items the collection holds (enough for :func:`check_complete`).
     """
     response = target.get(query.path, params=query.params())
     check(response.status_code == 200, entry_rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response, context="the first page of a walk")
-    result = Walk(query)
+    result = Walk(query, retain=retain)
     page = read_page(response, via="the first request", keep=keep)
-    seen: dict[str, int] = {}
-    visited = {response.url}
-    _check_page(target, result, page, response, seen, stable=stable, matching=matching)
-    result.pages.append(page)
+    visited = SeenSet()  # URLs requested, with their page numbers
+    visited.add(response.url, 1)
+    _check_page(target, result, page, response, stable=stable, matching=matching)
+    result.add(page)
     bound = _page_bound(page.total, query.size_in_force, slack_items)
     while True:
         if after_page is not None:
@@ -166,19 +195,19 @@ def walk(
         if url in visited:
             # PAGE-04: a cycle would visit the same items again, forever.
             raise RuleViolation("PAGE-04", expected="next links to a page not yet visited", received=f"next of {page.describe()} links back to a visited page: {link}", context=str(query))
-        if len(result.pages) >= bound:
+        if result.page_count >= bound:
             raise RuleViolation(
                 "PAGE-04",
                 expected=f"the walk to end within {bound} pages (total {page.total}, page size {query.size_in_force})",
                 received=f"{page.describe()} still links to a next page: {link}",
                 context=str(query),
             )
-        visited.add(url)
+        visited.add(url, result.page_count + 1)
         response = fetch(target, url, link=link)
         check(response.status_code == 200, "PAGE-04", expected="200 when following next", received=f"HTTP {response.status_code}", response=response, context=f"next of {page.describe()}: {link}")
         page = read_page(response, via=f"next of page {page.number}: {link}", keep=keep)
-        _check_page(target, result, page, response, seen, stable=stable, matching=matching)
-        result.pages.append(page)
+        _check_page(target, result, page, response, stable=stable, matching=matching)
+        result.add(page)
 
 
 def _page_bound(total: int, size: int, slack_items: int) -> int:
@@ -239,14 +268,14 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
     return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
 
 
-def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, seen: dict[str, int], *, stable: bool, matching: ItemFilter | None) -> None:
+def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:
     """The rules a page must keep on its own and against the pages before it."""
     query, in_force = walked.query, walked.query.size_in_force
     for name in LINK_NAMES:
         if page.links[name] is not None:
             resolve_link(target, page, name)  # PAGE-09, for every link of every page
     check(page.size == len(page.items), "PAGE-01", expected=f"pagination.size equal to the {len(page.items)} items in data", received=f"size {page.size}", response=response, context=page.describe())
-    if not walked.pages:
+    if not walked.page_count:
         check(page.size <= in_force, "PAGE-01", expected=f"at most {in_force} items (the page size in force)", received=f"{page.size} items", response=response, context=page.describe())
         check(page.number == 1, "PAGE-03", expected="number 1 on the first page", received=f"number {page.number}", response=response, context=str(query))
         check(page.links["previous"] is None, "PAGE-03", expected="previous null on the first page", received=page.links["previous"], response=response, context=str(query))
@@ -256,21 +285,22 @@ def _check_page(target: Target, walked: Walk, page: Page, response: requests.Res
         check(page.size <= in_force, "PAGE-08", expected=f"page_size {in_force} still in force on pages reached through links", received=f"{page.size} items", response=response, context=page.describe())
         check(page.number == before.number + 1, "PAGE-03", expected=f"number {before.number + 1} after following next of page {before.number}", received=f"number {page.number}", response=response, context=page.describe())
     if matching is not None:
-        rule = "PAGE-08" if walked.pages else matching.first_page_rule
+        rule = "PAGE-08" if walked.page_count else matching.first_page_rule
         for item in page.items:
             shown = ", ".join(f"{name} {value!r}" for name, value in item.fields)
             check(matching.accept(item), rule, expected=f"every item {matching.wanted}", received=f"item {item.id!r} with {shown}", response=response, context=page.describe())
+    # Every id is recorded, stable or not; only a stable walk must meet each one once.
+    repeated = [(item.id, earlier) for item in page.items if (earlier := walked.seen.add(item.id, page.number)) is not None]
     if not stable:
         return
-    first_total = walked.total if walked.pages else page.total
+    first_total = walked.total if walked.page_count else page.total
     check(page.total == first_total, "PAGE-04", expected=f"total {first_total} on every page (no writes in between)", received=f"total {page.total}", response=response, context=page.describe())
-    for item in page.items:
-        if item.id in seen:
-            raise RuleViolation("PAGE-04", expected="every item visited once", received=f"item {item.id!r} on {page.describe()} was already on page {seen[item.id]}", response=response, context=str(query))
-        seen[item.id] = page.number
+    if repeated:
+        item_id, earlier = repeated[0]
+        raise RuleViolation("PAGE-04", expected="every item visited once", received=f"item {item_id!r} on {page.describe()} was already on page {earlier}", response=response, context=str(query))
     if page.links["next"] is not None:
         check(page.size == in_force, "PAGE-05", expected=f"a full page ({in_force} items) whenever next is a link", received=f"{page.size} items and next {page.links['next']!r}", response=response, context=page.describe())
-    if walked.pages:
+    if walked.page_count:
         check(page.size > 0, "PAGE-05", expected="next null on the last page, never a link to an empty page", received=f"an empty page behind next of page {walked.last.number}", response=response, context=page.describe())
     elif page.size == 0:
         check(page.total == 0, "PAGE-05", expected="an empty first page only for an empty collection (total 0)", received=f"total {page.total}", response=response, context=str(query))
@@ -288,17 +318,15 @@ def check_complete(walked: Walk, own: Collection[str] = (), *, missing_rule: str
     pagination lost them (PAGE-04). With every known item found, a count that differs from
     ``total`` is a wrong total (PAGE-02).
     """
-    ids = walked.ids
-    visited = set(ids)
-    missing = [item_id for item_id in own if item_id not in visited]
-    counted = len(ids) == walked.total
+    missing = [item_id for item_id in own if not walked.met(item_id)]
+    counted = walked.count == walked.total
     check(
         not missing,
         missing_rule if counted else "PAGE-04",
         expected=f"all {len(own)} of the suite's items matching {walked.query} visited",
-        received=f"{len(missing)} never seen, e.g. {_ids(missing)}; {len(ids)} items visited over {len(walked.pages)} pages, total {walked.total}",
+        received=f"{len(missing)} never seen, e.g. {_ids(missing)}; {walked.count} items visited over {walked.page_count} pages, total {walked.total}",
     )
-    check(counted, "PAGE-02" if own else "PAGE-04", expected=f"total {walked.total} equal to the items a complete walk visits", received=f"{len(ids)} items visited over {len(walked.pages)} pages", context=str(walked.query))
+    check(counted, "PAGE-02" if own else "PAGE-04", expected=f"total {walked.total} equal to the items a complete walk visits", received=f"{walked.count} items visited over {walked.page_count} pages", context=str(walked.query))
 
 
 def check_same_sequence(one: Walk, other: Walk, *, rule: str = "PAGE-07") -> None:

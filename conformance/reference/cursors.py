@@ -64,7 +64,7 @@ class CursorCodec:
         return _cursor_from(fields)
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._secret, payload, hashlib.sha256).digest()
+        return hmac.digest(self._secret, payload, hashlib.sha256)
 
 
 def _b64encode(data: bytes) -> str:

@@ -1,6 +1,7 @@
 """The six operations of the contract (section 3), free of HTTP: a Call in, a Reply out.
 
-They run in a worker thread (the store is blocking); refusals are raised as ApiError.
+They run on the server's event loop (each is a few short SQLite statements); refusals are
+raised as ApiError.
 """
 
 from __future__ import annotations

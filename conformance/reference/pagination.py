@@ -122,8 +122,9 @@ class Paginator:
 
     def _link(self, query: PageQuery, position: Position, base_url: str) -> str:
         # PAGE-08: every link keeps page_size and the normalized filters; PAGE-09: on the request's own origin.
-        params = [("page_size", str(query.page_size)), *query.filters]
-        if position != FIRST_PAGE:
-            cursor = Cursor(query.path, query.account_id, query.filters, query.page_size, position.after_seq, position.number)
-            params.append(("page_token", self._codec.encode(cursor)))
-        return f"{base_url}{query.path}?{urlencode(params)}"
+        link = f"{base_url}{query.path}?{urlencode([('page_size', str(query.page_size)), *query.filters])}"
+        if position == FIRST_PAGE:
+            return link
+        cursor = Cursor(query.path, query.account_id, query.filters, query.page_size, position.after_seq, position.number)
+        # A token is base64url and '.', characters a query keeps as they are.
+        return f"{link}&page_token={self._codec.encode(cursor)}"

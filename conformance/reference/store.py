@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS audiences (
     UNIQUE (account_id, name)  -- VAL-1309, TEN-02: names are unique within an account
 );
 CREATE INDEX IF NOT EXISTS audiences_by_account ON audiences (account_id, channel, seq);
+CREATE INDEX IF NOT EXISTS audiences_in_order ON audiences (account_id, seq);
 CREATE TABLE IF NOT EXISTS contacts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -48,11 +49,34 @@ CREATE TABLE IF NOT EXISTS contacts (
 CREATE INDEX IF NOT EXISTS contacts_by_audience ON contacts (account_id, audience_id, seq);
 """
 
+# PAGE-02 totals without a scan per page: how many audiences each account holds per channel,
+# kept by triggers, so every write (a faulty variant's own SQL included) keeps it true.
+COUNTS_SCHEMA = """
+CREATE TABLE audience_counts (
+    account_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (account_id, channel)
+) WITHOUT ROWID;
+INSERT INTO audience_counts (account_id, channel, n) SELECT account_id, channel, COUNT(*) FROM audiences GROUP BY account_id, channel;
+CREATE TRIGGER audience_counted AFTER INSERT ON audiences BEGIN
+    INSERT INTO audience_counts (account_id, channel, n) VALUES (NEW.account_id, NEW.channel, 1)
+        ON CONFLICT (account_id, channel) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER audience_uncounted AFTER DELETE ON audiences BEGIN
+    UPDATE audience_counts SET n = n - 1 WHERE account_id = OLD.account_id AND channel = OLD.channel;
+END;
+CREATE TRIGGER audience_recounted AFTER UPDATE OF account_id, channel ON audiences BEGIN
+    UPDATE audience_counts SET n = n - 1 WHERE account_id = OLD.account_id AND channel = OLD.channel;
+    INSERT INTO audience_counts (account_id, channel, n) VALUES (NEW.account_id, NEW.channel, 1)
+        ON CONFLICT (account_id, channel) DO UPDATE SET n = n + 1;
+END;
+"""
+
 AUDIENCE_COLUMNS = """
     a.seq, a.id, a.account_id, a.name, a.channel, a.create_date, a.update_date,
     (SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.account_id AND c.audience_id = a.id) AS contacts_count
 """
-CHANNEL_MATCH = "(:channel IS NULL OR a.channel = :channel)"
 SEARCH_MATCH = "(:search IS NULL OR folded_contains(number, :search) OR folded_contains(first_name, :search) OR folded_contains(last_name, :search))"
 
 
@@ -81,8 +105,11 @@ class Store:
         self._db.create_function("folded_contains", 2, folded_contains, deterministic=True)
         with self._lock:
             self._db.execute("PRAGMA journal_mode = WAL")
+            # WAL with NORMAL sync: a commit survives the process, not a power cut, and costs no fsync.
+            self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA busy_timeout = 5000")
             self._db.executescript(SCHEMA)
+            self._add_counts()
             self.cursor_secret = self._load_cursor_secret()
 
     def close(self) -> None:
@@ -106,6 +133,13 @@ class Store:
     def _read(self, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+    def _add_counts(self) -> None:
+        """The per-channel counts and their triggers, counted once from the rows a file already holds."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_counts'").fetchone() is None:
+                for statement in _statements(COUNTS_SCHEMA):
+                    db.execute(statement)
 
     def _load_cursor_secret(self) -> bytes:
         """The page-token signing key, made once per database so tokens survive a restart."""
@@ -164,20 +198,20 @@ class Store:
     def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
         """Up to ``limit`` of the account's audiences after ``after_seq``, oldest first (PAGE-07)."""
         rows = self._read(
-            f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account AND {CHANNEL_MATCH} AND a.seq > :after ORDER BY a.seq LIMIT :limit",
+            f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq > :after ORDER BY a.seq LIMIT :limit",
             {"account": account_id, "channel": channel, "after": after_seq, "limit": limit},
         )
         return [_audience(row) for row in rows]
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
-        """PAGE-02: how many of the account's audiences match, now."""
-        rows = self._read(f"SELECT COUNT(*) AS n FROM audiences a WHERE a.account_id = :account AND {CHANNEL_MATCH}", {"account": account_id, "channel": channel})
+        """PAGE-02: how many of the account's audiences match, now (kept by triggers: no scan)."""
+        rows = self._read(f"SELECT COALESCE(SUM(n), 0) AS n FROM audience_counts a WHERE a.account_id = :account{_channel_clause(channel)}", {"account": account_id, "channel": channel})
         return int(rows[0]["n"])
 
     def audience_seq_before(self, account_id: str, channel: str | None, up_to_seq: int, skip: int) -> int | None:
         """The seq ``skip`` matching audiences back from ``up_to_seq`` (inclusive); None past the start."""
         rows = self._read(
-            f"SELECT a.seq FROM audiences a WHERE a.account_id = :account AND {CHANNEL_MATCH} AND a.seq <= :up_to ORDER BY a.seq DESC LIMIT 1 OFFSET :skip",
+            f"SELECT a.seq FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq <= :up_to ORDER BY a.seq DESC LIMIT 1 OFFSET :skip",
             {"account": account_id, "channel": channel, "up_to": up_to_seq, "skip": skip},
         )
         return int(rows[0]["seq"]) if rows else None
@@ -209,8 +243,27 @@ class Store:
         return int(rows[0]["seq"]) if rows else None
 
 
+def _channel_clause(channel: str | None) -> str:
+    """The channel condition, present only when filtering, so that SQLite can walk an index in
+    seq order (``(:channel IS NULL OR ...)`` would make it sort every row of the account)."""
+    return "" if channel is None else " AND a.channel = :channel"
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of ``script``, run one by one inside a transaction (executescript would commit)."""
+    statements, pending = [], ""
+    for line in script.strip().splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
 def _audience(row: sqlite3.Row) -> AudienceRecord:
-    return AudienceRecord(row["seq"], row["id"], row["account_id"], row["name"], row["channel"], row["create_date"], row["update_date"], int(row["contacts_count"]))
+    # By position (AUDIENCE_COLUMNS' order): a page builds a hundred of these per request.
+    seq, audience_id, account_id, name, channel, create_date, update_date, contacts_count = row
+    return AudienceRecord(seq, audience_id, account_id, name, channel, create_date, update_date, int(contacts_count))
 
 
 def _contact(row: sqlite3.Row) -> ContactRecord:

@@ -25,6 +25,7 @@ def contacts_path(audience_id: str) -> str:
 
 
 def audience_view(record: AudienceRecord, base_url: str) -> dict[str, object]:
+    own = f"{base_url}{AUDIENCES_PATH}/{record.id}"  # audience_path, inlined: a page makes a hundred
     return {
         "id": record.id,
         "account_id": record.account_id,
@@ -33,7 +34,7 @@ def audience_view(record: AudienceRecord, base_url: str) -> dict[str, object]:
         "create_date": record.create_date,
         "update_date": record.update_date,
         "contacts_count": record.contacts_count,
-        "links": {"self": base_url + audience_path(record.id), "contacts": base_url + contacts_path(record.id)},
+        "links": {"self": own, "contacts": f"{own}/contacts"},
     }
 
 
