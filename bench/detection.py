@@ -7,18 +7,18 @@ that reach it, and attacked by each tool in a child process:
   the mutant's rule is SHOULD-level or the mutant breaks only a rule's SHOULD part
   (``mutants_pagination.SHOULD_ONLY``); caught when it exits 1 naming the mutant's rule;
 - plain schemathesis on ``openapi/audiences.yaml``: ``--checks all``, every phase (stateful
-  included), ``--max-examples`` calibrated so that it sends about as many requests to the
-  reference as the suite's quick profile does; caught when it exits 1.
+  included), ``--max-examples`` calibrated towards the number of requests the suite's quick
+  profile sends to the reference; caught when it exits 1.
 
-Plain schemathesis fails the reference itself (it sends made-up page tokens as valid data, which
-the contract lets a server refuse), so "exits 1" alone would catch every server, sound or not.
-Its failures on the reference are therefore recorded first as its own baseline file
-(``--baseline``): a mutant is caught when schemathesis finds a failure the reference does not have.
+schemathesis runs with the project's ``schemathesis.toml``, the way the README tells anyone to run
+it: page tokens come only from links (a made-up token is a request the contract lets a server
+refuse, so without it schemathesis fails the reference itself, and "exits 1" would catch every
+server, sound or not). Calibration checks that it passes the reference: its exit code there is
+reported beside the table.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,14 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import PYTHON, SPEC, CountingApp, child_environment, project_on_path
+from common import PYTHON, ROOT, SPEC, CountingApp, child_environment, project_on_path
 
 SCHEMATHESIS = str(Path(PYTHON).parent / "schemathesis")
 SCHEMATHESIS_TIMEOUT = 900.0
 SEED = 1
 REFERENCE = "reference"
-# schemathesis reads the key from the environment, so it never shows on a command line.
-SCHEMATHESIS_CONFIG = 'headers = { "X-Dexatel-Key" = "${AUDIENCE_API_KEY}" }\n'
+# The project's settings for schemathesis, with the key read from the environment (never on a
+# command line). A top-level key must come before the file's tables.
+SCHEMATHESIS_HEADERS = 'headers = { "X-Dexatel-Key" = "${AUDIENCE_API_KEY}" }\n'
+PROJECT_SCHEMATHESIS_CONFIG = ROOT / "schemathesis.toml"
 FIRST_GUESS = 20  # --max-examples tried first
 # Its requests to the reference hardly grow with --max-examples while its time does (measured:
 # 20 -> 502 requests in 13 s, 120 -> 604 in 20 s, 250 -> 809 in 52 s): no reasonable setting
@@ -52,8 +54,6 @@ class Task:
     server: str  # a mutant's name, or "reference"
     profile: str = "quick"  # the suite's profile
     max_examples: int = 0  # schemathesis' --max-examples
-    baseline: str = ""  # schemathesis' baseline file: read, or written when update is set
-    update_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,12 @@ def _counting(build: Callable[..., Any], counters: list[CountingApp]) -> Callabl
 
 def _schemathesis(task: Task, base_url: str, api_key: str, folder: Path) -> int:
     config = folder / "schemathesis.toml"
-    config.write_text(SCHEMATHESIS_CONFIG)
+    config.write_text(SCHEMATHESIS_HEADERS + PROJECT_SCHEMATHESIS_CONFIG.read_text())
     command = [
         SCHEMATHESIS, "--config-file", str(config), "run", str(SPEC), "--url", base_url,
         "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(task.max_examples), "--seed", str(SEED), "--workers", "1",
     ]  # fmt: skip
-    if task.baseline:
-        command += ["--baseline", task.baseline] + (["--baseline-update"] if task.update_baseline else [])
     env = child_environment(AUDIENCE_API_KEY=api_key)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT, cwd=folder)
     return done.returncode
@@ -128,14 +126,13 @@ class Calibration:
     max_examples: int
     schemathesis_requests: dict[int, int]  # --max-examples -> requests to the reference
     schemathesis_seconds: dict[int, float]
-    schemathesis_raw_exit: int  # its exit code on the reference without a baseline
-    baseline: str
+    schemathesis_exit: int  # its exit code on the reference at the chosen --max-examples: 0 when it passes it
 
 
-def calibrate(folder: Path, max_examples: int | None) -> Calibration:
+def calibrate(max_examples: int | None) -> Calibration:
     """Run both tools on the reference: the suite's quick request count, schemathesis' at each
     --max-examples tried (scaled towards the suite's count, requests grow about linearly with
-    it), the closest one chosen, and the baseline of schemathesis' failures there."""
+    it), the closest one chosen."""
     suite = run_task(Task("suite", REFERENCE, "quick"))
     counts: dict[int, tuple[int, int]] = {}
     seconds: dict[int, float] = {}
@@ -151,10 +148,8 @@ def calibrate(folder: Path, max_examples: int | None) -> Calibration:
         if examples in counts:
             break
     chosen = min(counts, key=lambda tried: abs(counts[tried][0] - suite.requests))
-    baseline = folder / "schemathesis-baseline.json"
-    run_task(Task("schemathesis", REFERENCE, max_examples=chosen, baseline=str(baseline), update_baseline=True))
     print(f"  suite (quick): {suite.requests} requests to the reference, exit {suite.exit_code}; schemathesis calibrated to --max-examples {chosen}", flush=True)
-    return Calibration(suite.requests, suite.exit_code, suite.seconds, chosen, {tried: count for tried, (count, _) in counts.items()}, seconds, counts[chosen][1], str(baseline))
+    return Calibration(suite.requests, suite.exit_code, suite.seconds, chosen, {tried: count for tried, (count, _) in counts.items()}, seconds, counts[chosen][1])
 
 
 def measure(profiles: list[str], workers: int, max_examples: int | None, mutants: list[str] | None) -> tuple[Calibration, list[Outcome]]:
@@ -163,24 +158,20 @@ def measure(profiles: list[str], workers: int, max_examples: int | None, mutants
 
     load_all()
     names = sorted(MUTANTS) if not mutants else mutants
-    folder = Path(tempfile.mkdtemp(prefix="bench-detection-"))
-    try:
-        calibration = calibrate(folder, max_examples)
-        tasks = []
-        for name in names:
-            # Interleaved, so both tools meet the same load on the machine.
-            tasks += [Task("suite", name, profile) for profile in profiles]
-            tasks.append(Task("schemathesis", name, max_examples=calibration.max_examples, baseline=calibration.baseline))
-        outcomes = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for done, outcome in enumerate(pool.map(run_task, tasks), start=1):
-                outcomes.append(outcome)
-                tool = outcome.task.tool + (f" ({outcome.task.profile})" if outcome.task.tool == "suite" else "")
-                mark = "caught" if outcome.caught else "MISSED"
-                print(f"  [{done}/{len(tasks)}] {outcome.task.server} ({outcome.rule}) {tool}: {mark}, exit {outcome.exit_code}, {outcome.seconds:.1f} s, {outcome.requests} requests", flush=True)
-        return calibration, outcomes
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    calibration = calibrate(max_examples)
+    tasks = []
+    for name in names:
+        # Interleaved, so both tools meet the same load on the machine.
+        tasks += [Task("suite", name, profile) for profile in profiles]
+        tasks.append(Task("schemathesis", name, max_examples=calibration.max_examples))
+    outcomes = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for done, outcome in enumerate(pool.map(run_task, tasks), start=1):
+            outcomes.append(outcome)
+            tool = outcome.task.tool + (f" ({outcome.task.profile})" if outcome.task.tool == "suite" else "")
+            mark = "caught" if outcome.caught else "MISSED"
+            print(f"  [{done}/{len(tasks)}] {outcome.task.server} ({outcome.rule}) {tool}: {mark}, exit {outcome.exit_code}, {outcome.seconds:.1f} s, {outcome.requests} requests", flush=True)
+    return calibration, outcomes
 
 
 if __name__ == "__main__":  # one task by hand: python bench/detection.py suite MUTANT [PROFILE]

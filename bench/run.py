@@ -140,8 +140,8 @@ def run_detection(args: argparse.Namespace) -> tuple[str, Any]:
         f"\n\n{len(mutants)} mutants ({levels['MUST']} MUST, {levels['SHOULD']} SHOULD), {args.workers} workers. On the unchanged reference the suite's quick"
         f" profile sends {calibration.suite_requests} requests in {calibration.suite_seconds:.0f} s (exit {calibration.suite_exit}); schemathesis sends"
         f" {', '.join(f'{count} in {calibration.schemathesis_seconds[examples]:.0f} s at --max-examples {examples}' for examples, count in sorted(calibration.schemathesis_requests.items()))}"
-        f" and exits {calibration.schemathesis_raw_exit} on the reference itself, so its failures there are its baseline"
-        " (a mutant counts as caught only with a failure the reference does not have)."
+        f"; at the chosen setting it exits {calibration.schemathesis_exit} on the reference itself"
+        " (0: it passes the reference, so its exit 1 on a mutant is a catch)."
     )
     for profile, names in missed.items():
         table += f"\n\nMissed by the suite ({profile}): {', '.join(names) or 'none'}."

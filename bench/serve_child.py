@@ -37,11 +37,11 @@ def fixed_body(items: int) -> dict[str, object]:
 
 
 def bare_app(items: int = 1) -> Starlette:
-    """The ceiling of the stack: Starlette routing and a fixed JSON body (serialized per request), nothing else."""
-    body = fixed_body(items)
+    """The ceiling of the stack: Starlette routing and a fixed JSON body, rendered once, nothing else."""
+    body = JSONResponse(fixed_body(items)).body
 
     async def fixed(request: Request) -> Response:
-        return JSONResponse(body)
+        return Response(body, media_type="application/json")
 
     return Starlette(routes=[Route("/{path:path}", fixed, methods=["GET", "POST"])])
 

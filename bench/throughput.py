@@ -3,7 +3,7 @@
 Each server runs in a process of its own (``serve_child.py``: one uvicorn server, the reference
 settings); ``wrk`` is a second process. The ceiling is a bare Starlette endpoint answering a
 fixed JSON body on the very same ``ReferenceServer`` settings; beside it, the same bare endpoint
-serializing a page as large as the reference's (what the page's size alone costs). Measured:
+answering a page as large as the reference's (what sending the page alone costs). Measured:
 the list operation at page sizes 20 and 100 over an account of 1,000 audiences, and create
 with unique names.
 """
@@ -43,7 +43,7 @@ class Rate:
 class ThroughputResult:
     reference: list[Rate]
     bare: list[Rate]  # the ceiling: a small fixed body
-    bare_same_body: list[Rate]  # the bare stack serializing a page as large as the reference's
+    bare_same_body: list[Rate]  # the bare stack answering a page as large as the reference's
 
 
 def wrk(url: str, script: str, seconds: int, key: str) -> Rate:

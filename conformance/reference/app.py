@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from conformance.reference.auth import ACCOUNT_STATE, KeyCheckMiddleware
@@ -22,6 +22,7 @@ from conformance.reference.errors import ApiError, Code, error_response
 from conformance.reference.keys import KeyRing
 from conformance.reference.operations import Call, Operations, Reply
 from conformance.reference.pagination import Paginator
+from conformance.reference.responses import FastJSONResponse
 from conformance.reference.routing import ALLOWED_METHODS, Kind, resolve
 from conformance.reference.store import Store
 from conformance.reference.validation import check_id
@@ -80,7 +81,7 @@ class Dispatcher:
         reply = self.operations[(resource.kind, method)](call)
         if reply.content is None:
             return Response(status_code=reply.status)  # JSON-01: a 204 has no body and no content type
-        return JSONResponse(reply.content, status_code=reply.status)
+        return FastJSONResponse(reply.content, status_code=reply.status)
 
 
 async def _refusal(request: Request, exc: Exception) -> Response:

@@ -13,9 +13,8 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
-
 from conformance.reference.clock import utc_now_text
+from conformance.reference.responses import FastJSONResponse
 
 
 class Code(enum.IntEnum):
@@ -70,11 +69,11 @@ class ApiError(Exception):
         return cls(status, [Fault(code, message)], headers=headers)
 
 
-def error_response(error: ApiError, *, path: str, method: str) -> JSONResponse:
+def error_response(error: ApiError, *, path: str, method: str) -> FastJSONResponse:
     """The envelope: ERR-01 code and message, ERR-02 status, timestamp, path and method."""
     timestamp = utc_now_text()
     items = [
         {"code": int(fault.code), "message": fault.message, "status": error.status, "timestamp": timestamp, "path": path, "method": method}
         for fault in error.faults
     ]
-    return JSONResponse({"errors": items}, status_code=error.status, headers=error.headers)
+    return FastJSONResponse({"errors": items}, status_code=error.status, headers=error.headers)

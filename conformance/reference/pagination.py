@@ -102,12 +102,14 @@ class Paginator:
         items = rows[:size]  # PAGE-01: never more than the page size
         # PAGE-05: one extra row tells whether a next page exists, so a full last page has next null.
         next_position = Position(items[-1].seq, position.number + 1) if len(rows) > size else None
+        # PAGE-08: every link keeps page_size and the normalized filters; PAGE-09: on the request's own origin.
+        query_link = f"{base_url}{query.path}?{urlencode([('page_size', str(query.page_size)), *query.filters])}"
         links = {
-            "first": self._link(query, FIRST_PAGE, base_url),  # PAGE-06: never null
-            "current": self._link(query, position, base_url),  # PAGE-06: re-fetches this page
+            "first": self._link(query, FIRST_PAGE, query_link),  # PAGE-06: never null
+            "current": self._link(query, position, query_link),  # PAGE-06: re-fetches this page
             # PAGE-03: the first page has no previous.
-            "previous": None if position.number == 1 else self._link(query, self._previous(position, size, source), base_url),
-            "next": None if next_position is None else self._link(query, next_position, base_url),
+            "previous": None if position.number == 1 else self._link(query, self._previous(position, size, source), query_link),
+            "next": None if next_position is None else self._link(query, next_position, query_link),
         }
         # PAGE-01 size is the items here; PAGE-02 total counts every match now, filter included.
         return Page(items, {"number": position.number, "size": len(items), "total": source.count(), "links": links})
@@ -120,11 +122,10 @@ class Paginator:
         seq = source.seq_before(position.after_seq, size)
         return FIRST_PAGE if seq is None else Position(seq, position.number - 1)
 
-    def _link(self, query: PageQuery, position: Position, base_url: str) -> str:
-        # PAGE-08: every link keeps page_size and the normalized filters; PAGE-09: on the request's own origin.
-        link = f"{base_url}{query.path}?{urlencode([('page_size', str(query.page_size)), *query.filters])}"
+    def _link(self, query: PageQuery, position: Position, query_link: str) -> str:
+        """The link to ``position``: the query's own link (the first page) plus a token."""
         if position == FIRST_PAGE:
-            return link
+            return query_link
         cursor = Cursor(query.path, query.account_id, query.filters, query.page_size, position.after_seq, position.number)
         # A token is base64url and '.', characters a query keeps as they are.
-        return f"{link}&page_token={self._codec.encode(cursor)}"
+        return f"{query_link}&page_token={self._codec.encode(cursor)}"

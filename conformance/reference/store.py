@@ -261,9 +261,8 @@ def _statements(script: str) -> list[str]:
 
 
 def _audience(row: sqlite3.Row) -> AudienceRecord:
-    # By position (AUDIENCE_COLUMNS' order): a page builds a hundred of these per request.
-    seq, audience_id, account_id, name, channel, create_date, update_date, contacts_count = row
-    return AudienceRecord(seq, audience_id, account_id, name, channel, create_date, update_date, int(contacts_count))
+    # By position: AUDIENCE_COLUMNS are the record's fields in order; a page builds a hundred per request.
+    return AudienceRecord._make(row)
 
 
 def _contact(row: sqlite3.Row) -> ContactRecord:

@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -479,7 +479,7 @@ def names_unique_everywhere(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 class UncountedCreate(StoreProxy):
     def create_audience(self, account_id: str, name: str, channel: str, contacts: tuple[NewContact, ...]) -> AudienceRecord:
-        return replace(self.store.create_audience(account_id, name, channel, contacts), contacts_count=0)
+        return self.store.create_audience(account_id, name, channel, contacts)._replace(contacts_count=0)
 
 
 @mutant("CRUD-01", "create answers contacts_count 0 whatever contacts were sent")
@@ -490,7 +490,7 @@ def uncounted_create(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 class UncountedGet(StoreProxy):
     def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
         found = self.store.get_audience(account_id, audience_id)
-        return replace(found, contacts_count=0) if found else None
+        return found._replace(contacts_count=0) if found else None
 
 
 @mutant("CRUD-02", "get does not count contacts (contacts_count 0)")
@@ -513,7 +513,7 @@ class StillUpdateDate(StoreProxy):
     def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
         before = self.store.get_audience(account_id, audience_id)
         after = self.store.rename_audience(account_id, audience_id, name)
-        return replace(after, update_date=before.update_date) if after and before else after
+        return after._replace(update_date=before.update_date) if after and before else after
 
 
 @mutant("CRUD-04", "update answers the previous update_date")

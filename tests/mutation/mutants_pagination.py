@@ -275,7 +275,7 @@ class NextPastTheEnd(Paginator):
         page = super().page(query, position, source, base_url)
         links = cast(dict[str, Any], page.pagination["links"])
         if page.items and links["next"] is None:
-            links["next"] = self._link(query, Position(page.items[-1].seq, position.number + 1), base_url)
+            links["next"] = self._link(query, Position(page.items[-1].seq, position.number + 1), links["first"])
         return page
 
 
@@ -358,8 +358,8 @@ class LinksDropAParameter(Paginator):
             query = replace(query, page_size=cursor.page_size, filters=cursor.filters)
         return super().position(query, token)
 
-    def _link(self, query: PageQuery, position: Position, base_url: str) -> str:
-        return without(super()._link(query, position, base_url), self.dropped)
+    def _link(self, query: PageQuery, position: Position, query_link: str) -> str:
+        return without(super()._link(query, position, query_link), self.dropped)
 
 
 class LinksDropThePageSize(LinksDropAParameter):
@@ -494,7 +494,7 @@ class OffsetSource:
 
     def rows(self, after_seq: int, limit: int) -> list[Any]:
         rows = list(self.source.rows(0, after_seq + limit))[after_seq:]
-        return [replace(row, seq=after_seq + index + 1) for index, row in enumerate(rows)]
+        return [row._replace(seq=after_seq + index + 1) for index, row in enumerate(rows)]
 
     def count(self) -> int:
         return int(self.source.count())

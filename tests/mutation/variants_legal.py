@@ -17,7 +17,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -174,7 +174,7 @@ TOP = 2**62
 
 def newest_first(rows: Sequence[Record], after: int, limit: int) -> list[Record]:
     """``rows`` (oldest first) as positions counting down from TOP, those after ``after``."""
-    positioned = [replace(row, seq=TOP - row.seq) for row in reversed(rows)]
+    positioned = [row._replace(seq=TOP - row.seq) for row in reversed(rows)]
     return [row for row in positioned if row.seq > after][:limit]
 
 
