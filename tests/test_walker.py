@@ -10,7 +10,7 @@ import pytest
 
 from conformance.target import Origin, RequestPolicy, Target
 from conformance.violations import RuleViolation
-from conformance.walker import Query, check_revisits, reported_as, walk
+from conformance.walker import Query, check_complete, check_revisits, reported_as, walk
 
 from conftest import RecordingServer, Reply
 
@@ -134,3 +134,27 @@ def test_reported_as_renames_the_rule_and_keeps_the_finding() -> None:
     assert caught.value.rule == "CRUD-06"
     assert str(caught.value).startswith("[CRUD-06] (PAGE-04 applied to contacts)")
     assert "'x' twice" in str(caught.value)
+
+
+def test_a_walk_without_retained_pages_still_checks_every_page(recording_server: StartServer) -> None:
+    """retain=False keeps the first and the latest page only, yet counts, meets ids and finds repeats on any page."""
+    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "?page_size=2&page=3"), "3": (["e", "f"], "?page_size=2&page=4"), "4": (["g"], None)}
+    walked = walk(target_of(recording_server(scripted(book, total=7))), Query("/v1/audiences", 2), retain=False)
+    assert [page.number for page in walked.pages] == [1, 4]
+    assert (walked.page_count, walked.count) == (4, 7)
+    assert all(walked.met(item) for item in "abcdefg") and not walked.met("h")
+    check_complete(walked, ["a", "d", "g"])
+    with pytest.raises(ValueError, match="retain=False"):
+        _ = walked.ids
+    repeated = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "?page_size=2&page=3"), "3": (["a"], None)}
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(recording_server(scripted(repeated, total=5))), Query("/v1/audiences", 2), retain=False)
+    assert caught.value.rule == "PAGE-04" and "'a' on page 3" in str(caught.value) and "already on page 1" in str(caught.value)
+
+
+def test_check_complete_names_an_own_item_never_met(recording_server: StartServer) -> None:
+    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c"], None)}
+    walked = walk(target_of(recording_server(scripted(book, total=3))), Query("/v1/audiences", 2), retain=False)
+    with pytest.raises(RuleViolation) as caught:
+        check_complete(walked, ["a", "x"], missing_rule="PAGE-08")
+    assert caught.value.rule == "PAGE-08" and "'x'" in str(caught.value)
