@@ -175,6 +175,7 @@ def run_walk(args: argparse.Namespace) -> tuple[str, Any]:
 
 
 def run_throughput(args: argparse.Namespace) -> tuple[str, Any]:
+    import list_cost
     import throughput
 
     try:
@@ -193,7 +194,12 @@ def run_throughput(args: argparse.Namespace) -> tuple[str, Any]:
         ["operation", "reference req/s", "bare stack req/s", "ratio", "bare, same body size, req/s", "ratio", "errors", "target (ratio to bare)", "met"], rows
     )
     table += f"\n\nThe reference lists an account of {throughput.AUDIENCES:,} audiences; the bare stack is a Starlette endpoint answering a fixed JSON body on the same ReferenceServer settings."
-    return table, asdict(result)
+    costs = list_cost.measure([20, 100])
+    table += "\n\nOne list request in process (microseconds, best of several rounds):\n\n" + _markdown(
+        ["page size", "whole request", "rows read as records", "views", "JSON", "items' part per item"],
+        [[str(cost.page_size), f"{cost.request_us:.0f}", f"{cost.records_us:.0f}", f"{cost.views_us:.0f}", f"{cost.json_us:.0f}", f"{cost.per_item_us:.1f}"] for cost in costs],
+    )
+    return table, {**asdict(result), "list_cost": [asdict(cost) for cost in costs]}
 
 
 RUNNERS = {"profiles": run_profiles, "detection": run_detection, "walk": run_walk, "throughput": run_throughput}

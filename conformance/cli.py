@@ -38,7 +38,7 @@ EXIT_HELP = """exit codes:
   1  not conformant: a MUST rule failed (with --strict, any rule)
   2  usage error: bad option, missing key for a remote target, unknown rule ID
   3  target unreachable, or it refused the key: nothing could be certified
-  4  run incomplete: interrupted, or the suite itself could not run
+  4  run incomplete: interrupted, its --max-duration budget ran out, or the suite itself could not run
 """
 
 

@@ -55,9 +55,11 @@ class Exchange:
         self.scope["headers"] = [(key, old) for key, old in self.scope["headers"] if key.lower() != name] + [(name, value)]
 
     def json(self) -> Any:
+        """The request's JSON document; None for a body that is not one, or too deeply nested to
+        parse (the reference behind refuses it with its own answer)."""
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def data(self) -> dict[str, Any]:
@@ -88,9 +90,11 @@ class Answer:
             self.headers.append((name, value))
 
     def json(self) -> Any:
+        """The request's JSON document; None for a body that is not one, or too deeply nested to
+        parse (the reference behind refuses it with its own answer)."""
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def set_json(self, document: Any) -> None:
