@@ -127,7 +127,7 @@ def run_detection(args: argparse.Namespace) -> tuple[str, Any]:
         # With schemathesis at 0, any catch is "at least 3x"; the ratio is shown as caught/0.
         catch_met = caught >= 3 * st_caught and caught > 0
         shown = f"{caught / st_caught:.2f}" if st_caught else f"{caught}/0"
-        met = _met(catch_met and time_ratio <= 2) if profile == "quick" else "-"
+        met = _met(catch_met and time_ratio <= 2)
         rows.append([f"the suite, {profile}", "full suite, --strict for SHOULD rules", f"{caught}/{len(mutants)}", f"{seconds:.0f}", f"{sum(o.requests for o in ours) / max(len(ours), 1):.0f}", shown, f"{time_ratio:.2f}", met])
     missed = {profile: sorted(o.task.server for o in outcomes if o.task.tool == "suite" and o.task.profile == profile and not o.caught) for profile in profiles}
     st_only = sorted(o.task.server for o in schemathesis if o.caught)
