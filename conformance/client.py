@@ -6,15 +6,17 @@ answer breaks, so a test reads as the contract does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
 import requests
 
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, check
 
 CHANNELS = ("SMS", "VIBER", "WHATSAPP")
+MAX_PAGES = 1000  # a listing stops here: a server whose next never ends is PAGE-04's matter
 
 
 def body_of(response: requests.Response) -> Any:
@@ -72,3 +74,19 @@ def delete_audience(target: Target, audience_id: str) -> requests.Response:
 
 def audience_path(audience_id: str) -> str:
     return f"{AUDIENCES_PATH}/{audience_id}"
+
+
+def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
+    """Every audience the query operation lists to ``target``'s account, following ``next``."""
+    url: str | None = target.url(AUDIENCES_PATH)
+    query: dict[str, str] | None = {"page_size": "100", **params}
+    for _ in range(MAX_PAGES):
+        if url is None:
+            return
+        response = target.get(url, params=query)
+        if response.status_code != 200:
+            pytest.skip(f"precondition: the query operation answered HTTP {response.status_code} (see the PAGE and FILT rules)")
+        body = body_of(response)
+        yield from (item for item in body.get("data", []) if isinstance(item, dict))
+        link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
+        url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)

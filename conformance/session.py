@@ -127,6 +127,13 @@ def active() -> RunContext | None:
     return _active
 
 
+def current() -> RunContext:
+    """The active run, for suite modules that build names and strategies at import time."""
+    if _active is None:
+        raise RuntimeError("No conformance run is active: the suite's conftest starts one before any test module is imported.")
+    return _active
+
+
 def deactivate() -> tuple[int, list[str]]:
     global _active
     if _active is None:

@@ -21,12 +21,10 @@ from hypothesis import strategies as st
 
 from conformance import faults
 from conformance.client import audience_path, create_audience, expect_error
-from conformance.session import RunContext, active
+from conformance.session import RunContext, current
 from conformance.target import AUDIENCES_PATH, KEY_HEADER, Target
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
 CREATE_FAULTS = faults.create_faults(FRESH)
 

@@ -21,13 +21,11 @@ from conformance.client import audience_path, create_audience, error_codes
 from conformance.faults import Fault
 from conformance.ledger import iter_prefixed
 from conformance.rules import RULES_BY_ID
-from conformance.session import RunContext, active
+from conformance.session import current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, check
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
 CREATE_FAULTS = faults.create_faults(FRESH)
 UPDATE_FAULTS = faults.update_faults(FRESH)

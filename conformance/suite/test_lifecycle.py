@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,19 +21,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import faults
-from conformance.client import CHANNELS, audience_path, body_of, create_audience, delete_audience, error_codes, expect_error
+from conformance.client import CHANNELS, audience_path, body_of, create_audience, delete_audience, error_codes, expect_error, listed
 from conformance.ledger import Namer
-from conformance.session import RunContext, active
+from conformance.session import current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
 CREATE_FAULTS = faults.create_faults(FRESH)
 UPDATE_FAULTS = faults.update_faults(FRESH)
-MAX_PAGES = 1000
 
 # DATE-01: 'yyyy-MM-dd HH:mm:ss' in ASCII digits (strptime alone would take '2026-1-5 1:2:3').
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
@@ -86,22 +83,6 @@ def expect_same(shown: Mapping[str, Any], sent: Mapping[str, Any], rule: str, wh
     fields = COMPARED + (("contacts_count",) if "contacts_count" in shown and "contacts_count" in sent else ())
     differing = {name: (sent.get(name), shown.get(name)) for name in fields if shown.get(name) != sent.get(name)}
     check(not differing, rule, expected=f"{where} shows the same audience", received=f"differs in (expected, shown): {differing}", response=response)
-
-
-def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
-    """Every audience the query operation lists, following ``next``."""
-    url: str | None = target.url(AUDIENCES_PATH)
-    query: dict[str, str] | None = {"page_size": "100", **params}
-    for _ in range(MAX_PAGES):
-        if url is None:
-            return
-        response = target.get(url, params=query)
-        if response.status_code != 200:
-            pytest.skip(f"precondition: the query operation answered HTTP {response.status_code} (see the PAGE and FILT rules)")
-        body = body_of(response)
-        yield from (item for item in body.get("data", []) if isinstance(item, dict))
-        link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
-        url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
 
 
 def find_listed(target: Target, audience_id: str, **params: str) -> dict[str, Any] | None:

@@ -22,13 +22,11 @@ from hypothesis import strategies as st
 
 from conformance import faults
 from conformance.client import audience_path, create_audience, expect_error
-from conformance.session import RunContext, active
+from conformance.session import RunContext, current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
 MIB = 1024 * 1024
 JSON_TYPE = {"Content-Type": "application/json"}

@@ -7,38 +7,18 @@ saying how to enable them. Another account's audience must look exactly like a m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from conformance.client import audience_path, body_of, create_audience, expect_error
-from conformance.session import RunContext, active
+from conformance.client import audience_path, body_of, create_audience, expect_error, listed
+from conformance.session import RunContext, current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
-MAX_PAGES = 1000
-
-
-def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
-    """Every audience the query operation lists to ``target``'s account, following ``next``."""
-    url: str | None = target.url(AUDIENCES_PATH)
-    query: dict[str, str] | None = {"page_size": "100", **params}
-    for _ in range(MAX_PAGES):
-        if url is None:
-            return
-        response = target.get(url, params=query)
-        if response.status_code != 200:
-            pytest.skip(f"precondition: the query operation answered HTTP {response.status_code} (see the PAGE and FILT rules)")
-        body = body_of(response)
-        yield from (item for item in body.get("data", []) if isinstance(item, dict))
-        link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
-        url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
 
 
 def total(target: Target, **params: str) -> int:

@@ -19,13 +19,11 @@ from hypothesis import strategies as st
 from conformance import faults
 from conformance.client import CHANNELS, audience_path, body_of, create_audience, delete_audience
 from conformance.ledger import Namer
-from conformance.session import RunContext, active
+from conformance.session import current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
 
-_ACTIVE = active()
-assert _ACTIVE is not None, "the suite's conftest starts the run"
-RUN: RunContext = _ACTIVE
+RUN = current()
 FRESH = RUN.namer.fresh
 
 

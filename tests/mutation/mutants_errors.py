@@ -189,6 +189,20 @@ async def _whole_body(receive: Callable[[], Awaitable[Message]]) -> bytes:
             return b"".join(chunks)
 
 
+def edit_field(name: str, change: Callable[[Any], Any]) -> Callable[[Exchange], None]:
+    """An ``on_request`` hook that hands the request's ``data.<name>`` to ``change`` and sends on
+    what it returns instead, or the request untouched when it returns None."""
+
+    def edit(exchange: Exchange) -> None:
+        data = exchange.data()
+        changed = change(data.get(name))
+        if changed is not None:
+            data[name] = changed
+            exchange.set_data(data)
+
+    return edit
+
+
 def account_of(exchange: Exchange, keys: Mapping[str, str]) -> str | None:
     key = exchange.header(KEY_HEADER)
     return keys.get(key.decode("latin-1")) if key is not None else None
@@ -256,26 +270,20 @@ def empty_name_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("VAL-1304", "letters outside ASCII are accepted in names (checked with str.isalnum)")
 def non_ascii_letters_accepted(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def transliterate(exchange: Exchange) -> None:
-        data = exchange.data()
-        name = data.get("name")
+    def transliterate(name: Any) -> str | None:
         if isinstance(name, str) and not name.isascii() and all(c.isalnum() or c in "-_" for c in name):
-            data["name"] = "".join(c if c.isascii() else "x" for c in name)
-            exchange.set_data(data)
+            return "".join(c if c.isascii() else "x" for c in name)
+        return None
 
-    return Rewrite(create_app(store, keys), on_request=transliterate)
+    return Rewrite(create_app(store, keys), on_request=edit_field("name", transliterate))
 
 
 @mutant("VAL-1305", "name limit off by one: 46 characters accepted")
 def name_limit_off_by_one(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def cut(exchange: Exchange) -> None:
-        data = exchange.data()
-        name = data.get("name")
-        if isinstance(name, str) and len(name) == 46:
-            data["name"] = name[:45]
-            exchange.set_data(data)
+    def cut(name: Any) -> str | None:
+        return name[:45] if isinstance(name, str) and len(name) == 46 else None
 
-    return Rewrite(create_app(store, keys), on_request=cut)
+    return Rewrite(create_app(store, keys), on_request=edit_field("name", cut))
 
 
 @mutant("VAL-1306", "a missing channel answers code 1307, as an invalid one")
@@ -285,26 +293,18 @@ def missing_channel_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp
 
 @mutant("VAL-1307", "channels are matched case-insensitively: 'sms' is accepted")
 def channel_case_insensitive(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def upper(exchange: Exchange) -> None:
-        data = exchange.data()
-        channel = data.get("channel")
-        if isinstance(channel, str) and channel.upper() in CHANNELS and channel not in CHANNELS:
-            data["channel"] = channel.upper()
-            exchange.set_data(data)
+    def upper(channel: Any) -> str | None:
+        return channel.upper() if isinstance(channel, str) and channel.upper() in CHANNELS and channel not in CHANNELS else None
 
-    return Rewrite(create_app(store, keys), on_request=upper)
+    return Rewrite(create_app(store, keys), on_request=edit_field("channel", upper))
 
 
 @mutant("VAL-1308", "contacts limit off by one: 11 contacts accepted")
 def contacts_limit_off_by_one(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def drop_eleventh(exchange: Exchange) -> None:
-        data = exchange.data()
-        contacts = data.get("contacts")
-        if isinstance(contacts, list) and len(contacts) == 11:
-            data["contacts"] = contacts[:10]
-            exchange.set_data(data)
+    def drop_eleventh(contacts: Any) -> list[Any] | None:
+        return contacts[:10] if isinstance(contacts, list) and len(contacts) == 11 else None
 
-    return Rewrite(create_app(store, keys), on_request=drop_eleventh)
+    return Rewrite(create_app(store, keys), on_request=edit_field("contacts", drop_eleventh))
 
 
 @mutant("VAL-1309", "a taken name answers 400 instead of 409")
