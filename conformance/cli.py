@@ -8,7 +8,6 @@ read). A user mistake prints one line, ``audience-conformance: error: ...``, and
 from __future__ import annotations
 
 import argparse
-import enum
 import os
 import sys
 import tempfile
@@ -16,30 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
+from conformance.exits import EXIT_HELP, Exit
 from conformance.profiles import PROFILES
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
 
 PROG = "audience-conformance"
 DEFAULT_JUNIT = "reports/junit.xml"
-
-
-class Exit(enum.IntEnum):
-    """Exit codes, as documented in ``--help`` and the README."""
-
-    CONFORMANT = 0
-    NOT_CONFORMANT = 1
-    USAGE = 2
-    UNREACHABLE = 3
-    INCOMPLETE = 4
-
-
-EXIT_HELP = """exit codes:
-  0  conformant: every MUST rule that ran passed (with --strict, every rule)
-  1  not conformant: a MUST rule failed (with --strict, any rule)
-  2  usage error: bad option, missing key for a remote target, unknown rule ID
-  3  target unreachable, or it refused the key: nothing could be certified
-  4  run incomplete: interrupted, its --max-duration budget ran out, or the suite itself could not run
-"""
 
 
 class UsageError(Exception):

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from conformance.cli import Exit, hypothesis_home
+from conformance.cli import hypothesis_home
+from conformance.exits import Exit
 from conformance.plugin import RECORDER_NAME, UNREACHABLE_EXIT, RunRecorder
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 

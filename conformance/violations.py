@@ -73,3 +73,15 @@ def check(condition: bool, rule: str, *, expected: str, received: Any, response:
     if not condition:
         shown = received if isinstance(received, str) else json.dumps(received, default=str)
         raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
+
+
+class Inconclusive(Exception):
+    """A check could not be decided for a cause outside the target's conformance: another
+    client wrote to the account while an exact-set walk ran, and retries did not find a quiet
+    moment. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
+    ``reason`` saying why."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
+        super().__init__(f"[{rule}] inconclusive: {reason}")

@@ -1,0 +1,36 @@
+"""Exit codes and how a run can end: one module that the CLI, the runner and the plugin share,
+so the two ways of starting the suite cannot drift apart."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Exit(enum.IntEnum):
+    """Exit codes, as documented in ``--help`` and the README."""
+
+    CONFORMANT = 0
+    NOT_CONFORMANT = 1
+    USAGE = 2
+    UNREACHABLE = 3
+    INCOMPLETE = 4
+
+
+EXIT_HELP = """exit codes:
+  0  conformant: every MUST rule that ran passed (with --strict, every rule)
+  1  not conformant: a MUST rule failed (with --strict, any rule)
+  2  usage error: bad option, missing key for a remote target, unknown rule ID
+  3  target unreachable, or it refused the key: nothing could be certified
+  4  run incomplete: interrupted, its --max-duration budget ran out, or the suite itself could not run
+"""
+
+
+class RunEnd(str, enum.Enum):
+    """How a run ended, recorded in JUnit as the ``run_end`` property so that every artefact
+    (terminal, JUnit, certificate, ``verify``) tells the same story."""
+
+    COMPLETED = "completed"  # every selected test ran: the verdict stands on the rules
+    INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, SIGHUP
+    BUDGET_SPENT = "budget_spent"  # --max-duration ran out
+    UNREACHABLE = "unreachable"  # the target did not answer as an HTTP server
+    KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
