@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.generation.meta import TestPhase
 from schemathesis.schemas import BaseSchema
 
 from conformance.session import RunContext
 from conformance.target import KEY_HEADER
+from conformance.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
 
 
 def spec_path() -> Path:
@@ -67,11 +70,18 @@ def _register_hooks(schema: BaseSchema, context: RunContext) -> None:
 
     @schema.hook("map_case")  # type: ignore[misc]
     def keep_generated_data_safe(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
-        """Positive cases only: a negative case must stay exactly as generated to stay negative."""
+        """Writes reach only ids the run may touch; positive data is otherwise kept apart from
+        negative data, which must stay exactly as generated to stay negative."""
         meta = case.meta
-        if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
-            return case
+        positive = meta is not None and meta.generation.mode == GenerationMode.POSITIVE
         body = case.body
+        if not positive:
+            # A refused create that a faulty server stores anyway must still carry the run's
+            # prefix, so the end of the run finds and deletes it. Prefixing a non-empty name keeps
+            # it as wrong as it was (too long stays too long, a bad character stays).
+            if isinstance(body, dict) and isinstance(body.get("data"), dict) and isinstance(body["data"].get("name"), str) and body["data"]["name"]:
+                body["data"]["name"] = namer.prefix + body["data"]["name"]
+            return case
         if isinstance(body, dict) and isinstance(body.get("data"), dict) and isinstance(body["data"].get("name"), str):
             # Everything the suite creates carries the run prefix (and is lower case, so two
             # of its names never differ only in letter case).
@@ -81,3 +91,23 @@ def _register_hooks(schema: BaseSchema, context: RunContext) -> None:
             # never invents one (a server rightly rejects a made-up token).
             del case.query["page_token"]
         return case
+
+
+def aim_writes_at_absent_ids(case: schemathesis.Case, guard: WriteGuard) -> None:
+    """A generated update or delete never names an audience of somebody else's: its id becomes
+    one minted to be absent (a negative case keeps a malformed id that names nothing else).
+
+    Called just before the case is sent, so that it covers every phase, explicit examples too
+    (the spec's example ids are somebody's on a real account)."""
+    positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+    parameters = case.path_parameters
+    if case.method.upper() in SAFE_METHODS or not parameters or "id" not in parameters:
+        return
+    if case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL:
+        return  # the state machine follows links, and skips a step that would write elsewhere
+    generated = parameters["id"]
+    if not positive and isinstance(generated, str) and not WELL_FORMED_ID.match(generated):
+        guard.mint_malformed(generated)
+        if guard.allows(case.method, urlsplit(case.as_transport_kwargs()["url"]).path):
+            return
+    parameters["id"] = guard.mint_absent()

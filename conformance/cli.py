@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--base-url", help=f"target base URL [{ENV_BASE_URL}]")
     cleanup.add_argument("--api-key", help=f"API key [{ENV_API_KEY}]")
     cleanup.add_argument("--secondary-api-key", help=f"second account's key, cleaned too [{ENV_SECONDARY_API_KEY}]")
-    cleanup.add_argument("--run-id", help="only this run's leftovers (the six characters after 'acx' in their names)")
+    cleanup.add_argument("--run-id", help="only this run's leftovers (the six characters after 'acx' in their names), whatever their age")
+    cleanup.add_argument("--older-than", default="1h", metavar="AGE", help="without --run-id, only leftovers created longer ago than this (30m, 1h, 2d; default 1h), so a run going on now keeps its data")
+    cleanup.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
     cleanup.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
     cleanup.set_defaults(handler=command_cleanup)
 
@@ -137,6 +139,8 @@ def command_cleanup(args: argparse.Namespace) -> int:
         keys=[args.api_key or os.environ.get(ENV_API_KEY), args.secondary_api_key or os.environ.get(ENV_SECONDARY_API_KEY)],
         run_id=args.run_id,
         timeout=args.timeout,
+        older_than=args.older_than,
+        dry_run=args.dry_run,
     )
 
 

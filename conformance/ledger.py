@@ -14,11 +14,12 @@ import secrets
 import string
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
 
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import AUDIENCES_PATH, Target, TargetError
 
 # Names of every run look like 'acx' + 6 run characters + '_' + the rest (all lower case,
 # so two of our names never differ only in letter case: the contract leaves case-sensitivity open).
@@ -57,11 +58,49 @@ class Namer:
         return (self.prefix + generated.lower())[:NAME_LIMIT]
 
 
+@dataclass
+class CleanupReport:
+    """What the end of a run removed, and what it could not."""
+
+    deleted: int = 0  # audiences of the ledger deleted (or found already gone)
+    leftovers_found: int = 0  # audiences with the run's prefix still there after that
+    leftovers_deleted: int = 0
+    leftovers_remaining: int = 0  # still listed after the sweep deleted them
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """For the terminal and the certificate: a leftover is evidence about the server, not noise."""
+        lines = [f"cleanup: deleted {self.deleted} audience(s) this run created"]
+        if self.leftovers_found:
+            lines.append(
+                f"cleanup: {self.leftovers_found} more audience(s) named with this run's prefix were still there "
+                f"(the server kept or made what its answers did not report); deleted {self.leftovers_deleted}, "
+                f"{self.leftovers_remaining} still listed"
+            )
+        if self.problems:
+            lines.append(f"cleanup: {len(self.problems)} problem(s): {', '.join(self.problems[:5])}")
+        return lines
+
+    def as_properties(self) -> dict[str, str]:
+        return {
+            "cleanup_deleted": str(self.deleted),
+            "cleanup_leftovers_found": str(self.leftovers_found),
+            "cleanup_leftovers_deleted": str(self.leftovers_deleted),
+            "cleanup_leftovers_remaining": str(self.leftovers_remaining),
+            "cleanup_problems": str(len(self.problems)),
+        }
+
+
 class Ledger:
-    """The ids of the audiences this run created, per account key."""
+    """The ids of the audiences this run created, per account key.
+
+    ``owns`` answers for every id the run ever created, deleted since or not: the write guard
+    asks it before any request that could change an audience.
+    """
 
     def __init__(self) -> None:
         self._created: dict[str, dict[str, None]] = {}
+        self._ever: set[str] = set()
         self._lock = threading.Lock()
 
     def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
@@ -71,10 +110,18 @@ class Ledger:
         if not urlsplit(request.url or "").path.rstrip("/").endswith(AUDIENCES_PATH):
             return
         audience_id = _created_id(response)
-        key = request.headers.get("X-Dexatel-Key", "")
         if audience_id is not None:
-            with self._lock:
-                self._created.setdefault(key, {})[audience_id] = None
+            self.adopt(request.headers.get("X-Dexatel-Key", ""), audience_id)
+
+    def adopt(self, key: str, audience_id: str) -> None:
+        """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
+        with self._lock:
+            self._created.setdefault(key, {})[audience_id] = None
+            self._ever.add(audience_id)
+
+    def owns(self, audience_id: str) -> bool:
+        with self._lock:
+            return audience_id in self._ever
 
     def forget(self, key: str, audience_id: str) -> None:
         with self._lock:
@@ -88,22 +135,51 @@ class Ledger:
         with self._lock:
             return sum(len(ids) for ids in self._created.values())
 
-    def clean(self, targets: list[Target]) -> tuple[int, list[str]]:
-        """Delete what each account created; returns (deleted, problems). Already-gone ids count as deleted."""
-        deleted, problems = 0, []
+    def clean(self, targets: list[Target], report: CleanupReport) -> None:
+        """Delete what each account created. Already-gone ids count as deleted."""
         for target in targets:
             for audience_id in self.created(target.api_key):
-                try:
-                    response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
-                except (requests.RequestException, OSError) as error:
-                    problems.append(f"{audience_id}: {type(error).__name__}")
-                    continue
-                if response.status_code in (204, 404):
-                    deleted += 1
+                if _delete(target, audience_id, report.problems):
+                    report.deleted += 1
                     self.forget(target.api_key, audience_id)
-                else:
-                    problems.append(f"{audience_id}: HTTP {response.status_code}")
-        return deleted, problems
+
+    def sweep_own(self, targets: list[Target], prefix: str, report: CleanupReport) -> None:
+        """After the ledger's deletes: find what still carries this run's prefix and delete it.
+
+        The prefix is this run's alone, so this touches nothing of anybody else; what it finds
+        was made by the run without a ``201`` saying so (a create answered 200, a refused
+        create stored anyway, a PUT that created) or outlived a ``204``.
+        """
+        for target in targets:
+            try:
+                found = [item for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix)]
+            except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
+                report.problems.append(f"listing the account to find leftovers: {type(error).__name__}")
+                continue
+            report.leftovers_found += len(found)
+            for item in found:
+                audience_id = str(item["id"])
+                self.adopt(target.api_key, audience_id)
+                if _delete(target, audience_id, report.problems):
+                    report.leftovers_deleted += 1
+                    self.forget(target.api_key, audience_id)
+            if found:
+                try:
+                    report.leftovers_remaining += sum(1 for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix))
+                except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
+                    report.problems.append(f"listing the account after the sweep: {type(error).__name__}")
+
+
+def _delete(target: Target, audience_id: str, problems: list[str]) -> bool:
+    try:
+        response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
+    except (requests.RequestException, TargetError, OSError) as error:
+        problems.append(f"{audience_id}: {type(error).__name__}")
+        return False
+    if response.status_code in (204, 404):
+        return True
+    problems.append(f"{audience_id}: HTTP {response.status_code}")
+    return False
 
 
 def _created_id(response: requests.Response) -> str | None:
@@ -132,17 +208,3 @@ def iter_prefixed(target: Target, page_size: int = 100, max_pages: int = 10_000)
         next_link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
         url = target.follow(next_link, relative_to=response.url) if next_link else None
         params = None
-
-
-def sweep(target: Target, run_id: str | None = None) -> tuple[int, list[str]]:
-    """Delete leftovers of earlier runs (all runs, or one run id) of this account."""
-    prefix = f"{PREFIX_FAMILY}{run_id}_" if run_id else None
-    doomed = [str(item["id"]) for item in iter_prefixed(target) if prefix is None or str(item.get("name", "")).startswith(prefix)]
-    deleted, problems = 0, []
-    for audience_id in doomed:
-        response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
-        if response.status_code in (204, 404):
-            deleted += 1
-        else:
-            problems.append(f"{audience_id}: HTTP {response.status_code}")
-    return deleted, problems

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import random
+import sys
 import time
 from collections.abc import Generator, Iterable
+from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -20,10 +22,13 @@ from hypothesis import HealthCheck, Phase
 
 from _pytest.junitxml import xml_key
 
-from conformance import __version__, unicode_tables
+from conformance import __version__, artefacts, unicode_tables
 from conformance import session as run_session
+from conformance.exits import Exit, RunEnd
+from conformance.ledger import CleanupReport
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
-from conformance.target import RunDeadlineExceeded
+from conformance.stopping import RunStop, RunStopped
+from conformance.target import ForeignWriteRefused
 from conformance.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
@@ -40,6 +45,8 @@ RECORDER_NAME = "audience-conformance-recorder"
 UNREACHABLE_EXIT = 13  # pytest keeps 0-5 for itself (3 is its internal error); the CLI maps this to its own 3
 
 _settings: RunSettings | None = None
+_stop: RunStop | None = None
+_config: pytest.Config | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,7 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _settings
+    global _settings, _stop, _config
     config.addinivalue_line("markers", "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)")
     config.addinivalue_line("markers", "writes: the test creates or changes data on the target; skipped in read-only mode")
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
@@ -80,7 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # Every run has a seed, printed at its end, so any run can be repeated.
         settings = dataclasses.replace(settings, seed=random.SystemRandom().randrange(2**32))
     config.stash[SETTINGS_KEY] = settings
-    config.pluginmanager.register(RunRecorder(config), RECORDER_NAME)
+    _stop = RunStop()
+    _config = config
+    config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
     _settings = settings
     unicode_tables.restore()
     hypothesis.settings.register_profile(
@@ -99,6 +108,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if SETTINGS_KEY in config.stash:
         unicode_tables.keep()
+    if _stop is not None:
+        _stop.uninstall()
 
 
 def current_settings() -> RunSettings:
@@ -106,6 +117,17 @@ def current_settings() -> RunSettings:
     if _settings is None:
         raise RuntimeError("The audience-conformance plugin is not configured in this process.")
     return _settings
+
+
+def start_run() -> run_session.RunContext:
+    """Start the conformance run of this pytest session (the suite's conftest calls this once):
+    take over the stop signals, remove an earlier run's reports, and make the run."""
+    assert _stop is not None and _config is not None, "the plugin is configured before the suite's conftest is imported"
+    _stop.install()
+    recorder = _config.pluginmanager.get_plugin(RECORDER_NAME)
+    if isinstance(recorder, RunRecorder):
+        recorder.begin()
+    return run_session.activate(current_settings(), _stop)
 
 
 def run_properties(context: run_session.RunContext) -> dict[str, str]:
@@ -172,12 +194,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for rule_id, level in pairs:
             item.user_properties.append(("rule", rule_id))
             item.user_properties.append(("level", level.value))
-    if report.failed and call.excinfo is not None and _spent_budget(call.excinfo.value):
-        # A test stopped by the run's time budget says nothing about the target: the run is
-        # incomplete, and no verdict is given (exit 4), rather than a rule failed.
+    if report.failed and call.excinfo is not None and _refused_write(call.excinfo.value):
+        # The suite tried to change an audience it did not create: its own fault, never the
+        # target's. The write was not sent; the run is incomplete (exit 4), naming the test.
         recorder = item.config.pluginmanager.get_plugin(RECORDER_NAME)
         if isinstance(recorder, RunRecorder):
-            recorder.budget_spent = True
+            recorder.suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
     if report.failed and call.excinfo is not None:
         declared = [rule_id for rule_id, _ in pairs]
         for rule_id in failed_rules_of(call.excinfo.value, declared):
@@ -186,13 +208,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     _redact_report(report)
 
 
-def _spent_budget(error: BaseException) -> bool:
-    if isinstance(error, RunDeadlineExceeded):
+def _refused_write(error: BaseException) -> bool:
+    if isinstance(error, ForeignWriteRefused):
         return True
     if isinstance(error, BaseExceptionGroup):
-        return any(_spent_budget(inner) for inner in error.exceptions)
+        return any(_refused_write(inner) for inner in error.exceptions)
     cause = error.__cause__ or error.__context__
-    return cause is not None and cause is not error and _spent_budget(cause)
+    return cause is not None and cause is not error and _refused_write(cause)
 
 
 def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
@@ -217,39 +239,66 @@ def _redact_report(report: pytest.TestReport) -> None:
 
 
 class RunRecorder:
-    """Collects one :class:`TestRecord` per rule-tagged test, then decides the verdict."""
+    """Collects one :class:`TestRecord` per rule-tagged test, then decides how the run ended and,
+    when it completed, the verdict; at the very end it leaves JUnit and the certificate."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, stop: RunStop) -> None:
         self.config = config
+        self.stop = stop
         self.seed = config.stash[SETTINGS_KEY].seed
         self.records: list[TestRecord] = []
         self.verdict: Verdict | None = None
-        self.budget_spent = False
-        self.cleanup: tuple[int, list[str]] = (0, [])
+        self.cleanup: CleanupReport | None = None
+        self.suite_errors: list[str] = []  # the suite's own faults (a refused write): no verdict
+        self.failed_start: tuple[RunEnd, str] | None = None  # the target could not be tested at all
+        self.started = False
+        self.certificate: list[Path] = []
+        self.certificate_problem = ""
         self._outcomes: dict[str, tuple[str, str]] = {}
 
+    @property
+    def run_end(self) -> RunEnd:
+        if self.failed_start is not None:
+            return self.failed_start[0]
+        return self.stop.reason or RunEnd.COMPLETED
+
+    @property
+    def junit_path(self) -> Path | None:
+        """Where JUnit goes (``--junit-xml``), on either route."""
+        path = self.config.getoption("xmlpath", None)
+        return Path(path).absolute() if path else None
+
+    def begin(self) -> None:
+        """The run starts: what an earlier run left at the same place must not outlive it."""
+        self.started = True
+        if self.junit_path is not None:
+            artefacts.remove_stale(self.junit_path)
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Check that the target answers at all, then record what is certified, and how, as JUnit
-        testsuite properties (the certificate's header)."""
+        """Record what is certified, and how, as JUnit testsuite properties (the certificate's
+        header), then check that the target answers at all."""
         context = run_session.active()
         if context is None:
             return
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            for name, value in run_properties(context).items():
+                xml.add_global_property(name, value)
         try:
             context.preflight()
-        except RunDeadlineExceeded:
-            self.budget_spent = True
-            pytest.exit("audience-conformance: the time budget (--max-duration) ran out before the first test", returncode=pytest.ExitCode.INTERRUPTED)
         except (run_session.TargetUnreachable, run_session.KeyRefused) as error:
+            reason = RunEnd.KEY_REFUSED if isinstance(error, run_session.KeyRefused) else RunEnd.UNREACHABLE
+            self.failed_start = (reason, str(error))
             pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
         # What collection built (the schema, its strategies, every test) lives for the whole run:
         # out of the collector's sight, full collections stop walking it again and again.
         gc.collect()
         gc.freeze()
-        xml = self.config.stash.get(xml_key, None)
-        if xml is None:
-            return
-        for name, value in run_properties(context).items():
-            xml.add_global_property(name, value)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        if self.stop.reason is None:
+            # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
+            self.stop.reason = excinfo.value.reason if isinstance(excinfo.value, RunStopped) else RunEnd.INTERRUPTED
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(name == "rule" for name, _ in report.user_properties):
@@ -262,10 +311,22 @@ class RunRecorder:
             final = self._outcomes.pop(report.nodeid, ("passed", ""))
             self.records.append(TestRecord.from_properties(report.nodeid, report.user_properties, *final))
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Before JUnit is written: delete what the run created, then decide how the run ended."""
+        if not self.started:
+            return
+        self.stop.begin_finishing()
         self.cleanup = run_session.deactivate()
-        if self.budget_spent:
-            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            xml.add_global_property("run_end", self.run_end.value)
+            for name, value in (self.cleanup or CleanupReport()).as_properties().items():
+                xml.add_global_property(name, value)
+        if self.failed_start is not None:
+            return
+        if self.run_end != RunEnd.COMPLETED or self.suite_errors:
+            session.exitstatus = Exit.INCOMPLETE
             return
         if not self.records:
             return
@@ -275,17 +336,40 @@ class RunRecorder:
             session.exitstatus = pytest.ExitCode.OK if self.verdict.conformant else pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-        if self.verdict is None:
+        if not self.started:
             return
         write = terminalreporter.write_line
         terminalreporter.section("audience-conformance verdict")
-        deleted, problems = self.cleanup
-        cleanup = f"cleanup: deleted {deleted} audience(s) this run created"
-        if problems:
-            cleanup += f"; could not delete {len(problems)}: {', '.join(problems[:5])}"
-        write(cleanup)
-        for line in self.verdict.summary_lines():
+        for line in (self.cleanup or CleanupReport()).lines():
             write(line)
+        for error in self.suite_errors:
+            write(f"suite error: {error}")
+        if self.run_end != RunEnd.COMPLETED:
+            write(f"no verdict: {artefacts.CAUSES.get(self.run_end, self.run_end.value)}")
+            return
+        if self.suite_errors:
+            write("no verdict: the suite refused to send a write to an audience this run did not create (its own error, not the target's)")
+            return
+        if self.verdict is not None:
+            for line in self.verdict.summary_lines():
+                write(line)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """After JUnit is written: complete it when no test reached it, and build the certificate
+        from it, on every route and at every end (a stale one is never left in its place)."""
+        junit = self.junit_path
+        if not self.started or junit is None or not junit.is_file():
+            return
+        detail = self.failed_start[1] if self.failed_start else ""
+        artefacts.record_run_end(junit, self.run_end, detail)
+        from conformance.report import ReportError, write_certificate
+
+        try:
+            self.certificate = write_certificate(junit)
+        except ReportError as error:
+            self.certificate_problem = str(error)
+            print(f"audience-conformance: no certificate: {error}", file=sys.stderr)
 
 
 def _reason_of(report: pytest.TestReport) -> str:

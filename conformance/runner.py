@@ -11,7 +11,8 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.cli import hypothesis_home
-from conformance.exits import Exit
+from conformance.artefacts import CAUSES
+from conformance.exits import Exit, RunEnd
 from conformance.plugin import RECORDER_NAME, UNREACHABLE_EXIT, RunRecorder
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 
@@ -83,32 +84,36 @@ class _keys_in_environment:
 
 def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
     recorder = end.recorder
-    verdict = recorder.verdict if recorder else None
-    if code == UNREACHABLE_EXIT:
-        return Exit.UNREACHABLE
-    if code == pytest.ExitCode.USAGE_ERROR:
+    if code == pytest.ExitCode.USAGE_ERROR and (recorder is None or not recorder.started):
         return Exit.USAGE
-    if recorder is not None and recorder.budget_spent:
-        print("audience-conformance: run incomplete: the time budget (--max-duration) ran out before every test had run; no verdict.", file=sys.stderr)
+    if recorder is None:
+        print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
         return Exit.INCOMPLETE
-    if verdict is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    exit_code = _outcome(code, recorder)
+    _print_reports(recorder)
+    return exit_code
+
+
+def _outcome(code: int, recorder: RunRecorder) -> Exit:
+    """The exit code, after printing the verdict line (or why there is none)."""
+    if recorder.failed_start is not None or code == UNREACHABLE_EXIT:
+        return Exit.UNREACHABLE
+    if recorder.run_end != RunEnd.COMPLETED:
+        print(f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.", file=sys.stderr)
+        return Exit.INCOMPLETE
+    verdict = recorder.verdict
+    if recorder.suite_errors or verdict is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
         return Exit.INCOMPLETE
     failing = ", ".join(result.rule.id for result in verdict.failing())
     print(f"verdict: {'CONFORMANT' if verdict.conformant else 'NOT CONFORMANT'}" + (f"; failing rules: {failing}" if failing else ""))
-    print(f"seed: {recorder.seed if recorder else '?'} (repeat with --seed)")
-    print(f"reports: {junit_xml}")
-    _print_certificate(junit_xml)
+    print(f"seed: {recorder.seed} (repeat with --seed)")
     return Exit.CONFORMANT if verdict.conformant else Exit.NOT_CONFORMANT
 
 
-def _print_certificate(junit_xml: Path) -> None:
-    """The certificate is rebuilt from the JUnit file, exactly as ``report`` would, so both agree."""
-    from conformance.report import ReportError, write_certificate
-
-    try:
-        paths = write_certificate(junit_xml)
-    except ReportError as error:
-        print(f"audience-conformance: no certificate: {error}", file=sys.stderr)
-        return
-    print("certificate: " + ", ".join(str(path) for path in paths))
+def _print_reports(recorder: RunRecorder) -> None:
+    """Where the run's files are (the plugin wrote them, whatever the run's end)."""
+    if recorder.junit_path is not None and recorder.junit_path.is_file():
+        print(f"reports: {recorder.junit_path}")
+    if recorder.certificate:
+        print("certificate: " + ", ".join(str(path) for path in recorder.certificate))

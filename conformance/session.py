@@ -13,13 +13,16 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
-from conformance.ledger import Ledger, Namer, new_run_id
+from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
+from conformance.stopping import RunStop
 from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
+from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
@@ -36,8 +39,9 @@ class KeyRefused(Exception):
 class RunContext:
     """Everything the suite's tests share during one run."""
 
-    def __init__(self, settings: RunSettings) -> None:
+    def __init__(self, settings: RunSettings, stop: RunStop | None = None) -> None:
         self.settings = settings
+        self.stop = stop
         self.run_id = new_run_id()
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
         self.started_at = time.time()
@@ -48,13 +52,19 @@ class RunContext:
         base_url, api_key, secondary_key = self._resolve_target()
         self.base_url = base_url
         max_duration = settings.max_duration or settings.profile.max_duration
+        self.guard = WriteGuard(self.ledger, base_path=urlsplit(base_url).path, run_prefix=self.namer.prefix)
         self.policy = RequestPolicy(
             origin=Origin.of(base_url),
             timeout=settings.timeout,
             read_only=settings.read_only,
             deadline=time.monotonic() + max_duration,
             observers=[self.ledger.observe],
+            write_guard=self.guard.check,
+            on_deadline=stop.budget_spent if stop is not None else None,
         )
+        if stop is not None:
+            stop.cleanup_command = self.cleanup_command()
+            stop.arm_budget(max_duration)
         self.primary = Target(base_url, api_key, self.policy)
         self.secondary = Target(base_url, secondary_key, self.policy) if secondary_key else None
         self._closed = False
@@ -96,16 +106,27 @@ class RunContext:
         if response.status_code == 401:
             raise KeyRefused(f"{self.base_url} refused the API key (401); check --api-key / AUDIENCE_API_KEY.")
 
-    def close(self) -> tuple[int, list[str]]:
-        """Delete what the run created, then stop what it started. Safe to call twice."""
+    def cleanup_command(self) -> str:
+        """What finishes this run's cleanup when the run could not (it is printed, never run)."""
+        if self.settings.embedded:
+            return "The embedded reference's database was a temporary one: nothing is left to clean."
+        return f"To delete what this run created, run: audience-conformance cleanup --base-url {self.base_url} --run-id {self.run_id}"
+
+    def close(self) -> CleanupReport:
+        """Delete what the run created, then sweep the accounts for anything else carrying the
+        run's prefix, then stop what the run started. Safe to call twice."""
+        report = CleanupReport()
         if self._closed:
-            return 0, []
+            return report
         self._closed = True
-        # Cleanup is a run's own duty: it is not cut short by the deadline or read-only mode
-        # (a read-only run created nothing, so it deletes nothing).
+        # Cleanup is a run's own duty: it is not cut short by the deadline. A read-only run
+        # sent no write, so it has nothing to delete and sends none now either.
         self.policy.deadline = None
         try:
-            return self.ledger.clean(self.targets)
+            if self.guard.writes_let_through:
+                self.ledger.clean(self.targets, report)
+                self.ledger.sweep_own(self.targets, self.namer.prefix, report)
+            return report
         finally:
             for target in self.targets:
                 target.close()
@@ -115,11 +136,11 @@ class RunContext:
 _active: RunContext | None = None
 
 
-def activate(settings: RunSettings) -> RunContext:
+def activate(settings: RunSettings, stop: RunStop | None = None) -> RunContext:
     """The run of this process, made on first use."""
     global _active
     if _active is None:
-        _active = RunContext(settings)
+        _active = RunContext(settings, stop)
     return _active
 
 
@@ -134,9 +155,9 @@ def current() -> RunContext:
     return _active
 
 
-def deactivate() -> tuple[int, list[str]]:
+def deactivate() -> CleanupReport | None:
     global _active
     if _active is None:
-        return 0, []
+        return None
     context, _active = _active, None
     return context.close()

@@ -2,7 +2,8 @@
 
 Every request, schemathesis' included, goes through :class:`TargetAdapter`. It is the single
 place that refuses other origins (PAGE-09: a link must never carry the key elsewhere),
-enforces read-only mode, applies the per-request timeout and the run's deadline, waits out
+enforces read-only mode, refuses writes to audiences the run did not create (the write
+guard), applies the per-request timeout and the run's deadline, waits out
 ``429`` (ROB-03), and tells observers (the ledger, the request counter) what came back.
 Nothing else in the suite talks to the network, so each safety rule is enforced once.
 """
@@ -39,6 +40,11 @@ class ReadOnlyViolation(TargetError):
     """Raised when a request other than GET is attempted in read-only mode."""
 
 
+class ForeignWriteRefused(TargetError):
+    """Raised when a request could change an audience this run did not create (see
+    :mod:`conformance.write_guard`): the suite's own error, never the target's."""
+
+
 class RunDeadlineExceeded(TargetError):
     """Raised when the run's overall time budget is spent; no further request is sent."""
 
@@ -48,6 +54,7 @@ class ResponseTooLarge(TargetError):
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
+RequestGuard = Callable[[requests.PreparedRequest], None]  # raises to keep a request in the process
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class RequestPolicy:
     max_429_retries: int = 3
     deadline: float | None = None  # time.monotonic() value after which nothing is sent
     observers: list[ResponseObserver] = field(default_factory=list)
+    write_guard: RequestGuard | None = None  # refuses writes to audiences the run did not create
+    on_deadline: Callable[[], None] | None = None  # stops the run when the deadline is found passed
 
 
 class TargetAdapter(HTTPAdapter):
@@ -105,6 +114,8 @@ class TargetAdapter(HTTPAdapter):
             raise OffTargetError(f"Refused to send {request.method} to {destination}: the target is {policy.origin}.")
         if policy.read_only and request.method != "GET":
             raise ReadOnlyViolation(f"Refused to send {request.method} {_path_of(request)}: the run is read-only.")
+        if policy.write_guard is not None:
+            policy.write_guard(request)
         timeout = policy.timeout if timeout is None else timeout
         attempt = 0
         while True:
@@ -125,6 +136,8 @@ class TargetAdapter(HTTPAdapter):
     def _check_deadline(self) -> None:
         deadline = self.policy.deadline
         if deadline is not None and time.monotonic() > deadline:
+            if self.policy.on_deadline is not None:
+                self.policy.on_deadline()
             raise RunDeadlineExceeded("The run's time budget is spent; no further request is sent.")
 
 

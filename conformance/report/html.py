@@ -13,7 +13,9 @@ RUN_FACTS = (
     ("Target", "target"), ("Started (UTC)", "started_at"), ("Suite version", "suite_version"),
     ("Spec SHA-256", "spec_sha256"), ("Profile", "profile"), ("Seed", "seed"), ("Strict", "strict"),
     ("Read-only", "read_only"), ("Second account", "secondary_account"),
-    ("Embedded reference server", "embedded_reference"), ("Run ID", "run_id"),
+    ("Embedded reference server", "embedded_reference"), ("Run ID", "run_id"), ("Run ended", "run_end"),
+    ("Deleted at the end", "cleanup_deleted"), ("Leftovers found by prefix", "cleanup_leftovers_found"),
+    ("Leftovers deleted", "cleanup_leftovers_deleted"), ("Leftovers still listed", "cleanup_leftovers_remaining"),
 )
 
 
@@ -25,11 +27,15 @@ def render_html(certificate: Certificate) -> str:
 def _band(certificate: Certificate) -> str:
     failing = certificate.failing()
     detail = f"{len(failing)} rule{'s' if len(failing) != 1 else ''} failed" if failing else "no rule failed"
+    decided = f"decided on {certificate.level}: {detail}"
+    if certificate.stopped:
+        decided = f"the run ended early ({certificate.stopped}): the outcomes below are incomplete and certify nothing"
+    tone = "none" if certificate.stopped else "pass" if certificate.conformant else "fail"
     return (
-        f'<header class="band {"pass" if certificate.conformant else "fail"}" id="verdict"><div>'
+        f'<header class="band {tone}" id="verdict"><div>'
         '<p class="kicker">Audience API conformance certificate</p>'
         f"<h1>{esc(certificate.verdict)}</h1>"
-        f"<p>decided on {esc(certificate.level)}: {esc(detail)}</p>"
+        f"<p>{esc(decided)}</p>"
         f"<p>target <strong>{esc(certificate.run['target'])}</strong>, {esc(certificate.run['started_at'])}</p>"
         "</div></header>"
     )

@@ -11,13 +11,17 @@ from conformance.rules import Level
 
 def render_markdown(certificate: Certificate) -> str:
     run = certificate.run
-    mark = "✅" if certificate.conformant else "❌"
+    mark = "⏹️" if certificate.stopped else "✅" if certificate.conformant else "❌"
+    decided = f"The run ended early ({certificate.stopped}): no verdict." if certificate.stopped else f"Decided on {certificate.level}."
     lines = [
         f"## {mark} Audience API conformance: **{certificate.verdict}**",
         "",
-        f"Decided on {certificate.level}. Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
+        f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
         f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
         f"spec SHA-256 `{_cell(run['spec_sha256'])[:12]}`.",
+        "",
+        f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
+        f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed.",
         "",
         "| level | " + " | ".join(OUTCOMES) + " |",
         "| --- |" + " ---: |" * len(OUTCOMES),

@@ -22,8 +22,17 @@ OUTCOMES = (PASSED, FAILED, SKIPPED, NOT_RUN)
 UNKNOWN = "unknown"
 RUN_PROPERTIES = (
     "target", "started_at", "suite_version", "spec_sha256", "profile", "seed", "strict",
-    "read_only", "secondary_account", "embedded_reference", "run_id",
+    "read_only", "secondary_account", "embedded_reference", "run_id", "run_end",
+    "cleanup_deleted", "cleanup_leftovers_found", "cleanup_leftovers_deleted", "cleanup_leftovers_remaining", "cleanup_problems",
 )
+COMPLETED = "completed"
+# How a run that gave no verdict ended, in the certificate's words.
+STOPPED_BECAUSE = {
+    "interrupted": "interrupted",
+    "budget_spent": "time budget spent",
+    "unreachable": "target unreachable",
+    "key_refused": "key refused",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,15 @@ class Certificate:
     junit_sha256: str
 
     @property
+    def stopped(self) -> str | None:
+        """Why the run gave no verdict at all (it ended before every test had run), or None."""
+        run_end = self.run.get("run_end", UNKNOWN)
+        return None if run_end in (COMPLETED, UNKNOWN) else STOPPED_BECAUSE.get(run_end, run_end)
+
+    @property
     def verdict(self) -> str:
+        if self.stopped:
+            return f"NO VERDICT ({self.stopped})"
         return "CONFORMANT" if self.conformant else "NOT CONFORMANT"
 
     @property
@@ -95,13 +112,14 @@ def build_certificate(junit_path: Path) -> Certificate:
         records = read_records(junit_path)
     except (ValueError, KeyError) as error:  # rule and level properties that do not pair up, an unknown level
         raise ReportError(f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error}).") from None
-    if not records:
+    stopped = run.get("run_end", UNKNOWN) not in (COMPLETED, UNKNOWN)
+    if not records and not stopped:
         # As at the end of a run: without a single test of a rule there is no verdict to give.
         raise ReportError(f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify.")
     verdict = compute_verdict(records, strict=strict)
     rows = tuple(_row(result) for result in verdict.results.values())
     return Certificate(
-        conformant=verdict.conformant,
+        conformant=verdict.conformant and not stopped,
         strict=strict,
         run=run,
         rules=rows,

@@ -28,6 +28,7 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .band { padding: 28px 0; color: #fff; }
 .band.pass { background: var(--pass); }
+.band.none { background: var(--none); }
 .band.fail { background: var(--fail); }
 .band h1 { font-size: 56px; margin: 0; letter-spacing: .02em; }
 .band p { margin: .3em 0; font-size: 18px; }

@@ -12,9 +12,9 @@ import hypothesis
 import pytest
 
 from conformance.ledger import Namer
-from conformance.plugin import HYPOTHESIS_PROFILE, current_settings
+from conformance.plugin import HYPOTHESIS_PROFILE, start_run
 from conformance.profiles import Profile
-from conformance.session import RunContext, activate
+from conformance.session import RunContext
 from conformance.target import Target
 
 pytest_plugins = ["conformance.suite.pagination_fixtures"]
@@ -23,7 +23,7 @@ SECONDARY_MISSING = "needs a second account: pass --secondary-api-key or set AUD
 
 
 def _start_run() -> RunContext:
-    context = activate(current_settings())
+    context = start_run()
     hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
     hypothesis.core.global_force_seed = context.seed  # type: ignore[attr-defined]
     return context

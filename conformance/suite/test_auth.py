@@ -26,6 +26,7 @@ from conformance.target import AUDIENCES_PATH, KEY_HEADER, Target
 
 RUN = current()
 FRESH = RUN.namer.fresh
+UNKNOWN_ID = RUN.guard.mint_absent("hex")
 CREATE_FAULTS = faults.create_faults(FRESH)
 
 
@@ -153,10 +154,11 @@ def unauthenticated_writes() -> list[tuple[str, str, str, dict[str, str], bytes 
         ("a body that is not JSON", "POST", AUDIENCES_PATH, json_type, b"{not json"),
         ("a body of another media type", "POST", AUDIENCES_PATH, {"Content-Type": "text/plain"}, b"name=x"),
         ("an empty body", "POST", AUDIENCES_PATH, json_type, b""),
-        ("a malformed id", "PUT", "/v1/audiences/bad%20id%21", json_type, None),
-        ("a malformed id", "DELETE", "/v1/audiences/bad%20id%21", {}, b""),
-        ("an unknown id", "PUT", audience_path("0" * 32), json_type, None),
-        ("an unknown id", "DELETE", audience_path("0" * 32), {}, b""),
+        # Ids the suite minted to be absent: a write reaches only what the run created.
+        ("a malformed id", "PUT", faults.id_path(RUN.guard.mint_malformed("bad id!")), json_type, None),
+        ("a malformed id", "DELETE", faults.id_path(RUN.guard.mint_malformed("bad id!")), {}, b""),
+        ("an unknown id", "PUT", audience_path(UNKNOWN_ID), json_type, None),
+        ("an unknown id", "DELETE", audience_path(UNKNOWN_ID), {}, b""),
     ]
 
 

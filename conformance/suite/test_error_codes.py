@@ -24,6 +24,7 @@ from conformance.rules import RULES_BY_ID
 from conformance.session import current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, check
+from conformance.write_guard import ABSENT_SHAPES
 
 RUN = current()
 FRESH = RUN.namer.fresh
@@ -92,13 +93,16 @@ def renamed(target: Target, writable: None) -> dict[str, Any]:
 @pytest.mark.rule("VAL-1301")
 @pytest.mark.rule("VAL-00")
 @pytest.mark.parametrize("method", METHODS)
-@given(identifier=faults.well_formed_ids())
-def test_unknown_id_answers_1301(method: str, target: Target, identifier: str) -> None:
+@given(identifier=faults.well_formed_ids(), shape=st.sampled_from(ABSENT_SHAPES))
+def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, shape: str) -> None:
     """VAL-1301: get, update or delete of a well-formed id the account does not have: 404, code 1301.
 
     1. GET the id; an id that exists after all (200) is not a probe, and is never updated or deleted.
     2. Send the method (an update with a valid body); expect 404 with code 1301.
     """
+    if method != "GET":
+        # A write reaches only what the run created: an id of the drawn shape, minted to be absent.
+        identifier = RUN.guard.mint_absent(shape)
     path = faults.id_path(identifier)
     probe = target.get(path)
     if probe.status_code == 200:
@@ -113,12 +117,17 @@ def test_unknown_id_answers_1301(method: str, target: Target, identifier: str) -
 @given(identifier=faults.malformed_ids())
 def test_malformed_id_answers_1302(method: str, target: Target, identifier: str) -> None:
     """VAL-1302: get, update or delete of an id outside ^[A-Za-z0-9_-]{1,64}$: 400, code 1302."""
+    RUN.guard.mint_malformed(identifier)
     body = {"data": {"name": FRESH()}} if method == "PUT" else None
     response = target.request(method, faults.id_path(identifier), json=body)
     expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the malformed id {identifier!r}")
 
 
 ENCODED_SLASH_IDS = ("a/b", "x/contacts", "/", "abc/", "/abc", "a//b", "v1/audiences")
+# For writes, each shape starts from an id minted to be absent: a server that decodes the slash
+# and routes the parts must find nothing of anybody's there either.
+ABSENT = RUN.guard.mint_absent()
+ENCODED_SLASH_WRITE_IDS = tuple(RUN.guard.mint_malformed(text) for text in (f"{ABSENT}/b", f"{ABSENT}/contacts", f"/{ABSENT}", f"{ABSENT}/", f"{ABSENT}//b", f"{ABSENT}/v1/audiences"))
 
 
 @pytest.mark.rule("VAL-1302")
@@ -126,7 +135,7 @@ ENCODED_SLASH_IDS = ("a/b", "x/contacts", "/", "abc/", "/abc", "a//b", "v1/audie
 @pytest.mark.parametrize("method", METHODS)
 def test_encoded_slash_in_id_answers_1302(method: str, target: Target) -> None:
     """VAL-1302: an id with a slash, sent percent-encoded (%2F), is one malformed id, not a path."""
-    for identifier in ENCODED_SLASH_IDS:
+    for identifier in ENCODED_SLASH_IDS if method == "GET" else ENCODED_SLASH_WRITE_IDS:
         body = {"data": {"name": FRESH()}} if method == "PUT" else None
         response = target.request(method, faults.id_path(identifier), json=body)
         expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the id {identifier!r} sent as {faults.id_path(identifier)}")
@@ -188,7 +197,7 @@ def test_rename_to_a_taken_name_answers_1309(target: Target, taken: dict[str, An
 def _ours(target: Target) -> dict[str, str]:
     """id -> name of this run's audiences the query operation lists."""
     prefix = RUN.namer.prefix
-    return {str(item["id"]): str(item["name"]) for item in iter_prefixed(target) if prefix in str(item.get("name"))}
+    return {str(item["id"]): str(item["name"]) for item in iter_prefixed(target) if str(item.get("name")).startswith(prefix)}
 
 
 def _leaked_id(response: requests.Response) -> str | None:
@@ -229,6 +238,8 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
     send_one_of_each()
     appeared = {audience_id: name for audience_id, name in _ours(target).items() if audience_id not in before and audience_id not in accepted}
     for audience_id in appeared:
+        # Named with this run's prefix, so this run made it (without a 201 saying so).
+        RUN.ledger.adopt(target.api_key, audience_id)
         target.delete(audience_path(audience_id))
     check(not appeared, "VAL-01", expected="no audience appears after refused creates", received=f"listed afterwards: {sorted(appeared.values())}")
 

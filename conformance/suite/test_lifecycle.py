@@ -257,7 +257,7 @@ def write_probes(draw: st.DrawFn, audience_id: str) -> Probe:
         fault = draw(st.sampled_from(sorted(UPDATE_FAULTS)).flatmap(lambda code: UPDATE_FAULTS[code]))
         return Probe(f"update with {fault.what}", "PUT", audience_path(audience_id), json=fault.body)
     if kind == "id":
-        identifier = draw(faults.malformed_ids())
+        identifier = RUN.guard.mint_malformed(draw(faults.malformed_ids()))
         method = draw(st.sampled_from(["PUT", "DELETE"]))
         return Probe(f"{method} of the malformed id {identifier!r}", method, faults.id_path(identifier), json={"data": {"name": FRESH()}} if method == "PUT" else None)
     json_type = {"Content-Type": "application/json"}
