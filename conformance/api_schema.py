@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote
 from weakref import WeakKeyDictionary
 
 import schemathesis
@@ -66,48 +66,69 @@ def _configured_schema(context: RunContext) -> BaseSchema:
 
 
 def _register_hooks(schema: BaseSchema, context: RunContext) -> None:
-    namer = context.namer
-
     @schema.hook("map_case")  # type: ignore[misc]
     def keep_generated_data_safe(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
-        """Writes reach only ids the run may touch; positive data is otherwise kept apart from
-        negative data, which must stay exactly as generated to stay negative."""
-        meta = case.meta
-        positive = meta is not None and meta.generation.mode == GenerationMode.POSITIVE
-        body = case.body
-        if not positive:
-            # A refused create that a faulty server stores anyway must still carry the run's
-            # prefix, so the end of the run finds and deletes it. Prefixing a non-empty name keeps
-            # it as wrong as it was (too long stays too long, a bad character stays).
-            if isinstance(body, dict) and isinstance(body.get("data"), dict) and isinstance(body["data"].get("name"), str) and body["data"]["name"]:
-                body["data"]["name"] = namer.prefix + body["data"]["name"]
-            return case
-        if isinstance(body, dict) and isinstance(body.get("data"), dict) and isinstance(body["data"].get("name"), str):
-            # Everything the suite creates carries the run prefix (and is lower case, so two
-            # of its names never differ only in letter case).
-            body["data"]["name"] = namer.adopt(body["data"]["name"])
-        if case.query and "page_token" in case.query:
-            # Page tokens are opaque: a client only takes them from links, so positive data
-            # never invents one (a server rightly rejects a made-up token).
-            del case.query["page_token"]
-        return case
+        return make_case_safe(case, context)
+
+
+def make_case_safe(case: schemathesis.Case, context: RunContext) -> schemathesis.Case:
+    """What keeps a generated request safe on a shared account, and fair to the target.
+
+    Applied to generated cases by the ``map_case`` hook, and again just before a schema test
+    sends its case, because the examples phase sends the spec's own examples without hooks
+    (their names and ids are somebody's on a real account). It is idempotent.
+
+    - Every name the suite sends carries the run's prefix, so whatever a server keeps can be
+      found and deleted at the end (a negative case's name is prefixed without being fixed:
+      too long stays too long, a bad character stays).
+    - Writes reach only ids minted to be absent (:func:`aim_writes_at_absent_ids`).
+    - Positive data never invents a ``page_token``: tokens are opaque, a client only takes
+      them from links, and a server rightly refuses a made-up one.
+    """
+    positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+    namer = context.namer
+    aim_writes_at_absent_ids(case, context.guard)
+    body = case.body
+    data = body.get("data") if isinstance(body, dict) else None
+    name = data.get("name") if isinstance(data, dict) else None
+    if isinstance(data, dict) and isinstance(name, str) and namer.prefix not in name:
+        if positive:
+            # Lower case, so two of the suite's names never differ only in letter case.
+            data["name"] = namer.adopt(name)
+        elif name:
+            data["name"] = namer.prefix + name
+    if positive and case.query and "page_token" in case.query:
+        del case.query["page_token"]
+    return case
 
 
 def aim_writes_at_absent_ids(case: schemathesis.Case, guard: WriteGuard) -> None:
     """A generated update or delete never names an audience of somebody else's: its id becomes
     one minted to be absent (a negative case keeps a malformed id that names nothing else).
-
-    Called just before the case is sent, so that it covers every phase, explicit examples too
-    (the spec's example ids are somebody's on a real account)."""
+    The state machine's steps are left to it: it follows links, and skips a step that would
+    write elsewhere."""
     positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
     parameters = case.path_parameters
     if case.method.upper() in SAFE_METHODS or not parameters or "id" not in parameters:
         return
     if case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL:
-        return  # the state machine follows links, and skips a step that would write elsewhere
+        return
     generated = parameters["id"]
-    if not positive and isinstance(generated, str) and not WELL_FORMED_ID.match(generated):
-        guard.mint_malformed(generated)
-        if guard.allows(case.method, urlsplit(case.as_transport_kwargs()["url"]).path):
-            return
+    if guard.may_write(str(generated)):
+        return  # already minted (this function may see a case twice)
+    if not positive and isinstance(generated, str) and _names_nothing_else(case, generated, guard):
+        return
     parameters["id"] = guard.mint_absent()
+
+
+def _names_nothing_else(case: schemathesis.Case, generated: str, guard: WriteGuard) -> bool:
+    """Whether a negative case's malformed id may be sent as it is: it, and what it reads as
+    once percent-decoded (negative data may hold escapes that go out unencoded), name nothing
+    a server could hold, however the URL is spelled."""
+    readings = {generated, unquote(generated)}
+    if any(WELL_FORMED_ID.match(reading) for reading in readings):
+        return False
+    for reading in readings:
+        guard.mint_malformed(reading)
+    paths = (f"{guard.collection}/{generated}", f"{guard.collection}/{quote(generated, safe='')}")
+    return all(guard.allows(case.method, path) for path in paths)

@@ -146,13 +146,14 @@ class Ledger:
     def sweep_own(self, targets: list[Target], prefix: str, report: CleanupReport) -> None:
         """After the ledger's deletes: find what still carries this run's prefix and delete it.
 
-        The prefix is this run's alone, so this touches nothing of anybody else; what it finds
+        The prefix is this run's alone (it is looked for anywhere in a name: a refused name may
+        carry a character before it), so this touches nothing of anybody else; what it finds
         was made by the run without a ``201`` saying so (a create answered 200, a refused
         create stored anyway, a PUT that created) or outlived a ``204``.
         """
         for target in targets:
             try:
-                found = [item for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix)]
+                found = [item for item in iter_audiences(target) if prefix in str(item.get("name", ""))]
             except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
                 report.problems.append(f"listing the account to find leftovers: {type(error).__name__}")
                 continue
@@ -165,7 +166,7 @@ class Ledger:
                     self.forget(target.api_key, audience_id)
             if found:
                 try:
-                    report.leftovers_remaining += sum(1 for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix))
+                    report.leftovers_remaining += sum(1 for item in iter_audiences(target) if prefix in str(item.get("name", "")))
                 except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
                     report.problems.append(f"listing the account after the sweep: {type(error).__name__}")
 
@@ -192,8 +193,8 @@ def _created_id(response: requests.Response) -> str | None:
     return str(audience_id) if isinstance(audience_id, (str, int)) else None
 
 
-def iter_prefixed(target: Target, page_size: int = 100, max_pages: int = 10_000) -> Iterator[dict[str, object]]:
-    """Every audience of the account whose name carries a run prefix of this suite."""
+def iter_audiences(target: Target, page_size: int = 100, max_pages: int = 10_000) -> Iterator[dict[str, object]]:
+    """Every audience of the account, following ``next``; raises on an answer that is not a page."""
     url: str | None = target.url(AUDIENCES_PATH)
     params: dict[str, object] | None = {"page_size": page_size}
     for _ in range(max_pages):
@@ -202,9 +203,12 @@ def iter_prefixed(target: Target, page_size: int = 100, max_pages: int = 10_000)
         response = target.get(url, params=params)
         response.raise_for_status()
         body = response.json()
-        for item in body.get("data", []):
-            if isinstance(item, dict) and PREFIX_PATTERN.match(str(item.get("name", ""))):
-                yield item
+        yield from (item for item in body.get("data", []) if isinstance(item, dict))
         next_link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
         url = target.follow(next_link, relative_to=response.url) if next_link else None
         params = None
+
+
+def iter_prefixed(target: Target) -> Iterator[dict[str, object]]:
+    """Every audience of the account whose name carries a run prefix of this suite."""
+    return (item for item in iter_audiences(target) if PREFIX_PATTERN.match(str(item.get("name", ""))))

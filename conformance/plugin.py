@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase
 
 from _pytest.junitxml import xml_key
 
-from conformance import __version__, artefacts, unicode_tables
+from conformance import __version__, account_wide, artefacts, unicode_tables
 from conformance import session as run_session
 from conformance.exits import Exit, RunEnd
 from conformance.ledger import CleanupReport
@@ -68,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)")
     config.addinivalue_line("markers", "writes: the test creates or changes data on the target; skipped in read-only mode")
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
+    config.addinivalue_line("markers", f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)")
     try:
         settings = build_settings(
             base_url=config.getoption("audience_base_url"),
@@ -167,6 +168,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             rules_of(item)
         except UnknownRuleError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    for item in items:
+        if item.get_closest_marker(account_wide.MARKER):
+            account_wide.apply_to(item)
     wanted = set(config.stash[SETTINGS_KEY].rules)
     if not wanted:
         return
@@ -178,6 +182,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    account_wide.Disturbed.count = 0
     settings = item.config.stash[SETTINGS_KEY]
     if item.get_closest_marker("writes") and settings.read_only:
         pytest.skip("needs to create or change data, and the run is --read-only")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+import pytest
 import requests
 
 BODY_PREVIEW_CHARS = 600
@@ -33,6 +34,7 @@ class RuleViolation(AssertionError):
         self.rule = rule
         self.expected = expected
         self.received = received
+        self.context = context
         self.exchange = describe_exchange(response) if response is not None else ""
         lines = [f"[{rule}] {context}".rstrip(), f"  expected: {expected}", f"  received: {received}"]
         if self.exchange:
@@ -75,11 +77,16 @@ def check(condition: bool, rule: str, *, expected: str, received: Any, response:
         raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
 
 
-class Inconclusive(Exception):
+class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """A check could not be decided for a cause outside the target's conformance: another
     client wrote to the account while an exact-set walk ran, and retries did not find a quiet
     moment. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
-    ``reason`` saying why."""
+    ``reason`` saying why.
+
+    It is pytest's skip outcome (a ``BaseException``), so it ends a Hypothesis test at once,
+    without shrinking, and is reported with its reason; the plugin tells it from a skip the
+    user chose by its type.
+    """
 
     def __init__(self, rule: str, reason: str) -> None:
         self.rule = rule

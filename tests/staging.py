@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,7 @@ PRE_EXISTING = (
 )
 OLD = (("acxold001_left_long_ago", "SMS"), ("acxold002_left_long_ago", "WHATSAPP"))
 
+Wrap = Callable[[ASGIApp, Store, Mapping[str, str]], ASGIApp]  # (the reference, its store, key -> account) -> a faulty server
 Row = tuple[str, str, str, str, str, str, tuple[tuple[str, str, str], ...]]  # id, account, name, channel, dates, contacts
 
 
@@ -140,7 +141,7 @@ def populate(store: Store, old_store: Store) -> None:
 
 
 @contextmanager
-def shared_staging(*, keys: tuple[str, str] | None = None, wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> Iterator[Staging]:
+def shared_staging(*, keys: tuple[str, str] | None = None, wrap: Wrap | None = None) -> Iterator[Staging]:
     """The reference on loopback, both accounts pre-populated, writes counted at the server."""
     with tempfile.TemporaryDirectory(prefix="shared-staging-") as folder:
         db = Path(folder) / "staging.sqlite3"
@@ -152,9 +153,10 @@ def shared_staging(*, keys: tuple[str, str] | None = None, wrap: Callable[[ASGIA
             old_store.close()
         key, secondary = keys or (generate_key(), generate_key())
         writes = ServerWrites()
-        app: ASGIApp = create_app(store, {key: PRIMARY, secondary: SECONDARY})
+        accounts = {key: PRIMARY, secondary: SECONDARY}
+        app: ASGIApp = create_app(store, accounts)
         if wrap is not None:
-            app = wrap(app)
+            app = wrap(app, store, accounts)
         try:
             with ReferenceServer(CountingApp(app, writes)) as server:
                 yield Staging(server.base_url, key, secondary, db, snapshot(db), writes, store)

@@ -91,7 +91,7 @@ def run_and_signal(staging: Staging, folder: Path, extra: tuple[str, ...], trigg
     return subprocess.CompletedProcess(command, child.returncode, stdout, stderr), len(staging.writes.seen)
 
 
-def slow_deletes(app: ASGIApp) -> ASGIApp:
+def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
     """A server whose deletes take 20 ms: a cleanup of a hundred audiences lasts long enough to signal twice."""
 
     async def slowed(scope: Scope, receive: Receive, send: Send) -> None:

@@ -21,6 +21,9 @@ from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, che
 
 CHANNEL = "filter[channel]"
 
+# Walks and totals of the whole account: checked again when another client's writes may have disturbed them.
+pytestmark = pytest.mark.account_wide
+
 
 def channel_query(channel: str, page_size: int | None = MAX_PAGE_SIZE) -> Query:
     return Query(AUDIENCES_PATH, page_size, ((CHANNEL, channel),))

@@ -115,6 +115,7 @@ def test_create_answers_the_audience_sent(target: Target, kept: dict[str, Any], 
 
 
 @pytest.mark.writes
+@pytest.mark.account_wide
 @pytest.mark.rule("CRUD-02", "AUD-01", "DATE-01", "JSON-01")
 @given(body=faults.create_bodies(FRESH))
 def test_get_and_list_show_the_created_audience(target: Target, body: dict[str, Any]) -> None:
@@ -136,6 +137,7 @@ def test_get_and_list_show_the_created_audience(target: Target, body: dict[str, 
 
 
 @pytest.mark.writes
+@pytest.mark.account_wide
 @pytest.mark.rule("CRUD-03", "AUD-01", "DATE-01", "JSON-01")
 @given(name=faults.valid_names(FRESH), channel=st.none() | faults.channels())
 def test_update_changes_only_the_name(target: Target, kept: dict[str, Any], name: str, channel: str | None) -> None:

@@ -48,6 +48,7 @@ def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
 # -- PAGE-01 to PAGE-09: walks without writes ------------------------------------------------
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(page_size=page_sizes)
@@ -63,6 +64,7 @@ def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, pa
     check_complete(walked, known.ids() if known else ())
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(data=st.data())
@@ -82,6 +84,7 @@ def test_a_full_last_page_has_no_next(target: Target, known: DataSet | None, dat
     check(walked.page_count == total // page_size, "PAGE-05", expected=f"{total // page_size} full pages for total {total} at page size {page_size}", received=f"{walked.page_count} pages", context=str(walked.query))
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES)
 @property_settings()
 @given(page_size=st.integers(min_value=1, max_value=19))
@@ -93,6 +96,7 @@ def test_links_keep_the_page_size(target: Target, page_size: int) -> None:
     walk(target, Query(AUDIENCES_PATH, page_size))
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings(0.5)
 @given(page_size=st.one_of(small_page_sizes, page_sizes), data=st.data())
@@ -110,6 +114,7 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
     check_revisits(target, walked, chosen)
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
 @property_settings(0.5)
 @given(one=page_sizes, other=page_sizes)
@@ -268,6 +273,7 @@ def test_a_broken_page_token_is_refused(target: Target, issued_tokens: tuple[Iss
     expect_error(response, status=400, rule="PAGE-11", context=f"page_token {attempt.why}")
 
 
+@pytest.mark.account_wide
 @pytest.mark.rule("PAGE-11", "TEN-01")
 def test_a_token_of_another_account_shows_nothing_of_it(target: Target, other_target: Target, known: DataSet | None, secondary_ids: frozenset[str]) -> None:
     """PAGE-11, TEN-01 (MUST): a token issued to one account, sent with the other's key, gets no

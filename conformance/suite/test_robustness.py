@@ -73,13 +73,15 @@ def _hostile_bodies() -> Iterator[tuple[str, bytes, str | None]]:
     yield "a byte order mark", b"\xef\xbb\xbf" + json.dumps(valid()).encode(), "application/json"
     yield "UTF-16 bytes", json.dumps(valid()).encode("utf-16"), "application/json"
     yield "UTF-16 declared", json.dumps(valid()).encode("utf-16-le"), "application/json; charset=utf-16"
-    yield "latin-1 bytes", b'{"data": {"name": "caf\xe9", "channel": "SMS"}}', "application/json"
-    yield "invalid UTF-8", b'{"data": {"name": "\xff\xfe\xc0\x80", "channel": "SMS"}}', "application/json"
-    yield "overlong UTF-8 for '/'", b'{"data": {"name": "a\xc0\xafb", "channel": "SMS"}}', "application/json"
-    yield "a lone surrogate in the name", b'{"data": {"name": "\\ud800", "channel": "SMS"}}', "application/json"
+    # Every name carries the run's prefix, however wrong the rest: what a faulty server keeps
+    # is found and deleted at the end of the run.
+    yield "latin-1 bytes", b'{"data": {"name": "%scaf\xe9", "channel": "SMS"}}' % FRESH().encode(), "application/json"
+    yield "invalid UTF-8", b'{"data": {"name": "%s\xff\xfe\xc0\x80", "channel": "SMS"}}' % FRESH().encode(), "application/json"
+    yield "overlong UTF-8 for '/'", b'{"data": {"name": "%sa\xc0\xafb", "channel": "SMS"}}' % FRESH().encode(), "application/json"
+    yield "a lone surrogate in the name", b'{"data": {"name": "%s\\ud800", "channel": "SMS"}}' % FRESH().encode(), "application/json"
     yield "a lone surrogate in a contact name", b'{"data": {"name": "%s", "channel": "SMS", "contacts": [{"number": "+37491234567", "first_name": "\\udfff"}]}}' % FRESH().encode(), "application/json"
     yield "a lone surrogate as a channel", b'{"data": {"name": "%s", "channel": "\\ud83d"}}' % FRESH().encode(), "application/json"
-    yield "escaped NUL characters", b'{"data": {"name": "\\u0000", "channel": "SMS\\u0000"}}', "application/json"
+    yield "escaped NUL characters", b'{"data": {"name": "%s\\u0000", "channel": "SMS\\u0000"}}' % FRESH().encode(), "application/json"
     yield "arrays nested 100000 deep", b"[" * 100_000 + b"]" * 100_000, "application/json"
     yield "objects nested 50000 deep", b'{"data": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_001, "application/json"
     yield "an integer of 5000 digits", b'{"data": {"name": 1' + b"0" * 5000 + b', "channel": "SMS"}}', "application/json"
@@ -89,8 +91,8 @@ def _hostile_bodies() -> Iterator[tuple[str, bytes, str | None]]:
     yield "duplicate keys", b'{"data": {"name": "%s", "name": 7, "channel": "SMS"}}' % FRESH().encode(), "application/json"
     yield "contacts as an object", json.dumps({"data": {"name": FRESH(), "channel": "SMS", "contacts": {"0": {"number": "+37491234567"}}}}).encode(), "application/json"
     yield "30000 contacts", json.dumps({"data": {"name": FRESH(), "channel": "SMS", "contacts": [{"number": "+37491234567"}] * 30_000}}).encode(), "application/json"
-    yield "a name of 900000 characters", json.dumps(valid("a" * 900_000)).encode(), "application/json"
-    yield "a body of 2 MiB", json.dumps(valid("a" * 2 * MIB)).encode(), "application/json"
+    yield "a name of 900000 characters", json.dumps(valid(FRESH() + "a" * 900_000)).encode(), "application/json"
+    yield "a body of 2 MiB", json.dumps(valid(FRESH() + "a" * 2 * MIB)).encode(), "application/json"
     yield "a form body", b"data[name]=%s&data[channel]=SMS" % FRESH().encode(), "application/x-www-form-urlencoded"
     yield "a multipart body", b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}\r\n--b--\r\n', "multipart/form-data; boundary=b"
     yield "XML", b"<data><name>%s</name><channel>SMS</channel></data>" % FRESH().encode(), "application/xml"
@@ -211,7 +213,7 @@ def test_odd_paths_never_yield_a_5xx(target: Target, suffix: str) -> None:
 # -- ROB-02: the usual HTTP refusals --------------------------------------------------------
 
 
-NOT_JSON = [b"{", b"not json", b'{"data": }', b"{'data': {}}", b'{"data": {"name": "x",}}', b"\xff\xfe\x00", b'{"data": {"name": NaN}}']
+NOT_JSON = [b"{", b"not json", b'{"data": }', b"{'data': {}}", b'{"data": {"name": "%s",}}' % FRESH().encode(), b"\xff\xfe\x00", b'{"data": {"name": NaN}}']
 
 
 @pytest.mark.writes
@@ -259,7 +261,7 @@ def test_a_method_a_route_lacks_gets_405_with_allow(target: Target, kept: dict[s
 def test_a_body_over_1_mib_gets_413(target: Target, kept: dict[str, Any], size: int) -> None:
     """ROB-02: a create or update body over 1 MiB: 413 with the envelope (not a closed connection)."""
     for method, path in body_routes(kept["id"]):
-        head, tail = b'{"data": {"channel": "SMS", "name": "', b'"}}'
+        head, tail = b'{"data": {"channel": "SMS", "name": "' + FRESH().encode(), b'"}}'
         body = head + b"a" * (size - len(head) - len(tail)) + tail
         response = send(target, method, path, data=body, headers=JSON_TYPE)
         check(response is not None, "ROB-02", expected=f"an answer 413 to {method} with {len(body)} bytes", received="the connection closed without an answer")

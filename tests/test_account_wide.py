@@ -1,0 +1,69 @@
+"""Exact-set checks on a busy account: a failure counts when it repeats the same way; one that never does is inconclusive."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.errors import FlakyStrategyDefinition
+
+from conformance.account_wide import decide
+from conformance.violations import Inconclusive, RuleViolation
+
+NO_PAUSES = (0.0, 0.0, 0.0)
+
+
+def failing(*observed: str):  # type: ignore[no-untyped-def]
+    """A check that fails once per entry, with that observation, then passes."""
+    left = list(observed)
+    calls: list[str] = []
+
+    def check() -> str:
+        calls.append("try")
+        if left:
+            raise RuleViolation("PAGE-04", expected="total 50 on every page", received=left.pop(0))
+        return "passed"
+
+    return check, calls
+
+
+def test_a_failure_that_repeats_the_same_way_is_the_servers() -> None:
+    check, calls = failing("total 51 on page 2", "total 51 on page 2", "total 51 on page 2")
+    with pytest.raises(RuleViolation, match="total 51 on page 2"):
+        decide(check, pauses=NO_PAUSES)
+    assert len(calls) == 2
+
+
+def test_a_failure_that_does_not_repeat_is_tried_until_it_passes() -> None:
+    check, calls = failing("total 51 on page 2", "total 49 on page 5")
+    assert decide(check, pauses=NO_PAUSES) == "passed"
+    assert len(calls) == 3
+
+
+def test_failures_that_differ_every_time_are_inconclusive_not_failures() -> None:
+    check, calls = failing("total 51 on page 2", "total 49 on page 5", "item x missing", "total 52 on page 1")
+    with pytest.raises(Inconclusive, match=r"\[PAGE-04\] inconclusive: 4 tries failed PAGE-04 each in another way"):
+        decide(check, pauses=NO_PAUSES)
+    assert len(calls) == 4
+
+
+def test_a_flaky_replay_counts_as_disturbed_never_as_the_same_failure() -> None:
+    calls: list[str] = []
+
+    def check() -> None:
+        calls.append("try")
+        raise FlakyStrategyDefinition("the data drawn depended on the account, which changed")
+
+    with pytest.raises(Inconclusive):
+        decide(check, pauses=NO_PAUSES)
+    assert len(calls) == 4
+
+
+def test_other_errors_are_not_retried() -> None:
+    calls: list[str] = []
+
+    def check() -> None:
+        calls.append("try")
+        raise ValueError("a bug of the suite")
+
+    with pytest.raises(ValueError):
+        decide(check, pauses=NO_PAUSES)
+    assert calls == ["try"]
