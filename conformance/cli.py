@@ -17,7 +17,9 @@ from pathlib import Path
 from conformance import __version__
 from conformance.exits import EXIT_HELP, Exit
 from conformance.profiles import PROFILES
+from conformance.ratelimit import ENV_RATE_LIMIT
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
+from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
 
 PROG = "audience-conformance"
 DEFAULT_JUNIT = "reports/junit.xml"
@@ -45,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
     run.add_argument("--max-duration", help="time budget of the whole run in seconds (default: the profile's)")
     run.add_argument("-k", dest="keyword", help="pytest -k expression, to narrow the tests further")
+    _add_connection_arguments(run.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)"))
     run.set_defaults(handler=command_run)
 
     serve = commands.add_parser("serve", help="start the reference Audience API server")
@@ -71,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_commands(commands)
     return parser
+
+
+def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--ca-bundle", metavar="PATH", help=f"CA bundle (PEM) that signs the target's certificate [{ENV_CA_BUNDLE}, else REQUESTS_CA_BUNDLE, SSL_CERT_FILE or CURL_CA_BUNDLE]")
+    group.add_argument("--client-cert", metavar="PATH", help=f"client certificate for mutual TLS (PEM; may hold the key too) [{ENV_CLIENT_CERT}]")
+    group.add_argument("--client-key", metavar="PATH", help=f"unencrypted key of the client certificate [{ENV_CLIENT_KEY}]")
+    group.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate; printed as a warning and written on the certificate")
+    group.add_argument("--proxy", metavar="URL", help=f"forward proxy, e.g. http://proxy.internal:3128; https targets only (a CONNECT tunnel: the proxy never sees the key) [{ENV_PROXY}]")
+    group.add_argument("--trust-env", action="store_true", help="use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment (ignored unless given)")
+    group.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help=f"header sent on every request, e.g. a gateway's tenant or token; repeatable; values are masked in every output [{ENV_HEADERS}, one header per line; prefer it for secrets]")
+    group.add_argument("--rate-limit", metavar="N/s|N/m", help=f"at most N requests per second (N/s) or minute (N/m), across the whole run [{ENV_RATE_LIMIT}]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,6 +117,16 @@ def command_run(args: argparse.Namespace) -> int:
         rules=args.rule,
         timeout=args.timeout,
         max_duration=args.max_duration,
+        connection=ConnectionOptions(
+            ca_bundle=args.ca_bundle,
+            client_cert=args.client_cert,
+            client_key=args.client_key,
+            insecure=args.insecure,
+            proxy=args.proxy,
+            trust_env=args.trust_env,
+            headers=tuple(args.header),
+        ),
+        rate_limit=args.rate_limit,
     )
     return run_suite(settings, junit_xml=Path(args.junit_xml), keyword=args.keyword)
 
