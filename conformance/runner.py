@@ -144,3 +144,13 @@ def _print_reports(recorder: RunRecorder) -> None:
         print(f"reports: {recorder.junit_path}")
     if recorder.certificate:
         print("certificate: " + ", ".join(str(path) for path in recorder.certificate))
+        _write_step_summary(recorder.certificate)
+
+
+def _write_step_summary(paths: list[Path]) -> None:
+    """In GitHub Actions the Markdown certificate becomes the job's summary page."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = next((path for path in paths if path.suffix == ".md"), None)
+    if summary and markdown is not None:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(markdown.read_text(encoding="utf-8") + "\n")

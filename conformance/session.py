@@ -23,7 +23,7 @@ from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
 from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
-from conformance.transport import describe_tls_failure
+from conformance.transport import describe_connection_failure
 from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"
@@ -100,14 +100,13 @@ class RunContext:
         """Fail fast, with one clear message, when the target cannot be tested at all."""
         try:
             response = self.primary.get(AUDIENCES_PATH, params={"page_size": 1})
-        except requests.exceptions.SSLError as error:
-            raise TargetUnreachable(f"{self.base_url} cannot be reached: {describe_tls_failure(error)}") from None
         except ClearTextProxyRefused as error:
             raise TargetUnreachable(str(error)) from None
         except requests.Timeout:
             raise TargetUnreachable(f"{self.base_url} did not answer within {self.settings.timeout:g} s.") from None
         except requests.ConnectionError as error:
-            raise TargetUnreachable(f"{self.base_url} cannot be reached: {type(error).__name__}.") from None
+            reason = describe_connection_failure(error, self.settings.transport, https=self.policy.origin.scheme == "https")
+            raise TargetUnreachable(f"{self.base_url} cannot be reached: {reason}") from None
         except RunDeadlineExceeded:
             raise
         except (requests.RequestException, TargetError) as error:

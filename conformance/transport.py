@@ -179,14 +179,17 @@ def _reason(error: BaseException) -> str:
     return getattr(error, "reason", None) or type(error).__name__
 
 
-def describe_tls_failure(error: BaseException) -> str:
-    """One line on why a TLS handshake failed, and which option fixes it (requests buries the
-    reason three exceptions deep)."""
+def describe_connection_failure(error: BaseException, transport: Transport, *, https: bool) -> str:
+    """One line on why a connection failed, naming the option that fixes it when TLS is the cause
+    (requests buries the reason three exceptions deep)."""
     text = str(error)
     match = re.search(r"\[SSL: [A-Z0-9_]+\] ([^(]+?)\s*\(_ssl", text) or re.search(r"\[SSL: [A-Z0-9_]+\] ([^'\")]+)", text)
     reason = match.group(1).strip() if match else type(error).__name__
     if "verify failed" in reason:
         return f"the TLS handshake failed ({reason}): pass --ca-bundle with the CA that signs the target (or set {ENV_CA_BUNDLE} or REQUESTS_CA_BUNDLE)."
-    if "certificate required" in reason or "handshake failure" in reason:
-        return f"the TLS handshake failed ({reason}): the target may want a client certificate (--client-cert and --client-key)."
-    return f"the TLS handshake failed ({reason}); check --ca-bundle, --client-cert and --client-key."
+    if "certificate required" in reason or "handshake failure" in reason or (https and transport.client_cert is None and "aborted" in text):
+        # With TLS 1.3 a server that wants a client certificate often just closes the connection.
+        return f"the TLS connection was refused or closed ({reason}): the target may want a client certificate (--client-cert and --client-key)."
+    if match:
+        return f"the TLS handshake failed ({reason}); check --ca-bundle, --client-cert and --client-key."
+    return f"{type(error).__name__}."
