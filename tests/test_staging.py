@@ -73,19 +73,38 @@ def test_a_staging_behind_mutual_tls_a_proxy_and_a_gateway_is_certified() -> Non
     assert (properties["tls_verify"], properties["client_certificate"], properties["proxy"], properties["extra_headers"], properties["rate_limit"]) == ("true", "true", proxy.url, "X-Gateway-Token", f"{RATE}/s")
 
 
-def test_the_plugin_route_takes_the_same_options_and_insecure_is_written_on_the_certificate(tmp_path: Path) -> None:
-    """Plain pytest with --audience-* options: --insecure is printed as a warning and recorded."""
-    with https_reference(keys=(KEY, SECOND_KEY)) as staging:
+class _FailsPuts:
+    """A broken staging: every PUT answers 500 (ROB-01), so failures print their reproductions."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "PUT":
+            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error"})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_the_plugin_route_takes_the_same_options_masks_header_values_and_records_insecure(tmp_path: Path) -> None:
+    """Plain pytest with --audience-* options against a broken staging: the reproductions name the
+    gateway header but never show its value or the key; --insecure is a warning and is on the certificate."""
+    with https_reference(keys=(KEY, SECOND_KEY), wrap=_FailsPuts) as staging:
         command = [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "--audience-base-url", staging.base_url, "--audience-insecure", "--audience-profile", "quick", "--audience-rule", RULE, "--audience-rate-limit", f"{RATE}/s", "--junit-xml", str(tmp_path / "junit.xml")]
         env = environment_with({"AUDIENCE_API_KEY": KEY, "AUDIENCE_HEADERS": f"X-Gateway-Token: {TOKEN}"})
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "WARNING: --insecure" in done.stdout
     _assert_traffic(staging)
-    assert TOKEN not in done.stdout + done.stderr + (tmp_path / "junit.xml").read_text()
+    paths = write_certificate(tmp_path / "junit.xml")
+    written = done.stdout + done.stderr + "".join(path.read_text() for path in [tmp_path / "junit.xml", *paths])
+    assert re.search(r"curl [^\n]*X-Gateway-Token: \[(Filtered|REDACTED)\]", written), "a reproduction carries the header, masked"
+    for secret in (KEY, TOKEN):
+        assert secret not in written
     assert read_run_properties(tmp_path / "junit.xml")["tls_verify"] == "false"
-    markdown = next(path for path in write_certificate(tmp_path / "junit.xml") if path.suffix == ".md")
-    assert "TLS certificate not verified" in markdown.read_text()
+    markdown = next(path for path in paths if path.suffix == ".md").read_text()
+    assert "NOT CONFORMANT" in markdown and "TLS certificate not verified" in markdown
 
 
 class _ThrottlesAfter:
