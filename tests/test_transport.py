@@ -18,7 +18,7 @@ from conformance.ratelimit import RateLimit, RateLimiter
 from conformance.reference.server import ReferenceServer
 from conformance.runner import _keys_in_environment, _plugin_args
 from conformance.session import RunContext, TargetUnreachable
-from conformance.settings import SettingsError, build_settings
+from conformance.settings import RunSettings, SettingsError, build_settings
 from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
 from conformance.transport import ConnectionOptions, Transport, build_transport, describe_connection_failure
 
@@ -204,7 +204,7 @@ def test_rate_limits_are_read_per_second_or_minute(text: str, requests_: int, pe
 # -- settings: one-line errors, the environment, secrets -----------------------------------------
 
 
-def _settings(connection: ConnectionOptions, *, base_url: str = "https://staging.example.com", environ: dict[str, str] | None = None, rate_limit: str | None = None) -> object:
+def _settings(connection: ConnectionOptions, *, base_url: str = "https://staging.example.com", environ: dict[str, str] | None = None, rate_limit: str | None = None) -> RunSettings:
     return build_settings(base_url=base_url, api_key="k", secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=None, environ=environ or {}, connection=connection, rate_limit=rate_limit)
 
 
@@ -259,10 +259,10 @@ def test_options_and_the_environment_combine(ca: TestCA) -> None:
     """Headers from AUDIENCE_HEADERS (one per line) and -H; an option wins over a variable of the same name."""
     environ = {"AUDIENCE_HEADERS": f"X-Tenant: {TENANT}\n\nX-Gateway-Token: from-env\n", "AUDIENCE_CLIENT_CERT": ca.client_cert, "AUDIENCE_CLIENT_KEY": ca.client_key, "AUDIENCE_PROXY": "http://user:proxy-pass-5e6f@127.0.0.1:3128", "AUDIENCE_RATE_LIMIT": "20/s"}
     settings = _settings(ConnectionOptions(ca_bundle=ca.ca_bundle, headers=("X-Gateway-Token: from-option",)), environ=environ)
-    transport = settings.transport  # type: ignore[attr-defined]
+    transport = settings.transport
     assert transport.headers == (("X-Tenant", TENANT), ("X-Gateway-Token", "from-option"))
     assert transport.client_cert == (ca.client_cert, ca.client_key)
-    assert str(settings.rate_limit) == "20/s"  # type: ignore[attr-defined]
+    assert str(settings.rate_limit) == "20/s"
     assert set(transport.secrets()) == {TENANT, "from-option", "proxy-pass-5e6f"}
     assert transport.describe()["proxy"] == "http://127.0.0.1:3128"
 
@@ -270,12 +270,12 @@ def test_options_and_the_environment_combine(ca: TestCA) -> None:
 def test_secrets_reach_the_plugin_through_the_environment_never_argv(ca: TestCA) -> None:
     """Header values and the proxy (which may carry a password) are not in pytest's arguments."""
     settings = _settings(ConnectionOptions(ca_bundle=ca.ca_bundle, client_cert=ca.client_cert, client_key=ca.client_key, headers=(f"X-Tenant: {TENANT}",), proxy="http://user:proxy-pass-5e6f@127.0.0.1:3128"), rate_limit="7/s")
-    args = _plugin_args(settings)  # type: ignore[arg-type]
+    args = _plugin_args(settings)
     assert TENANT not in " ".join(args) and "proxy-pass" not in " ".join(args)
     assert args[args.index("--audience-ca-bundle") + 1] == ca.ca_bundle
     assert args[args.index("--audience-client-key") + 1] == ca.client_key
     assert args[args.index("--audience-rate-limit") + 1] == "7/s"
-    with _keys_in_environment(settings):  # type: ignore[arg-type]
+    with _keys_in_environment(settings):
         rebuilt = build_transport(ConnectionOptions(), dict(os.environ))
-    assert rebuilt.headers == settings.transport.headers  # type: ignore[attr-defined]
-    assert rebuilt.proxy == settings.transport.proxy  # type: ignore[attr-defined]
+    assert rebuilt.headers == settings.transport.headers
+    assert rebuilt.proxy == settings.transport.proxy
