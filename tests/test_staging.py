@@ -123,13 +123,17 @@ class _ThrottlesAfter:
         await self.app(scope, receive, send)
 
 
-def test_a_run_throttled_until_its_budget_runs_out_has_no_verdict() -> None:
-    """A target that keeps answering 429 ends the run with exit 4, "rate limited", and no verdict."""
+def test_a_run_throttled_past_its_retries_has_no_verdict() -> None:
+    """A target that keeps answering 429 ends the run with exit 4, "rate limited", and no verdict:
+    JUnit and the certificate say why, and no rule is judged."""
     with https_reference(keys=(KEY, SECOND_KEY), wrap=lambda app: _ThrottlesAfter(app, 15)) as staging:
         run = run_suite(Served(staging.base_url, KEY, SECOND_KEY), rules=(RULE,), extra=("--ca-bundle", staging.ca.ca_bundle, "--max-duration", "12"), environ=environment_with({}))
     assert run.exit_code == 4, run.stdout[-3000:] + run.stderr[-3000:]
     assert "rate limited" in run.stderr
     assert not [line for line in run.stdout.splitlines() if line.startswith("verdict:")]
+    assert run.folder is not None
+    assert read_run_properties(run.folder / "junit.xml")["run_end"] == "rate_limited"
+    assert "rate limited" in (run.folder / "certificate.md").read_text()
 
 
 def test_an_unknown_ca_stops_the_run_with_one_line_naming_the_option() -> None:

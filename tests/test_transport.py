@@ -14,11 +14,13 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from starlette.types import Send
 
+from conformance.exits import RunEnd
 from conformance.ratelimit import RateLimit, RateLimiter
 from conformance.reference.server import ReferenceServer
 from conformance.runner import _keys_in_environment, _plugin_args
 from conformance.session import RunContext, TargetUnreachable
 from conformance.settings import RunSettings, SettingsError, build_settings
+from conformance.stopping import RunStop, RunStopped
 from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
 from conformance.transport import ConnectionOptions, Transport, build_transport, describe_connection_failure
 
@@ -30,8 +32,21 @@ KEY = "canary-transport-key-7c41d09e"
 TENANT = "canary-tenant-value-3b8e5f21"
 
 
+_opened: list[Target] = []
+
+
 def _target(url: str, transport: Transport, **policy: object) -> Target:
-    return Target(url, KEY, RequestPolicy(origin=Origin.of(url), transport=transport, **policy))  # type: ignore[arg-type]
+    target = Target(url, KEY, RequestPolicy(origin=Origin.of(url), transport=transport, **policy))  # type: ignore[arg-type]
+    _opened.append(target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _close_targets() -> Iterator[None]:
+    """Each test's sessions end with it: a kept-alive connection must not outlive its server."""
+    yield
+    while _opened:
+        _opened.pop().close()
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +294,15 @@ def test_secrets_reach_the_plugin_through_the_environment_never_argv(ca: TestCA)
         rebuilt = build_transport(ConnectionOptions(), dict(os.environ))
     assert rebuilt.headers == settings.transport.headers
     assert rebuilt.proxy == settings.transport.proxy
+
+
+def test_throttling_stops_a_run_but_not_its_cleanup() -> None:
+    """During the tests a target that keeps answering 429 stops the run (no verdict); during the
+    cleanup, after every test has run, it changes nothing."""
+    with pytest.raises(RunStopped) as stopped:
+        RunStop().rate_limited()
+    assert stopped.value.reason == RunEnd.RATE_LIMITED
+    finishing = RunStop()
+    finishing.begin_finishing()
+    finishing.rate_limited()
+    assert finishing.reason is None
