@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--older-than", default="1h", metavar="AGE", help="without --run-id, only leftovers created longer ago than this (30m, 1h, 2d; default 1h), so a run going on now keeps its data")
     cleanup.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
     cleanup.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
+    _add_connection_arguments(cleanup.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)"))
     cleanup.set_defaults(handler=command_cleanup)
 
     rules = commands.add_parser("rules", help="print the rule catalogue")
@@ -85,6 +86,18 @@ def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--trust-env", action="store_true", help="use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment (ignored unless given)")
     group.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help=f"header sent on every request, e.g. a gateway's tenant or token; repeatable; values are masked in every output [{ENV_HEADERS}, one header per line; prefer it for secrets]")
     group.add_argument("--rate-limit", metavar="N/s|N/m", help=f"at most N requests per second (N/s) or minute (N/m), across the whole run [{ENV_RATE_LIMIT}]")
+
+
+def connection_options(args: argparse.Namespace) -> ConnectionOptions:
+    return ConnectionOptions(
+        ca_bundle=args.ca_bundle,
+        client_cert=args.client_cert,
+        client_key=args.client_key,
+        insecure=args.insecure,
+        proxy=args.proxy,
+        trust_env=args.trust_env,
+        headers=tuple(args.header),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,15 +130,7 @@ def command_run(args: argparse.Namespace) -> int:
         rules=args.rule,
         timeout=args.timeout,
         max_duration=args.max_duration,
-        connection=ConnectionOptions(
-            ca_bundle=args.ca_bundle,
-            client_cert=args.client_cert,
-            client_key=args.client_key,
-            insecure=args.insecure,
-            proxy=args.proxy,
-            trust_env=args.trust_env,
-            headers=tuple(args.header),
-        ),
+        connection=connection_options(args),
         rate_limit=args.rate_limit,
     )
     return run_suite(settings, junit_xml=Path(args.junit_xml), keyword=args.keyword)
@@ -165,6 +170,8 @@ def command_cleanup(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         older_than=args.older_than,
         dry_run=args.dry_run,
+        connection=connection_options(args),
+        rate_limit=args.rate_limit,
     )
 
 

@@ -4,6 +4,7 @@ forward proxy, gateway headers and the rate limit, against real servers on loopb
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -306,3 +307,31 @@ def test_throttling_stops_a_run_but_not_its_cleanup() -> None:
     finishing.begin_finishing()
     finishing.rate_limited()
     assert finishing.reason is None
+
+
+def test_cleanup_reaches_an_https_staging_with_the_same_settings(staging: HttpsStaging, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cleanup` takes the CA bundle from the environment and the gateway header from -H, as `run` does."""
+    from conformance.cleanup import cleanup_leftovers
+
+    creator = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle))
+    created = creator.post("/v1/audiences", json={"data": {"name": "acxclean1_left", "channel": "SMS"}})
+    assert created.status_code == 201
+    monkeypatch.setenv("AUDIENCE_CA_BUNDLE", staging.ca.ca_bundle)
+    before = len(staging.seen)
+    code = cleanup_leftovers(base_url=staging.base_url, keys=[KEY], run_id="clean1", timeout=None, connection=ConnectionOptions(headers=(f"X-Tenant: {TENANT}",)), rate_limit="50/s")
+    assert code == 0, capsys.readouterr().out
+    assert "deleted 1 leftover" in capsys.readouterr().out
+    sent = staging.seen[before:]
+    assert [arrival.method for arrival in sent].count("DELETE") == 1
+    assert all(arrival.headers.get("x-tenant") == TENANT for arrival in sent)
+
+
+def test_run_help_lists_each_staging_option_with_its_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option, variable in [("--ca-bundle", "AUDIENCE_CA_BUNDLE"), ("--client-cert", "AUDIENCE_CLIENT_CERT"), ("--client-key", "AUDIENCE_CLIENT_KEY"), ("--proxy", "AUDIENCE_PROXY"), ("--header", "AUDIENCE_HEADERS"), ("--rate-limit", "AUDIENCE_RATE_LIMIT")]:
+        assert re.search(rf"{option} [^\[]*\[{variable}\b", text), option
+    assert "--insecure" in text and "--trust-env" in text and "REQUESTS_CA_BUNDLE" in text
