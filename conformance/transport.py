@@ -14,6 +14,7 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 from requests.utils import get_environ_proxies
 
@@ -60,10 +61,8 @@ class Transport:
     def secrets(self) -> list[str]:
         """What must be masked in every output: header values, and a proxy's password."""
         found = [value for _, value in self.headers]
-        if self.proxy:
-            password = urlsplit(self.proxy).password
-            if password:
-                found.append(password)
+        proxies = [self.proxy] if self.proxy else list(getproxies().values()) if self.trust_env else []
+        found += [password for password in (urlsplit(proxy).password for proxy in proxies) if password]
         return found
 
     def describe(self) -> dict[str, str]:

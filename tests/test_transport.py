@@ -335,3 +335,9 @@ def test_run_help_lists_each_staging_option_with_its_variable(capsys: pytest.Cap
     for option, variable in [("--ca-bundle", "AUDIENCE_CA_BUNDLE"), ("--client-cert", "AUDIENCE_CLIENT_CERT"), ("--client-key", "AUDIENCE_CLIENT_KEY"), ("--proxy", "AUDIENCE_PROXY"), ("--header", "AUDIENCE_HEADERS"), ("--rate-limit", "AUDIENCE_RATE_LIMIT")]:
         assert re.search(rf"{option} [^\[]*\[{variable}\b", text), option
     assert "--insecure" in text and "--trust-env" in text and "REQUESTS_CA_BUNDLE" in text
+
+
+def test_a_password_in_a_trusted_environment_proxy_is_masked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:env-proxy-pass-9d8c@127.0.0.1:3128")
+    assert "env-proxy-pass-9d8c" in Transport(trust_env=True).secrets()
+    assert Transport().secrets() == []
