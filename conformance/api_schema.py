@@ -46,7 +46,10 @@ def load_schema(context: RunContext) -> BaseSchema:
 def _configured_schema(context: RunContext) -> BaseSchema:
     schema = schemathesis.openapi.from_path(str(spec_path()))
     settings = context.settings
-    schema.config.update(base_url=context.base_url, headers={KEY_HEADER: context.primary.api_key})
+    # The gateway's headers are on every request anyway (the request path adds them); they are
+    # here too so that schemathesis' reproductions carry them, masked like the key.
+    extra_headers = dict(settings.transport.headers)
+    schema.config.update(base_url=context.base_url, headers={**extra_headers, KEY_HEADER: context.primary.api_key})
     schema.config.seed = context.seed
     schema.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
@@ -57,7 +60,7 @@ def _configured_schema(context: RunContext) -> BaseSchema:
     # the boundaries it would try, so the schema tests stay at the profile's size.
     schema.config.phases.coverage.enabled = False
     sanitization = schema.config.output.sanitization
-    sanitization.keys_to_sanitize = (KEY_HEADER.lower(),)
+    sanitization.keys_to_sanitize = (KEY_HEADER.lower(), *(name.lower() for name in extra_headers))
     sanitization.sensitive_markers = ("dexatel-key",)
     _register_hooks(schema, context)
     if settings.read_only:

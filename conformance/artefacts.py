@@ -22,6 +22,7 @@ CAUSES = {
     RunEnd.BUDGET_SPENT: "the run's time budget (--max-duration) ran out before every test had run",
     RunEnd.UNREACHABLE: "the target could not be reached, or did not answer as an HTTP server",
     RunEnd.KEY_REFUSED: "the target refused the API key",
+    RunEnd.RATE_LIMITED: "rate limited: the target kept answering 429 until the retries or the time budget ran out (set a lower --rate-limit)",
 }
 
 

@@ -9,6 +9,7 @@ single write. The deletes go through the same request path and write guard as a 
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -16,8 +17,10 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.ledger import PREFIX_FAMILY, RUN_ID_LENGTH, Ledger, iter_prefixed
-from conformance.settings import ENV_API_KEY, ENV_BASE_URL, SettingsError, build_settings
+from conformance.ratelimit import RateLimiter
+from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
 from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target, TargetError
+from conformance.transport import ConnectionOptions
 from conformance.write_guard import WriteGuard
 
 DEFAULT_OLDER_THAN = "1h"
@@ -48,6 +51,8 @@ def cleanup_leftovers(
     timeout: str | None,
     older_than: str = DEFAULT_OLDER_THAN,
     dry_run: bool = False,
+    connection: ConnectionOptions | None = None,
+    rate_limit: str | None = None,
 ) -> int:
     if not base_url:
         raise SettingsError(f"cleanup needs a target: pass --base-url or set {ENV_BASE_URL}.")
@@ -57,11 +62,20 @@ def cleanup_leftovers(
     given = [key for key in keys if key]
     if not given:
         raise SettingsError(f"cleanup needs an API key: pass --api-key or set {ENV_API_KEY}.")
-    settings = build_settings(base_url=base_url, api_key=given[0], secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=timeout, environ={})
+    # The target and the keys are resolved already; the environment still gives the connection
+    # (a CA bundle, gateway headers, a proxy), as it does for ``run``.
+    environ = {name: value for name, value in os.environ.items() if name not in (ENV_BASE_URL, ENV_API_KEY, ENV_SECONDARY_API_KEY)}
+    settings = build_settings(base_url=base_url, api_key=given[0], secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=timeout, environ=environ, connection=connection, rate_limit=rate_limit)
     assert settings.base_url is not None
     ledger = Ledger()
     guard = WriteGuard(ledger, base_path=urlsplit(settings.base_url).path, run_prefix=f"{PREFIX_FAMILY}{run_id or ''}")
-    policy = RequestPolicy(origin=Origin.of(settings.base_url), timeout=settings.timeout, write_guard=guard.check)
+    policy = RequestPolicy(
+        origin=Origin.of(settings.base_url),
+        timeout=settings.timeout,
+        write_guard=guard.check,
+        transport=settings.transport,
+        rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+    )
     now = datetime.now(UTC)
     failures = 0
     for index, key in enumerate(given, start=1):

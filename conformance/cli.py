@@ -17,7 +17,9 @@ from pathlib import Path
 from conformance import __version__
 from conformance.exits import EXIT_HELP, Exit
 from conformance.profiles import PROFILES
+from conformance.ratelimit import ENV_RATE_LIMIT
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
+from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
 
 PROG = "audience-conformance"
 DEFAULT_JUNIT = "reports/junit.xml"
@@ -45,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
     run.add_argument("--max-duration", help="time budget of the whole run in seconds (default: the profile's)")
     run.add_argument("-k", dest="keyword", help="pytest -k expression, to narrow the tests further")
+    _add_connection_arguments(run.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)"))
     run.set_defaults(handler=command_run)
 
     serve = commands.add_parser("serve", help="start the reference Audience API server")
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--older-than", default="1h", metavar="AGE", help="without --run-id, only leftovers created longer ago than this (30m, 1h, 2d; default 1h), so a run going on now keeps its data")
     cleanup.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
     cleanup.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
+    _add_connection_arguments(cleanup.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)"))
     cleanup.set_defaults(handler=command_cleanup)
 
     rules = commands.add_parser("rules", help="print the rule catalogue")
@@ -71,6 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_commands(commands)
     return parser
+
+
+def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--ca-bundle", metavar="PATH", help=f"CA bundle (PEM) that signs the target's certificate [{ENV_CA_BUNDLE}, else REQUESTS_CA_BUNDLE, SSL_CERT_FILE or CURL_CA_BUNDLE]")
+    group.add_argument("--client-cert", metavar="PATH", help=f"client certificate for mutual TLS (PEM; may hold the key too) [{ENV_CLIENT_CERT}]")
+    group.add_argument("--client-key", metavar="PATH", help=f"unencrypted key of the client certificate [{ENV_CLIENT_KEY}]")
+    group.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate; printed as a warning and written on the certificate")
+    group.add_argument("--proxy", metavar="URL", help=f"forward proxy, e.g. http://proxy.internal:3128; https targets only (a CONNECT tunnel: the proxy never sees the key) [{ENV_PROXY}]")
+    group.add_argument("--trust-env", action="store_true", help="use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment (ignored unless given)")
+    group.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help=f"header sent on every request, e.g. a gateway's tenant or token; repeatable; values are masked in every output [{ENV_HEADERS}, one header per line; prefer it for secrets]")
+    group.add_argument("--rate-limit", metavar="N/s|N/m", help=f"at most N requests per second (N/s) or minute (N/m), across the whole run [{ENV_RATE_LIMIT}]")
+
+
+def connection_options(args: argparse.Namespace) -> ConnectionOptions:
+    return ConnectionOptions(
+        ca_bundle=args.ca_bundle,
+        client_cert=args.client_cert,
+        client_key=args.client_key,
+        insecure=args.insecure,
+        proxy=args.proxy,
+        trust_env=args.trust_env,
+        headers=tuple(args.header),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,6 +130,8 @@ def command_run(args: argparse.Namespace) -> int:
         rules=args.rule,
         timeout=args.timeout,
         max_duration=args.max_duration,
+        connection=connection_options(args),
+        rate_limit=args.rate_limit,
     )
     return run_suite(settings, junit_xml=Path(args.junit_xml), keyword=args.keyword)
 
@@ -141,6 +170,8 @@ def command_cleanup(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         older_than=args.older_than,
         dry_run=args.dry_run,
+        connection=connection_options(args),
+        rate_limit=args.rate_limit,
     )
 
 

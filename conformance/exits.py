@@ -21,7 +21,8 @@ EXIT_HELP = """exit codes:
   1  not conformant: a MUST rule failed (with --strict, any rule)
   2  usage error: bad option, missing key for a remote target, unknown rule ID
   3  target unreachable, or it refused the key: nothing could be certified
-  4  run incomplete: interrupted, its --max-duration budget ran out, or the suite itself could not run
+  4  run incomplete: interrupted, its --max-duration budget ran out, the target kept answering 429
+     (rate limited), or the suite itself could not run
 """
 
 
@@ -34,3 +35,4 @@ class RunEnd(str, enum.Enum):
     BUDGET_SPENT = "budget_spent"  # --max-duration ran out
     UNREACHABLE = "unreachable"  # the target did not answer as an HTTP server
     KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
+    RATE_LIMITED = "rate_limited"  # the target kept answering 429 until the budget ran out

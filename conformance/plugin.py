@@ -27,8 +27,10 @@ from conformance import session as run_session
 from conformance.exits import Exit, RunEnd
 from conformance.ledger import CleanupReport
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.ratelimit import ENV_RATE_LIMIT
 from conformance.stopping import RunStop, RunStopped
 from conformance.target import ForeignWriteRefused
+from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
 from conformance.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
@@ -61,6 +63,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--audience-rule", action="append", default=[], help="Run only the tests of this rule ID (repeatable).")
     group.addoption("--audience-timeout", default=None, help="Per-request timeout in seconds (default 10).")
     group.addoption("--audience-max-duration", default=None, help="Overall time budget of the run in seconds (default: the profile's).")
+    group.addoption("--audience-ca-bundle", default=None, help=f"CA bundle that signs the target's certificate (or {ENV_CA_BUNDLE}, REQUESTS_CA_BUNDLE, SSL_CERT_FILE).")
+    group.addoption("--audience-client-cert", default=None, help=f"Client certificate for mutual TLS (or {ENV_CLIENT_CERT}).")
+    group.addoption("--audience-client-key", default=None, help=f"Key of the client certificate (or {ENV_CLIENT_KEY}).")
+    group.addoption("--audience-insecure", action="store_true", default=False, help="Do not verify the target's certificate; written on the certificate.")
+    group.addoption("--audience-proxy", default=None, help=f"Forward proxy for an https target (or {ENV_PROXY}).")
+    group.addoption("--audience-trust-env", action="store_true", default=False, help="Use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.")
+    group.addoption("--audience-header", action="append", default=[], help=f"'Name: value' sent on every request (repeatable; prefer {ENV_HEADERS}, one per line: values are secrets).")
+    group.addoption("--audience-rate-limit", default=None, help=f"At most N requests per second or minute: N/s or N/m (or {ENV_RATE_LIMIT}).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,6 +91,16 @@ def pytest_configure(config: pytest.Config) -> None:
             rules=config.getoption("audience_rule"),
             timeout=config.getoption("audience_timeout"),
             max_duration=config.getoption("audience_max_duration"),
+            connection=ConnectionOptions(
+                ca_bundle=config.getoption("audience_ca_bundle"),
+                client_cert=config.getoption("audience_client_cert"),
+                client_key=config.getoption("audience_client_key"),
+                insecure=config.getoption("audience_insecure"),
+                proxy=config.getoption("audience_proxy"),
+                trust_env=config.getoption("audience_trust_env"),
+                headers=tuple(config.getoption("audience_header")),
+            ),
+            rate_limit=config.getoption("audience_rate_limit"),
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
@@ -88,6 +108,10 @@ def pytest_configure(config: pytest.Config) -> None:
         # Every run has a seed, printed at its end, so any run can be repeated.
         settings = dataclasses.replace(settings, seed=random.SystemRandom().randrange(2**32))
     config.stash[SETTINGS_KEY] = settings
+    if settings.transport.insecure:
+        # The user chose it and is told once (the report header, the verdict, the certificate),
+        # not once per request.
+        config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")
     _stop = RunStop()
     _config = config
     config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
@@ -104,6 +128,14 @@ def pytest_configure(config: pytest.Config) -> None:
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
+
+
+INSECURE_WARNING = "WARNING: --insecure: the target's TLS certificate is not verified; the certificate records it."
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    return [f"audience-conformance: {INSECURE_WARNING}"] if settings is not None and settings.transport.insecure else []
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -148,6 +180,8 @@ def run_properties(context: run_session.RunContext) -> dict[str, str]:
         "spec_sha256": spec_sha256(),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(context.started_at)),
         "run_id": context.run_id,
+        **settings.transport.describe(),
+        "rate_limit": str(settings.rate_limit) if settings.rate_limit else "none",
     }
 
 
@@ -345,6 +379,8 @@ class RunRecorder:
             return
         write = terminalreporter.write_line
         terminalreporter.section("audience-conformance verdict")
+        if config.stash[SETTINGS_KEY].transport.insecure:
+            write(INSECURE_WARNING)
         for line in (self.cleanup or CleanupReport()).lines():
             write(line)
         for error in self.suite_errors:

@@ -15,6 +15,7 @@ from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd
 from conformance.plugin import RECORDER_NAME, UNREACHABLE_EXIT, RunRecorder
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
+from conformance.transport import ENV_HEADERS, ENV_PROXY
 
 SUITE_DIR = Path(__file__).parent / "suite"
 SUITE_INI = SUITE_DIR / "suite.ini"
@@ -56,6 +57,25 @@ def _plugin_args(settings: RunSettings) -> list[str]:
         args += ["--audience-max-duration", str(settings.max_duration)]
     for rule_id in settings.rules:
         args += ["--audience-rule", rule_id]
+    return args + _connection_args(settings)
+
+
+def _connection_args(settings: RunSettings) -> list[str]:
+    """Paths and switches; the headers and the proxy (which may carry a password) go through
+    the environment like the keys."""
+    transport, args = settings.transport, []
+    if transport.insecure:
+        args.append("--audience-insecure")
+    elif isinstance(transport.verify, str):
+        args += ["--audience-ca-bundle", transport.verify]
+    cert = transport.client_cert
+    if cert is not None:
+        cert_path, key_path = cert if isinstance(cert, tuple) else (cert, None)
+        args += ["--audience-client-cert", cert_path] + (["--audience-client-key", key_path] if key_path else [])
+    if transport.trust_env:
+        args.append("--audience-trust-env")
+    if settings.rate_limit is not None:
+        args += ["--audience-rate-limit", str(settings.rate_limit)]
     return args
 
 
@@ -63,7 +83,14 @@ class _keys_in_environment:
     """The target and keys reach the plugin through the environment, never through argv."""
 
     def __init__(self, settings: RunSettings) -> None:
-        self.values = {ENV_BASE_URL: settings.base_url, ENV_API_KEY: settings.api_key, ENV_SECONDARY_API_KEY: settings.secondary_api_key}
+        headers = "\n".join(f"{name}: {value}" for name, value in settings.transport.headers) or None
+        self.values = {
+            ENV_BASE_URL: settings.base_url,
+            ENV_API_KEY: settings.api_key,
+            ENV_SECONDARY_API_KEY: settings.secondary_api_key,
+            ENV_HEADERS: headers,
+            ENV_PROXY: settings.transport.proxy,
+        }
         self.saved: dict[str, str | None] = {}
 
     def __enter__(self) -> None:
@@ -117,3 +144,13 @@ def _print_reports(recorder: RunRecorder) -> None:
         print(f"reports: {recorder.junit_path}")
     if recorder.certificate:
         print("certificate: " + ", ".join(str(path) for path in recorder.certificate))
+        _write_step_summary(recorder.certificate)
+
+
+def _write_step_summary(paths: list[Path]) -> None:
+    """In GitHub Actions the Markdown certificate becomes the job's summary page."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = next((path for path in paths if path.suffix == ".md"), None)
+    if summary and markdown is not None:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(markdown.read_text(encoding="utf-8") + "\n")

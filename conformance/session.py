@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
+from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
+from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
+from conformance.transport import describe_connection_failure
 from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"
@@ -45,7 +47,7 @@ class RunContext:
         self.run_id = new_run_id()
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
         self.started_at = time.time()
-        self.redactor = Redactor([settings.api_key, settings.secondary_api_key])
+        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()])
         self.ledger = Ledger()
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
@@ -61,6 +63,9 @@ class RunContext:
             observers=[self.ledger.observe],
             write_guard=self.guard.check,
             on_deadline=stop.budget_spent if stop is not None else None,
+            transport=settings.transport,
+            rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+            on_rate_limited=stop.rate_limited if stop is not None else None,
         )
         if stop is not None:
             stop.cleanup_command = self.cleanup_command()
@@ -95,10 +100,13 @@ class RunContext:
         """Fail fast, with one clear message, when the target cannot be tested at all."""
         try:
             response = self.primary.get(AUDIENCES_PATH, params={"page_size": 1})
+        except ClearTextProxyRefused as error:
+            raise TargetUnreachable(str(error)) from None
         except requests.Timeout:
             raise TargetUnreachable(f"{self.base_url} did not answer within {self.settings.timeout:g} s.") from None
         except requests.ConnectionError as error:
-            raise TargetUnreachable(f"{self.base_url} cannot be reached: {type(error).__name__}.") from None
+            reason = describe_connection_failure(error, self.settings.transport, https=self.policy.origin.scheme == "https")
+            raise TargetUnreachable(f"{self.base_url} cannot be reached: {reason}") from None
         except RunDeadlineExceeded:
             raise
         except (requests.RequestException, TargetError) as error:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from conformance.ratelimit import ENV_RATE_LIMIT, RateLimit
 from conformance.rules import get_rule
+from conformance.transport import ConnectionOptions, Transport, TransportError, build_transport
 
 ENV_BASE_URL = "AUDIENCE_BASE_URL"
 ENV_API_KEY = "AUDIENCE_API_KEY"
@@ -37,6 +39,8 @@ class RunSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_duration: float | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    transport: Transport = field(default_factory=Transport)
+    rate_limit: RateLimit | None = None
 
     @property
     def embedded(self) -> bool:
@@ -56,6 +60,8 @@ def build_settings(
     timeout: float | str | None,
     max_duration: float | str | None = None,
     environ: Mapping[str, str] | None = None,
+    connection: ConnectionOptions | None = None,
+    rate_limit: str | None = None,
 ) -> RunSettings:
     """Merge options with environment variables and validate them; raise SettingsError on a mistake."""
     env = os.environ if environ is None else environ
@@ -70,6 +76,13 @@ def build_settings(
         raise SettingsError(f"API keys were given but no target: pass --base-url or set {ENV_BASE_URL} (without a target the embedded reference server is certified with keys of its own).")
     if secondary_api_key is not None and secondary_api_key == api_key:
         raise SettingsError("The secondary API key must belong to another account; it equals the primary key.")
+    try:
+        transport = build_transport(connection or ConnectionOptions(), env)
+        limit = RateLimit.parse(rate_limit or env[ENV_RATE_LIMIT]) if rate_limit or env.get(ENV_RATE_LIMIT) else None
+    except (TransportError, ValueError) as error:
+        raise SettingsError(str(error)) from None
+    if transport.proxy and (base_url is None or base_url.startswith("http:")):
+        raise SettingsError("--proxy needs an https target: over plain http a proxy reads every request, the API key included.")
     chosen = profile or DEFAULT_PROFILE
     if chosen not in PROFILES:
         raise SettingsError(f"Unknown profile '{chosen}'; choose one of: {', '.join(PROFILES)}.")
@@ -84,6 +97,8 @@ def build_settings(
         rules=tuple(_checked_rule(rule_id) for rule_id in rules or ()),
         timeout=_checked_float(timeout, "--timeout") or DEFAULT_TIMEOUT,
         max_duration=_checked_float(max_duration, "--max-duration"),
+        transport=transport,
+        rate_limit=limit,
     )
 
 

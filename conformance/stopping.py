@@ -78,6 +78,12 @@ class RunStop:
         where no alarm can be armed)."""
         self.stop(RunEnd.BUDGET_SPENT)
 
+    def rate_limited(self) -> None:
+        """Called by the request path when the target keeps answering 429: the run stops without
+        a verdict. During the cleanup it changes nothing: the tests had all run by then."""
+        if not self.finishing:
+            self.stop(RunEnd.RATE_LIMITED)
+
     def stop(self, reason: RunEnd) -> None:
         """Stop the run now, unless it is already finishing (then the reason is only noted)."""
         if self.reason is None:

@@ -3,8 +3,10 @@
 Every request, schemathesis' included, goes through :class:`TargetAdapter`. It is the single
 place that refuses other origins (PAGE-09: a link must never carry the key elsewhere),
 enforces read-only mode, refuses writes to audiences the run did not create (the write
-guard), applies the per-request timeout and the run's deadline, waits out
-``429`` (ROB-03), and tells observers (the ledger, the request counter) what came back.
+guard), applies the per-request timeout, the run's deadline and its rate limit, waits out
+``429`` (ROB-03), applies the user's TLS material, proxy and gateway headers
+(:mod:`conformance.transport`), and tells observers (the ledger, the request counter) what
+came back.
 Nothing else in the suite talks to the network, so each safety rule is enforced once.
 """
 
@@ -18,6 +20,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from conformance.ratelimit import RateLimiter
+from conformance.transport import Transport
 
 KEY_HEADER = "X-Dexatel-Key"
 AUDIENCES_PATH = "/v1/audiences"
@@ -47,6 +52,15 @@ class ForeignWriteRefused(TargetError):
 
 class RunDeadlineExceeded(TargetError):
     """Raised when the run's overall time budget is spent; no further request is sent."""
+
+
+class RateLimited(RunDeadlineExceeded):
+    """Raised when the target keeps answering 429 past the retries or the run's time budget:
+    a throttled run says nothing about conformance, so it ends without a verdict."""
+
+
+class ClearTextProxyRefused(TargetError):
+    """Raised when a proxy would carry a plain-http request, and with it the key, in clear."""
 
 
 class ResponseTooLarge(TargetError):
@@ -83,11 +97,14 @@ class RequestPolicy:
     origin: Origin
     timeout: float = 10.0
     read_only: bool = False
-    max_429_retries: int = 3
+    max_429_retries: int = 3  # 0: a 429 is returned to the caller as it is (ROB-03 looks at them)
     deadline: float | None = None  # time.monotonic() value after which nothing is sent
     observers: list[ResponseObserver] = field(default_factory=list)
     write_guard: RequestGuard | None = None  # refuses writes to audiences the run did not create
     on_deadline: Callable[[], None] | None = None  # stops the run when the deadline is found passed
+    transport: Transport = field(default_factory=Transport)
+    rate_limiter: RateLimiter | None = None
+    on_rate_limited: Callable[[], None] | None = None  # stops the run when the target keeps answering 429
 
 
 class TargetAdapter(HTTPAdapter):
@@ -97,6 +114,7 @@ class TargetAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
         self.policy = policy
         self.requests_sent = 0
+        self._proxies = policy.transport.proxies_for(str(policy.origin))
 
     def send(  # type: ignore[override]
         self,
@@ -114,21 +132,35 @@ class TargetAdapter(HTTPAdapter):
             raise OffTargetError(f"Refused to send {request.method} to {destination}: the target is {policy.origin}.")
         if policy.read_only and request.method != "GET":
             raise ReadOnlyViolation(f"Refused to send {request.method} {_path_of(request)}: the run is read-only.")
+        if self._proxies and policy.origin.scheme == "http":
+            raise ClearTextProxyRefused(f"Refused to send {request.method} to {policy.origin} through a proxy: over plain http the proxy would read the key; use the https URL.")
         if policy.write_guard is not None:
             policy.write_guard(request)
         timeout = policy.timeout if timeout is None else timeout
+        transport = policy.transport
+        for name, value in transport.headers:
+            request.headers[name] = value
         attempt = 0
         while True:
             self._check_deadline()
-            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            self._wait_for_rate_limit()
+            # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
+            # its own defaults, and a request that bypassed them would not reach the staging.
+            response = super().send(request, stream=True, timeout=timeout, verify=transport.verify, cert=transport.client_cert, proxies=self._proxies)
             self.requests_sent += 1
             _read_bounded(response)
             # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
-            if response.status_code != 429 or attempt >= policy.max_429_retries:
+            if response.status_code != 429 or policy.max_429_retries == 0:
                 break
+            wait = _retry_after_seconds(response)
+            if attempt >= policy.max_429_retries or not self._time_left_for(wait):
+                response.close()
+                if policy.on_rate_limited is not None:
+                    policy.on_rate_limited()
+                raise RateLimited(f"The target answered 429 to {attempt + 1} tries of {request.method} {_path_of(request)}: it is throttling the run, which says nothing about conformance; set a lower --rate-limit.")
             attempt += 1
             response.close()
-            time.sleep(_retry_after_seconds(response))
+            time.sleep(wait)
         for observer in policy.observers:
             observer(request, response)
         return response
@@ -136,9 +168,21 @@ class TargetAdapter(HTTPAdapter):
     def _check_deadline(self) -> None:
         deadline = self.policy.deadline
         if deadline is not None and time.monotonic() > deadline:
-            if self.policy.on_deadline is not None:
-                self.policy.on_deadline()
-            raise RunDeadlineExceeded("The run's time budget is spent; no further request is sent.")
+            self._budget_spent("The run's time budget is spent; no further request is sent.")
+
+    def _budget_spent(self, message: str) -> None:
+        if self.policy.on_deadline is not None:
+            self.policy.on_deadline()
+        raise RunDeadlineExceeded(message)
+
+    def _time_left_for(self, seconds: float) -> bool:
+        deadline = self.policy.deadline
+        return deadline is None or time.monotonic() + seconds <= deadline
+
+    def _wait_for_rate_limit(self) -> None:
+        limiter = self.policy.rate_limiter
+        if limiter is not None and not limiter.wait(self.policy.deadline):
+            self._budget_spent(f"The run's time budget would be spent before the next request may leave under --rate-limit {limiter.limit}.")
 
 
 def _read_bounded(response: requests.Response) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.target import OffTargetError, Origin, ReadOnlyViolation, RequestPolicy, RunDeadlineExceeded, Target
+from conformance.target import OffTargetError, Origin, RateLimited, ReadOnlyViolation, RequestPolicy, RunDeadlineExceeded, Target
 
 from conftest import RecordingServer, Reply
 
@@ -57,11 +57,30 @@ def test_429_is_waited_out_then_retried(recording_server: StartServer) -> None:
     assert len(server.seen) == 3
 
 
-def test_429_retries_are_bounded(recording_server: StartServer) -> None:
-    """A server that always answers 429 gets a bounded number of tries."""
+def test_429_retries_are_bounded_and_end_as_rate_limited(recording_server: StartServer) -> None:
+    """A server that always answers 429 gets a bounded number of tries, then the request ends as
+    RateLimited (a budget error: no verdict), never as a 429 a test could count as a failure."""
     server = recording_server(lambda m, p: (429, {"Retry-After": "0"}, b"{}"))
-    assert _target(server.url, max_429_retries=2).get("/v1/audiences").status_code == 429
+    with pytest.raises(RateLimited):
+        _target(server.url, max_429_retries=2).get("/v1/audiences")
     assert len(server.seen) == 3
+
+
+def test_429_is_returned_as_it_is_when_retries_are_off(recording_server: StartServer) -> None:
+    """With no retries (ROB-03 looks at 429s themselves) the 429 is the answer."""
+    server = recording_server(lambda m, p: (429, {"Retry-After": "0"}, b"{}"))
+    assert _target(server.url, max_429_retries=0).get("/v1/audiences").status_code == 429
+    assert len(server.seen) == 1
+
+
+def test_a_retry_after_past_the_deadline_ends_as_rate_limited_at_once(recording_server: StartServer) -> None:
+    """A Retry-After that the run's budget cannot wait out is not slept through."""
+    server = recording_server(lambda m, p: (429, {"Retry-After": "5"}, b"{}"))
+    started = time.monotonic()
+    with pytest.raises(RateLimited):
+        _target(server.url, deadline=started + 2).get("/v1/audiences")
+    assert len(server.seen) == 1
+    assert time.monotonic() - started < 2
 
 
 def test_nothing_is_sent_after_the_deadline(recording_server: StartServer) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 
 import uvicorn
@@ -18,6 +20,15 @@ STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 10.0
 
 
+@dataclass(frozen=True)
+class ServerTLS:
+    """HTTPS for the served reference, as a staging behind an internal CA serves it."""
+
+    certfile: str  # PEM: the server's certificate chain
+    keyfile: str
+    client_ca: str | None = None  # mutual TLS: only clients with a certificate this CA signed get in
+
+
 class ReferenceServer:
     """A server on a free loopback port for the length of a ``with`` block; ``base_url`` says where.
 
@@ -25,7 +36,7 @@ class ReferenceServer:
     reference on a store that the server opens and closes itself.
     """
 
-    def __init__(self, app: ASGIApp | None = None, *, db: str | None = None, keys: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp | None = None, *, db: str | None = None, keys: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 0, tls: ServerTLS | None = None) -> None:
         if (app is None) == (db is None or keys is None):
             raise ValueError("ReferenceServer needs either an app, or both db and keys.")
         self._app = app
@@ -34,6 +45,7 @@ class ReferenceServer:
         self.host = host
         self._requested_port = port
         self.port = port  # the bound port once started
+        self.tls = tls
         self._store: Store | None = None
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -42,7 +54,7 @@ class ReferenceServer:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def __enter__(self) -> ReferenceServer:
         try:
@@ -66,7 +78,12 @@ class ReferenceServer:
         self._socket.bind((self.host, self._requested_port))
         self.port = self._socket.getsockname()[1]
         # log_config=None: leave the host process's logging alone; keys are never logged anyway.
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=5)
+        tls = self.tls
+        config = uvicorn.Config(
+            app, lifespan="off", log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=5,
+            ssl_certfile=tls.certfile if tls else None, ssl_keyfile=tls.keyfile if tls else None,
+            ssl_ca_certs=tls.client_ca if tls else None, ssl_cert_reqs=ssl.CERT_REQUIRED if tls and tls.client_ca else ssl.CERT_NONE,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, name="reference-server", daemon=True)
         self._thread.start()

@@ -16,6 +16,8 @@ RUN_FACTS = (
     ("Embedded reference server", "embedded_reference"), ("Run ID", "run_id"), ("Run ended", "run_end"),
     ("Deleted at the end", "cleanup_deleted"), ("Leftovers found by prefix", "cleanup_leftovers_found"),
     ("Leftovers deleted", "cleanup_leftovers_deleted"), ("Leftovers still listed", "cleanup_leftovers_remaining"),
+    ("TLS certificate verified", "tls_verify"), ("Client certificate", "client_certificate"),
+    ("Proxy", "proxy"), ("Extra headers", "extra_headers"), ("Rate limit", "rate_limit"),
 )
 
 
@@ -37,7 +39,8 @@ def _band(certificate: Certificate) -> str:
         f"<h1>{esc(certificate.verdict)}</h1>"
         f"<p>{esc(decided)}</p>"
         f"<p>target <strong>{esc(certificate.run['target'])}</strong>, {esc(certificate.run['started_at'])}</p>"
-        "</div></header>"
+        + ("<p><strong>TLS certificate not verified (--insecure)</strong>: the target's identity was not checked.</p>" if certificate.run["tls_verify"] == "false" else "")
+        + "</div></header>"
     )
 
 

@@ -19,6 +19,7 @@ def render_markdown(certificate: Certificate) -> str:
         f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
         f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
         f"spec SHA-256 `{_cell(run['spec_sha256'])[:12]}`.",
+        *(["", "> ⚠️ **TLS certificate not verified** (`--insecure`): the target's identity was not checked."] if run["tls_verify"] == "false" else []),
         "",
         f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
         f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed.",

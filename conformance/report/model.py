@@ -24,6 +24,7 @@ RUN_PROPERTIES = (
     "target", "started_at", "suite_version", "spec_sha256", "profile", "seed", "strict",
     "read_only", "secondary_account", "embedded_reference", "run_id", "run_end",
     "cleanup_deleted", "cleanup_leftovers_found", "cleanup_leftovers_deleted", "cleanup_leftovers_remaining", "cleanup_problems",
+    "tls_verify", "client_certificate", "proxy", "extra_headers", "rate_limit",
 )
 COMPLETED = "completed"
 # How a run that gave no verdict ended, in the certificate's words.
@@ -32,6 +33,7 @@ STOPPED_BECAUSE = {
     "budget_spent": "time budget spent",
     "unreachable": "target unreachable",
     "key_refused": "key refused",
+    "rate_limited": "rate limited",
 }
 
 

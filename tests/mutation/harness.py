@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,15 +60,16 @@ def serve(server: Server, *, keys: tuple[str, str] | None = None) -> Iterator[Se
             store.close()
 
 
-def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None) -> SuiteRun:
-    """``audience-conformance run`` in a child process, keys given through the environment."""
+def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> SuiteRun:
+    """``audience-conformance run`` in a child process, keys given through the environment
+    (``environ`` adds variables, or replaces the inherited ones)."""
     folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
     junit = folder / "junit.xml"
     command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", "1"]
     for rule_id in rules:
         command += ["--rule", rule_id]
     command += list(extra)
-    env = {**os.environ, "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
+    env = {**(os.environ if environ is None else environ), "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder)
     records = read_records(junit) if junit.exists() else []
     return SuiteRun(done.returncode, done.stdout, done.stderr, records, folder)
