@@ -385,6 +385,7 @@ class RunRecorder:
             write(line)
         for error in self.suite_errors:
             write(f"suite error: {error}")
+        write(f"seed: {self.seed} (repeat with --audience-seed {self.seed}, or run --seed {self.seed})")
         if self.run_end != RunEnd.COMPLETED:
             write(f"no verdict: {artefacts.CAUSES.get(self.run_end, self.run_end.value)}")
             return
