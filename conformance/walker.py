@@ -19,7 +19,8 @@ made with ``retain=False`` keeps no page but the first and the latest, only coun
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -30,7 +31,7 @@ import requests
 from conformance.client import body_of
 from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
-from conformance.violations import RuleViolation, check
+from conformance.violations import RuleViolation, Unsettled, check
 
 DEFAULT_PAGE_SIZE = 20  # section 4 [decided]
 MAX_PAGE_SIZE = 100  # section 4 [decided]
@@ -39,6 +40,8 @@ LINK_NAMES = ("first", "current", "previous", "next")
 LINK_RULES = {"first": "PAGE-06", "current": "PAGE-06", "previous": "PAGE-03", "next": "PAGE-05"}
 # The rules a walk checks page by page; every test that walks declares them.
 WALK_RULES = ("PAGE-01", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")
+CONFIRMATIONS = 2  # re-reads that confirm a failed page check (another client may have written)
+CONFIRMATION_PAUSE = 0.05
 MAX_WALK_PAGES = 5000  # an absolute ceiling, whatever a server claims as its total
 SHOWN_IDS = 8
 
@@ -182,7 +185,7 @@ def walk(
     page = read_page(response, via="the first request", keep=keep)
     visited = SeenSet()  # URLs requested, with their page numbers
     visited.add(response.url, 1)
-    _check_page(target, result, page, response, stable=stable, matching=matching)
+    _check_confirmed(target, result, page, response, stable=stable, matching=matching)
     result.add(page)
     bound = _page_bound(page.total, query.size_in_force, slack_items)
     while True:
@@ -206,7 +209,7 @@ def walk(
         response = fetch(target, url, link=link)
         check(response.status_code == 200, "PAGE-04", expected="200 when following next", received=f"HTTP {response.status_code}", response=response, context=f"next of {page.describe()}: {link}")
         page = read_page(response, via=f"next of page {page.number}: {link}", keep=keep)
-        _check_page(target, result, page, response, stable=stable, matching=matching)
+        _check_confirmed(target, result, page, response, stable=stable, matching=matching)
         result.add(page)
 
 
@@ -266,6 +269,47 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         is_link = isinstance(value, str) and value != ""
         check(is_link or (nullable and value is None), rule, expected=f"links.{name} a link" + (" or null" if nullable else ""), received=_short(value), response=response, context=context)
     return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
+
+
+def _check_confirmed(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:
+    """:func:`_check_page`, with a failure confirmed by reading the page (and the first page,
+    which set the expectations) again: a page that reads differently a moment later was changed
+    by another client's writes, and says nothing about the server (:class:`Unsettled`)."""
+    try:
+        _check_page(target, walked, page, response, stable=stable, matching=matching)
+    except RuleViolation as violation:
+        if not pages_settled(target, [*walked.pages[:1], page]):
+            raise Unsettled(violation) from violation
+        raise
+
+
+def pages_settled(target: Target, pages: Sequence[Page]) -> bool:
+    """Whether each page reads the same again, a few times over a short while: its number, size,
+    total and items."""
+    for _ in range(CONFIRMATIONS):
+        time.sleep(CONFIRMATION_PAUSE)
+        for page in pages:
+            try:
+                again = read_page(target.get(page.url), via=page.via)
+            except (RuleViolation, requests.RequestException):
+                return False
+            if (again.number, again.size, again.total, again.ids) != (page.number, page.size, page.total, page.ids):
+                return False
+    return True
+
+
+def totals_settled(target: Target, totals: Mapping[Query, int]) -> bool:
+    """Whether each query's first page still reports the same total, a few times over a short while."""
+    for _ in range(CONFIRMATIONS):
+        time.sleep(CONFIRMATION_PAUSE)
+        for query, total in totals.items():
+            try:
+                again = read_page(target.get(query.path, params=query.params()), via="the first request")
+            except (RuleViolation, requests.RequestException):
+                return False
+            if again.total != total:
+                return False
+    return True
 
 
 def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:

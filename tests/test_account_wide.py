@@ -6,7 +6,7 @@ import pytest
 from hypothesis.errors import FlakyStrategyDefinition
 
 from conformance.account_wide import decide
-from conformance.violations import Inconclusive, RuleViolation
+from conformance.violations import Inconclusive, RuleViolation, Unsettled
 
 NO_PAUSES = (0.0, 0.0, 0.0)
 
@@ -67,3 +67,25 @@ def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValueError):
         decide(check, pauses=NO_PAUSES)
     assert calls == ["try"]
+
+
+def test_a_failure_whose_pages_read_differently_is_never_taken_as_repeated() -> None:
+    calls: list[str] = []
+
+    def check() -> None:
+        calls.append("try")
+        raise Unsettled(RuleViolation("PAGE-04", expected="total 31 on every page", received="total 32"))
+
+    with pytest.raises(Inconclusive):
+        decide(check, pauses=NO_PAUSES)
+    assert len(calls) == 4
+
+
+def test_page_tokens_do_not_make_two_identical_failures_differ() -> None:
+    urls = iter(["page 2 (reached by next of page 1: /v1/audiences?page_token=abc&page_size=2)", "page 2 (reached by next of page 1: /v1/audiences?page_token=xyz&page_size=2)"])
+
+    def check() -> None:
+        raise RuleViolation("PAGE-03", expected="number 2", received="number 3", context=next(urls))
+
+    with pytest.raises(RuleViolation, match="number 3"):
+        decide(check, pauses=NO_PAUSES)

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conformance.target import Origin, RequestPolicy, Target
-from conformance.violations import RuleViolation
-from conformance.walker import Query, check_complete, check_revisits, reported_as, walk
+from conformance.violations import RuleViolation, Unsettled
+from conformance.walker import CONFIRMATIONS, Query, check_complete, check_revisits, reported_as, walk
 
 from conftest import RecordingServer, Reply
 
@@ -92,7 +92,8 @@ def test_a_link_off_the_target_is_never_followed(recording_server: StartServer, 
         walk(target_of(home), Query("/v1/audiences", 2))
     assert caught.value.rule == "PAGE-09"
     assert "k-walker" not in str(caught.value)
-    assert elsewhere.seen == [] and len(home.seen) == 1
+    # The failed page is read again to confirm it (another client may have written): only there.
+    assert elsewhere.seen == [] and len(home.seen) == 1 + CONFIRMATIONS
 
 
 def test_an_empty_page_behind_next_breaks_page_05(recording_server: StartServer) -> None:
@@ -158,3 +159,40 @@ def test_check_complete_names_an_own_item_never_met(recording_server: StartServe
     with pytest.raises(RuleViolation) as caught:
         check_complete(walked, ["a", "x"], missing_rule="PAGE-08")
     assert caught.value.rule == "PAGE-08" and "'x'" in str(caught.value)
+
+
+def test_a_page_that_reads_the_same_again_confirms_the_failure(recording_server: StartServer) -> None:
+    """A wrong total said again on re-reading is the server's: a RuleViolation of PAGE-04."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
+    server = recording_server(scripted(book, total=3))
+    drifting = server.reply
+
+    def reply(method: str, path: str) -> Reply:
+        status, headers, body = drifting(method, path)
+        return (status, headers, body.replace(b'"total": 3', b'"total": 4')) if "page=2" in path else (status, headers, body)
+
+    server.reply = reply
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(server), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-04" and not isinstance(caught.value, Unsettled)
+    assert len(server.seen) == 2 + 2 * CONFIRMATIONS  # both pages read again, twice
+
+
+def test_a_page_that_reads_differently_again_is_unsettled(recording_server: StartServer) -> None:
+    """A total that moved once (another client created and deleted an audience) is no verdict on the server."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
+    server = recording_server(scripted(book, total=3))
+    honest = server.reply
+    moved = [True]
+
+    def reply(method: str, path: str) -> Reply:
+        status, headers, body = honest(method, path)
+        if "page=2" in path and moved[0]:
+            moved[0] = False
+            return status, headers, body.replace(b'"total": 3', b'"total": 4')
+        return status, headers, body
+
+    server.reply = reply
+    with pytest.raises(Unsettled) as caught:
+        walk(target_of(server), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-04" and "answered differently" in str(caught.value)
