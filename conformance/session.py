@@ -21,6 +21,7 @@ import requests
 
 from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
+from conformance.network_errors import describe_connection_error
 from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
@@ -254,31 +255,3 @@ def _items_of(response: requests.Response) -> list[Any]:
 def _account_in(items: list[Any]) -> str | None:
     accounts = {str(item["account_id"]) for item in items if isinstance(item, dict) and item.get("account_id") not in (None, "")}
     return accounts.pop() if len(accounts) == 1 else None
-
-
-def describe_connection_error(error: BaseException) -> str:
-    """What went wrong on the wire, in words (no library class names)."""
-    if isinstance(error, requests.exceptions.SSLError):
-        return "the TLS handshake failed"
-    if isinstance(error, requests.exceptions.ProxyError):
-        return "the proxy did not pass the request on"
-    text = str(error).lower()
-    for marker, words in (
-        ("refused", "connection refused"),
-        ("name or service not known", "its host name does not resolve"),
-        ("nodename nor servname", "its host name does not resolve"),
-        ("failed to resolve", "its host name does not resolve"),
-        ("temporary failure in name resolution", "its host name does not resolve"),
-        ("remotedisconnected", "the connection was closed without an answer"),
-        ("connection aborted", "the connection was closed without an answer"),
-        ("connection reset", "the connection was reset"),
-        ("network is unreachable", "the network is unreachable"),
-        ("no route to host", "no route to the host"),
-        ("badstatusline", "the answer is not HTTP"),
-        ("invalid", "the answer is not HTTP"),
-    ):
-        if marker in text:
-            return words
-    if isinstance(error, TargetError):
-        return str(error).rstrip(".")
-    return "the connection failed"
