@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="print the rule catalogue")
     rules.set_defaults(handler=command_rules)
 
+    files = commands.add_parser("schemathesis-files", help="copy the packaged spec and the project's schemathesis settings into a folder, for plain schemathesis")
+    files.add_argument("folder", metavar="DIR", help="folder to write audiences.yaml and schemathesis.toml into (made if missing)")
+    files.set_defaults(handler=command_schemathesis_files)
+
     from conformance.report.commands import add_report_commands
 
     add_report_commands(commands)
@@ -184,6 +188,24 @@ def command_rules(args: argparse.Namespace) -> int:
 
     for rule in RULES:
         print(f"{rule.id:<9} {rule.level.value:<6} {rule.statement}")
+    return Exit.CONFORMANT
+
+
+def command_schemathesis_files(args: argparse.Namespace) -> int:
+    """Plain schemathesis needs the spec and the settings as files; an installed package has them
+    somewhere in site-packages, so they are copied where the user says."""
+    from importlib import resources
+
+    folder = Path(args.folder)
+    packaged = resources.files("conformance")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, source in (("audiences.yaml", packaged / "spec" / "audiences.yaml"), ("schemathesis.toml", packaged / "schemathesis.toml")):
+            (folder / name).write_bytes(source.read_bytes())
+    except OSError as error:
+        raise UsageError(f"cannot write into '{folder}': {error.strerror or error}.") from None
+    print(f"wrote {folder / 'audiences.yaml'} and {folder / 'schemathesis.toml'}; with {ENV_API_KEY} and {ENV_BASE_URL} set, run:")
+    print(f'  schemathesis --config-file {folder / "schemathesis.toml"} run {folder / "audiences.yaml"} --url "${ENV_BASE_URL}" --checks all')
     return Exit.CONFORMANT
 
 

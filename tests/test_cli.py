@@ -123,3 +123,22 @@ def test_rules_lists_the_catalogue() -> None:
     done = _cli("rules")
     assert done.returncode == 0
     assert any(line.startswith("PAGE-04") and "MUST" in line for line in done.stdout.splitlines())
+
+
+def test_plain_schemathesis_runs_with_the_installed_spec_and_settings(tmp_path: Path) -> None:
+    """The README said to run plain schemathesis 'as the README says' with no command, and
+    schemathesis.toml was not installed. The documented commands work against the reference."""
+    from conformance.reference.server import ReferenceServer
+
+    key = "plain-schemathesis-key-1"
+    done = _cli("schemathesis-files", str(tmp_path / "st"))
+    assert done.returncode == 0, done.stderr
+    config, spec = tmp_path / "st" / "schemathesis.toml", tmp_path / "st" / "audiences.yaml"
+    assert 'headers = { "X-Dexatel-Key" = "${AUDIENCE_API_KEY}" }' in config.read_text(encoding="utf-8")
+    assert spec.read_bytes() == (Path(__file__).parents[1] / "openapi" / "audiences.yaml").read_bytes()
+    with ReferenceServer(db=str(tmp_path / "reference.sqlite3"), keys={key: "account-1"}) as server:
+        command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec), "--url", server.base_url, "--checks", "all", "--max-examples", "5", "--phases", "examples,fuzzing"]
+        env = {**os.environ, "AUDIENCE_API_KEY": key}
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    assert "No issues found" in ran.stdout and key not in ran.stdout
