@@ -21,13 +21,12 @@ import requests
 
 from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
-from conformance.network_errors import describe_connection_error
 from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
 from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
-from conformance.transport import describe_connection_failure
+from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"
@@ -69,7 +68,7 @@ class RunContext:
         self.run_id = new_run_id()
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
         self.started_at = time.time()
-        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()])
+        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
         self.ledger = Ledger()
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
@@ -144,7 +143,8 @@ class RunContext:
         except RunDeadlineExceeded:
             raise
         except (requests.RequestException, TargetError) as error:
-            raise TargetUnreachable(f"{base} did not answer as an HTTP server ({describe_connection_error(error)}).") from None
+            reason = str(error).rstrip(".") if isinstance(error, TargetError) else describe_connection_error(error)
+            raise TargetUnreachable(f"{base} did not answer as an HTTP server ({reason}).") from None
         which = "secondary API key" if key_name == "secondary_api_key" else "API key"
         if response.status_code == 401:
             raise KeyRefused(f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}.")
