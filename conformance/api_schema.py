@@ -60,7 +60,8 @@ def _configured_schema(context: RunContext) -> BaseSchema:
     # the boundaries it would try, so the schema tests stay at the profile's size.
     schema.config.phases.coverage.enabled = False
     sanitization = schema.config.output.sanitization
-    sanitization.keys_to_sanitize = (KEY_HEADER.lower(), *(name.lower() for name in extra_headers))
+    # the key header, any header the run marks secret, and the gateway headers
+    sanitization.keys_to_sanitize = tuple(dict.fromkeys((*context.redactor.secret_headers, *(name.lower() for name in extra_headers))))
     sanitization.sensitive_markers = ("dexatel-key",)
     _register_hooks(schema, context)
     if settings.read_only:

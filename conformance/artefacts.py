@@ -23,6 +23,7 @@ CAUSES = {
     RunEnd.UNREACHABLE: "the target could not be reached, or did not answer as an HTTP server",
     RunEnd.KEY_REFUSED: "the target refused the API key",
     RunEnd.RATE_LIMITED: "rate limited: the target kept answering 429 until the retries or the time budget ran out (set a lower --rate-limit)",
+    RunEnd.MISCONFIGURED: "the target cannot be certified as given: the base URL does not serve /v1/audiences, or the two keys belong to one account",
 }
 
 

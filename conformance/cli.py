@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
-from conformance.exits import EXIT_HELP, Exit
+from conformance.exits import EXIT_HELP, PROG, Exit, user_error_line
 from conformance.profiles import PROFILES
 from conformance.ratelimit import ENV_RATE_LIMIT
-from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
+from conformance.settings import CLI_OPTIONS, ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings, checked_output_file
 from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
 
-PROG = "audience-conformance"
 DEFAULT_JUNIT = "reports/junit.xml"
 
 
@@ -33,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Conformance suite for the Audience API (/v1/audiences).", epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(subcommands=commands.choices)
 
     run = commands.add_parser("run", help="certify a target (default: the embedded reference server)", epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--base-url", help=f"target base URL, a path prefix is kept [{ENV_BASE_URL}]; without it the embedded reference server is started and certified")
@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="print the rule catalogue")
     rules.set_defaults(handler=command_rules)
 
+    files = commands.add_parser("schemathesis-files", help="copy the packaged spec and the project's schemathesis settings into a folder, for plain schemathesis")
+    files.add_argument("folder", metavar="DIR", help="folder to write audiences.yaml and schemathesis.toml into (made if missing)")
+    files.set_defaults(handler=command_schemathesis_files)
+
     from conformance.report.commands import add_report_commands
 
     add_report_commands(commands)
@@ -102,14 +106,17 @@ def connection_options(args: argparse.Namespace) -> ConnectionOptions:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse would blame the top-level command; the mistake is in the subcommand's options.
+        args.subcommands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return Exit.USAGE
     try:
         return int(args.handler(args))
     except (UsageError, SettingsError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(user_error_line(str(error)), file=sys.stderr)
         return Exit.USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -133,7 +140,8 @@ def command_run(args: argparse.Namespace) -> int:
         connection=connection_options(args),
         rate_limit=args.rate_limit,
     )
-    return run_suite(settings, junit_xml=Path(args.junit_xml), keyword=args.keyword)
+    junit_xml = checked_output_file(args.junit_xml, CLI_OPTIONS["junit_xml"])
+    return run_suite(settings, junit_xml=junit_xml, keyword=args.keyword)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -180,6 +188,24 @@ def command_rules(args: argparse.Namespace) -> int:
 
     for rule in RULES:
         print(f"{rule.id:<9} {rule.level.value:<6} {rule.statement}")
+    return Exit.CONFORMANT
+
+
+def command_schemathesis_files(args: argparse.Namespace) -> int:
+    """Plain schemathesis needs the spec and the settings as files; an installed package has them
+    somewhere in site-packages, so they are copied where the user says."""
+    from importlib import resources
+
+    folder = Path(args.folder)
+    packaged = resources.files("conformance")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, source in (("audiences.yaml", packaged / "spec" / "audiences.yaml"), ("schemathesis.toml", packaged / "schemathesis.toml")):
+            (folder / name).write_bytes(source.read_bytes())
+    except OSError as error:
+        raise UsageError(f"cannot write into '{folder}': {error.strerror or error}.") from None
+    print(f"wrote {folder / 'audiences.yaml'} and {folder / 'schemathesis.toml'}; with {ENV_API_KEY} and {ENV_BASE_URL} set, run:")
+    print(f'  schemathesis --config-file {folder / "schemathesis.toml"} run {folder / "audiences.yaml"} --url "${ENV_BASE_URL}" --checks all')
     return Exit.CONFORMANT
 
 

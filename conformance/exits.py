@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import enum
 
+PROG = "audience-conformance"
+
 
 class Exit(enum.IntEnum):
     """Exit codes, as documented in ``--help`` and the README."""
@@ -36,3 +38,25 @@ class RunEnd(str, enum.Enum):
     UNREACHABLE = "unreachable"  # the target did not answer as an HTTP server
     KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
     RATE_LIMITED = "rate_limited"  # the target kept answering 429 until the budget ran out
+    MISCONFIGURED = "misconfigured"  # before any test: a base URL that does not serve the contract, two keys of one account
+
+
+_EXIT_OF_END = {
+    RunEnd.INTERRUPTED: Exit.INCOMPLETE,
+    RunEnd.BUDGET_SPENT: Exit.INCOMPLETE,
+    RunEnd.UNREACHABLE: Exit.UNREACHABLE,
+    RunEnd.KEY_REFUSED: Exit.UNREACHABLE,
+    RunEnd.RATE_LIMITED: Exit.INCOMPLETE,
+    RunEnd.MISCONFIGURED: Exit.USAGE,
+}
+
+
+def exit_code_of(end: RunEnd) -> Exit | None:
+    """The exit code a run that ended this way must give, whichever way it was started; None
+    for a completed run, whose code is its verdict's."""
+    return _EXIT_OF_END.get(end)
+
+
+def user_error_line(message: str) -> str:
+    """The one line a user mistake prints, on every route."""
+    return f"{PROG}: error: {message}"

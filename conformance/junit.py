@@ -12,6 +12,8 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
 from conformance.verdict import FAILED, PASSED, SKIPPED, TestRecord
 
+SUITE_PACKAGE = "conformance.suite"
+
 
 def read_records(path: Path) -> list[TestRecord]:
     """One record per testcase that names the rules it checks; other testcases are ignored."""
@@ -22,8 +24,15 @@ def read_records(path: Path) -> list[TestRecord]:
             properties = _properties(case)
             if any(name == "rule" for name, _ in properties):
                 outcome, detail = _outcome(case)
-                records.append(TestRecord.from_properties(f"{case.classname}::{case.name}", properties, outcome, detail))
+                records.append(TestRecord.from_properties(f"{suite_relative(case.classname)}::{case.name}", properties, outcome, detail))
     return records
+
+
+def suite_relative(classname: str) -> str:
+    """A test's module as the suite names it ('test_auth'), whatever folder pytest ran from:
+    under plain pytest the class name carries the whole path to the installed package
+    ('.venv.lib.python3.11.site-packages.conformance.suite.test_auth')."""
+    return classname.rpartition(f"{SUITE_PACKAGE}.")[2] if f"{SUITE_PACKAGE}." in classname else classname
 
 
 def _properties(case: TestCase) -> list[tuple[str, object]]:

@@ -24,27 +24,19 @@ from _pytest.junitxml import xml_key
 
 from conformance import __version__, account_wide, artefacts, unicode_tables
 from conformance import session as run_session
-from conformance.exits import Exit, RunEnd
+from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
+from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
 from conformance.ledger import CleanupReport
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
-from conformance.ratelimit import ENV_RATE_LIMIT
 from conformance.stopping import RunStop, RunStopped
 from conformance.target import ForeignWriteRefused
-from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
-from conformance.settings import (
-    ENV_API_KEY,
-    ENV_BASE_URL,
-    ENV_SECONDARY_API_KEY,
-    RunSettings,
-    SettingsError,
-    build_settings,
-)
+from conformance.plugin_options import add_options, settings_of
+from conformance.settings import RunSettings, SettingsError, checked_output_file
 from conformance.verdict import TestRecord, Verdict, compute_verdict, failed_rules_of
 
 HYPOTHESIS_PROFILE = "audience-conformance"
 SETTINGS_KEY = pytest.StashKey[RunSettings]()
 RECORDER_NAME = "audience-conformance-recorder"
-UNREACHABLE_EXIT = 13  # pytest keeps 0-5 for itself (3 is its internal error); the CLI maps this to its own 3
 
 _settings: RunSettings | None = None
 _stop: RunStop | None = None
@@ -52,25 +44,24 @@ _config: pytest.Config | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("audience-conformance", "Audience API conformance suite")
-    group.addoption("--audience-base-url", default=None, help=f"Target base URL (or {ENV_BASE_URL}); default: the embedded reference server.")
-    group.addoption("--audience-api-key", default=None, help=f"API key of the target (prefer {ENV_API_KEY}: options show in process lists).")
-    group.addoption("--audience-secondary-api-key", default=None, help=f"Key of another account, for tenant isolation (or {ENV_SECONDARY_API_KEY}).")
-    group.addoption("--audience-profile", default=None, help="quick, default or thorough.")
-    group.addoption("--audience-strict", action="store_true", default=False, help="SHOULD rules count towards the verdict too.")
-    group.addoption("--audience-read-only", action="store_true", default=False, help="Send no request other than GET.")
-    group.addoption("--audience-seed", default=None, help="Seed for reproducible data generation.")
-    group.addoption("--audience-rule", action="append", default=[], help="Run only the tests of this rule ID (repeatable).")
-    group.addoption("--audience-timeout", default=None, help="Per-request timeout in seconds (default 10).")
-    group.addoption("--audience-max-duration", default=None, help="Overall time budget of the run in seconds (default: the profile's).")
-    group.addoption("--audience-ca-bundle", default=None, help=f"CA bundle that signs the target's certificate (or {ENV_CA_BUNDLE}, REQUESTS_CA_BUNDLE, SSL_CERT_FILE).")
-    group.addoption("--audience-client-cert", default=None, help=f"Client certificate for mutual TLS (or {ENV_CLIENT_CERT}).")
-    group.addoption("--audience-client-key", default=None, help=f"Key of the client certificate (or {ENV_CLIENT_KEY}).")
-    group.addoption("--audience-insecure", action="store_true", default=False, help="Do not verify the target's certificate; written on the certificate.")
-    group.addoption("--audience-proxy", default=None, help=f"Forward proxy for an https target (or {ENV_PROXY}).")
-    group.addoption("--audience-trust-env", action="store_true", default=False, help="Use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.")
-    group.addoption("--audience-header", action="append", default=[], help=f"'Name: value' sent on every request (repeatable; prefer {ENV_HEADERS}, one per line: values are secrets).")
-    group.addoption("--audience-rate-limit", default=None, help=f"At most N requests per second or minute: N/s or N/m (or {ENV_RATE_LIMIT}).")
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """A mistake in the suite's options is the user's: one line and exit 2, as on the command line
+    (pytest would print its usage error and exit 4)."""
+    if config.getoption("help", False) or config.getoption("version", 0):
+        return None
+    try:
+        settings = settings_of(config)
+        junit_xml = config.getoption("xmlpath", None)
+        if junit_xml:
+            checked_output_file(junit_xml, settings.option("junit_xml"))
+    except SettingsError as error:
+        sys.stderr.write(user_error_line(str(error)) + "\n")
+        return int(Exit.USAGE)
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,28 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
     config.addinivalue_line("markers", f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)")
     try:
-        settings = build_settings(
-            base_url=config.getoption("audience_base_url"),
-            api_key=config.getoption("audience_api_key"),
-            secondary_api_key=config.getoption("audience_secondary_api_key"),
-            profile=config.getoption("audience_profile"),
-            strict=config.getoption("audience_strict"),
-            read_only=config.getoption("audience_read_only"),
-            seed=config.getoption("audience_seed"),
-            rules=config.getoption("audience_rule"),
-            timeout=config.getoption("audience_timeout"),
-            max_duration=config.getoption("audience_max_duration"),
-            connection=ConnectionOptions(
-                ca_bundle=config.getoption("audience_ca_bundle"),
-                client_cert=config.getoption("audience_client_cert"),
-                client_key=config.getoption("audience_client_key"),
-                insecure=config.getoption("audience_insecure"),
-                proxy=config.getoption("audience_proxy"),
-                trust_env=config.getoption("audience_trust_env"),
-                headers=tuple(config.getoption("audience_header")),
-            ),
-            rate_limit=config.getoption("audience_rate_limit"),
-        )
+        settings = settings_of(config)
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
     if settings.seed is None:
@@ -115,6 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _stop = RunStop()
     _config = config
     config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
+    config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
     _settings = settings
     unicode_tables.restore()
     hypothesis.settings.register_profile(
@@ -244,7 +215,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for rule_id in failed_rules_of(call.excinfo.value, declared):
             item.user_properties.append(("failed_rule", rule_id))
     report.user_properties = list(item.user_properties)
-    _redact_report(report)
+    _redact_report(report, call.excinfo.value if call.excinfo is not None else None)
 
 
 def _refused_write(error: BaseException) -> bool:
@@ -263,7 +234,9 @@ def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
         return []
 
 
-def _redact_report(report: pytest.TestReport) -> None:
+def _redact_report(report: pytest.TestReport, error: BaseException | None) -> None:
+    """Keys out of the report; a failure keeps its whole (redacted) text and gets a one-line
+    summary, which JUnit shows as the failure's message."""
     context = run_session.active()
     if context is None:
         return
@@ -273,7 +246,10 @@ def _redact_report(report: pytest.TestReport) -> None:
             path, lineno, reason = report.longrepr
             report.longrepr = (path, lineno, redact(reason))
         else:
-            report.longrepr = redact(str(report.longrepr))
+            failed = [str(value) for name, value in report.user_properties if name == "failed_rule"]
+            path, lineno, test = report.location
+            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(report.longrepr)
+            report.longrepr = FailureText(redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1)
     report.sections = [(title, redact(content)) for title, content in report.sections]
 
 
@@ -325,10 +301,9 @@ class RunRecorder:
                 xml.add_global_property(name, value)
         try:
             context.preflight()
-        except (run_session.TargetUnreachable, run_session.KeyRefused) as error:
-            reason = RunEnd.KEY_REFUSED if isinstance(error, run_session.KeyRefused) else RunEnd.UNREACHABLE
-            self.failed_start = (reason, str(error))
-            pytest.exit(f"audience-conformance: {error}", returncode=UNREACHABLE_EXIT)
+        except run_session.PreflightFailure as failure:
+            self._stop_before_any_test(session, failure)
+            return
         # What collection built (the schema, its strategies, every test) lives for the whole run:
         # out of the collector's sight, full collections stop walking it again and again.
         gc.collect()
@@ -338,6 +313,16 @@ class RunRecorder:
         if self.stop.reason is None:
             # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
             self.stop.reason = excinfo.value.reason if isinstance(excinfo.value, RunStopped) else RunEnd.INTERRUPTED
+
+    def _stop_before_any_test(self, session: pytest.Session, failure: run_session.PreflightFailure) -> None:
+        """No test runs: the target cannot be certified as given. One line says why; the exit
+        code (2 for the user's mistake, 3 for an unreachable target or a refused key) is set at
+        the session's end."""
+        self.failed_start = (failure.end, str(failure))
+        message = str(failure)
+        sys.stderr.write((user_error_line(message) if failure.end is RunEnd.MISCONFIGURED else f"audience-conformance: {message}") + "\n")
+        sys.stderr.flush()
+        session.items.clear()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(name == "rule" for name, _ in report.user_properties):
@@ -362,10 +347,9 @@ class RunRecorder:
             xml.add_global_property("run_end", self.run_end.value)
             for name, value in (self.cleanup or CleanupReport()).as_properties().items():
                 xml.add_global_property(name, value)
-        if self.failed_start is not None:
-            return
-        if self.run_end != RunEnd.COMPLETED or self.suite_errors:
-            session.exitstatus = Exit.INCOMPLETE
+        ended = exit_code_of(self.run_end)
+        if ended is not None or self.suite_errors:
+            session.exitstatus = int(ended or Exit.INCOMPLETE)
             return
         if not self.records:
             return

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
+KEY_HEADER = "X-Dexatel-Key"  # the contract's key header (conformance.target sends it)
 
 
-def _spellings(secret: str) -> set[str]:
+def _base64_spellings(secret: str) -> set[str]:
     raw = secret.encode()
     forms = {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
         base64.b64encode(raw).decode(),
         base64.urlsafe_b64encode(raw).decode(),
         base64.b64encode(raw).decode().rstrip("="),
@@ -36,24 +34,69 @@ def _spellings(secret: str) -> set[str]:
     return {form for form in forms if form}
 
 
-class Redactor:
-    """Replaces every known secret, in every spelling, with a mask."""
+def _bounded(form: str) -> str:
+    """``form`` as a whole token: not the middle of a longer word, so that masking never cuts
+    into ordinary text."""
+    head = r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))" if form[0].isalnum() else ""  # '%3D' before a key still bounds it
+    tail = r"(?![A-Za-z0-9])" if form[-1].isalnum() else ""
+    return head + re.escape(form) + tail
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        self._forms: set[str] = set()
+
+class Redactor:
+    """Replaces every known secret, in every spelling, with a mask.
+
+    Header values are masked by position (``X-Dexatel-Key: anything``), whatever they hold. A key
+    in free text is masked where it stands as a token of its own (raw or percent-encoded), or
+    anywhere inside base64 (where it is never a token of its own).
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = (), secret_headers: Iterable[str] = ()) -> None:
+        self._tokens: set[str] = set()
+        self._encoded: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._headers: set[str] = {KEY_HEADER.lower()}
+        self._header_pattern = self._compile_headers()
         for secret in secrets:
             self.add(secret)
+        for name in secret_headers:
+            self.mark_header(name)
+
+    @property
+    def secret_headers(self) -> tuple[str, ...]:
+        """Lower-case names of the headers whose values are never shown."""
+        return tuple(sorted(self._headers))
 
     def add(self, secret: str | None) -> None:
         """Register one more secret; empty or missing secrets are ignored."""
         if not secret:
             return
-        self._forms |= _spellings(secret)
-        ordered = sorted(self._forms, key=len, reverse=True)  # longest first: a form may contain another
-        self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
+        self._tokens |= {secret, quote(secret, safe=""), quote_plus(secret)}
+        self._encoded |= _base64_spellings(secret)
+        ordered = sorted(self._tokens | self._encoded, key=len, reverse=True)  # longest first: a form may contain another
+        self._pattern = re.compile("|".join(_bounded(form) if form in self._tokens else re.escape(form) for form in ordered))
+
+    def mark_header(self, name: str) -> None:
+        """A header whose value is secret (a credential the run sends besides the key)."""
+        self._headers.add(name.lower())
+        self._header_pattern = self._compile_headers()
+
+    def is_secret_header(self, name: str) -> bool:
+        return name.lower() in self._headers
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """A copy of ``headers`` with every secret header's value masked."""
+        return {name: MASK if self.is_secret_header(name) else value for name, value in headers.items()}
+
+    def _compile_headers(self) -> re.Pattern[str]:
+        names = "|".join(re.escape(name) for name in sorted(self._headers, key=len, reverse=True))
+        # "Name: value" in a header dump or a curl -H argument; "'name': 'value'" in a dict's repr.
+        # The value is all that follows, to the end of the line or the closing quote.
+        return re.compile(rf"(?i)((?:^|(?<=[\s'\"{{(,]))(?:{names})['\"]?[ \t]*[:=][ \t]*['\"]?)(?!\[REDACTED\]|\[Filtered\])([^'\"\s][^'\"\r\n]*)", re.MULTILINE)
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
+            return text
+        text = self._header_pattern.sub(rf"\g<1>{MASK}", text)
+        if self._pattern is None:
             return text
         return self._pattern.sub(MASK, text)

@@ -12,8 +12,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.cli import hypothesis_home
 from conformance.artefacts import CAUSES
-from conformance.exits import Exit, RunEnd
-from conformance.plugin import RECORDER_NAME, UNREACHABLE_EXIT, RunRecorder
+from conformance.exits import Exit, RunEnd, exit_code_of
+from conformance.plugin import RECORDER_NAME, RunRecorder
+from conformance.plugin_options import CLI_FRONT
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 from conformance.transport import ENV_HEADERS, ENV_PROXY
 
@@ -33,7 +34,6 @@ class _RunEnd:
 
 
 def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = None) -> int:
-    junit_xml.parent.mkdir(parents=True, exist_ok=True)
     args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), f"--junit-xml={junit_xml}", "--pyargs", "conformance.suite"]
     args += _plugin_args(settings)
     if keyword:
@@ -46,7 +46,7 @@ def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = N
 
 
 def _plugin_args(settings: RunSettings) -> list[str]:
-    args = ["--audience-profile", settings.profile.name, "--audience-timeout", str(settings.timeout)]
+    args = ["--audience-front", CLI_FRONT, "--audience-profile", settings.profile.name, "--audience-timeout", str(settings.timeout)]
     if settings.strict:
         args.append("--audience-strict")
     if settings.read_only:
@@ -123,8 +123,8 @@ def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
 
 def _outcome(code: int, recorder: RunRecorder) -> Exit:
     """The exit code, after printing the verdict line (or why there is none)."""
-    if recorder.failed_start is not None or code == UNREACHABLE_EXIT:
-        return Exit.UNREACHABLE
+    if recorder.failed_start is not None:
+        return exit_code_of(recorder.failed_start[0]) or Exit.UNREACHABLE
     if recorder.run_end != RunEnd.COMPLETED:
         print(f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.", file=sys.stderr)
         return Exit.INCOMPLETE

@@ -8,34 +8,55 @@ answers at all, and on close deletes what the run created.
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
 from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
-from conformance.transport import describe_connection_failure
+from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
 
 
-class TargetUnreachable(Exception):
+class PreflightFailure(Exception):
+    """Before any test: the target cannot be certified as given. ``end`` says how the run ends
+    (and so its exit code); the message says, in one line, what to change."""
+
+    end = RunEnd.UNREACHABLE
+
+
+class TargetUnreachable(PreflightFailure):
     """The target does not answer at all (refused, timed out, not HTTP); nothing can be certified."""
 
+    end = RunEnd.UNREACHABLE
 
-class KeyRefused(Exception):
-    """The target answered 401 to the key the user gave; the run would only measure that."""
+
+class KeyRefused(PreflightFailure):
+    """The target answered 401 to a key the user gave; the run would only measure that."""
+
+    end = RunEnd.KEY_REFUSED
+
+
+class Misconfigured(PreflightFailure):
+    """The user's mistake: a base URL that does not serve the contract, or two keys of one account.
+    Running anyway would report it as the server's non-conformance."""
+
+    end = RunEnd.MISCONFIGURED
 
 
 class RunContext:
@@ -47,7 +68,7 @@ class RunContext:
         self.run_id = new_run_id()
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
         self.started_at = time.time()
-        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()])
+        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
         self.ledger = Ledger()
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
@@ -97,22 +118,69 @@ class RunContext:
         return [target for target in (self.primary, self.secondary) if target is not None]
 
     def preflight(self) -> None:
-        """Fail fast, with one clear message, when the target cannot be tested at all."""
+        """Fail fast, with one line saying what to change, when the target cannot be tested as
+        given: it does not answer, refuses a key, does not serve ``<base>/v1/audiences``, or the
+        two keys belong to one account."""
+        listed = self._probe(self.primary, "api_key")
+        if self.secondary is None:
+            return
+        other_listed = self._probe(self.secondary, "secondary_api_key")
+        if not self.settings.embedded:  # the embedded server's two keys are of two accounts by construction
+            self._check_two_accounts(listed, other_listed)
+
+    def _probe(self, target: Target, key_name: str) -> list[Any]:
+        """The first page of the account's audiences, or a PreflightFailure saying why not."""
+        base = self.base_url
         try:
-            response = self.primary.get(AUDIENCES_PATH, params={"page_size": 1})
+            response = target.get(AUDIENCES_PATH, params={"page_size": 1})
         except ClearTextProxyRefused as error:
             raise TargetUnreachable(str(error)) from None
         except requests.Timeout:
-            raise TargetUnreachable(f"{self.base_url} did not answer within {self.settings.timeout:g} s.") from None
+            raise TargetUnreachable(f"{base} did not answer within {self.settings.timeout:g} s.") from None
         except requests.ConnectionError as error:
             reason = describe_connection_failure(error, self.settings.transport, https=self.policy.origin.scheme == "https")
-            raise TargetUnreachable(f"{self.base_url} cannot be reached: {reason}") from None
+            raise TargetUnreachable(f"{base} cannot be reached: {reason}") from None
         except RunDeadlineExceeded:
             raise
         except (requests.RequestException, TargetError) as error:
-            raise TargetUnreachable(f"{self.base_url} did not answer as an HTTP server: {type(error).__name__}.") from None
+            reason = str(error).rstrip(".") if isinstance(error, TargetError) else describe_connection_error(error)
+            raise TargetUnreachable(f"{base} did not answer as an HTTP server ({reason}).") from None
+        which = "secondary API key" if key_name == "secondary_api_key" else "API key"
         if response.status_code == 401:
-            raise KeyRefused(f"{self.base_url} refused the API key (401); check --api-key / AUDIENCE_API_KEY.")
+            raise KeyRefused(f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}.")
+        if response.status_code in (404, 405):
+            raise Misconfigured(
+                f"{base}{AUDIENCES_PATH} answers HTTP {response.status_code}: the Audience API is not served under {base}; "
+                f"give {self.settings.option('base_url')} the URL that /v1/audiences follows."
+            )
+        return _items_of(response)
+
+    def _check_two_accounts(self, listed: list[Any], other_listed: list[Any]) -> None:
+        """The tenant-isolation rules need two accounts; two keys of one would fail them for the user's mistake."""
+        assert self.secondary is not None
+        primary = _account_in(listed) or self._account_by_creating(self.primary)
+        secondary = _account_in(other_listed)
+        if secondary is None or secondary == primary:
+            # A listing can show another account's audiences (a TEN-01 failure, for the tests to
+            # find): what the key creates is the server's own word on whose key it is.
+            secondary = self._account_by_creating(self.secondary) or secondary
+        if primary is not None and primary == secondary:
+            raise Misconfigured(
+                f"the API key and the secondary API key belong to one account ('{primary}'); "
+                f"{self.settings.source('secondary_api_key')} must be a key of another account."
+            )
+
+    def _account_by_creating(self, target: Target) -> str | None:
+        """Create one audience (recorded in the ledger, so it is deleted even if this fails) and
+        read its account; None in a read-only run or when the server does not say."""
+        if self.settings.read_only:
+            return None
+        response = target.post(AUDIENCES_PATH, json={"data": {"name": self.namer.fresh(), "channel": "SMS"}})
+        if response.status_code != 201:
+            return None
+        created = _items_of(response)
+        self.ledger.clean([target], CleanupReport())
+        return _account_in(created)
 
     def cleanup_command(self) -> str:
         """What finishes this run's cleanup when the run could not (it is printed, never run)."""
@@ -169,3 +237,21 @@ def deactivate() -> CleanupReport | None:
         return None
     context, _active = _active, None
     return context.close()
+
+
+def _items_of(response: requests.Response) -> list[Any]:
+    """The audiences in a list page or a create answer; nothing when the body says otherwise
+    (the tests judge the body, the preflight only looks for accounts)."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        return [data]
+    return data if isinstance(data, list) else []
+
+
+def _account_in(items: list[Any]) -> str | None:
+    accounts = {str(item["account_id"]) for item in items if isinstance(item, dict) and item.get("account_id") not in (None, "")}
+    return accounts.pop() if len(accounts) == 1 else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
@@ -19,7 +20,29 @@ from conformance.transport import ConnectionOptions, Transport, TransportError, 
 ENV_BASE_URL = "AUDIENCE_BASE_URL"
 ENV_API_KEY = "AUDIENCE_API_KEY"
 ENV_SECONDARY_API_KEY = "AUDIENCE_SECONDARY_API_KEY"
+KEY_VARIABLES = {"api_key": ENV_API_KEY, "secondary_api_key": ENV_SECONDARY_API_KEY}
 DEFAULT_TIMEOUT = 10.0
+# A key shorter than this cannot be masked in reports without masking ordinary words too.
+MIN_KEY_LENGTH = 8
+
+# How each setting is spelled on the command line; under plain pytest the same options carry
+# an ``audience-`` prefix. Messages name the option as the user can type it where they are.
+CLI_OPTIONS: Mapping[str, str] = {
+    "base_url": "--base-url",
+    "api_key": "--api-key",
+    "secondary_api_key": "--secondary-api-key",
+    "profile": "--profile",
+    "seed": "--seed",
+    "rule": "--rule",
+    "timeout": "--timeout",
+    "max_duration": "--max-duration",
+    "proxy": "--proxy",
+    "junit_xml": "--junit-xml",
+}
+PYTEST_OPTIONS: Mapping[str, str] = {
+    **{name: "--audience-" + option.removeprefix("--") for name, option in CLI_OPTIONS.items()},
+    "junit_xml": "--junit-xml",  # pytest's own option
+}
 
 
 class SettingsError(ValueError):
@@ -41,6 +64,15 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
+    options: Mapping[str, str] = field(default_factory=lambda: CLI_OPTIONS)  # how the user spells them
+
+    def option(self, name: str) -> str:
+        """The option for ``name`` as the user types it (``--api-key`` or ``--audience-api-key``)."""
+        return self.options[name]
+
+    def source(self, name: str) -> str:
+        """Where a key comes from, for messages: '--api-key / AUDIENCE_API_KEY'."""
+        return f"{self.option(name)} / {KEY_VARIABLES[name]}"
 
     @property
     def embedded(self) -> bool:
@@ -62,27 +94,36 @@ def build_settings(
     environ: Mapping[str, str] | None = None,
     connection: ConnectionOptions | None = None,
     rate_limit: str | None = None,
+    options: Mapping[str, str] = CLI_OPTIONS,
 ) -> RunSettings:
-    """Merge options with environment variables and validate them; raise SettingsError on a mistake."""
+    """Merge options with environment variables and validate them; raise SettingsError on a mistake.
+
+    ``options`` says how the user spells the options, so that messages name them rightly."""
     env = os.environ if environ is None else environ
     base_url = base_url or env.get(ENV_BASE_URL) or None
     api_key = api_key or env.get(ENV_API_KEY) or None
     secondary_api_key = secondary_api_key or env.get(ENV_SECONDARY_API_KEY) or None
     if base_url is not None:
-        base_url = _checked_base_url(base_url)
+        base_url = _checked_base_url(base_url, options)
         if not api_key:
-            raise SettingsError(f"An API key is needed for {base_url}: pass --api-key or set {ENV_API_KEY}.")
+            raise SettingsError(f"An API key is needed for {base_url}: pass {options['api_key']} or set {ENV_API_KEY}.")
     elif api_key or secondary_api_key:
-        raise SettingsError(f"API keys were given but no target: pass --base-url or set {ENV_BASE_URL} (without a target the embedded reference server is certified with keys of its own).")
+        raise SettingsError(f"API keys were given but no target: pass {options['base_url']} or set {ENV_BASE_URL} (without a target the embedded reference server is certified with keys of its own).")
     if secondary_api_key is not None and secondary_api_key == api_key:
-        raise SettingsError("The secondary API key must belong to another account; it equals the primary key.")
+        raise SettingsError(f"The secondary API key must belong to another account; it equals the primary key ({options['secondary_api_key']}).")
+    for name, key in (("api_key", api_key), ("secondary_api_key", secondary_api_key)):
+        if base_url is not None and key is not None and len(key) < MIN_KEY_LENGTH:
+            raise SettingsError(
+                f"The key given with {options[name]} / {KEY_VARIABLES[name]} has {len(key)} characters; a key under {MIN_KEY_LENGTH} "
+                "cannot be kept out of reports without masking ordinary words too: use a real key of the target."
+            )
     try:
         transport = build_transport(connection or ConnectionOptions(), env)
         limit = RateLimit.parse(rate_limit or env[ENV_RATE_LIMIT]) if rate_limit or env.get(ENV_RATE_LIMIT) else None
     except (TransportError, ValueError) as error:
         raise SettingsError(str(error)) from None
     if transport.proxy and (base_url is None or base_url.startswith("http:")):
-        raise SettingsError("--proxy needs an https target: over plain http a proxy reads every request, the API key included.")
+        raise SettingsError(f"{options['proxy']} needs an https target: over plain http a proxy reads every request, the API key included.")
     chosen = profile or DEFAULT_PROFILE
     if chosen not in PROFILES:
         raise SettingsError(f"Unknown profile '{chosen}'; choose one of: {', '.join(PROFILES)}.")
@@ -93,21 +134,29 @@ def build_settings(
         profile=PROFILES[chosen],
         strict=strict,
         read_only=read_only,
-        seed=_checked_int(seed, "--seed", minimum=0),
+        seed=_checked_int(seed, options["seed"], minimum=0),
         rules=tuple(_checked_rule(rule_id) for rule_id in rules or ()),
-        timeout=_checked_float(timeout, "--timeout") or DEFAULT_TIMEOUT,
-        max_duration=_checked_float(max_duration, "--max-duration"),
+        timeout=_checked_float(timeout, options["timeout"]) or DEFAULT_TIMEOUT,
+        max_duration=_checked_float(max_duration, options["max_duration"]),
         transport=transport,
         rate_limit=limit,
+        options=options,
     )
 
 
-def _checked_base_url(url: str) -> str:
+def _checked_base_url(url: str, options: Mapping[str, str]) -> str:
+    from conformance.target import AUDIENCES_PATH  # the request path's module: imported only when a target is named
+
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingsError(f"Base URL '{url}' is not an http(s) URL with a host, e.g. https://staging.example.com/api.")
     if parts.username or parts.password:
-        raise SettingsError("Base URL must not carry credentials; pass the key with --api-key or AUDIENCE_API_KEY.")
+        raise SettingsError(f"Base URL must not carry credentials; pass the key with {options['api_key']} or {ENV_API_KEY}.")
+    path = parts.path.rstrip("/")
+    for contract_part in (AUDIENCES_PATH, AUDIENCES_PATH.rsplit("/", 1)[0]):
+        if path.lower().endswith(contract_part):
+            base = url.strip().rstrip("/")[: -len(contract_part)]
+            raise SettingsError(f"Base URL '{url}' ends in '{contract_part}', which the suite adds itself (it calls <base>{AUDIENCES_PATH}): pass {options['base_url']} {base}")
     if parts.query or parts.fragment:
         raise SettingsError(f"Base URL '{url}' must not have a query or fragment.")
     try:
@@ -146,3 +195,19 @@ def _checked_float(value: float | str | None, option: str) -> float | None:
     if not number > 0 or number == float("inf"):
         raise SettingsError(f"{option} must be a positive number of seconds, not {value}.")
     return number
+
+
+def checked_output_file(value: str | os.PathLike[str], option: str) -> Path:
+    """A file the run can write (its folder made if missing); a folder, or a place nobody can
+    write to, is the user's mistake, said in one line before anything runs."""
+    text = os.fspath(value)
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        raise SettingsError(f"{option} '{text}' is a folder; give a file name, e.g. {option} {path / 'junit.xml'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(f"{option} '{text}': cannot make its folder '{path.parent}' ({error.strerror or error}).") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise SettingsError(f"{option} '{text}' cannot be written (no write permission); choose another place.")
+    return path

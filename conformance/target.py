@@ -22,9 +22,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from conformance.ratelimit import RateLimiter
+from conformance.redaction import KEY_HEADER
 from conformance.transport import Transport
 
-KEY_HEADER = "X-Dexatel-Key"
 AUDIENCES_PATH = "/v1/audiences"
 
 # Bounds that keep a run finite against a misbehaving server.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.request import getproxies
 
+import requests
 from requests.utils import get_environ_proxies
 
 ENV_CA_BUNDLE = "AUDIENCE_CA_BUNDLE"
@@ -183,7 +184,7 @@ def describe_connection_failure(error: BaseException, transport: Transport, *, h
     (requests buries the reason three exceptions deep)."""
     text = str(error)
     match = re.search(r"\[SSL: [A-Z0-9_]+\] ([^(]+?)\s*\(_ssl", text) or re.search(r"\[SSL: [A-Z0-9_]+\] ([^'\")]+)", text)
-    reason = match.group(1).strip() if match else type(error).__name__
+    reason = match.group(1).strip() if match else describe_connection_error(error)
     if "verify failed" in reason:
         return f"the TLS handshake failed ({reason}): pass --ca-bundle with the CA that signs the target (or set {ENV_CA_BUNDLE} or REQUESTS_CA_BUNDLE)."
     if "certificate required" in reason or "handshake failure" in reason or (https and transport.client_cert is None and "aborted" in text):
@@ -191,4 +192,30 @@ def describe_connection_failure(error: BaseException, transport: Transport, *, h
         return f"the TLS connection was refused or closed ({reason}): the target may want a client certificate (--client-cert and --client-key)."
     if match:
         return f"the TLS handshake failed ({reason}); check --ca-bundle, --client-cert and --client-key."
-    return f"{type(error).__name__}."
+    return f"{describe_connection_error(error)}."
+
+
+def describe_connection_error(error: BaseException) -> str:
+    """What went wrong on the wire, in words (no library class names)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the TLS handshake failed"
+    if isinstance(error, requests.exceptions.ProxyError):
+        return "the proxy did not pass the request on"
+    text = str(error).lower()
+    for marker, words in (
+        ("refused", "connection refused"),
+        ("name or service not known", "its host name does not resolve"),
+        ("nodename nor servname", "its host name does not resolve"),
+        ("failed to resolve", "its host name does not resolve"),
+        ("temporary failure in name resolution", "its host name does not resolve"),
+        ("remotedisconnected", "the connection was closed without an answer"),
+        ("connection aborted", "the connection was closed without an answer"),
+        ("connection reset", "the connection was reset"),
+        ("network is unreachable", "the network is unreachable"),
+        ("no route to host", "no route to the host"),
+        ("badstatusline", "the answer is not HTTP"),
+        ("invalid", "the answer is not HTTP"),
+    ):
+        if marker in text:
+            return words
+    return "the connection failed"

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 import pytest
 import requests
 
+from conformance.redaction import KEY_HEADER, MASK
+
 BODY_PREVIEW_CHARS = 600
 
 
@@ -55,8 +57,8 @@ def describe_exchange(response: requests.Response) -> str:
     request = response.request
     lines = [f"  request:  {request.method} {request.url}"]
     for name, value in request.headers.items():
-        if name.lower() in {"content-type", "x-dexatel-key"}:
-            lines.append(f"            {name}: {value}")
+        if name.lower() in {"content-type", KEY_HEADER.lower()}:
+            lines.append(f"            {name}: {MASK if name.lower() == KEY_HEADER.lower() else value}")  # masked by position
     body = request.body
     if body:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)

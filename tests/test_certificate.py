@@ -18,7 +18,7 @@ from conformance.report import build_certificate, write_certificate
 from conformance.report.html import render_html
 from conformance.report.markdown import render_markdown
 from conformance.rules import RULES
-from junit_samples import LEAKED_KEY, NOT_RUN, SKIP_REASON, failing_run, passing_run, write_junit
+from junit_samples import LEAKED_KEY, NOT_RUN, SKIP_REASON, Case, failing_run, passing_run, write_junit
 
 XSD = Path(__file__).parent / "data" / "junit.xsd"
 
@@ -240,3 +240,31 @@ def test_each_rule_gets_its_own_violation_out_of_an_exception_group() -> None:
     ]
     assert essential_text(detail, "PAGE-05").splitlines()[0] == "[PAGE-05] page 4"
     assert essential_text(detail, "PAGE-07").startswith("+ Exception Group Traceback")  # no violation of it: the text as it is
+
+
+def test_markdown_writes_no_html_entities(failing_junit: Path) -> None:
+    """Apostrophes came out as '&#x27;', which a raw Markdown reader sees as such."""
+    text = render_markdown(build_certificate(failing_junit))
+    assert not re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-z]+);", text)
+    assert "formatted 'yyyy-MM-dd HH:mm:ss'." in text
+    assert "| **PAGE-04** | MUST |" in text  # table cells are still cells: no stray pipe
+
+
+def test_html_tables_have_captions_and_scoped_header_cells(failing_junit: Path) -> None:
+    """pa11y found row headers without scope and tables without captions (WCAG 1.3.1)."""
+    page = render_html(build_certificate(failing_junit))
+    tables = re.findall(r"<table>.*?</table>", page, flags=re.DOTALL)
+    assert len(tables) == 2
+    for table in tables:
+        assert re.match(r"<table><caption>[^<]{10,}</caption>", table), table[:200]
+    headers = re.findall(r"<th\b[^>]*>", page)
+    assert headers and all(re.fullmatch(r'<th scope="(col|row)">', header) for header in headers), set(headers)
+    assert '<th scope="row">PAGE-04</th>' in page
+
+
+def test_test_names_are_relative_to_the_suite_whatever_the_install_path(tmp_path: Path) -> None:
+    """Rebuilt from plain pytest's JUnit, tests were named '.venv.lib.python3.11.site-packages.conformance.suite.test_auth::...'."""
+    installed = ".venv.lib.python3.11.site-packages.conformance.suite.test_pagination"
+    junit = write_junit(tmp_path / "junit.xml", [Case("test_next_links_visit_every_item_once", ["PAGE-04"], classname=installed)])
+    row = next(row for row in build_certificate(junit).rules if row.id == "PAGE-04")
+    assert [ref.nodeid for ref in row.tests] == ["test_pagination::test_next_links_visit_every_item_once"]

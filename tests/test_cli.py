@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,10 @@ def _cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
         (["serve", "--db", "/nonexistent-folder/x.sqlite3"], {}, "must be a file in an existing folder"),
         (["cleanup"], {}, "cleanup needs a target"),
         (["cleanup", "--base-url", "http://127.0.0.1:9", "--api-key", "k", "--run-id", "BAD"], {}, "--run-id takes"),
+        (["run", "--junit-xml", "reports/"], {}, "--junit-xml 'reports/' is a folder; give a file name, e.g. --junit-xml reports/junit.xml"),
+        (["run", "--junit-xml", "/proc/x/junit.xml"], {}, "--junit-xml '/proc/x/junit.xml': cannot make its folder '/proc/x'"),
+        (["run", "--base-url", "http://127.0.0.1:9/v1"], {"AUDIENCE_API_KEY": "long-enough-key"}, "ends in '/v1', which the suite adds itself"),
+        (["run", "--base-url", "http://127.0.0.1:9", "--api-key", "x"], {}, "--api-key / AUDIENCE_API_KEY has 1 characters; a key under 8"),
     ],
 )
 def test_user_mistakes_get_one_line_and_exit_2(args: list[str], env: dict[str, str], message: str) -> None:
@@ -43,9 +48,30 @@ def test_user_mistakes_get_one_line_and_exit_2(args: list[str], env: dict[str, s
     assert len(lines) == 1 and message in lines[0], done.stderr
 
 
-def test_unknown_option_is_a_usage_error() -> None:
-    """argparse's own errors also exit 2."""
-    assert _cli("run", "--frobnicate").returncode == 2
+@pytest.mark.parametrize("command", ["run", "cleanup", "report", "serve"])
+def test_a_bad_option_of_a_subcommand_shows_that_subcommands_usage(command: str) -> None:
+    """`run --bogus` printed the top-level usage, which lists no option of `run`."""
+    done = _cli(command, "--frobnicate", *(["x.xml"] if command == "report" else []))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"usage: audience-conformance {command} ")
+    assert done.stderr.strip().splitlines()[-1] == f"audience-conformance {command}: error: unrecognized arguments: --frobnicate"
+
+
+def test_a_folder_as_junit_path_never_shows_pytests_option(tmp_path: Path) -> None:
+    """An existing folder given as --junit-xml: our option is named, never pytest's --junitxml."""
+    (tmp_path / "reports").mkdir()
+    done = _cli("run", "--junit-xml", "reports", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--junitxml" not in done.stderr and "is a folder" in done.stderr
+
+
+def test_cleanup_with_a_refused_key_says_the_http_status(tmp_path: Path, recording_server: Any) -> None:
+    """It said '(HTTPError)', a class name, and no status."""
+    server = recording_server(lambda method, path: (401, {"Content-Type": "application/json"}, b'{"errors": [{"code": 401, "message": "unknown key"}]}'))
+    done = _cli("cleanup", "--base-url", server.url, env={"AUDIENCE_API_KEY": "a-refused-key-123"}, cwd=tmp_path)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "HTTP 401" in done.stdout + done.stderr
+    assert "HTTPError" not in done.stdout + done.stderr
 
 
 def test_refused_connection_exits_3(tmp_path: Path) -> None:
@@ -97,3 +123,22 @@ def test_rules_lists_the_catalogue() -> None:
     done = _cli("rules")
     assert done.returncode == 0
     assert any(line.startswith("PAGE-04") and "MUST" in line for line in done.stdout.splitlines())
+
+
+def test_plain_schemathesis_runs_with_the_installed_spec_and_settings(tmp_path: Path) -> None:
+    """The README said to run plain schemathesis 'as the README says' with no command, and
+    schemathesis.toml was not installed. The documented commands work against the reference."""
+    from conformance.reference.server import ReferenceServer
+
+    key = "plain-schemathesis-key-1"
+    done = _cli("schemathesis-files", str(tmp_path / "st"))
+    assert done.returncode == 0, done.stderr
+    config, spec = tmp_path / "st" / "schemathesis.toml", tmp_path / "st" / "audiences.yaml"
+    assert 'headers = { "X-Dexatel-Key" = "${AUDIENCE_API_KEY}" }' in config.read_text(encoding="utf-8")
+    assert spec.read_bytes() == (Path(__file__).parents[1] / "openapi" / "audiences.yaml").read_bytes()
+    with ReferenceServer(db=str(tmp_path / "reference.sqlite3"), keys={key: "account-1"}) as server:
+        command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec), "--url", server.base_url, "--checks", "all", "--max-examples", "5", "--phases", "examples,fuzzing"]
+        env = {**os.environ, "AUDIENCE_API_KEY": key}
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    assert "No issues found" in ran.stdout and key not in ran.stdout

@@ -221,7 +221,7 @@ def test_rate_limits_are_read_per_second_or_minute(text: str, requests_: int, pe
 
 
 def _settings(connection: ConnectionOptions, *, base_url: str = "https://staging.example.com", environ: dict[str, str] | None = None, rate_limit: str | None = None) -> RunSettings:
-    return build_settings(base_url=base_url, api_key="k", secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=None, environ=environ or {}, connection=connection, rate_limit=rate_limit)
+    return build_settings(base_url=base_url, api_key="a-key-long-enough", secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=None, environ=environ or {}, connection=connection, rate_limit=rate_limit)
 
 
 @pytest.fixture(scope="module")

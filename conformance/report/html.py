@@ -95,23 +95,26 @@ def _run(certificate: Certificate) -> str:
     return f'<section id="run"><h2>Run</h2><dl class="facts">{facts}</dl></section>'
 
 
+def _table(caption: str, columns: tuple[str, ...], rows: str) -> str:
+    """A table with a caption and column headers that say what they head (WCAG 1.3.1)."""
+    head = "".join(f'<th scope="col">{esc(name)}</th>' for name in columns)
+    return f"<table><caption>{esc(caption)}</caption><tr>{head}</tr>\n{rows}</table>"
+
+
 def _summary(certificate: Certificate) -> str:
     counts = certificate.counts()
-    head = "".join(f"<th>{esc(outcome)}</th>" for outcome in OUTCOMES)
     body = "".join(
-        f"<tr><th>{esc(level.value)} rules</th>" + "".join(f"<td>{counts[level.value][outcome]}</td>" for outcome in OUTCOMES) + "</tr>"
+        f'<tr><th scope="row">{esc(level.value)} rules</th>' + "".join(f"<td>{counts[level.value][outcome]}</td>" for outcome in OUTCOMES) + "</tr>"
         for level in Level
     )
-    return f'<section id="summary"><h2>Summary</h2><table><tr><th>level</th>{head}</tr>{body}</table></section>'
+    return f'<section id="summary"><h2>Summary</h2>{_table("Rules by level and outcome", ("level", *OUTCOMES), body)}</section>'
 
 
 def _all_rules(certificate: Certificate) -> str:
     rows = "\n".join(_rule_row(row) for row in certificate.rules)
-    return (
-        f'<section id="rules"><h2>All rules ({len(certificate.rules)})</h2><table>'
-        "<tr><th>rule</th><th>level</th><th>outcome</th><th>statement</th><th>tests, or why not</th></tr>\n"
-        f"{rows}</table></section>"
-    )
+    caption = "Every rule of the catalogue: its level, its outcome in this run, and the tests behind it"
+    columns = ("rule", "level", "outcome", "statement", "tests, or why not")
+    return f'<section id="rules"><h2>All rules ({len(certificate.rules)})</h2>{_table(caption, columns, rows)}</section>'
 
 
 def _rule_row(row: RuleRow) -> str:
@@ -125,7 +128,7 @@ def _rule_row(row: RuleRow) -> str:
     if row.outcome == "failed":
         outcome = f'<a href="#failed-{esc(row.id)}">{outcome}</a>'
     return (
-        f'<tr id="rule-{esc(row.id)}" class="{esc(row.outcome.replace(" ", "-"))}"><td><strong>{esc(row.id)}</strong></td>'
+        f'<tr id="rule-{esc(row.id)}" class="{esc(row.outcome.replace(" ", "-"))}"><th scope="row">{esc(row.id)}</th>'
         f"<td>{badge(row.level)}</td><td>{outcome}</td><td>{esc(row.statement)}</td><td>{why}</td></tr>"
     )
 

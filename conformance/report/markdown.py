@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
@@ -18,7 +17,7 @@ def render_markdown(certificate: Certificate) -> str:
         "",
         f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
         f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
-        f"spec SHA-256 `{_cell(run['spec_sha256'])[:12]}`.",
+        f"spec SHA-256 {_code(run['spec_sha256'][:12])}.",
         *(["", "> ⚠️ **TLS certificate not verified** (`--insecure`): the target's identity was not checked."] if run["tls_verify"] == "false" else []),
         "",
         f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
@@ -36,7 +35,7 @@ def render_markdown(certificate: Certificate) -> str:
         lines += ["", f"<details><summary>{len(gaps)} MUST rule(s) not checked</summary>", "", listed, "", "</details>"]
     lines += ["", f"<details><summary>All rules ({len(certificate.rules)})</summary>", "", "| rule | level | outcome | statement |", "| --- | --- | --- | --- |"]
     lines += [f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |" for row in certificate.rules]
-    lines += ["", "</details>", "", f"<sub>From `{_cell(certificate.junit_name)}` (SHA-256 `{certificate.junit_sha256[:12]}`); check with `audience-conformance verify certificate.json`.</sub>", ""]
+    lines += ["", "</details>", "", f"<sub>From {_code(certificate.junit_name)} (SHA-256 {_code(certificate.junit_sha256[:12])}); check with `audience-conformance verify certificate.json`.</sub>", ""]
     return "\n".join(lines)
 
 
@@ -61,10 +60,22 @@ def _details(row: RuleRow) -> list[str]:
     return ["", f"<details><summary>{row.id}: shortest failure</summary>", "", f"From {_cell(row.reproduction.test)}:", "", f"{fence}text", text, fence, "", "</details>"]
 
 
+MARKUP = re.compile(r"([\\`*|<>&\[\]])")
+
+
 def _cell(text: str) -> str:
-    """Text safe inside a table cell or a sentence: no pipes, no markup, one line."""
-    return html.escape(" ".join(str(text).split())).replace("|", "\\|").replace("`", "&#96;")
+    """Text safe inside a table cell or a sentence: one line, and every character that Markdown
+    or HTML would read as markup escaped with a backslash, so it shows as written (no HTML
+    entity that a plain-text reader would see as ``&#x27;``)."""
+    return MARKUP.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def _longest_backtick_run(text: str) -> int:
     return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def _code(text: str) -> str:
+    """A code span: shown exactly as written (backslashes inside one are not escapes)."""
+    flat = " ".join(str(text).split())
+    fence = "`" * (_longest_backtick_run(flat) + 1)
+    return f"{fence} {flat} {fence}" if flat.startswith("`") or flat.endswith("`") else f"{fence}{flat}{fence}"

@@ -15,7 +15,7 @@ body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 main, .band > div, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
 h1, h2, h3 { line-height: 1.25; }
 h1 code, h2 code, h3 code { font-size: inherit; }
-td:first-child { white-space: nowrap; }
+tr > :first-child { white-space: nowrap; }
 h2 { margin-top: 2em; border-bottom: 1px solid var(--line); padding-bottom: .3em; }
 a { color: #0969da; }
 code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -23,6 +23,8 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 table { border-collapse: collapse; width: 100%; margin: 1em 0; }
 th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: var(--soft); }
+caption { caption-side: top; text-align: left; font-weight: 600; padding: 4px 0; }
+td code, dd code, p code { overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -30,9 +32,9 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .band.pass { background: var(--pass); }
 .band.none { background: var(--none); }
 .band.fail { background: var(--fail); }
-.band h1 { font-size: 56px; margin: 0; letter-spacing: .02em; }
+.band h1 { font-size: clamp(34px, 9vw, 56px); margin: 0; letter-spacing: .02em; overflow-wrap: anywhere; }
 .band p { margin: .3em 0; font-size: 18px; }
-.kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 13px !important; opacity: .9; }
+.kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 13px !important; }
 .badge { display: inline-block; border-radius: 999px; padding: 0 10px; font-size: 13px; font-weight: 600; color: #fff; white-space: nowrap; }
 .badge.passed { background: var(--pass); } .badge.failed { background: var(--fail); }
 .badge.skipped { background: var(--skip); } .badge.not-run { background: var(--none); }
@@ -40,10 +42,19 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .failure { border: 2px solid var(--fail); border-radius: 8px; padding: 4px 16px 12px; margin: 16px 0; }
 .failure h3 { color: var(--fail); font-size: 22px; }
 .notice { border-left: 4px solid var(--skip); background: #fff8c5; padding: 8px 16px; }
-tr.failed td:first-child { border-left: 4px solid var(--fail); }
+tr.failed > :first-child { border-left: 4px solid var(--fail); }
 footer { color: var(--none); margin-top: 3em; padding-bottom: 2em; }
 nav.crumbs { margin: 16px 0; }
 .prose { white-space: pre-wrap; }
+/* A phone (390 px): nothing may scroll sideways; tables wrap inside their cells. */
+@media (max-width: 640px) {
+  main, .band > div, footer { padding: 0 12px; }
+  table { table-layout: fixed; }
+  th, td { padding: 4px 6px; overflow-wrap: anywhere; }
+  tr > :first-child { white-space: normal; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: 6px; }
+}
 """
 
 

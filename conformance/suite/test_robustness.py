@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from conformance import faults
 from conformance.client import audience_path, create_audience, expect_error
+from conformance.param_ids import readable_ids
 from conformance.session import RunContext, current
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import check
@@ -169,7 +170,7 @@ def _odd_queries() -> list[str]:
 
 
 @pytest.mark.rule("ROB-01")
-@pytest.mark.parametrize("query", _odd_queries())
+@pytest.mark.parametrize("query", _odd_queries(), ids=readable_ids(_odd_queries()))
 def test_odd_query_strings_never_yield_a_5xx(target: Target, query: str) -> None:
     """ROB-01: unknown, repeated, badly encoded or huge query parameters on every read route."""
     audience_id = "0" * 32
@@ -218,7 +219,7 @@ NOT_JSON = [b"{", b"not json", b'{"data": }', b"{'data': {}}", b'{"data": {"name
 
 @pytest.mark.writes
 @pytest.mark.rule("ROB-02")
-@pytest.mark.parametrize("body", NOT_JSON, ids=[repr(body)[2:20] for body in NOT_JSON])
+@pytest.mark.parametrize("body", NOT_JSON, ids=readable_ids(NOT_JSON))
 def test_a_body_that_is_not_json_gets_400(target: Target, kept: dict[str, Any], body: bytes) -> None:
     """ROB-02: a create or update whose body does not parse as JSON: 400 with the envelope."""
     for method, path in body_routes(kept["id"]):
