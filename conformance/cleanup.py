@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from conformance.exits import Exit
 from conformance.ledger import PREFIX_FAMILY, RUN_ID_LENGTH, Ledger, iter_prefixed
 from conformance.ratelimit import RateLimiter
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
 from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target, TargetError
-from conformance.transport import ConnectionOptions
+from conformance.transport import ConnectionOptions, describe_connection_error
 from conformance.write_guard import WriteGuard
 
 DEFAULT_OLDER_THAN = "1h"
@@ -77,14 +78,21 @@ def cleanup_leftovers(
         rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
     )
     now = datetime.now(UTC)
-    failures = 0
+    failures, refused = 0, False
     for index, key in enumerate(given, start=1):
         target = Target(settings.base_url, key, policy)
         try:
             failures += _clean_account(target, f"account {index}", ledger, run_id=run_id, cutoff=None if run_id else now - min_age, dry_run=dry_run)
+        except KeyRefusedByTarget:
+            refused = True
         finally:
             target.close()
-    return 0 if failures == 0 else 1
+    # As for run: a target that refuses the key is exit 3; a deletion that failed is exit 1.
+    return Exit.UNREACHABLE if refused else Exit.CONFORMANT if failures == 0 else Exit.NOT_CONFORMANT
+
+
+class KeyRefusedByTarget(Exception):
+    """The target answered 401 to the listing: nothing can be cleaned with this key."""
 
 
 def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | None, cutoff: datetime | None, dry_run: bool) -> int:
@@ -96,6 +104,8 @@ def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | 
         status = error.response.status_code if error.response is not None else "?"
         hint = " (the key was refused)" if status == 401 else ""
         print(f"{label}: could not list audiences: HTTP {status}{hint}; nothing deleted")
+        if status == 401:
+            raise KeyRefusedByTarget from None
         return 1
     except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
         print(f"{label}: could not list audiences ({_reason(error)}); nothing deleted")
@@ -133,8 +143,4 @@ def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | 
 
 
 def _reason(error: BaseException) -> str:
-    if isinstance(error, requests.Timeout):
-        return "no answer in time"
-    if isinstance(error, requests.ConnectionError):
-        return "connection failed"
-    return str(error) or type(error).__name__
+    return describe_connection_error(error) if isinstance(error, requests.RequestException) else str(error) or "the request path refused it"

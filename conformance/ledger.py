@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.target import AUDIENCES_PATH, Target, TargetError
+from conformance.transport import describe_connection_error
 
 # Names of every run look like 'acx' + 6 run characters + '_' + the rest (all lower case,
 # so two of our names never differ only in letter case: the contract leaves case-sensitivity open).
@@ -155,7 +156,7 @@ class Ledger:
             try:
                 found = [item for item in iter_audiences(target) if prefix in str(item.get("name", ""))]
             except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
-                report.problems.append(f"listing the account to find leftovers: {type(error).__name__}")
+                report.problems.append(f"listing the account to find leftovers: {describe_connection_error(error)}")
                 continue
             report.leftovers_found += len(found)
             for item in found:
@@ -168,14 +169,14 @@ class Ledger:
                 try:
                     report.leftovers_remaining += sum(1 for item in iter_audiences(target) if prefix in str(item.get("name", "")))
                 except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
-                    report.problems.append(f"listing the account after the sweep: {type(error).__name__}")
+                    report.problems.append(f"listing the account after the sweep: {describe_connection_error(error)}")
 
 
 def _delete(target: Target, audience_id: str, problems: list[str]) -> bool:
     try:
         response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
     except (requests.RequestException, TargetError, OSError) as error:
-        problems.append(f"{audience_id}: {type(error).__name__}")
+        problems.append(f"{audience_id}: {describe_connection_error(error)}")
         return False
     if response.status_code in (204, 404):
         return True

@@ -35,7 +35,7 @@ from conformance.target import AUDIENCES_PATH, ForeignWriteRefused
 # Methods that change nothing by their definition (RFC 9110); anything else may.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 COLLECTION_WRITES = frozenset({"PUT", "DELETE"})
-WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # section 1 [decided]
+WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")  # section 1 [decided]; \Z: no newline after it
 ABSENT_SHAPES = ("token", "uuid", "hex", "digits")
 
 

@@ -67,7 +67,7 @@ def test_a_refused_key_is_named_with_its_status(tmp_path: Path) -> None:
     with shared_staging() as staging:
         done = run_cli(staging, "cleanup", "--api-key", "not-a-key-of-this-server", cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "AUDIENCE_BASE_URL": staging.base_url})
         assert staging.writes.seen == []
-    assert done.returncode == 1
+    assert done.returncode == 3  # as for run: the target refuses the key
     assert "HTTP 401 (the key was refused); nothing deleted" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 

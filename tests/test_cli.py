@@ -69,7 +69,7 @@ def test_cleanup_with_a_refused_key_says_the_http_status(tmp_path: Path, recordi
     """It said '(HTTPError)', a class name, and no status."""
     server = recording_server(lambda method, path: (401, {"Content-Type": "application/json"}, b'{"errors": [{"code": 401, "message": "unknown key"}]}'))
     done = _cli("cleanup", "--base-url", server.url, env={"AUDIENCE_API_KEY": "a-refused-key-123"}, cwd=tmp_path)
-    assert done.returncode != 0, done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
     assert "HTTP 401" in done.stdout + done.stderr
     assert "HTTPError" not in done.stdout + done.stderr
 
