@@ -19,8 +19,7 @@ made with ``retain=False`` keeps no page but the first and the latest, only coun
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -31,6 +30,7 @@ import requests
 from conformance.client import body_of
 from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
+from conformance.rereading import pages_settled
 from conformance.violations import RuleViolation, Unsettled, check
 
 DEFAULT_PAGE_SIZE = 20  # section 4 [decided]
@@ -40,8 +40,6 @@ LINK_NAMES = ("first", "current", "previous", "next")
 LINK_RULES = {"first": "PAGE-06", "current": "PAGE-06", "previous": "PAGE-03", "next": "PAGE-05"}
 # The rules a walk checks page by page; every test that walks declares them.
 WALK_RULES = ("PAGE-01", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")
-CONFIRMATIONS = 2  # re-reads that confirm a failed page check (another client may have written)
-CONFIRMATION_PAUSE = 0.05
 MAX_WALK_PAGES = 5000  # an absolute ceiling, whatever a server claims as its total
 SHOWN_IDS = 8
 
@@ -281,35 +279,6 @@ def _check_confirmed(target: Target, walked: Walk, page: Page, response: request
         if not pages_settled(target, [*walked.pages[:1], page]):
             raise Unsettled(violation) from violation
         raise
-
-
-def pages_settled(target: Target, pages: Sequence[Page]) -> bool:
-    """Whether each page reads the same again, a few times over a short while: its number, size,
-    total and items."""
-    for _ in range(CONFIRMATIONS):
-        time.sleep(CONFIRMATION_PAUSE)
-        for page in pages:
-            try:
-                again = read_page(target.get(page.url), via=page.via)
-            except (RuleViolation, requests.RequestException):
-                return False
-            if (again.number, again.size, again.total, again.ids) != (page.number, page.size, page.total, page.ids):
-                return False
-    return True
-
-
-def totals_settled(target: Target, totals: Mapping[Query, int]) -> bool:
-    """Whether each query's first page still reports the same total, a few times over a short while."""
-    for _ in range(CONFIRMATIONS):
-        time.sleep(CONFIRMATION_PAUSE)
-        for query, total in totals.items():
-            try:
-                again = read_page(target.get(query.path, params=query.params()), via="the first request")
-            except (RuleViolation, requests.RequestException):
-                return False
-            if again.total != total:
-                return False
-    return True
 
 
 def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from conformance.target import Origin, RequestPolicy, Target
 from conformance.violations import RuleViolation, Unsettled
-from conformance.walker import CONFIRMATIONS, Query, check_complete, check_revisits, reported_as, walk
+from conformance.rereading import CONFIRMATIONS
+from conformance.walker import Query, check_complete, check_revisits, reported_as, walk
 
 from conftest import RecordingServer, Reply
 

@@ -17,7 +17,8 @@ from conformance.dataset import DataSet
 from conformance.suite.pagination_fixtures import channels, page_sizes, property_settings
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, Unsettled, check
-from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, check_complete, read_page, totals_settled, walk
+from conformance.rereading import totals_settled
+from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, check_complete, read_page, walk
 
 CHANNEL = "filter[channel]"
 
