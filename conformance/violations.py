@@ -108,3 +108,15 @@ class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         self.rule = rule
         self.reason = reason
         super().__init__(f"[{rule}] inconclusive: {reason}")
+
+
+class NotExercised(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The condition a rule governs never arose, so there was nothing to check: ROB-03 speaks of
+    the 429 a rate-limiting server sends, and a server that never sent one gave it no occasion.
+    Neither a pass nor a failure, and, unlike :class:`Inconclusive`, no reason to withhold the
+    verdict: the certificate lists the rule as not exercised."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
+        super().__init__(f"[{rule}] not exercised: {reason}")
