@@ -15,6 +15,8 @@ from conformance.ratelimit import ENV_RATE_LIMIT
 from conformance.settings import CLI_OPTIONS, ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, PYTEST_OPTIONS, RunSettings, build_settings
 from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
 
+SETTINGS_KEY = pytest.StashKey[RunSettings]()  # this session's settings, in the config's stash
+
 CLI_FRONT = "cli"  # --audience-front value the command line passes: messages then name its options
 
 

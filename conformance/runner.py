@@ -13,7 +13,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance.cli import hypothesis_home
 from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
-from conformance.plugin import RECORDER_NAME, RunRecorder
+from conformance.recorder import RECORDER_NAME, RunRecorder
 from conformance.plugin_options import CLI_FRONT
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 from conformance.transport import ENV_HEADERS, ENV_PROXY
