@@ -10,7 +10,7 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
-from conformance.verdict import FAILED, PASSED, SKIPPED, TestRecord
+from conformance.verdict import TEST_FAILED as FAILED, TEST_PASSED as PASSED, TEST_SKIPPED as SKIPPED, TestRecord
 
 SUITE_PACKAGE = "conformance.suite"
 

@@ -27,9 +27,11 @@ from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
-from conformance.verdict import failed_rules_of
+from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
+from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
+OUTCOME_RECORDED = pytest.StashKey[bool]()
 
 _settings: RunSettings | None = None
 _stop: RunStop | None = None
@@ -135,6 +137,11 @@ def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:
     return pairs
 
 
+def rule_ids_of(item: pytest.Item) -> list[str]:
+    """The rule IDs a test declares; none for a test of another plugin or with an unknown ID."""
+    return [rule_id for rule_id, _ in _rule_pairs(item)]
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         try:
@@ -158,7 +165,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     account_wide.Disturbed.count = 0
     settings = item.config.stash[SETTINGS_KEY]
     if item.get_closest_marker("writes") and settings.read_only:
-        pytest.skip("needs to create or change data, and the run is --read-only")
+        out_of_scope(READ_ONLY)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -178,10 +185,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         recorder = item.config.pluginmanager.get_plugin(RECORDER_NAME)
         if isinstance(recorder, RunRecorder):
             recorder.suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
-    if report.failed and call.excinfo is not None:
-        declared = [rule_id for rule_id, _ in pairs]
-        for rule_id in failed_rules_of(call.excinfo.value, declared):
-            item.user_properties.append(("failed_rule", rule_id))
+    if not item.stash.get(OUTCOME_RECORDED, False):
+        error = call.excinfo.value if call.excinfo is not None else None
+        # The first phase that does not pass decides (a fixture's violation, a skip, the test's
+        # failure); a test whose phases all pass is recorded at teardown.
+        if error is not None or call.when == "teardown":
+            item.user_properties += [found.as_property() for found in outcomes_of(pairs, error)]
+            item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
     _redact_report(report, call.excinfo.value if call.excinfo is not None else None)
 
@@ -214,11 +224,16 @@ def _redact_report(report: pytest.TestReport, error: BaseException | None) -> No
             path, lineno, reason = report.longrepr
             report.longrepr = (path, lineno, redact(reason))
         else:
-            failed = [str(value) for name, value in report.user_properties if name == "failed_rule"]
+            failed = [found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED]
             path, lineno, test = report.location
             text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(report.longrepr)
             report.longrepr = FailureText(redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1)
     report.sections = [(title, redact(content)) for title, content in report.sections]
+
+
+def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
+    levels = {str(value): Level(str(level)) for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:]) if name == "rule"}
+    return [RuleOutcome.from_property(str(value), levels) for name, value in report.user_properties if name == "outcome"]
 
 
 def describe_rules(rule_ids: Iterable[str]) -> str:

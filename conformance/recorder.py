@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
-from conformance import __version__, artefacts
+from conformance import __version__, artefacts, scope
 from conformance import session as run_session
 from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
 from conformance.plugin_options import SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
-from conformance.verdict import TestRecord, Verdict, compute_verdict
+from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
 
 RECORDER_NAME = "audience-conformance-recorder"
+EXIT_OF_VERDICT = {CONFORMANT: Exit.CONFORMANT, NOT_CONFORMANT: Exit.NOT_CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}
 
 
 INSECURE_WARNING = "WARNING: --insecure: the target's TLS certificate is not verified; the certificate records it."
@@ -68,6 +69,8 @@ class RunRecorder:
         self.certificate: list[Path] = []
         self.certificate_problem = ""
         self._outcomes: dict[str, tuple[str, str]] = {}
+        self._deselected: list[list[str]] = []  # the rules of each test left out by the user's choice
+        self.out_of_scope: dict[str, str] = {}
 
     @property
     def run_end(self) -> RunEnd:
@@ -87,16 +90,25 @@ class RunRecorder:
         if self.junit_path is not None:
             artefacts.remove_stale(self.junit_path)
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        from conformance.plugin import rule_ids_of
+
+        self._deselected += [rule_ids_of(item) for item in items]
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Record what is certified, and how, as JUnit testsuite properties (the certificate's
         header), then check that the target answers at all."""
+        from conformance.plugin import rule_ids_of
+
         context = run_session.active()
         if context is None:
             return
+        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], self._deselected)
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             for name, value in run_properties(context).items():
                 xml.add_global_property(name, value)
+            xml.add_global_property(scope.PROPERTY, scope.encode(self.out_of_scope))
         try:
             context.preflight()
         except run_session.PreflightFailure as failure:
@@ -152,9 +164,9 @@ class RunRecorder:
         if not self.records:
             return
         settings = self.config.stash[SETTINGS_KEY]
-        self.verdict = compute_verdict(self.records, strict=settings.strict)
+        self.verdict = compute_verdict(self.records, strict=settings.strict, out_of_scope=self.out_of_scope)
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = pytest.ExitCode.OK if self.verdict.conformant else pytest.ExitCode.TESTS_FAILED
+            session.exitstatus = int(EXIT_OF_VERDICT[self.verdict.kind])
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         if not self.started:

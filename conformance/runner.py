@@ -13,7 +13,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance.cli import hypothesis_home
 from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
-from conformance.recorder import RECORDER_NAME, RunRecorder
+from conformance.recorder import EXIT_OF_VERDICT, RECORDER_NAME, RunRecorder
 from conformance.plugin_options import CLI_FRONT
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 from conformance.transport import ENV_HEADERS, ENV_PROXY
@@ -129,13 +129,17 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
         print(f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.", file=sys.stderr)
         return Exit.INCOMPLETE
     verdict = recorder.verdict
-    if recorder.suite_errors or verdict is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if recorder.suite_errors or verdict is None or code not in {int(value) for value in EXIT_OF_VERDICT.values()}:
         print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
         return Exit.INCOMPLETE
-    failing = ", ".join(result.rule.id for result in verdict.failing())
-    print(f"verdict: {'CONFORMANT' if verdict.conformant else 'NOT CONFORMANT'}" + (f"; failing rules: {failing}" if failing else ""))
+    failing = ", ".join(result.rule.id for result in verdict.counted_failures())
+    unverified = ", ".join(result.rule.id for result in verdict.unverified())
+    detail = f"; failing rules: {failing}" if failing else f"; not verified: {unverified}" if unverified else ""
+    if verdict.errors and not failing:
+        detail += f"; {len(verdict.errors)} test(s) ended in an error of the suite's own"
+    print(f"verdict: {verdict.headline}{detail}")
     print(f"seed: {recorder.seed} (repeat with --seed)")
-    return Exit.CONFORMANT if verdict.conformant else Exit.NOT_CONFORMANT
+    return EXIT_OF_VERDICT[verdict.kind]
 
 
 def _print_reports(recorder: RunRecorder) -> None:

@@ -1,120 +1,200 @@
-"""From test outcomes to a verdict per rule, and from rules to the run's verdict.
+"""From outcomes per (test, rule) to a verdict per rule, and from rules to the run's verdict.
 
 The same records come from a live pytest session or from a JUnit file, so a certificate
 rebuilt later from JUnit says exactly what the run said.
+
+A rule PASSED only when at least one of its checks ran to its end and passed, and none of its
+tests failed for it, was blocked, errored or could not be decided. The run is CONFORMANT only
+when every counted rule in scope passed (MUST rules; every rule with ``strict``), NOT
+CONFORMANT when a counted rule failed, and otherwise gives NO VERDICT, saying which rules
+could not be verified and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from conformance.check_rules import rules_of_check_failure
+from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
 from conformance.rules import RULES, Level, Rule
-from conformance.violations import RuleViolation
 
-PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
+PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE = "passed", "failed", "not verified", "not exercised", "out of scope"
+RULE_OUTCOMES = (PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE)
+# How a test ended, as JUnit says it.
+TEST_PASSED, TEST_FAILED, TEST_SKIPPED = "passed", "failed", "skipped"
+CONFORMANT, NOT_CONFORMANT, NO_VERDICT = "CONFORMANT", "NOT CONFORMANT", "NO VERDICT"
 
 
 @dataclass(frozen=True)
 class TestRecord:
-    """One test's outcome and the rules it speaks for."""
+    """One test: how it ended, the rules it declares, and its outcome for each rule it touched."""
 
     __test__ = False  # not a pytest test class
 
     nodeid: str
     rules: tuple[tuple[str, Level], ...]
-    failed_rules: tuple[str, ...]
-    outcome: str
+    outcomes: tuple[RuleOutcome, ...]
+    outcome: str  # the test's: passed, failed or skipped
     detail: str = ""
 
     @classmethod
     def from_properties(cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = "") -> TestRecord:
         rule_ids = [str(value) for name, value in properties if name == "rule"]
         levels = [Level(str(value)) for name, value in properties if name == "level"]
-        failed = tuple(dict.fromkeys(str(value) for name, value in properties if name == "failed_rule"))
-        return cls(nodeid, tuple(zip(rule_ids, levels, strict=True)), failed, outcome, detail)
+        declared = tuple(zip(rule_ids, levels, strict=True))
+        written = [RuleOutcome.from_property(str(value), dict(declared)) for name, value in properties if name == "outcome"]
+        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail)
+
+    def outcome_for(self, rule_id: str) -> RuleOutcome | None:
+        return next((found for found in self.outcomes if found.rule == rule_id), None)
+
+    @property
+    def failed_rules(self) -> tuple[str, ...]:
+        """The rules this test found broken."""
+        return tuple(found.rule for found in self.outcomes if found.outcome is Outcome.FAILED)
 
     def failed_for(self, rule_id: str) -> bool:
-        if self.outcome != FAILED:
-            return False
-        return not self.failed_rules or rule_id in self.failed_rules
+        found = self.outcome_for(rule_id)
+        return found is not None and found.outcome is Outcome.FAILED
+
+
+def _without_outcomes(declared: Sequence[tuple[str, Level]], outcome: str) -> list[RuleOutcome]:
+    """A testcase with no outcome properties (a file older than them): it passed or it did not."""
+    if outcome == TEST_PASSED:
+        return outcomes_of(declared, None)
+    return [RuleOutcome(rule, level, Outcome.NOT_VERIFIED) for rule, level in declared]
 
 
 @dataclass
 class RuleResult:
     rule: Rule
-    outcome: str = NOT_RUN
-    failed_level: Level | None = None  # the strongest level at which a test of this rule failed
+    outcome: str = NOT_VERIFIED
+    failed_level: Level | None = None  # the strongest level at which a test failed this rule
     tests: list[TestRecord] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why it is not verified, not exercised or out of scope
+
+    def decide(self, out_of_scope: str | None) -> None:
+        found = [(record, record.outcome_for(self.rule.id)) for record in self.tests]
+        kinds = {outcome.outcome for _, outcome in found if outcome is not None}
+        if Outcome.FAILED in kinds:
+            self.outcome = FAILED
+            levels = {outcome.level for _, outcome in found if outcome is not None and outcome.outcome is Outcome.FAILED}
+            self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
+        elif out_of_scope is not None:
+            self.outcome, self.reasons = OUT_OF_SCOPE, [out_of_scope]
+        elif kinds & {Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR}:
+            self.outcome = NOT_VERIFIED
+            self.reasons = list(dict.fromkeys(_why_not(record, outcome) for record, outcome in found if outcome is not None and outcome.outcome in (Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR)))
+        elif Outcome.PASSED in kinds:
+            self.outcome = PASSED
+        elif Outcome.NOT_EXERCISED in kinds:
+            self.outcome = NOT_EXERCISED
+            self.reasons = list(dict.fromkeys(record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.NOT_EXERCISED))
+        elif Outcome.OUT_OF_SCOPE in kinds:
+            self.outcome = OUT_OF_SCOPE
+            self.reasons = list(dict.fromkeys(record.detail for record, _ in found))
+        else:
+            self.outcome, self.reasons = NOT_VERIFIED, ["none of its tests ran"]
 
     @property
-    def reasons(self) -> list[str]:
-        """Skip reasons, or failure texts, of the tests that decided the outcome."""
-        if self.outcome == FAILED:
-            return [record.detail for record in self.tests if record.failed_for(self.rule.id)]
-        if self.outcome == SKIPPED:
-            return sorted({record.detail for record in self.tests if record.outcome == SKIPPED})
-        return []
+    def counted_failure(self) -> Level | None:
+        return self.failed_level if self.outcome == FAILED else None
+
+
+def _why_not(record: TestRecord, outcome: RuleOutcome) -> str:
+    test = record.nodeid.rpartition("::")[2] or record.nodeid
+    if outcome.outcome is Outcome.BLOCKED:
+        return f"blocked by {', '.join(outcome.by)} ({test})"
+    if outcome.outcome is Outcome.ERROR:
+        return f"{test} ended in an error of its own: {first_line(record.detail)}"
+    return f"{test}: {first_line(record.detail)}"
+
+
+def first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "(no detail)")
 
 
 @dataclass
 class Verdict:
     results: dict[str, RuleResult]
     strict: bool
+    errors: list[TestRecord] = field(default_factory=list)  # tests that ended in an error of the suite's own
+
+    def counted(self, result: RuleResult) -> bool:
+        return self.strict or result.rule.level is Level.MUST
 
     def failing(self, level: Level | None = None) -> list[RuleResult]:
         return [result for result in self.results.values() if result.outcome == FAILED and (level is None or result.failed_level == level)]
 
+    def counted_failures(self) -> list[RuleResult]:
+        return [result for result in self.failing() if self.strict or result.failed_level is Level.MUST]
+
+    def unverified(self) -> list[RuleResult]:
+        """Counted rules that no check decided: they withhold the verdict."""
+        return [result for result in self.results.values() if self.counted(result) and result.outcome == NOT_VERIFIED]
+
+    def in_scope(self) -> list[RuleResult]:
+        return [result for result in self.results.values() if self.counted(result) and result.outcome != OUT_OF_SCOPE]
+
+    @property
+    def kind(self) -> str:
+        """CONFORMANT, NOT CONFORMANT or NO VERDICT."""
+        if self.counted_failures():
+            return NOT_CONFORMANT
+        if self.unverified() or self.errors:
+            return NO_VERDICT
+        return CONFORMANT
+
     @property
     def conformant(self) -> bool:
-        return not (self.failing() if self.strict else self.failing(Level.MUST))
+        return self.kind == CONFORMANT
+
+    @property
+    def partial(self) -> bool:
+        """Conformant on the rules in scope, some counted rules being out of it by the user's choice."""
+        return self.conformant and len(self.in_scope()) < sum(1 for result in self.results.values() if self.counted(result))
+
+    @property
+    def rules_counted(self) -> str:
+        return "MUST and SHOULD rules" if self.strict else "MUST rules"
+
+    @property
+    def headline(self) -> str:
+        if self.partial:
+            total = sum(1 for result in self.results.values() if self.counted(result))
+            return f"{CONFORMANT} on {len(self.in_scope())} of {total} {self.rules_counted}"
+        return self.kind
 
     def count(self, outcome: str, level: Level) -> int:
         return sum(1 for result in self.results.values() if result.outcome == outcome and result.rule.level == level)
 
     def summary_lines(self) -> list[str]:
-        level = "MUST and SHOULD rules (strict)" if self.strict else "MUST rules"
         lines = []
         for rule_level in (Level.MUST, Level.SHOULD):
-            counts = ", ".join(f"{self.count(outcome, rule_level)} {outcome}" for outcome in (PASSED, FAILED, SKIPPED, NOT_RUN))
+            counts = ", ".join(f"{self.count(outcome, rule_level)} {outcome}" for outcome in RULE_OUTCOMES)
             lines.append(f"{rule_level.value} rules: {counts}")
         for result in self.failing():
             assert result.failed_level is not None
             lines.append(f"FAILED {result.rule.id} ({result.failed_level.value}): {result.rule.statement}")
-        verdict = "CONFORMANT" if self.conformant else "NOT CONFORMANT"
-        lines.append(f"verdict: {verdict} on {level}")
+        for result in self.unverified():
+            lines.append(f"NOT VERIFIED {result.rule.id}: {'; '.join(result.reasons[:3])}")
+        for record in self.errors:
+            lines.append(f"ERROR {record.nodeid}: {first_line(record.detail)}")
+        lines.append(f"verdict: {self.headline} ({'strict: ' if self.strict else ''}on {self.rules_counted})")
         return lines
 
 
-def compute_verdict(records: Iterable[TestRecord], *, strict: bool) -> Verdict:
+def compute_verdict(records: Iterable[TestRecord], *, strict: bool, out_of_scope: Mapping[str, str] | None = None) -> Verdict:
+    scope = out_of_scope or {}
     results = {rule.id: RuleResult(rule) for rule in RULES}
+    errors: list[TestRecord] = []
     for record in records:
-        for rule_id, level in record.rules:
-            result = results.get(rule_id)
-            if result is None:
-                continue
-            result.tests.append(record)
-            if record.failed_for(rule_id):
-                result.outcome = FAILED
-                if result.failed_level is None or level == Level.MUST:
-                    result.failed_level = level
-            elif record.outcome in (PASSED, FAILED) and result.outcome != FAILED:
-                result.outcome = PASSED
-            elif record.outcome == SKIPPED and result.outcome == NOT_RUN:
-                result.outcome = SKIPPED
-    return Verdict(results, strict)
-
-
-def failed_rules_of(error: BaseException, declared: Sequence[str]) -> list[str]:
-    """The declared rules an exception speaks against; all declared ones when it names none."""
-    found = [rule_id for rule_id in _named_rules(error) if rule_id in declared]
-    return list(dict.fromkeys(found)) or list(declared)
-
-
-def _named_rules(error: BaseException) -> list[str]:
-    if isinstance(error, RuleViolation):
-        return [error.rule]
-    if isinstance(error, BaseExceptionGroup):
-        return [rule_id for inner in error.exceptions for rule_id in _named_rules(inner)]
-    return rules_of_check_failure(error)
+        touched = {outcome.rule for outcome in record.outcomes} | {rule for rule, _ in record.rules}
+        for rule_id in touched:
+            if rule_id in results:
+                results[rule_id].tests.append(record)
+        if any(outcome.outcome is Outcome.ERROR for outcome in record.outcomes):
+            errors.append(record)
+    for result in results.values():
+        result.decide(scope.get(result.rule.id))
+    return Verdict(results, strict, errors)

@@ -1,6 +1,6 @@
 """JUnit files shaped like the suite's, written from a few lines of test data.
 
-They carry what pytest and the plugin write: testcases with ``rule``/``level``/``failed_rule``
+They carry what pytest and the plugin write: testcases with ``rule``/``level``/``outcome``
 properties, failures as full pytest tracebacks, skips with their reason, and the run's
 properties on the testsuite.
 """
@@ -53,8 +53,8 @@ def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None
         for rule_id in case.rules:
             ET.SubElement(case_props, "property", name="rule", value=rule_id)
             ET.SubElement(case_props, "property", name="level", value=case.levels.get(rule_id, by_id[rule_id].level.value))
-        for rule_id in case.failed_rules:
-            ET.SubElement(case_props, "property", name="failed_rule", value=rule_id)
+        for name, value in _outcomes(case):
+            ET.SubElement(case_props, "property", name=name, value=value)
         if case.outcome == "failed":
             failure = ET.SubElement(element, "failure", message=case.text.splitlines()[0] if case.text else "failed")
             failure.text = case.text
@@ -64,6 +64,15 @@ def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path
+
+
+def _outcomes(case: Case) -> list[tuple[str, str]]:
+    """The ``outcome`` properties the plugin writes for a test that ended this way."""
+    if case.outcome == "failed":
+        blocked = [f"{rule} blocked {' '.join(case.failed_rules)}" for rule in case.rules if rule not in case.failed_rules]
+        return [("outcome", f"{rule} failed") for rule in case.failed_rules] + [("outcome", value) for value in blocked]
+    kind = "passed" if case.outcome == "passed" else "out-of-scope" if case.text == SKIP_REASON else "not-verified"
+    return [("outcome", f"{rule} {kind}") for rule in case.rules]
 
 
 def traceback(*exception_lines: str, test: str = "test_next_links_visit_every_item_once") -> str:

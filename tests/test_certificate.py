@@ -37,21 +37,22 @@ def test_verdict_and_header_come_from_the_junit_file(failing_junit: Path) -> Non
     assert certificate.junit_sha256 == hashlib.sha256(failing_junit.read_bytes()).hexdigest()
 
 
-def test_rows_say_passed_failed_skipped_with_why_or_not_run(failing_junit: Path) -> None:
+def test_rows_say_passed_failed_out_of_scope_or_not_verified_with_why(failing_junit: Path) -> None:
     """Every rule of the catalogue has a row; failing rules come first, MUST before SHOULD."""
     certificate = build_certificate(failing_junit)
     rows = {row.id: row for row in certificate.rules}
     assert list(rows) == [rule.id for rule in RULES]
     assert [row.id for row in certificate.failing()] == ["PAGE-04", "PAGE-10"]
     assert rows["PAGE-04"].failed_level == "MUST" and rows["PAGE-10"].failed_level == "SHOULD"
-    assert rows["TEN-01"].outcome == "skipped" and rows["TEN-01"].reasons == (SKIP_REASON,)
-    assert all(rows[rule_id].outcome == "not run" and not rows[rule_id].tests for rule_id in NOT_RUN)
-    # A test that failed for PAGE-04 only still passed PAGE-03, the other rule it checks.
-    assert rows["PAGE-03"].outcome == "passed"
-    assert {ref.outcome for ref in rows["PAGE-03"].tests} == {"passed"}
-    assert [row.id for row in certificate.gaps()] == ["TEN-01"]
-    assert certificate.counts()["MUST"] == {"passed": 32, "failed": 1, "skipped": 1, "not run": 0}
-    assert certificate.counts()["SHOULD"] == {"passed": 12, "failed": 1, "skipped": 0, "not run": 2}
+    assert rows["TEN-01"].outcome == "out of scope" and rows["TEN-01"].reasons == (SKIP_REASON,)
+    assert all(rows[rule_id].outcome == "not verified" and rows[rule_id].reasons == ("none of its tests ran",) for rule_id in NOT_RUN)
+    # The test that failed for PAGE-04 stopped there: PAGE-03, its other rule, was not checked to the end.
+    assert rows["PAGE-03"].outcome == "not verified"
+    assert rows["PAGE-03"].reasons == ("blocked by PAGE-04 (test_next_links_visit_every_item_once)",)
+    assert {ref.outcome for ref in rows["PAGE-03"].tests} == {"blocked", "passed"}
+    assert [row.id for row in certificate.gaps()] == ["PAGE-03", "ROB-01"]
+    assert certificate.counts()["MUST"] == {"passed": 30, "failed": 1, "not verified": 2, "not exercised": 0, "out of scope": 1}
+    assert certificate.counts()["SHOULD"] == {"passed": 12, "failed": 1, "not verified": 2, "not exercised": 0, "out of scope": 0}
 
 
 def test_reproduction_is_the_shortest_failure_without_traceback(failing_junit: Path) -> None:
@@ -96,7 +97,7 @@ def test_markdown_is_a_pull_request_comment(failing_junit: Path) -> None:
     text = render_markdown(build_certificate(failing_junit))
     lines = text.splitlines()
     assert lines[0] == "## ❌ Audience API conformance: **NOT CONFORMANT**"
-    assert "| MUST | 32 | 1 | 1 | 0 |" in lines and "| SHOULD | 12 | 1 | 0 | 2 |" in lines
+    assert "| MUST | 30 | 1 | 2 | 0 | 1 |" in lines and "| SHOULD | 12 | 1 | 2 | 0 | 0 |" in lines
     failing_rows = [line for line in lines if line.startswith("| **")]
     assert [row.split("|")[1].strip() for row in failing_rows] == ["**PAGE-04**", "**PAGE-10**"]
     assert "<details><summary>PAGE-04: shortest failure</summary>" in lines
@@ -113,7 +114,7 @@ def test_json_names_its_junit_file_and_its_hash(tmp_path: Path, failing_junit: P
     assert beside["junit"] == "junit.xml"
     assert beside["junit_sha256"] == hashlib.sha256(failing_junit.read_bytes()).hexdigest()
     assert (beside["verdict"], beside["conformant"], beside["strict"]) == ("NOT CONFORMANT", False, False)
-    assert beside["run"]["spec_sha256"] and beside["gaps"] == ["TEN-01"]
+    assert beside["run"]["spec_sha256"] and beside["gaps"] == ["PAGE-03", "ROB-01"]
     rules = {rule["id"]: rule for rule in beside["rules"]}
     assert len(rules) == len(RULES)
     assert rules["PAGE-04"]["outcome"] == "failed" and rules["PAGE-04"]["reproduction"]["expected"] == "every audience exactly once, 5 in all"

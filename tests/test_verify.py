@@ -11,7 +11,7 @@ import pytest
 
 from conformance.cli import main
 from conformance.report import write_certificate
-from junit_samples import failing_run, passing_run
+from junit_samples import SKIP_REASON, failing_run, passing_run
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -39,7 +39,7 @@ def certificate(tmp_path: Path) -> Path:
 
 
 def test_an_untouched_certificate_is_verified(certificate: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _verify(certificate, capsys) == (0, ["certificate verified"], "")
+    assert _verify(certificate, capsys) == (0, ["certificate verified: CONFORMANT"], "")
 
 
 def _rule(data: dict[str, Any], rule_id: str) -> dict[str, Any]:
@@ -68,14 +68,14 @@ def test_a_changed_junit_file_is_rejected(certificate: Path, capsys: pytest.Capt
     """Changing one outcome in the JUnit file breaks its hash and the rule's agreement."""
     junit = certificate.parent / "junit.xml"
     text = junit.read_text(encoding="utf-8")
-    passed = '<property name="rule" value="PAGE-04" /><property name="level" value="MUST" /></properties></testcase>'
+    passed = '<property name="outcome" value="PAGE-04 passed" />'
     assert text.count(passed) == 1
-    junit.write_text(text.replace(passed, passed.replace("</testcase>", '<skipped message="no" /></testcase>')), encoding="utf-8")
+    junit.write_text(text.replace(passed, '<property name="outcome" value="PAGE-04 not-verified" />'), encoding="utf-8")
     code, lines, _ = _verify(certificate, capsys)
     assert code == 1
     assert any(line.startswith(f"JUnit file '{junit}' changed since the certificate was written: SHA-256 ") for line in lines), lines
-    assert "PAGE-04: outcome is 'passed' in the certificate, 'skipped' from its JUnit file." in lines
-    assert "MUST rule PAGE-04 skipped: no." in lines
+    assert "PAGE-04: outcome is 'passed' in the certificate, 'not verified' from its JUnit file." in lines
+    assert any(line.startswith("MUST rule PAGE-04 not verified: ") for line in lines), lines
 
 
 def test_a_missing_junit_file_is_rejected(certificate: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,16 +99,44 @@ def test_a_run_of_another_spec_is_rejected(tmp_path: Path, capsys: pytest.Captur
     assert code == 1 and len(lines) == 1 and lines[0].startswith(f"spec: the certificate was made for spec SHA-256 {'f' * 64}")
 
 
-def test_failed_skipped_or_unrun_must_rules_are_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """An untouched certificate of a failing run is true, but not a certificate of conformance."""
+def test_failed_or_unverified_must_rules_are_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An untouched certificate of a failing run is true, but not a certificate of conformance:
+    a rule whose test stopped on another rule's failure was not verified; a rule out of scope
+    (no second key) is not a shortfall of the target."""
     certificate = _certify(failing_run(tmp_path / "junit.xml"))
     code, lines, _ = _verify(certificate, capsys)
     assert code == 1
     assert lines == [
+        "MUST rule PAGE-03 not verified: blocked by PAGE-04 (test_next_links_visit_every_item_once).",
         "MUST rule PAGE-04 failed.",
-        "MUST rule TEN-01 skipped: needs a second account: pass --secondary-api-key or set AUDIENCE_SECONDARY_API_KEY.",
+        "MUST rule ROB-01 not verified: blocked by PAGE-04 (test_operation_conforms_to_schema[GET /v1/audiences]).",
         "The verdict is NOT CONFORMANT on MUST rules.",
     ]
+
+
+def test_a_certificate_on_part_of_the_rules_is_verified_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rules out of scope by the user's choice leave a conformant certificate on the others, which
+    says so: exit 0, as the run's, with the headline naming how many rules it covers."""
+    from conformance import scope
+    from conformance.rules import RULES
+    from junit_samples import Case, run_properties, write_junit
+
+    cases = [Case(f"test_{rule.id}", [rule.id]) for rule in RULES if rule.id != "TEN-01"]
+    cases.append(Case("test_tenancy", ["TEN-01"], "skipped", text=SKIP_REASON))
+    certificate = _certify(write_junit(tmp_path / "junit.xml", cases, run_properties() | {scope.PROPERTY: scope.encode({})}))
+    assert _verify(certificate, capsys) == (0, ["certificate verified: CONFORMANT on 33 of 34 MUST rules"], "")
+
+
+def test_a_rule_no_test_decided_withholds_the_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A MUST rule whose only test was skipped for a reason nobody chose is not verified: NO VERDICT, exit 4."""
+    from conformance.rules import RULES
+    from junit_samples import Case, write_junit
+
+    cases = [Case(f"test_{rule.id}", [rule.id]) for rule in RULES if rule.id != "PAGE-11"]
+    cases.append(Case("test_tokens", ["PAGE-11"], "skipped", text="no page token to tamper with"))
+    code, lines, _ = _verify(_certify(write_junit(tmp_path / "junit.xml", cases)), capsys)
+    assert code == 4
+    assert lines == ["MUST rule PAGE-11 not verified: test_tokens: no page token to tamper with.", "The verdict is NO VERDICT (rules not verified) on MUST rules."]
 
 
 def test_should_rules_that_did_not_run_do_not_block_a_lenient_certificate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

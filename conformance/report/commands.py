@@ -42,13 +42,12 @@ def command_report(args: argparse.Namespace) -> int:
 def command_verify(args: argparse.Namespace) -> int:
     from conformance.report.verify import verify_certificate
 
-    problems = _user_facing(lambda: verify_certificate(Path(args.certificate)))
-    for problem in problems:
+    found = _user_facing(lambda: verify_certificate(Path(args.certificate)))
+    for problem in found.problems:
         print(problem)
-    if problems:
-        return 1
-    print(VERIFIED)
-    return 0
+    if not found.problems:
+        print(f"{VERIFIED}: {found.headline}")
+    return found.exit_code
 
 
 def command_docs(args: argparse.Namespace) -> int:

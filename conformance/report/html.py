@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from conformance.verdict import NO_VERDICT, NOT_CONFORMANT
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
 from conformance.report.page import badge, esc, page
 from conformance.report.reproduction import Reproduction
@@ -32,7 +33,11 @@ def _band(certificate: Certificate) -> str:
     decided = f"decided on {certificate.level}: {detail}"
     if certificate.stopped:
         decided = f"the run ended early ({certificate.stopped}): the outcomes below are incomplete and certify nothing"
-    tone = "none" if certificate.stopped else "pass" if certificate.conformant else "fail"
+    elif certificate.kind == NO_VERDICT:
+        decided = f"no verdict: {len(certificate.gaps())} rule(s) could not be verified, {len(certificate.errors())} test(s) ended in errors of the suite's own"
+    elif certificate.partial:
+        decided = f"decided on the {certificate.level} in scope; the others were left out by the run's options and are not certified"
+    tone = "pass" if certificate.conformant and not certificate.partial else "partial" if certificate.partial else "fail" if certificate.kind == NOT_CONFORMANT else "none"
     return (
         f'<header class="band {tone}" id="verdict"><div>'
         '<p class="kicker">Audience API conformance certificate</p>'
@@ -80,13 +85,15 @@ def _evidence(reproduction: Reproduction) -> str:
 
 
 def _gaps(certificate: Certificate) -> str:
-    gaps = certificate.gaps()
-    if not gaps:
+    gaps, errors = certificate.gaps(), certificate.errors()
+    if not gaps and not errors:
         return ""
-    items = ", ".join(f'<a href="#rule-{esc(row.id)}">{esc(row.id)}</a> ({esc(row.outcome)})' for row in gaps)
+    items = "".join(f'<li><a href="#rule-{esc(row.id)}">{esc(row.id)}</a>: {esc("; ".join(row.reasons[:3]))}</li>' for row in gaps)
+    items += "".join(f"<li>error: <code>{esc(error)}</code></li>" for error in errors)
     return (
-        f'<section id="gaps" class="notice"><p><strong>{len(gaps)} MUST rule{"s were" if len(gaps) != 1 else " was"} not checked</strong>: '
-        f"{items}. <code>audience-conformance verify</code> accepts a certificate only when every MUST rule passed.</p></section>"
+        f'<section id="gaps" class="notice"><p><strong>{len(gaps)} counted rule{"s were" if len(gaps) != 1 else " was"} not verified</strong>, '
+        f"{len(errors)} test{'s' if len(errors) != 1 else ''} ended in an error of the suite's own:</p><ul>{items}</ul>"
+        "<p><code>audience-conformance verify</code> accepts a certificate only when every counted rule in scope passed.</p></section>"
     )
 
 

@@ -23,6 +23,8 @@ def to_json(certificate: Certificate, *, junit_path: Path, out_dir: Path) -> dic
         "format_version": FORMAT_VERSION,
         "verdict": certificate.verdict,
         "conformant": certificate.conformant,
+        "kind": certificate.kind,
+        "partial": certificate.partial,
         "strict": certificate.strict,
         "level": certificate.level,
         "run": dict(certificate.run),
@@ -30,6 +32,7 @@ def to_json(certificate: Certificate, *, junit_path: Path, out_dir: Path) -> dic
         "junit_sha256": certificate.junit_sha256,
         "summary": certificate.counts(),
         "gaps": [row.id for row in certificate.gaps()],
+        "errors": certificate.errors(),
         "rules": [_rule(row) for row in certificate.rules],
     }
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
+from conformance.verdict import NO_VERDICT
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
 from conformance.rules import Level
 
 
 def render_markdown(certificate: Certificate) -> str:
     run = certificate.run
-    mark = "⏹️" if certificate.stopped else "✅" if certificate.conformant else "❌"
+    mark = "⏹️" if certificate.kind == NO_VERDICT else "🔷" if certificate.partial else "✅" if certificate.conformant else "❌"
     decided = f"The run ended early ({certificate.stopped}): no verdict." if certificate.stopped else f"Decided on {certificate.level}."
+    if certificate.partial:
+        decided += " Rules left out by the run's options are not certified."
     lines = [
         f"## {mark} Audience API conformance: **{certificate.verdict}**",
         "",
@@ -29,10 +32,10 @@ def render_markdown(certificate: Certificate) -> str:
     counts = certificate.counts()
     lines += [f"| {level.value} | " + " | ".join(str(counts[level.value][outcome]) for outcome in OUTCOMES) + " |" for level in Level]
     lines += _failing(certificate)
-    gaps = certificate.gaps()
-    if gaps:
-        listed = ", ".join(f"{row.id} ({row.outcome})" for row in gaps) + "."
-        lines += ["", f"<details><summary>{len(gaps)} MUST rule(s) not checked</summary>", "", listed, "", "</details>"]
+    gaps, errors = certificate.gaps(), certificate.errors()
+    if gaps or errors:
+        listed = [f"- {row.id}: {_cell('; '.join(row.reasons[:3]))}" for row in gaps] + [f"- error: {_cell(error)}" for error in errors]
+        lines += ["", f"<details><summary>{len(gaps)} counted rule(s) not verified, {len(errors)} error(s) of the suite</summary>", "", *listed, "", "</details>"]
     lines += ["", f"<details><summary>All rules ({len(certificate.rules)})</summary>", "", "| rule | level | outcome | statement |", "| --- | --- | --- | --- |"]
     lines += [f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |" for row in certificate.rules]
     lines += ["", "</details>", "", f"<sub>From {_code(certificate.junit_name)} (SHA-256 {_code(certificate.junit_sha256[:12])}); check with `audience-conformance verify certificate.json`.</sub>", ""]

@@ -1,6 +1,6 @@
 """The certificate: what one run decided, rule by rule, rebuilt from its JUnit file alone.
 
-Everything here comes from the JUnit file (testcases with ``rule``/``level``/``failed_rule``
+Everything here comes from the JUnit file (testcases with ``rule``/``level``/``outcome``
 properties, and the run's properties on the testsuite), so any certificate can be rebuilt,
 and checked, from that file later.
 """
@@ -16,9 +16,11 @@ from conformance.junit import read_records
 from conformance.report.errors import ReportError
 from conformance.report.reproduction import Reproduction, mask_keys, reproduction_of, shortest
 from conformance.rules import Level
-from conformance.verdict import FAILED, NOT_RUN, PASSED, SKIPPED, RuleResult, TestRecord, compute_verdict
+from conformance import scope
+from conformance.verdict import first_line
+from conformance.verdict import FAILED, NO_VERDICT, NOT_CONFORMANT, NOT_VERIFIED, RULE_OUTCOMES, RuleResult, TestRecord, Verdict, compute_verdict
 
-OUTCOMES = (PASSED, FAILED, SKIPPED, NOT_RUN)
+OUTCOMES = RULE_OUTCOMES
 UNKNOWN = "unknown"
 RUN_PROPERTIES = (
     "target", "started_at", "suite_version", "spec_sha256", "profile", "seed", "strict",
@@ -56,13 +58,13 @@ class RuleRow:
     outcome: str
     failed_level: str | None
     tests: tuple[TestRef, ...]
-    reasons: tuple[str, ...]  # why it was skipped
+    reasons: tuple[str, ...]  # why it is not verified, not exercised or out of scope
     reproduction: Reproduction | None  # for a failed rule: its shortest failure
 
 
 @dataclass(frozen=True)
 class Certificate:
-    conformant: bool
+    verdict_of_rules: Verdict  # decided from the records, exactly as the run decided
     strict: bool
     run: dict[str, str]  # the run's properties (RUN_PROPERTIES), "unknown" when absent
     rules: tuple[RuleRow, ...]  # in catalogue order
@@ -76,10 +78,26 @@ class Certificate:
         return None if run_end in (COMPLETED, UNKNOWN) else STOPPED_BECAUSE.get(run_end, run_end)
 
     @property
+    def conformant(self) -> bool:
+        return self.verdict_of_rules.conformant and not self.stopped
+
+    @property
+    def partial(self) -> bool:
+        """Conformant on the rules in scope only (the user left some out)."""
+        return self.conformant and self.verdict_of_rules.partial
+
+    @property
+    def kind(self) -> str:
+        """CONFORMANT, NOT CONFORMANT or NO VERDICT: what the exit code said."""
+        return NO_VERDICT if self.stopped else self.verdict_of_rules.kind
+
+    @property
     def verdict(self) -> str:
         if self.stopped:
-            return f"NO VERDICT ({self.stopped})"
-        return "CONFORMANT" if self.conformant else "NOT CONFORMANT"
+            return f"{NO_VERDICT} ({self.stopped})"
+        if self.kind == NO_VERDICT:
+            return f"{NO_VERDICT} (rules not verified)" if self.verdict_of_rules.unverified() else f"{NO_VERDICT} (tests ended in errors of the suite)"
+        return self.verdict_of_rules.headline if self.kind != NOT_CONFORMANT else NOT_CONFORMANT
 
     @property
     def level(self) -> str:
@@ -92,8 +110,12 @@ class Certificate:
         return sorted(failed, key=lambda row: row.failed_level != Level.MUST.value)
 
     def gaps(self) -> list[RuleRow]:
-        """MUST rules nobody checked: a verified certificate needs none."""
-        return [row for row in self.rules if row.level == Level.MUST.value and row.outcome in (SKIPPED, NOT_RUN)]
+        """Counted rules no check decided: they withhold the verdict."""
+        return [row for row in self.rules if (self.strict or row.level == Level.MUST.value) and row.outcome == NOT_VERIFIED]
+
+    def errors(self) -> list[str]:
+        """Tests that ended in an error of the suite's own (its nodeid and first line)."""
+        return [f"{record.nodeid}: {first_line(mask_keys(record.detail))}" for record in self.verdict_of_rules.errors]
 
     def counts(self) -> dict[str, dict[str, int]]:
         table = {level.value: dict.fromkeys(OUTCOMES, 0) for level in Level}
@@ -118,10 +140,10 @@ def build_certificate(junit_path: Path) -> Certificate:
     if not records and not stopped:
         # As at the end of a run: without a single test of a rule there is no verdict to give.
         raise ReportError(f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify.")
-    verdict = compute_verdict(records, strict=strict)
+    verdict = compute_verdict(records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY)))
     rows = tuple(_row(result) for result in verdict.results.values())
     return Certificate(
-        conformant=verdict.conformant and not stopped,
+        verdict_of_rules=verdict,
         strict=strict,
         run=run,
         rules=rows,
@@ -132,16 +154,26 @@ def build_certificate(junit_path: Path) -> Certificate:
 
 def read_run_properties(junit_path: Path) -> dict[str, str]:
     """The testsuite properties the plugin writes; fails with one line on a file that is not JUnit."""
+    found, suites = _suite_properties(junit_path)
+    run = {name: mask_keys(found.get(name, UNKNOWN)) for name in RUN_PROPERTIES}
+    if run["started_at"] == UNKNOWN and suites and suites[0].get("timestamp"):
+        run["started_at"] = suites[0].get("timestamp", UNKNOWN)
+    return run
+
+
+def read_property(junit_path: Path, name: str) -> str | None:
+    """One testsuite property, as written."""
+    return _suite_properties(junit_path)[0].get(name)
+
+
+def _suite_properties(junit_path: Path) -> tuple[dict[str, str], list[ET.Element]]:
     root = _junit_root(junit_path)
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     found: dict[str, str] = {}
     for suite in suites:
         for prop in suite.findall("properties/property"):
             found.setdefault(prop.get("name", ""), prop.get("value", ""))
-    run = {name: mask_keys(found.get(name, UNKNOWN)) for name in RUN_PROPERTIES}
-    if run["started_at"] == UNKNOWN and suites and suites[0].get("timestamp"):
-        run["started_at"] = suites[0].get("timestamp", UNKNOWN)
-    return run
+    return found, suites
 
 
 def _junit_root(junit_path: Path) -> ET.Element:
@@ -170,13 +202,13 @@ def _row(result: RuleResult) -> RuleRow:
         outcome=result.outcome,
         failed_level=result.failed_level.value if result.failed_level else None,
         tests=tuple(TestRef(record.nodeid, _outcome_for(record, rule.id)) for record in result.tests),
-        reasons=tuple(mask_keys(reason) for reason in result.reasons) if result.outcome == SKIPPED else (),
+        reasons=tuple(mask_keys(reason) for reason in result.reasons),
         reproduction=reproduction,
     )
 
 
 def _outcome_for(record: TestRecord, rule_id: str) -> str:
-    """A test that failed for another of its rules still passed this one."""
-    if record.outcome == FAILED and not record.failed_for(rule_id):
-        return PASSED
-    return record.outcome
+    """What this test found about this rule (a test that failed for another rule was blocked
+    on this one), in the certificate's words."""
+    found = record.outcome_for(rule_id)
+    return found.outcome.value.replace("-", " ") if found is not None else record.outcome

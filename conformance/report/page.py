@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 STYLE = """
-:root { --pass: #1a7f37; --fail: #cf222e; --skip: #9a6700; --none: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
+:root { --pass: #1a7f37; --partial: #0550ae; --fail: #cf222e; --skip: #9a6700; --none: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #fff; }
 main, .band > div, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
@@ -30,6 +30,7 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .band { padding: 28px 0; color: #fff; }
 .band.pass { background: var(--pass); }
+.band.partial { background: var(--partial); }
 .band.none { background: var(--none); }
 .band.fail { background: var(--fail); }
 .band h1 { font-size: clamp(34px, 9vw, 56px); margin: 0; letter-spacing: .02em; overflow-wrap: anywhere; }
@@ -37,7 +38,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .kicker { text-transform: uppercase; letter-spacing: .08em; font-size: 13px !important; }
 .badge { display: inline-block; border-radius: 999px; padding: 0 10px; font-size: 13px; font-weight: 600; color: #fff; white-space: nowrap; }
 .badge.passed { background: var(--pass); } .badge.failed { background: var(--fail); }
-.badge.skipped { background: var(--skip); } .badge.not-run { background: var(--none); }
+.badge.not-verified { background: var(--skip); } .badge.out-of-scope, .badge.not-exercised { background: var(--none); }
 .badge.MUST { background: #8250df; } .badge.SHOULD { background: #0969da; }
 .failure { border: 2px solid var(--fail); border-radius: 8px; padding: 4px 16px 12px; margin: 16px 0; }
 .failure h3 { color: var(--fail); font-size: 22px; }

@@ -7,6 +7,7 @@ outcome), it was made for the spec this suite carries, and every MUST rule passe
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,30 +15,53 @@ from conformance.report.errors import ReportError
 from conformance.report.json_form import FORMAT, to_json
 from conformance.report.model import build_certificate, file_sha256
 from conformance.rules import Level
-from conformance.verdict import PASSED
+from conformance.exits import Exit
+from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_EXERCISED, OUT_OF_SCOPE, PASSED
 
 
-def verify_certificate(certificate_path: Path) -> list[str]:
-    """One line per problem found; an empty list means the certificate holds."""
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify`` found: changes made since the certificate was written (it cannot be
+    trusted), and, for an untouched one, why it does not certify conformance."""
+
+    changed: list[str]
+    shortfalls: list[str]
+    headline: str  # the verdict rebuilt from the JUnit file
+    kind: str  # CONFORMANT, NOT CONFORMANT or NO VERDICT
+
+    @property
+    def problems(self) -> list[str]:
+        return self.changed + self.shortfalls
+
+    @property
+    def exit_code(self) -> int:
+        """As the run's: 0 conformant (on the rules in scope), 1 not conformant or changed, 4 no verdict."""
+        if self.changed:
+            return int(Exit.NOT_CONFORMANT)
+        return int({CONFORMANT: Exit.CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}.get(self.kind, Exit.NOT_CONFORMANT))
+
+
+def verify_certificate(certificate_path: Path) -> Verification:
+    """Rebuild the certificate from its JUnit file and say what differs, and what it certifies."""
     claimed = load_certificate(certificate_path)
     junit = certificate_path.parent / str(claimed["junit"])
     if not junit.is_file():
-        return [f"The JUnit file the certificate was built from, '{junit}', is missing."]
-    problems = []
+        return Verification([f"The JUnit file the certificate was built from, '{junit}', is missing."], [], "", NO_VERDICT)
+    changed = []
     actual = file_sha256(junit)
     if actual != claimed["junit_sha256"]:
-        problems.append(f"JUnit file '{junit}' changed since the certificate was written: SHA-256 {actual}, certificate says {claimed['junit_sha256']}.")
+        changed.append(f"JUnit file '{junit}' changed since the certificate was written: SHA-256 {actual}, certificate says {claimed['junit_sha256']}.")
     try:
         rebuilt = build_certificate(junit)
     except ReportError as error:
-        return [*problems, str(error)]
+        return Verification([*changed, str(error)], [], "", NO_VERDICT)
     truth = to_json(rebuilt, junit_path=junit, out_dir=certificate_path.parent)
-    problems += _differences(claimed, truth)
-    problems += _spec_problems(claimed)
-    problems += [_must_problem(rule) for rule in truth["rules"] if rule["level"] == Level.MUST.value and rule["outcome"] != PASSED]
+    changed += _differences(claimed, truth)
+    changed += _spec_problems(claimed)
+    shortfalls = [_rule_problem(rule) for rule in truth["rules"] if _counted(rule, rebuilt.strict) and rule["outcome"] not in (PASSED, NOT_EXERCISED, OUT_OF_SCOPE)]
     if not rebuilt.conformant:
-        problems.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
-    return problems
+        shortfalls.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
+    return Verification(changed, shortfalls, rebuilt.verdict, rebuilt.kind)
 
 
 def load_certificate(path: Path) -> dict[str, Any]:
@@ -58,7 +82,7 @@ def load_certificate(path: Path) -> dict[str, Any]:
 
 def _differences(claimed: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     problems = []
-    for key in ("verdict", "conformant", "strict"):
+    for key in ("verdict", "kind", "partial", "conformant", "strict", "errors"):
         if claimed.get(key) != truth[key]:
             problems.append(f"{key}: the certificate says {claimed.get(key)!r}, its JUnit file says {truth[key]!r}.")
     claimed_run = claimed["run"]
@@ -91,7 +115,11 @@ def _spec_problems(claimed: dict[str, Any]) -> list[str]:
     return []
 
 
-def _must_problem(rule: dict[str, Any]) -> str:
+def _counted(rule: dict[str, Any], strict: bool) -> bool:
+    return strict or rule["level"] == Level.MUST.value
+
+
+def _rule_problem(rule: dict[str, Any]) -> str:
     outcome = rule["outcome"]
     why = f": {rule['reasons'][0]}" if rule.get("reasons") else ""
-    return f"MUST rule {rule['id']} {outcome}{why}."
+    return f"{rule['level']} rule {rule['id']} {outcome}{why}."

@@ -14,12 +14,11 @@ import pytest
 from conformance.ledger import Namer
 from conformance.plugin import HYPOTHESIS_PROFILE, start_run
 from conformance.profiles import Profile
+from conformance.scope import NO_SECOND_KEY, READ_ONLY, out_of_scope
 from conformance.session import RunContext
 from conformance.target import Target
 
 pytest_plugins = ["conformance.suite.pagination_fixtures"]
-
-SECONDARY_MISSING = "needs a second account: pass --secondary-api-key or set AUDIENCE_SECONDARY_API_KEY"
 
 
 def _start_run() -> RunContext:
@@ -47,7 +46,7 @@ def target(run: RunContext) -> Target:
 def other_target(run: RunContext) -> Target:
     """A second account's view of the target (TEN-01, TEN-02, PAGE-11)."""
     if run.secondary is None:
-        pytest.skip(SECONDARY_MISSING)
+        out_of_scope(NO_SECOND_KEY)
     return run.secondary
 
 
@@ -65,5 +64,5 @@ def profile(run: RunContext) -> Profile:
 def writable(run: RunContext) -> Iterator[None]:
     """Depend on this in tests that create or change data: they are skipped in read-only runs."""
     if run.settings.read_only:
-        pytest.skip("needs to create or change data, and the run is --read-only")
+        out_of_scope(READ_ONLY)
     yield

@@ -16,6 +16,7 @@ from conformance.dataset import DataSet, create_dataset
 from conformance.ledger import Namer
 from conformance.plugin import current_settings
 from conformance.profiles import Profile
+from conformance.scope import out_of_scope
 from conformance.session import RunContext
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation
@@ -52,7 +53,7 @@ def property_settings(share: float = 1.0) -> settings:
 def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile) -> DataSet:
     """The suite's own audiences (skips the test in read-only runs, or when they cannot be made)."""
     if run.settings.read_only:
-        pytest.skip(READ_ONLY)
+        out_of_scope(READ_ONLY)
     try:
         return create_dataset(target, namer, profile.dataset_size)
     except RuleViolation as violation:

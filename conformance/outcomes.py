@@ -1,0 +1,97 @@
+"""Outcomes per (test, rule): what one test found about each rule it touched.
+
+A test declares rules; how it ended decides each one's outcome:
+
+- it ran to its end: every declared rule passed;
+- a violation named rule X (a :class:`RuleViolation`, or a schemathesis failure of a check
+  that stands for X): X failed, declared or not, and the test's other rules were not checked
+  to the end, so they are *blocked by X*;
+- other clients' writes kept a check from being decided (:class:`Inconclusive`): not verified;
+- the condition a rule governs never arose (:class:`NotExercised`): not exercised;
+- the user's choice kept it from running (:class:`OutOfScope`: read-only, no second key):
+  out of scope;
+- a skip nobody chose: not verified, with its reason;
+- anything else (a bug of the suite): an *error*, which decides nothing and withholds the verdict.
+
+The records are data: the plugin writes them as JUnit properties (``outcome``), and the verdict,
+the certificate and ``verify`` all read them back from there.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from conformance.check_rules import rules_of_check_failure
+from conformance.rules import RULES_BY_ID, Level
+from conformance.scope import OutOfScope
+from conformance.violations import Inconclusive, NotExercised, RuleViolation
+
+PROPERTY = "outcome"
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    NOT_VERIFIED = "not-verified"
+    NOT_EXERCISED = "not-exercised"
+    OUT_OF_SCOPE = "out-of-scope"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One rule's outcome in one test; ``by`` names the rules that blocked it."""
+
+    rule: str
+    level: Level
+    outcome: Outcome
+    by: tuple[str, ...] = ()
+
+    def as_property(self) -> tuple[str, str]:
+        return PROPERTY, " ".join((self.rule, self.outcome.value, *self.by))
+
+    @classmethod
+    def from_property(cls, value: str, levels: dict[str, Level]) -> RuleOutcome:
+        """Read back what :meth:`as_property` wrote; the level is the test's (or the catalogue's)."""
+        rule, outcome, *by = value.split()
+        return cls(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome(outcome), tuple(by))
+
+
+def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | None) -> list[RuleOutcome]:
+    """The outcome of each rule a test touched, given how it ended (``None``: it ran to its end)."""
+    levels = dict(declared)
+    if error is None:
+        return [RuleOutcome(rule, level, Outcome.PASSED) for rule, level in declared]
+    named = violated_rules(error)
+    if named:
+        failed = [RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED) for rule in named]
+        blocked = [RuleOutcome(rule, level, Outcome.BLOCKED, tuple(named)) for rule, level in declared if rule not in named]
+        return failed + blocked
+    if isinstance(error, NotExercised):
+        return [RuleOutcome(rule, level, Outcome.NOT_EXERCISED if rule == error.rule else Outcome.NOT_VERIFIED) for rule, level in declared]
+    return [RuleOutcome(rule, level, _kind_of(error)) for rule, level in declared]
+
+
+def _kind_of(error: BaseException) -> Outcome:
+    if isinstance(error, OutOfScope):
+        return Outcome.OUT_OF_SCOPE
+    if isinstance(error, (Inconclusive, pytest.skip.Exception)):
+        return Outcome.NOT_VERIFIED  # a skip nobody chose decides nothing, and says why
+    return Outcome.ERROR
+
+
+def violated_rules(error: BaseException) -> list[str]:
+    """The rules an exception speaks against, in the order met; none for an exception that is
+    not a violation (a suite bug, a skip)."""
+    if isinstance(error, (Inconclusive, NotExercised)) or isinstance(error, pytest.skip.Exception):
+        return []
+    if isinstance(error, RuleViolation):
+        return [error.rule]
+    if isinstance(error, BaseExceptionGroup):
+        return list(dict.fromkeys(rule for inner in error.exceptions for rule in violated_rules(inner)))
+    return [rule for rule in rules_of_check_failure(error) if rule in RULES_BY_ID]

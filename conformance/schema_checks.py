@@ -1,0 +1,48 @@
+"""The schemathesis checks the schema test runs: each stands for exactly one rule, and each can
+fire in the suite's configuration (a check that cannot run claims no rule).
+
+Left out on purpose:
+- ``missing_required_header`` only judges cases of the coverage phase, which the suite turns
+  off; AUTH-01 is checked by the suite's own key probes (test_auth.py).
+- ``response_headers_conformance`` judges a 429's Retry-After and a 405's Allow, two rules
+  (ROB-03, ROB-02) in one check; each is checked by its own test (test_robustness.py).
+- ``ignored_auth`` sends its probes on a session of its own, around the request path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from conformance.walker import MAX_PAGE_SIZE
+
+
+def negative_data_rejection_allowing_clamping(ctx: Any, response: Any, case: Any) -> bool | None:
+    """ROB-04's check, with what the contract leaves open (its section 9): a ``page_size`` over
+    the maximum may be clamped to it instead of refused, as long as the page keeps to it (PAGE-01)."""
+    if _clamped_page_size(response, case):
+        return None
+    result: bool | None = openapi_checks.negative_data_rejection(ctx, response, case)
+    return result
+
+
+def _clamped_page_size(response: Any, case: Any) -> bool:
+    asked = (case.query or {}).get("page_size")
+    if response.status_code != 200 or not isinstance(asked, (int, str)) or not str(asked).isdigit() or int(asked) <= MAX_PAGE_SIZE:
+        return False
+    try:
+        size = response.json()["pagination"]["size"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(size, int) and size <= MAX_PAGE_SIZE
+
+
+RESPONSE_CHECKS = [
+    not_a_server_error,  # ROB-01
+    openapi_checks.response_schema_conformance,  # AUD-01
+    openapi_checks.content_type_conformance,  # JSON-01
+    negative_data_rejection_allowing_clamping,  # ROB-04
+]
+RESPONSE_CHECK_RULES = ("ROB-01", "AUD-01", "JSON-01", "ROB-04")
