@@ -68,7 +68,7 @@ class HostileRun:
         return f"{self.stdout}\n{self.stderr}\n{details}"
 
     def failed_rules(self) -> set[str]:
-        return {rule for record in self.records if record.outcome == "failed" for rule in (record.failed_rules or [rule for rule, _ in record.rules])}
+        return {rule for record in self.records for rule in record.failed_rules}
 
     def explain(self) -> str:
         return f"exit {self.exit_code} after {self.seconds:.0f}s, peak {self.peak_mib:.0f} MiB, failed {sorted(self.failed_rules())}\n{self.stdout[-2500:]}\n{self.stderr[-1500:]}"
