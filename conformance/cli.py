@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--secondary-api-key", help=f"key of a second account, enables the tenant-isolation rules [{ENV_SECONDARY_API_KEY}]")
     run.add_argument("--profile", choices=sorted(PROFILES), default=None, help="how many examples and how much data (default: default)")
     run.add_argument("--strict", action="store_true", help="SHOULD rules count towards the verdict too")
-    run.add_argument("--read-only", action="store_true", help="send no request other than GET; tests that need writes are skipped")
+    run.add_argument("--read-only", action="store_true", help="send no request other than GET; tests that need writes are out of scope")
     run.add_argument("--junit-xml", default=DEFAULT_JUNIT, help=f"where to write JUnit XML (default {DEFAULT_JUNIT}); the certificate goes beside it")
     run.add_argument("--seed", help="seed for reproducible data generation (printed at the end of every run)")
     run.add_argument("--rule", action="append", default=[], metavar="ID", help="run only the tests of this rule (repeatable)")

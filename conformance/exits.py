@@ -19,12 +19,14 @@ class Exit(enum.IntEnum):
 
 
 EXIT_HELP = """exit codes:
-  0  conformant: every MUST rule that ran passed (with --strict, every rule)
+  0  conformant: every MUST rule in scope passed (with --strict, every rule); "CONFORMANT on N of 34"
+     when options (--rule, -k, --read-only, no second key) left rules out
   1  not conformant: a MUST rule failed (with --strict, any rule)
   2  usage error: bad option, missing key for a remote target, unknown rule ID
   3  target unreachable, or it refused the key: nothing could be certified
-  4  run incomplete: interrupted, its --max-duration budget ran out, the target kept answering 429
-     (rate limited), or the suite itself could not run
+  4  no verdict: interrupted, its --max-duration budget ran out, the target kept answering 429
+     (rate limited), or the suite itself could not run; or a MUST rule could not be verified
+     (blocked by another rule's failure, undecided because others wrote meanwhile)
 """
 
 

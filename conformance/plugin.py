@@ -62,7 +62,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_configure(config: pytest.Config) -> None:
     global _settings, _stop, _config
     config.addinivalue_line("markers", "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)")
-    config.addinivalue_line("markers", "writes: the test creates or changes data on the target; skipped in read-only mode")
+    config.addinivalue_line("markers", "writes: the test creates or changes data on the target; out of scope in read-only mode")
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
     config.addinivalue_line("markers", f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)")
     try:

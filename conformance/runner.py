@@ -136,7 +136,7 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
     unverified = ", ".join(result.rule.id for result in verdict.unverified())
     detail = f"; failing rules: {failing}" if failing else f"; not verified: {unverified}" if unverified else ""
     if verdict.errors and not failing:
-        detail += f"; {len(verdict.errors)} test(s) ended in an error of the suite's own"
+        detail += f"; {len(verdict.errors)} test(s) ended in an error that names no rule"
     print(f"verdict: {verdict.headline}{detail}")
     print(f"seed: {recorder.seed} (repeat with --seed)")
     return EXIT_OF_VERDICT[verdict.kind]

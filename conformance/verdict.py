@@ -12,6 +12,7 @@ could not be verified and why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -106,19 +107,24 @@ def _why_not(record: TestRecord, outcome: RuleOutcome) -> str:
     if outcome.outcome is Outcome.BLOCKED:
         return f"blocked by {', '.join(outcome.by)} ({test})"
     if outcome.outcome is Outcome.ERROR:
-        return f"{test} ended in an error of its own: {first_line(record.detail)}"
+        return f"{test} ended in an error that names no rule: {first_line(record.detail)}"
     return f"{test}: {first_line(record.detail)}"
 
 
 def first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "(no detail)")
+    """What an outcome's text says, in one line: the exception pytest marks with ``E``, else the first line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    raised = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
+    if raised is not None:
+        return raised.split(": ", 1)[1] if re.match(r"^[\w.]+(Error|Exception|Exceeded|Large|Refused|Limited|Group): ", raised) else raised
+    return lines[0] if lines else "(no detail)"
 
 
 @dataclass
 class Verdict:
     results: dict[str, RuleResult]
     strict: bool
-    errors: list[TestRecord] = field(default_factory=list)  # tests that ended in an error of the suite's own
+    errors: list[TestRecord] = field(default_factory=list)  # tests that ended in an exception no rule's violation (a suite bug, a reset connection, an answer over the size bound)
 
     def counted(self, result: RuleResult) -> bool:
         return self.strict or result.rule.level is Level.MUST

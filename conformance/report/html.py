@@ -34,7 +34,7 @@ def _band(certificate: Certificate) -> str:
     if certificate.stopped:
         decided = f"the run ended early ({certificate.stopped}): the outcomes below are incomplete and certify nothing"
     elif certificate.kind == NO_VERDICT:
-        decided = f"no verdict: {len(certificate.gaps())} rule(s) could not be verified, {len(certificate.errors())} test(s) ended in errors of the suite's own"
+        decided = f"no verdict: {len(certificate.gaps())} rule(s) could not be verified, {len(certificate.errors())} test(s) ended in errors that name no rule"
     elif certificate.partial:
         decided = f"decided on the {certificate.level} in scope; the others were left out by the run's options and are not certified"
     tone = "pass" if certificate.conformant and not certificate.partial else "partial" if certificate.partial else "fail" if certificate.kind == NOT_CONFORMANT else "none"
@@ -92,7 +92,7 @@ def _gaps(certificate: Certificate) -> str:
     items += "".join(f"<li>error: <code>{esc(error)}</code></li>" for error in errors)
     return (
         f'<section id="gaps" class="notice"><p><strong>{len(gaps)} counted rule{"s were" if len(gaps) != 1 else " was"} not verified</strong>, '
-        f"{len(errors)} test{'s' if len(errors) != 1 else ''} ended in an error of the suite's own:</p><ul>{items}</ul>"
+        f"{len(errors)} test{'s' if len(errors) != 1 else ''} ended in an error that names no rule:</p><ul>{items}</ul>"
         "<p><code>audience-conformance verify</code> accepts a certificate only when every counted rule in scope passed.</p></section>"
     )
 

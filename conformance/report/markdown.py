@@ -35,7 +35,7 @@ def render_markdown(certificate: Certificate) -> str:
     gaps, errors = certificate.gaps(), certificate.errors()
     if gaps or errors:
         listed = [f"- {row.id}: {_cell('; '.join(row.reasons[:3]))}" for row in gaps] + [f"- error: {_cell(error)}" for error in errors]
-        lines += ["", f"<details><summary>{len(gaps)} counted rule(s) not verified, {len(errors)} error(s) of the suite</summary>", "", *listed, "", "</details>"]
+        lines += ["", f"<details><summary>{len(gaps)} counted rule(s) not verified, {len(errors)} error(s) that name no rule</summary>", "", *listed, "", "</details>"]
     lines += ["", f"<details><summary>All rules ({len(certificate.rules)})</summary>", "", "| rule | level | outcome | statement |", "| --- | --- | --- | --- |"]
     lines += [f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |" for row in certificate.rules]
     lines += ["", "</details>", "", f"<sub>From {_code(certificate.junit_name)} (SHA-256 {_code(certificate.junit_sha256[:12])}); check with `audience-conformance verify certificate.json`.</sub>", ""]

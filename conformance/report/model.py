@@ -96,7 +96,7 @@ class Certificate:
         if self.stopped:
             return f"{NO_VERDICT} ({self.stopped})"
         if self.kind == NO_VERDICT:
-            return f"{NO_VERDICT} (rules not verified)" if self.verdict_of_rules.unverified() else f"{NO_VERDICT} (tests ended in errors of the suite)"
+            return f"{NO_VERDICT} (rules not verified)" if self.verdict_of_rules.unverified() else f"{NO_VERDICT} (tests ended in errors that name no rule)"
         return self.verdict_of_rules.headline if self.kind != NOT_CONFORMANT else NOT_CONFORMANT
 
     @property
@@ -114,7 +114,7 @@ class Certificate:
         return [row for row in self.rules if (self.strict or row.level == Level.MUST.value) and row.outcome == NOT_VERIFIED]
 
     def errors(self) -> list[str]:
-        """Tests that ended in an error of the suite's own (its nodeid and first line)."""
+        """Tests that ended in an error that names no rule (its nodeid and first line)."""
         return [f"{record.nodeid}: {first_line(mask_keys(record.detail))}" for record in self.verdict_of_rules.errors]
 
     def counts(self) -> dict[str, dict[str, int]]:

@@ -62,7 +62,7 @@ def profile(run: RunContext) -> Profile:
 
 @pytest.fixture(scope="session")
 def writable(run: RunContext) -> Iterator[None]:
-    """Depend on this in tests that create or change data: they are skipped in read-only runs."""
+    """Depend on this in tests that create or change data: they are out of scope in read-only runs."""
     if run.settings.read_only:
         out_of_scope(READ_ONLY)
     yield
