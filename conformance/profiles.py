@@ -13,15 +13,16 @@ class Profile:
     stateful_steps: int
     property_examples: int  # hypothesis examples of each property test
     dataset_size: int  # audiences the pagination data set holds, spread unevenly over channels
+    race_rounds: int  # rounds of requests sent at one moment (VAL-1309): a race is won or lost by chance
     max_duration: float  # seconds: no request is sent after this, so a run always ends
 
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
-        Profile("quick", schema_examples=8, stateful_examples=4, stateful_steps=6, property_examples=8, dataset_size=23, max_duration=300.0),
-        Profile("default", schema_examples=30, stateful_examples=15, stateful_steps=10, property_examples=25, dataset_size=47, max_duration=900.0),
-        Profile("thorough", schema_examples=120, stateful_examples=50, stateful_steps=15, property_examples=100, dataset_size=131, max_duration=3600.0),
+        Profile("quick", schema_examples=8, stateful_examples=4, stateful_steps=6, property_examples=8, dataset_size=23, race_rounds=3, max_duration=300.0),
+        Profile("default", schema_examples=30, stateful_examples=15, stateful_steps=10, property_examples=25, dataset_size=47, race_rounds=8, max_duration=900.0),
+        Profile("thorough", schema_examples=120, stateful_examples=50, stateful_steps=15, property_examples=100, dataset_size=131, race_rounds=25, max_duration=3600.0),
     )
 }
 DEFAULT_PROFILE = "default"

@@ -76,7 +76,7 @@ RULES: tuple[Rule, ...] = (
     _rule("VAL-1306", "MUST", "Create without data.channel answers 400 code 1306."),
     _rule("VAL-1307", "MUST", "A data.channel other than SMS, VIBER or WHATSAPP (exact, upper case) answers 400 code 1307."),
     _rule("VAL-1308", "MUST", "More than 10 contacts answers 400 code 1308; exactly 10 is valid."),
-    _rule("VAL-1309", "MUST", "Creating, or renaming to, a name another audience of the account has answers 409 code 1309."),
+    _rule("VAL-1309", "MUST", "Creating, or renaming to, a name another audience of the account has answers 409 code 1309, also when the requests run at the same time: no two audiences of an account ever share a name."),
     _rule("VAL-1353", "SHOULD", "A contact without number answers 400 code 1353."),
     _rule("VAL-1354", "SHOULD", "A contact number that is not '+' and 7 to 15 digits answers 400 code 1354."),
     _rule("VAL-1355", "SHOULD", "A contact number longer than 45 characters answers 400 code 1355."),

@@ -12,6 +12,7 @@ Nothing else in the suite talks to the network, so each safety rule is enforced 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -114,6 +115,11 @@ class TargetAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
         self.policy = policy
         self.requests_sent = 0
+        # Requests may leave from several threads at once (VAL-1309's races): ``+=`` on an
+        # attribute is a read and a write, so the count is kept under a lock. Everything else
+        # send() touches is safe to share: urllib3's pool, and the observers, guard and rate
+        # limiter of the policy, which lock themselves.
+        self._count_lock = threading.Lock()
         self._proxies = policy.transport.proxies_for(str(policy.origin))
 
     def send(  # type: ignore[override]
@@ -147,7 +153,8 @@ class TargetAdapter(HTTPAdapter):
             # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
             # its own defaults, and a request that bypassed them would not reach the staging.
             response = super().send(request, stream=True, timeout=timeout, verify=transport.verify, cert=transport.client_cert, proxies=self._proxies)
-            self.requests_sent += 1
+            with self._count_lock:
+                self.requests_sent += 1
             _read_bounded(response)
             # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
             if response.status_code != 429 or policy.max_429_retries == 0:
@@ -224,6 +231,12 @@ class Target:
 
     Two :class:`Target` objects for two accounts share the policy (same origin, same
     read-only switch) but carry different keys.
+
+    :meth:`request` may be called from several threads at once. A ``requests.Session`` is not
+    safe to share between threads (its cookie jar is read while another thread's response
+    writes to it, and a load balancer's sticky cookie arrives with every answer), so each
+    other thread gets a session of its own, mounted on the one adapter: every request still
+    takes the one path, and the adapter's connection pool is shared.
     """
 
     def __init__(self, base_url: str, api_key: str, policy: RequestPolicy) -> None:
@@ -231,10 +244,26 @@ class Target:
         self.api_key = api_key
         self.policy = policy
         self.adapter = TargetAdapter(policy)
-        self.session = requests.Session()
-        self.session.trust_env = False  # proxies from the environment must not see the key
-        self.session.mount("http://", self.adapter)
-        self.session.mount("https://", self.adapter)
+        self.session = self._new_session()  # the creating thread's, and schemathesis'
+        self._owner = threading.get_ident()
+        self._local = threading.local()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # proxies from the environment must not see the key
+        session.mount("http://", self.adapter)
+        session.mount("https://", self.adapter)
+        return session
+
+    def _session_here(self) -> requests.Session:
+        """This thread's session. Another thread's is never closed: closing a session closes
+        its adapters, the shared one included; it holds no connection of its own."""
+        if threading.get_ident() == self._owner:
+            return self.session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._new_session()
+        return session
 
     def url(self, path_or_url: str) -> str:
         """A path of the contract (``/v1/audiences``) under the base URL; a full URL as it is."""
@@ -262,7 +291,7 @@ class Target:
         api_key = self.api_key if key == "" else key
         if api_key is not None and not any(name.lower() == KEY_HEADER.lower() for name in merged):
             merged[KEY_HEADER] = api_key
-        return self.session.request(
+        return self._session_here().request(
             method,
             self.url(path_or_url),
             params=params,

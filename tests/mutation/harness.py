@@ -56,12 +56,12 @@ def serve(server: Server, *, keys: tuple[str, str] | None = None) -> Iterator[Se
             store.close()
 
 
-def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> SuiteRun:
+def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None, environ: Mapping[str, str] | None = None, seed: int = 1) -> SuiteRun:
     """``audience-conformance run`` in a child process, keys given through the environment
     (``environ`` adds variables, or replaces the inherited ones)."""
     folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
     junit = folder / "junit.xml"
-    command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", "1"]
+    command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", str(seed)]
     for rule_id in rules:
         command += ["--rule", rule_id]
     command += list(extra)

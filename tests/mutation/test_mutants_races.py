@@ -1,0 +1,65 @@
+"""The suite catches the mutant of :mod:`mutation.mutants_races` whatever the seed, and passes the
+reference; the mutant itself really lets racing requests take one name twice."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from conformance.reference.app import create_app
+from conformance.races import Racers
+from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target
+
+from mutation import mutants_races
+from mutation.catalogue import MUTANTS, Server
+from mutation.harness import SuiteRun, run_suite, serve
+
+OURS = sorted(name for name, server in MUTANTS.items() if server.build.__module__ == mutants_races.__name__)
+RACE_TESTS = "test_name_races::"
+SEEDS = (1, 2, 3)
+
+
+def explain(run: SuiteRun) -> str:
+    return f"exit {run.exit_code}, failed rules {sorted(run.failed_rules())}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
+
+
+def test_racing_creates_both_succeed_on_the_mutant() -> None:
+    """The fault is real: two creates of one name sent together both answer 201, and the account
+    then lists the name twice (sent one after the other, the second is refused)."""
+    with serve(MUTANTS["names-checked-before-an-await"]) as served:
+        target = Target(served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url)))
+        body = {"data": {"name": "raced", "channel": "SMS"}}
+        with Racers(2) as racers:
+            statuses = [response.status_code for response in racers.at_once([partial(target.post, AUDIENCES_PATH, json=body)] * 2)]
+        listed = target.get(AUDIENCES_PATH, params={"page_size": 100}).json()["data"]
+        alone = target.post(AUDIENCES_PATH, json=body)
+        target.close()
+    assert statuses == [201, 201]
+    assert [item["name"] for item in listed] == ["raced", "raced"]
+    assert alone.status_code == 409 and alone.json()["errors"][0]["code"] == 1309
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", OURS)
+def test_the_suite_catches_the_mutant(name: str, seed: int, tmp_path: Path) -> None:
+    """Only the racing tests can catch it: every test of VAL-1309 that sends one request at a
+    time passes."""
+    server = MUTANTS[name]
+    assert server.rule is not None
+    with serve(server) as served:
+        run = run_suite(served, profile="quick", rules=(server.rule,), junit_dir=tmp_path, seed=seed)
+    assert run.exit_code == 1, explain(run)
+    assert server.rule in run.failed_rules(), explain(run)
+    failing = {record.nodeid for record in run.records if record.failed_rules}
+    assert failing and all(RACE_TESTS in nodeid for nodeid in failing), f"{sorted(failing)}\n{explain(run)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_reference_passes(seed: int, tmp_path: Path) -> None:
+    with serve(Server("reference", "the reference server", create_app)) as served:
+        run = run_suite(served, profile="quick", rules=("VAL-1309",), junit_dir=tmp_path, seed=seed)
+    assert run.exit_code == 0, explain(run)
