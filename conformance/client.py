@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import pytest
 import requests
 
+from conformance.accounts import ACCOUNT_IDS
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, check
 
@@ -65,7 +65,21 @@ def create_audience(target: Target, name: str, channel: str, contacts: Sequence[
     audience = body.get("data") if isinstance(body, dict) else None
     check(isinstance(audience, dict) and isinstance(audience.get("id"), str), "AUD-01", expected="{'data': Audience} with a string id", received=body, response=response)
     assert isinstance(audience, dict)
+    check_account(target, audience, response)
     return audience
+
+
+def check_account(target: Target, audience: dict[str, Any], response: requests.Response | None) -> None:
+    """CRUD-01: an audience created with ``target``'s key carries that key's one account_id."""
+    ACCOUNT_IDS.record(target.api_key, audience, response, who=key_name(target))
+
+
+def key_name(target: Target) -> str:
+    """How messages name ``target``'s key: by its role, never by its value."""
+    from conformance.session import active
+
+    run = active()
+    return "the secondary API key" if run is not None and run.secondary is not None and run.secondary.api_key == target.api_key else "the API key"
 
 
 def delete_audience(target: Target, audience_id: str) -> requests.Response:
@@ -84,9 +98,21 @@ def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
         if url is None:
             return
         response = target.get(url, params=query)
-        if response.status_code != 200:
-            pytest.skip(f"precondition: the query operation answered HTTP {response.status_code} (see the PAGE and FILT rules)")
+        # PAGE-04: a valid query, and the next links it gives, are answered (a refusal is no skip).
+        check(response.status_code == 200, "PAGE-04", expected=f"200 for the valid query {params or '(unfiltered)'} and each next link", received=f"HTTP {response.status_code}", response=response)
         body = body_of(response)
         yield from (item for item in body.get("data", []) if isinstance(item, dict))
         link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
         url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+
+
+def total_of(target: Target, **params: str) -> int:
+    """The total of a valid query: a refusal fails PAGE-04, a missing total PAGE-02 (not a skip)."""
+    response = target.get(AUDIENCES_PATH, params={"page_size": "1", **params})
+    check(response.status_code == 200, "PAGE-04", expected=f"200 for the valid query {params or '(unfiltered)'}", received=f"HTTP {response.status_code}", response=response)
+    body = body_of(response)
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    value = pagination.get("total") if isinstance(pagination, dict) else None
+    check(type(value) is int, "PAGE-02", expected="pagination.total, an integer", received=body, response=response)
+    assert isinstance(value, int)
+    return value

@@ -12,6 +12,7 @@ Nothing else in the suite talks to the network, so each safety rule is enforced 
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -20,11 +21,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from conformance.ratelimit import RateLimiter
 from conformance.redaction import KEY_HEADER
 from conformance.transport import Transport
+from conformance.violations import RuleViolation
 
 AUDIENCES_PATH = "/v1/audiences"
 
@@ -66,6 +69,60 @@ class ClearTextProxyRefused(TargetError):
 
 class ResponseTooLarge(TargetError):
     """Raised when a response body exceeds what any answer of this API could need."""
+
+
+# What a server that drops a request looks like from here: it closed or reset the connection
+# instead of answering, or cut its answer off. (A refused connection, a TLS failure or a
+# timeout is not: the server was not reached, or may still be working.)
+_DROPS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.IncompleteRead, urllib3.exceptions.IncompleteRead)
+DROP_RETRIES = 1  # a keep-alive connection the server closed just as a request left it drops once
+
+
+class ConnectionDropped(RuleViolation, requests.ConnectionError):
+    """ROB-01: the server closed the connection instead of answering a well-formed HTTP request
+    (twice in a row: once may be a keep-alive connection closed as the request left). No
+    request, however malformed its body, may go unanswered: the violation names ROB-01, in
+    whichever test it happens. It is a ``requests.ConnectionError`` as well, so the paths that
+    handle lost connections (the preflight, cleanup) keep handling it.
+
+    A timeout is not a dropped connection (the server may still be working): it stays an error
+    of the run, which then has no verdict, as before."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> ConnectionDropped:
+        return requests.ConnectionError.__new__(cls)
+
+    def __init__(self, request: requests.PreparedRequest, words: str) -> None:
+        RuleViolation.__init__(
+            self,
+            "ROB-01",
+            expected=f"an HTTP answer to {request.method} {_path_of(request)} (a well-formed HTTP request; malformed content gets a 4xx)",
+            received=f"no answer: {words}",
+        )
+        self.request = request
+        self.response = None
+
+
+def dropped(error: BaseException) -> str:
+    """Words for how the connection was lost when ``error`` is a dropped connection; "" otherwise."""
+    if isinstance(error, requests.Timeout):
+        return ""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (requests.exceptions.SSLError, TimeoutError)):
+            return ""
+        if isinstance(current, _DROPS):
+            if isinstance(current, (http.client.IncompleteRead, urllib3.exceptions.IncompleteRead)):
+                return "connection broken: the answer was cut off"
+            if isinstance(current, http.client.RemoteDisconnected):
+                return "connection aborted: closed without an answer"
+            return "connection reset: reset without an answer"
+        pending.extend(inner for inner in (*current.args, current.__cause__, current.__context__) if isinstance(inner, BaseException))
+    return ""
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
@@ -147,15 +204,25 @@ class TargetAdapter(HTTPAdapter):
         for name, value in transport.headers:
             request.headers[name] = value
         attempt = 0
+        drops = 0
         while True:
             self._check_deadline()
             self._wait_for_rate_limit()
-            # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
-            # its own defaults, and a request that bypassed them would not reach the staging.
-            response = super().send(request, stream=True, timeout=timeout, verify=transport.verify, cert=transport.client_cert, proxies=self._proxies)
-            with self._count_lock:
-                self.requests_sent += 1
-            _read_bounded(response)
+            try:
+                # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
+                # its own defaults, and a request that bypassed them would not reach the staging.
+                response = super().send(request, stream=True, timeout=timeout, verify=transport.verify, cert=transport.client_cert, proxies=self._proxies)
+                with self._count_lock:
+                    self.requests_sent += 1
+                _read_bounded(response)
+            except (requests.ConnectionError, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
+                words = dropped(error)
+                if not words:
+                    raise
+                if drops < DROP_RETRIES:
+                    drops += 1
+                    continue
+                raise ConnectionDropped(request, words) from error
             # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
             if response.status_code != 429 or policy.max_429_retries == 0:
                 break

@@ -19,7 +19,6 @@ from conformance.profiles import Profile
 from conformance.scope import out_of_scope
 from conformance.session import RunContext
 from conformance.target import AUDIENCES_PATH, Target
-from conformance.violations import RuleViolation
 from conformance.walker import MAX_PAGE_SIZE, Query, walk
 
 EXAMPLES = current_settings().profile.property_examples
@@ -51,13 +50,13 @@ def property_settings(share: float = 1.0) -> settings:
 
 @pytest.fixture(scope="session")
 def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile) -> DataSet:
-    """The suite's own audiences (skips the test in read-only runs, or when they cannot be made)."""
+    """The suite's own audiences (out of scope in read-only runs, the user's choice).
+
+    A valid create the target refuses is no reason to skip: the violation (CRUD-01) fails that
+    rule, and the tests that need the data set are blocked by it."""
     if run.settings.read_only:
         out_of_scope(READ_ONLY)
-    try:
-        return create_dataset(target, namer, profile.dataset_size)
-    except RuleViolation as violation:
-        pytest.skip(f"the pagination data set could not be created ({violation.rule}: {violation.received})")
+    return create_dataset(target, namer, profile.dataset_size)
 
 
 @pytest.fixture(scope="session")

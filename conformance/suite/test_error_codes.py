@@ -17,7 +17,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 from conformance import faults
-from conformance.client import audience_path, create_audience, error_codes
+from conformance.client import audience_path, create_audience, error_codes, listed, total_of
 from conformance.faults import Fault
 from conformance.ledger import iter_audiences
 from conformance.rules import RULES_BY_ID
@@ -200,6 +200,11 @@ def _ours(target: Target) -> dict[str, str]:
     return {str(item["id"]): str(item["name"]) for item in iter_audiences(target) if prefix in str(item.get("name"))}
 
 
+def _account(target: Target) -> tuple[dict[str, str], int]:
+    """id -> name of every audience the account lists, and the account's total."""
+    return {str(item.get("id")): str(item.get("name")) for item in listed(target)}, total_of(target)
+
+
 def _leaked_id(response: requests.Response) -> str | None:
     """The id a refusal carried anyway, if its body looks like an audience."""
     try:
@@ -210,16 +215,23 @@ def _leaked_id(response: requests.Response) -> str | None:
 
 
 @pytest.mark.writes
+@pytest.mark.account_wide
 @pytest.mark.rule("VAL-01")
 def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
     """VAL-01: after creates refused for any fault of the table, no audience appeared.
 
-    1. List this run's audiences.
+    1. List the whole account: its ids and its total.
     2. Each example sends one faulty create of every row; any refusal that carried an id is
        looked up (it must not exist).
-    3. List again: no audience appeared (what a faulty server kept is deleted again).
+    3. List again: no id appeared, whatever its name (a server may keep a refused create under
+       a name of its own), and the total did not grow. What carries this run's prefix is
+       deleted again; anything else may be another client's, and is left alone.
+
+    Another client creating meanwhile also adds ids: the test is therefore account-wide (a
+    failure counts only when it repeats the same way), and what it received names the new
+    audiences without this run's prefix, which another client's differ from try to try.
     """
-    before = _ours(target)
+    before, total_before = _account(target)
     accepted: set[str] = set()
 
     @given(data=st.data())
@@ -236,12 +248,22 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
                 check(lookup.status_code == 404, "VAL-01", expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried", received=f"HTTP {lookup.status_code}", response=lookup)
 
     send_one_of_each()
-    appeared = {audience_id: name for audience_id, name in _ours(target).items() if audience_id not in before and audience_id not in accepted}
-    for audience_id in appeared:
-        # Named with this run's prefix, so this run made it (without a 201 saying so).
-        RUN.ledger.adopt(target.api_key, audience_id)
-        target.delete(audience_path(audience_id))
-    check(not appeared, "VAL-01", expected="no audience appears after refused creates", received=f"listed afterwards: {sorted(appeared.values())}")
+    after, total_after = _account(target)
+    appeared = {audience_id: name for audience_id, name in after.items() if audience_id not in before and audience_id not in accepted}
+    prefix = RUN.namer.prefix
+    for audience_id, name in appeared.items():
+        if prefix in name:
+            # Named with this run's prefix, so this run made it (without a 201 saying so).
+            RUN.ledger.adopt(target.api_key, audience_id)
+            target.delete(audience_path(audience_id))
+    others = sorted(name for name in appeared.values() if prefix not in name)
+    grown = total_after - total_before - len(accepted)
+    check(
+        not appeared and grown <= 0,
+        "VAL-01",
+        expected="no audience appears after refused creates: no new id in the account, and its total does not grow",
+        received=f"{len(appeared) - len(others)} new audience(s) named with this run's prefix, {len(others)} other(s) named {others}; total grew by {grown}",
+    )
 
 
 @pytest.mark.writes
