@@ -91,25 +91,32 @@ def audience_path(audience_id: str) -> str:
 
 
 def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
-    """Every audience the query operation lists to ``target``'s account, following ``next``."""
+    """Every audience the query operation lists to ``target``'s account, following ``next``; a
+    refused query fails PAGE-04 (FILT-01 when filtered by channel), never skips."""
     url: str | None = target.url(AUDIENCES_PATH)
     query: dict[str, str] | None = {"page_size": "100", **params}
     for _ in range(MAX_PAGES):
         if url is None:
             return
         response = target.get(url, params=query)
-        # PAGE-04: a valid query, and the next links it gives, are answered (a refusal is no skip).
-        check(response.status_code == 200, "PAGE-04", expected=f"200 for the valid query {params or '(unfiltered)'} and each next link", received=f"HTTP {response.status_code}", response=response)
+        # A valid query, and the next links it gives, are answered (a refusal is no skip).
+        check(response.status_code == 200, list_rule(params), expected=f"200 for the valid query {params or '(unfiltered)'} and each next link", received=f"HTTP {response.status_code}", response=response)
         body = body_of(response)
         yield from (item for item in body.get("data", []) if isinstance(item, dict))
         link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
         url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
 
 
+def list_rule(params: dict[str, str]) -> str:
+    """The rule a refused valid query breaks: FILT-01 when it filters by channel, else PAGE-04."""
+    return "FILT-01" if "filter[channel]" in params else "PAGE-04"
+
+
 def total_of(target: Target, **params: str) -> int:
-    """The total of a valid query: a refusal fails PAGE-04, a missing total PAGE-02 (not a skip)."""
+    """The total of a valid query: a refusal fails PAGE-04 (FILT-01 when filtered), a missing
+    total PAGE-02 (not a skip)."""
     response = target.get(AUDIENCES_PATH, params={"page_size": "1", **params})
-    check(response.status_code == 200, "PAGE-04", expected=f"200 for the valid query {params or '(unfiltered)'}", received=f"HTTP {response.status_code}", response=response)
+    check(response.status_code == 200, list_rule(params), expected=f"200 for the valid query {params or '(unfiltered)'}", received=f"HTTP {response.status_code}", response=response)
     body = body_of(response)
     pagination = body.get("pagination") if isinstance(body, dict) else None
     value = pagination.get("total") if isinstance(pagination, dict) else None
