@@ -10,6 +10,7 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
+from conformance.outcomes import skip_reason
 from conformance.verdict import TEST_FAILED as FAILED, TEST_PASSED as PASSED, TEST_SKIPPED as SKIPPED, TestRecord
 
 SUITE_PACKAGE = "conformance.suite"
@@ -44,5 +45,5 @@ def _outcome(case: TestCase) -> tuple[str, str]:
         if isinstance(result, (Failure, Error)):
             return FAILED, (result.text or result.message or "").strip()
         if isinstance(result, Skipped):
-            return SKIPPED, (result.message or "").removeprefix("Skipped: ").strip()
+            return SKIPPED, skip_reason(result.message or "")
     return PASSED, ""

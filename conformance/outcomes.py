@@ -20,6 +20,7 @@ the certificate and ``verify`` all read them back from there.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,6 +84,12 @@ def _kind_of(error: BaseException) -> Outcome:
     if isinstance(error, (Inconclusive, pytest.skip.Exception)):
         return Outcome.NOT_VERIFIED  # a skip nobody chose decides nothing, and says why
     return Outcome.ERROR
+
+
+def skip_reason(text: str) -> str:
+    """A skip's reason as pytest writes it, without the exception's name ('Skipped: ',
+    'conformance.scope.OutOfScope: '): the reader wants the reason, not the class."""
+    return re.sub(r"^(Skipped|[A-Za-z_][\w.]*\.[A-Z]\w*): ", "", text.strip())
 
 
 def violated_rules(error: BaseException) -> list[str]:

@@ -19,6 +19,7 @@ from conformance import __version__, artefacts, scope
 from conformance import session as run_session
 from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
+from conformance.outcomes import skip_reason
 from conformance.plugin_options import SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
@@ -210,7 +211,7 @@ class RunRecorder:
 
 def _reason_of(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
-        return str(report.longrepr[2]).removeprefix("Skipped: ")
+        return skip_reason(str(report.longrepr[2]))
     if report.failed:
         return str(report.longrepr)
     return ""
