@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
     run.add_argument("--max-duration", help="time budget of the whole run in seconds (default: the profile's)")
     run.add_argument("-k", dest="keyword", help="pytest -k expression, to narrow the tests further")
+    run.add_argument("--workers", metavar="N|auto", help="run the tests in N processes (pytest-xdist; 'auto': one per core); still one run, one verdict, one certificate")
+    run.add_argument("--shard", metavar="K/N", help="run only shard K of N (a CI matrix job); merge the shards' JUnit files with 'report'")
     _add_connection_arguments(run.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)"))
     run.set_defaults(handler=command_run)
 
@@ -141,7 +143,10 @@ def command_run(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
     )
     junit_xml = checked_output_file(args.junit_xml, CLI_OPTIONS["junit_xml"])
-    return run_suite(settings, junit_xml=junit_xml, keyword=args.keyword)
+    from conformance.parallel import parallel_args
+
+    parallel_args(args.workers, args.shard)  # a mistake in either is the user's, before anything starts
+    return run_suite(settings, junit_xml=junit_xml, keyword=args.keyword, workers=args.workers, shard=args.shard)
 
 
 def command_serve(args: argparse.Namespace) -> int:

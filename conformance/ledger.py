@@ -40,6 +40,7 @@ class Namer:
 
     def __init__(self, run_id: str) -> None:
         self.prefix = f"{PREFIX_FAMILY}{run_id}_"
+        self.tag = ""  # a worker's own letters after the prefix: workers of one run never pick one name twice
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -47,7 +48,7 @@ class Namer:
         """A new name; with ``length``, padded to exactly that many characters (at least the prefix and a counter)."""
         with self._lock:
             self._counter += 1
-            base = f"{self.prefix}{self._counter:04d}"
+            base = f"{self.prefix}{self.tag}{self._counter:04d}"
         if length is None:
             return base
         if length < len(base):

@@ -17,14 +17,14 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase
 
-from conformance import account_wide, unicode_tables
+from conformance import account_wide, progress, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
 from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
 from conformance.stopping import RunStop
 from conformance.target import ForeignWriteRefused
-from conformance.plugin_options import SETTINGS_KEY, add_options, settings_of
+from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
@@ -40,6 +40,7 @@ _config: pytest.Config | None = None
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    sharding.add_option(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -69,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = settings_of(config)
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
+    settings = workers.with_controller_seed(config, settings)
     if settings.seed is None:
         # Every run has a seed, printed at its end, so any run can be repeated.
         settings = dataclasses.replace(settings, seed=random.SystemRandom().randrange(2**32))
@@ -81,6 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
     _config = config
     config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
     config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
+    # Several processes, shards, progress: each in its own module.
+    workers.register(config)
+    sharding.register(config)
+    if config.getoption("audience_front") == CLI_FRONT and not workers.is_worker(config):
+        config.pluginmanager.register(progress.Progress(config), progress.PLUGIN_NAME)
     _settings = settings
     unicode_tables.restore()
     hypothesis.settings.register_profile(
@@ -121,9 +128,9 @@ def start_run() -> run_session.RunContext:
     assert _stop is not None and _config is not None, "the plugin is configured before the suite's conftest is imported"
     _stop.install()
     recorder = _config.pluginmanager.get_plugin(RECORDER_NAME)
-    if isinstance(recorder, RunRecorder):
+    if isinstance(recorder, RunRecorder) and not workers.is_worker(_config):  # the controller ends the run
         recorder.begin()
-    return run_session.activate(current_settings(), _stop)
+    return run_session.activate(current_settings(), _stop, workers.joined_run(_config))
 
 
 def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:

@@ -15,6 +15,7 @@ from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
 from conformance.recorder import EXIT_OF_VERDICT, RECORDER_NAME, RunRecorder
 from conformance.plugin_options import CLI_FRONT
+from conformance.parallel import parallel_args
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
 from conformance.transport import ENV_HEADERS, ENV_PROXY
 
@@ -33,9 +34,9 @@ class _RunEnd:
         self.recorder = plugin if isinstance(plugin, RunRecorder) else None
 
 
-def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = None) -> int:
+def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = None, workers: str | None = None, shard: str | None = None) -> int:
     args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), f"--junit-xml={junit_xml}", "--pyargs", "conformance.suite"]
-    args += _plugin_args(settings)
+    args += _plugin_args(settings) + parallel_args(workers, shard)
     if keyword:
         args += ["-k", keyword]
     end = _RunEnd()

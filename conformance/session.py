@@ -14,7 +14,8 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +29,9 @@ from conformance.stopping import RunStop
 from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
 from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
+
+if TYPE_CHECKING:
+    from conformance.workers import SharedRun
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
@@ -62,16 +66,18 @@ class Misconfigured(PreflightFailure):
 class RunContext:
     """Everything the suite's tests share during one run."""
 
-    def __init__(self, settings: RunSettings, stop: RunStop | None = None) -> None:
+    def __init__(self, settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None) -> None:
         self.settings = settings
         self.stop = stop
-        self.run_id = new_run_id()
+        self.shared = shared  # in a worker process: the run its controller made (id, target, keys)
+        self.run_id = shared.run_id if shared is not None else new_run_id()
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
         self.started_at = time.time()
         self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
         self.ledger = Ledger()
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
+        self.before_cleanup: list[Callable[[], None]] = []  # e.g. stop the workers, merge their ledgers
         base_url, api_key, secondary_key = self._resolve_target()
         self.base_url = base_url
         max_duration = settings.max_duration or settings.profile.max_duration
@@ -97,6 +103,11 @@ class RunContext:
 
     def _resolve_target(self) -> tuple[str, str, str | None]:
         settings = self.settings
+        if self.shared is not None:
+            self.redactor.add(self.shared.api_key)
+            if self.shared.secondary_api_key:
+                self.redactor.add(self.shared.secondary_api_key)
+            return self.shared.base_url, self.shared.api_key, self.shared.secondary_api_key
         if not settings.embedded:
             assert settings.base_url is not None and settings.api_key is not None
             return settings.base_url, settings.api_key, settings.secondary_api_key
@@ -121,6 +132,8 @@ class RunContext:
         """Fail fast, with one line saying what to change, when the target cannot be tested as
         given: it does not answer, refuses a key, does not serve ``<base>/v1/audiences``, or the
         two keys belong to one account."""
+        if self.shared is not None:
+            return  # the controller checked the target once, before any worker started
         listed = self._probe(self.primary, "api_key")
         if self.secondary is None:
             return
@@ -199,6 +212,8 @@ class RunContext:
         # sent no write, so it has nothing to delete and sends none now either.
         self.policy.deadline = None
         try:
+            for step in self.before_cleanup:
+                step()
             if self.guard.writes_let_through:
                 self.ledger.clean(self.targets, report)
                 self.ledger.sweep_own(self.targets, self.namer.prefix, report)
@@ -212,11 +227,11 @@ class RunContext:
 _active: RunContext | None = None
 
 
-def activate(settings: RunSettings, stop: RunStop | None = None) -> RunContext:
+def activate(settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None) -> RunContext:
     """The run of this process, made on first use."""
     global _active
     if _active is None:
-        _active = RunContext(settings, stop)
+        _active = RunContext(settings, stop, shared)
     return _active
 
 

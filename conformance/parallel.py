@@ -1,0 +1,33 @@
+"""``run --workers N|auto`` and ``run --shard K/N``: checked once, then handed to pytest."""
+
+from __future__ import annotations
+
+import os
+
+from conformance.settings import SettingsError
+from conformance.sharding import OPTION as SHARD_OPTION
+from conformance.sharding import parse_shard
+
+
+def checked_workers(text: str | None) -> str | None:
+    """'auto' (one per core) or a count of at least 1; None or 1 runs in this process."""
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value == "auto":
+        return str(max(os.cpu_count() or 1, 1))
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"--workers takes a number of processes (1 or more) or 'auto', not '{text}'.")
+    return None if int(value) == 1 else str(int(value))
+
+
+def parallel_args(workers: str | None, shard: str | None) -> list[str]:
+    """pytest's arguments for the workers (pytest-xdist, tests grouped) and the shard."""
+    args: list[str] = []
+    count = checked_workers(workers)
+    if count is not None:
+        args += ["-n", count, "--dist", "loadgroup"]
+    if shard:
+        parse_shard(shard)
+        args += [SHARD_OPTION, shard]
+    return args

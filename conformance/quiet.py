@@ -1,0 +1,78 @@
+"""Tests that need a quiet account, when several processes run one run's tests.
+
+An exact-set walk (every item once, the count equals ``total``, channel totals add up) holds
+only while nobody creates or deletes audiences in the account. Under workers the other
+processes of the same run are such writers. Two measures keep those checks exact:
+
+- every test that reads the whole account, or uses the shared pagination data set, is put in
+  one xdist group, so one worker runs them one after another and the data set is made once;
+- a lock on a file of the run: a quiet test holds it exclusively for its whole protocol (setup,
+  call, teardown), every other test holds it shared. No other test of the run runs while a
+  walk is under way, and walks wait for the tests going on to end.
+
+The lock is fair: a waiting quiet test first takes a turnstile that new tests also pass
+through, so a steady stream of other tests cannot starve it. ``flock`` locks vanish with the
+process that held them: a worker killed mid-test blocks nobody.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conformance import account_wide
+
+GROUP = "audience-quiet-account"
+# Fixtures whose data the exact-set checks count on: their tests run where the data set is.
+SHARED_DATA_FIXTURES = frozenset({"dataset", "known", "secondary_ids"})
+
+
+def needs_quiet(item: pytest.Item) -> bool:
+    """A test whose checks read the whole account: no other test of the run may write meanwhile."""
+    return item.get_closest_marker(account_wide.MARKER) is not None
+
+
+def in_quiet_group(item: pytest.Item) -> bool:
+    """Quiet tests and the tests of the shared data set run in one process, one after another."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return needs_quiet(item) or bool(fixtures & SHARED_DATA_FIXTURES)
+
+
+def group_of(item: pytest.Item) -> str:
+    """The unit that scheduling and sharding never split: the quiet group, or the test itself."""
+    return GROUP if in_quiet_group(item) else item.nodeid
+
+
+def mark_groups(items: list[pytest.Item]) -> None:
+    """Put the quiet group's tests in one xdist group (``--dist loadgroup`` keeps them together)."""
+    for item in items:
+        if in_quiet_group(item):
+            item.add_marker(pytest.mark.xdist_group(GROUP))
+
+
+class QuietLock:
+    """A fair readers-writer lock between the run's processes, on two files of the run's folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.turnstile = folder / "quiet.turnstile"
+        self.room = folder / "quiet.lock"
+
+    @contextmanager
+    def held(self, exclusive: bool) -> Iterator[None]:
+        turnstile = os.open(self.turnstile, os.O_RDWR | os.O_CREAT, 0o600)
+        room = os.open(self.room, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(room, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            finally:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+            yield
+        finally:
+            os.close(room)  # closing releases the lock
+            os.close(turnstile)

@@ -1,0 +1,67 @@
+"""``--shard K/N``: a deterministic Nth of the suite's tests, for a CI matrix of N jobs.
+
+Every test goes to the shard given by a stable hash (SHA-256) of its group: the test itself,
+or the quiet-account group, whose tests share one data set and must not be disturbed by each
+other's writes (see :mod:`conformance.quiet`), so it is never split. The same tests and the
+same seed give the same shards on every machine. Each shard is a run of its own (run id,
+JUnit); ``audience-conformance report`` merges the JUnit files of all N into one certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from _pytest.junitxml import xml_key
+
+from conformance import quiet
+from conformance.settings import SettingsError
+
+OPTION = "--audience-shard"
+SHARD_PROPERTY = "shard"  # on the JUnit testsuite: 'K/N'
+
+
+def parse_shard(text: str, option: str = "--shard") -> tuple[int, int]:
+    """'2/4' -> (2, 4); anything else is the user's mistake."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise SettingsError(f"{option} takes K/N with 1 <= K <= N (this job's shard of N), not '{text}'.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def shard_of(group: str, count: int) -> int:
+    """The shard (1..count) a group of tests belongs to."""
+    return int.from_bytes(hashlib.sha256(group.encode("utf-8")).digest()[:8], "big") % count + 1
+
+
+def add_option(parser: pytest.Parser) -> None:
+    parser.getgroup("audience-conformance").addoption(OPTION, default=None, help="Run only shard K of N (K/N): a deterministic part of the tests; merge the shards' JUnit files with 'audience-conformance report'.")
+
+
+def register(config: pytest.Config) -> None:
+    text = config.getoption("audience_shard", None)
+    if text:
+        try:
+            shard = parse_shard(text, OPTION)
+        except SettingsError as error:
+            raise pytest.UsageError(str(error)) from None
+        config.pluginmanager.register(Sharding(*shard), "audience-conformance-shard")
+
+
+class Sharding:
+    def __init__(self, index: int, count: int) -> None:
+        self.index = index
+        self.count = count
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        kept = [item for item in items if shard_of(quiet.group_of(item), self.count) == self.index]
+        dropped = [item for item in items if shard_of(quiet.group_of(item), self.count) != self.index]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        xml = session.config.stash.get(xml_key, None)
+        if xml is not None:
+            xml.add_global_property(SHARD_PROPERTY, f"{self.index}/{self.count}")
