@@ -1,11 +1,12 @@
 """The project's benchmarks, in one command: ``python bench/run.py`` from the project root.
 
-Four sections, each selectable with ``--only``:
+Five sections, each selectable with ``--only``:
 
 - ``profiles``: wall time of ``audience-conformance run`` on the embedded reference, per profile;
 - ``detection``: mutants caught per second, the suite against plain schemathesis;
 - ``walk``: the suite's walker over 10,000 and 100,000 audiences (time, requests, peak RSS);
 - ``throughput``: requests per second of the reference against the bare stack's ceiling (wrk).
+- ``latency``: a default run against the reference answering 50 ms late, with 1, 2 and 4 workers.
 
 Prints one table per section, with each target and whether it was met, and writes every figure
 to ``reports/bench.json``. Benchmarks never run inside the test suite.
@@ -28,7 +29,7 @@ from common import ROOT, load_average, project_on_path  # noqa: E402
 
 project_on_path()
 
-SECTIONS = ("profiles", "detection", "walk", "throughput")
+SECTIONS = ("profiles", "detection", "walk", "throughput", "latency")
 PROFILES = ("quick", "default", "thorough")
 DEFAULT_REPEATS = {"quick": 3, "default": 3, "thorough": 1}
 TARGET_SECONDS = {"quick": 15.0, "default": 60.0}
@@ -46,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--walk-sizes", default="10000,100000", help="collection sizes walked (default 10000,100000)")
     parser.add_argument("--walk-page-sizes", default="100,20", help="page sizes walked (default 100,20)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk measurement (default 10)")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every answer in 'latency' (default 50)")
+    parser.add_argument("--latency-workers", default="1,2,4", help="worker counts timed in 'latency' (default 1,2,4)")
     parser.add_argument("--json", default=str(ROOT / "reports" / "bench.json"), help="where to write every figure (default reports/bench.json)")
     return parser.parse_args(argv)
 
@@ -105,6 +108,23 @@ def run_profiles(args: argparse.Namespace) -> tuple[str, Any]:
         ["profile", "median wall s", "runs (s)", "median CPU s", "exit codes", "target", "met"], rows
     )
     return table, [asdict(result) for result in results]
+
+
+def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
+    import latency
+
+    runs = latency.measure("default", args.latency_ms, [int(n) for n in args.latency_workers.split(",") if n])
+    baseline = runs[0].seconds
+    rows = []
+    for run in runs:
+        ratio = run.seconds / baseline
+        four = run.workers == 4 and run.latency_ms > 0
+        rows.append([f"+{run.latency_ms:g} ms", str(run.workers), f"{run.seconds:.1f}", f"{ratio:.2f}x", str(run.exit_code), run.verdict,
+                     f"<= {latency.TARGET_RATIO}x" if four else "-", _met(ratio <= latency.TARGET_RATIO) if four else "-"])  # fmt: skip
+    table = "### default profile, reference answering late, workers\n\n" + _markdown(
+        ["latency", "workers", "wall s", "vs loopback 1 worker", "exit", "verdict", "target", "met"], rows
+    )
+    return table, [asdict(run) for run in runs]
 
 
 def run_detection(args: argparse.Namespace) -> tuple[str, Any]:
@@ -202,7 +222,7 @@ def run_throughput(args: argparse.Namespace) -> tuple[str, Any]:
     return table, {**asdict(result), "list_cost": [asdict(cost) for cost in costs]}
 
 
-RUNNERS = {"profiles": run_profiles, "detection": run_detection, "walk": run_walk, "throughput": run_throughput}
+RUNNERS = {"profiles": run_profiles, "detection": run_detection, "walk": run_walk, "throughput": run_throughput, "latency": run_latency}
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
     serve.add_argument("--key", action="append", default=[], metavar="KEY=ACCOUNT", help="an API key and the account it belongs to (repeatable); without any, one is generated and printed")
+    serve.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="add MS milliseconds to every answer, as a staging across a network would (default 0)")
     serve.set_defaults(handler=command_serve)
 
     cleanup = commands.add_parser("cleanup", help="delete audiences that earlier runs left behind (by their name prefix)")
@@ -169,7 +170,9 @@ def command_serve(args: argparse.Namespace) -> int:
         key = generate_key()
         keys[key] = "account-1"
         print(f"No --key given: generated a key for account 'account-1'. Use it as:\n  export {ENV_API_KEY}={key}\n  curl -H 'X-Dexatel-Key: {key}' http://{args.host}:{args.port}/v1/audiences", flush=True)
-    serve(str(db), args.host, args.port, keys)
+    if args.latency_ms < 0:
+        raise UsageError(f"--latency-ms must be 0 or more, not {args.latency_ms:g}.")
+    serve(str(db), args.host, args.port, keys, latency=args.latency_ms / 1000)
     return Exit.CONFORMANT
 
 

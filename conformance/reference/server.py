@@ -108,11 +108,14 @@ class ReferenceServer:
         self._server = self._thread = self._socket = self._store = None
 
 
-def serve(db: str, host: str, port: int, keys: Mapping[str, str]) -> None:
-    """Serve the reference on ``host:port`` over the SQLite file ``db`` until Ctrl-C, which is a normal stop."""
+def serve(db: str, host: str, port: int, keys: Mapping[str, str], latency: float = 0.0) -> None:
+    """Serve the reference on ``host:port`` over the SQLite file ``db`` until Ctrl-C, which is a normal stop;
+    ``latency`` seconds are added to every answer."""
+    from conformance.reference.latency import Latency
+
     store = Store(db)
     try:
-        config = uvicorn.Config(create_app(store, keys), host=host, port=port, lifespan="off", log_level="info")
+        config = uvicorn.Config(Latency(create_app(store, keys), latency), host=host, port=port, lifespan="off", log_level="info")
         # uvicorn shuts down gracefully on SIGINT, then raises it again for the caller.
         uvicorn.Server(config).run()
     except KeyboardInterrupt:

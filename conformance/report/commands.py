@@ -15,9 +15,9 @@ T = TypeVar("T")
 
 def add_report_commands(subparsers: Any) -> None:
     """Register the three subcommands on the CLI's subparsers."""
-    report = subparsers.add_parser("report", help="rebuild the certificate (HTML, Markdown, JSON) from a JUnit file of the suite")
-    report.add_argument("junit", metavar="JUNIT", help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin)")
-    report.add_argument("--out", metavar="DIR", help="folder for the certificate (default: beside the JUnit file)")
+    report = subparsers.add_parser("report", help="rebuild the certificate (HTML, Markdown, JSON) from a JUnit file of the suite, or merge the JUnit files of one run's shards into one")
+    report.add_argument("junit", metavar="JUNIT", nargs="+", help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin); several: the shards of one run (--shard K/N), merged")
+    report.add_argument("--out", metavar="DIR", help="folder for the certificate (default: beside the JUnit file; required to merge shards)")
     report.set_defaults(handler=command_report)
 
     verify = subparsers.add_parser("verify", help="check a certificate against its JUnit file and this suite's spec; exit 1 on any problem")
@@ -33,7 +33,15 @@ def add_report_commands(subparsers: Any) -> None:
 def command_report(args: argparse.Namespace) -> int:
     from conformance.report.writer import write_certificate
 
-    paths = _user_facing(lambda: write_certificate(Path(args.junit), Path(args.out) if args.out else None))
+    if len(args.junit) > 1:
+        from conformance.shard_merge import merge_shards
+
+        if not args.out:
+            raise _usage("merging shards needs --out DIR, the folder for the merged JUnit file and its certificate.")
+        merged = _user_facing(lambda: merge_shards([Path(path) for path in args.junit], Path(args.out)))
+        print(f"merged: {merged}")
+        args.junit = [str(merged)]
+    paths = _user_facing(lambda: write_certificate(Path(args.junit[0]), Path(args.out) if args.out else None))
     for path in paths:
         print(f"certificate: {path}")
     return 0
@@ -56,6 +64,12 @@ def command_docs(args: argparse.Namespace) -> int:
     pages = _user_facing(lambda: write_docs(Path(args.out), mutants=Path(args.mutants) if args.mutants else None))
     print(f"documentation: {pages[0]} ({len(pages)} pages)")
     return 0
+
+
+def _usage(message: str) -> Exception:
+    from conformance.cli import UsageError
+
+    return UsageError(message)
 
 
 def _user_facing(action: Callable[[], T]) -> T:
