@@ -4,7 +4,7 @@ An exact-set walk (every item once, the count equals ``total``, channel totals a
 only while nobody creates or deletes audiences in the account. Under workers the other
 processes of the same run are such writers. Two measures keep those checks exact:
 
-- every test that reads the whole account, or uses the shared pagination data set, is put in
+- every test that reads the whole account (or every audience of the run), or uses the shared pagination data set, is put in
   one xdist group, so one worker runs them one after another and the data set is made once;
 - a lock on a file of the run: a quiet test holds it exclusively for its whole protocol (setup,
   call, teardown), every other test holds it shared. No other test of the run runs while a
@@ -28,13 +28,19 @@ import pytest
 from conformance import account_wide
 
 GROUP = "audience-quiet-account"
+RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
 # Fixtures whose data the exact-set checks count on: their tests run where the data set is.
 SHARED_DATA_FIXTURES = frozenset({"dataset", "known", "secondary_ids"})
 
 
+def add_marker(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{RUN_WIDE}: the test lists every audience of the run; under workers no other test of the run writes meanwhile")
+
+
 def needs_quiet(item: pytest.Item) -> bool:
-    """A test whose checks read the whole account: no other test of the run may write meanwhile."""
-    return item.get_closest_marker(account_wide.MARKER) is not None
+    """A test whose checks read the whole account, or all of the run's audiences: no other test
+    of the run may write meanwhile."""
+    return any(item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE))
 
 
 def in_quiet_group(item: pytest.Item) -> bool:

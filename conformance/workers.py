@@ -34,12 +34,14 @@ from typing import IO, Any
 import pytest
 
 from conformance import quiet
+from conformance.junit_fit import FailureText
 from conformance import session as run_session
 from conformance.progress import PLUGIN_NAME as PROGRESS_NAME
 from conformance.progress import REQUESTS_ATTRIBUTE, count_requests
 from conformance.settings import RunSettings
 
 INPUT_KEY = "audience_run"
+_FAILURE_KEY = "audience_failure"
 STOP_GRACE = 5.0  # seconds a signalled worker has to stop before it is killed
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -79,6 +81,7 @@ def controls_workers(config: pytest.Config) -> bool:
 
 def register(config: pytest.Config) -> None:
     """Called by the plugin at configure time in every process."""
+    quiet.add_marker(config)
     shared = joined_run(config)
     if shared is not None:
         config.pluginmanager.register(WorkerSide(config, shared), "audience-conformance-worker")
@@ -133,6 +136,10 @@ class Controller:
             folder=str(self.folder),
             preflight_failed=failed,
         )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> pytest.TestReport | None:
+        return failure_from_wire(data)
 
     def pytest_configure_node(self, node: Any) -> None:
         assert self.shared is not None, "the run is made before the workers start"
@@ -251,8 +258,39 @@ class WorkerSide:
             setattr(outcome.get_result(), REQUESTS_ATTRIBUTE, count_requests(context).count)
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_report_to_serializable(self, config: pytest.Config, report: pytest.TestReport) -> dict[str, Any] | None:
+        return failure_to_wire(report)
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._write({"end": True})
+
+
+def failure_to_wire(report: Any) -> dict[str, Any] | None:
+    """A failure's redacted text and one-line summary, as xdist can send them (pytest's own
+    serializer knows only its own kinds of failure text)."""
+    failure = getattr(report, "longrepr", None)
+    if not isinstance(report, pytest.TestReport) or not isinstance(failure, FailureText):
+        return None
+    report.longrepr = None
+    try:
+        data = report._to_json()
+    finally:
+        report.longrepr = failure
+    crash = failure.reprcrash
+    data[_FAILURE_KEY] = {"text": failure.text, "summary": crash.message, "path": crash.path, "lineno": crash.lineno}
+    data["$report_type"] = "TestReport"
+    return data
+
+
+def failure_from_wire(data: dict[str, Any]) -> pytest.TestReport | None:
+    failure = data.get(_FAILURE_KEY)
+    if not isinstance(failure, dict):
+        return None
+    fields = {key: value for key, value in data.items() if key not in (_FAILURE_KEY, "$report_type")}
+    report = pytest.TestReport._from_json(fields)
+    report.longrepr = FailureText(failure["text"], failure["summary"], failure["path"], failure["lineno"])  # type: ignore[assignment]
+    return report
 
 
 def _alive(pid: int) -> bool:
