@@ -7,8 +7,10 @@ processes of the same run are such writers. Two measures keep those checks exact
 - every test that reads the whole account (or every audience of the run), or uses the shared pagination data set, is put in
   one xdist group, so one worker runs them one after another and the data set is made once;
 - a lock on a file of the run: a quiet test holds it exclusively for its whole protocol (setup,
-  call, teardown), every other test holds it shared. No other test of the run runs while a
-  walk is under way, and walks wait for the tests going on to end.
+  call, teardown); any other test takes it shared at its first write (a create, an update, a
+  delete, its fixtures' included) and keeps it to its end. No test of the run writes while a
+  walk is under way, tests that only read run beside it, and a walk waits for the tests that
+  wrote to end.
 
 The lock is fair: a waiting quiet test first takes a turnstile that new tests also pass
 through, so a steady stream of other tests cannot starve it. ``flock`` locks vanish with the
@@ -68,17 +70,28 @@ class QuietLock:
         self.turnstile = folder / "quiet.turnstile"
         self.room = folder / "quiet.lock"
 
-    @contextmanager
-    def held(self, exclusive: bool) -> Iterator[None]:
+    def acquire(self, exclusive: bool) -> int:
+        """Block until the room is ours (alone, or shared with other writers); returns its handle."""
         turnstile = os.open(self.turnstile, os.O_RDWR | os.O_CREAT, 0o600)
         room = os.open(self.room, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(turnstile, fcntl.LOCK_EX)
-            try:
-                fcntl.flock(room, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            finally:
-                fcntl.flock(turnstile, fcntl.LOCK_UN)
+            fcntl.flock(room, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except BaseException:
+            os.close(room)
+            raise
+        finally:
+            os.close(turnstile)  # closing releases the turnstile
+        return room
+
+    @staticmethod
+    def release(handle: int) -> None:
+        os.close(handle)  # closing releases the lock
+
+    @contextmanager
+    def held(self, exclusive: bool) -> Iterator[None]:
+        handle = self.acquire(exclusive)
+        try:
             yield
         finally:
-            os.close(room)  # closing releases the lock
-            os.close(turnstile)
+            self.release(handle)

@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+import requests
 
 from conformance import quiet
 from conformance.junit_fit import FailureText
@@ -39,6 +41,7 @@ from conformance import session as run_session
 from conformance.progress import PLUGIN_NAME as PROGRESS_NAME
 from conformance.progress import REQUESTS_ATTRIBUTE, count_requests
 from conformance.settings import RunSettings
+from conformance.write_guard import SAFE_METHODS
 
 INPUT_KEY = "audience_run"
 _FAILURE_KEY = "audience_failure"
@@ -212,6 +215,8 @@ class WorkerSide:
         worker_id = str(config.workerinput.get("workerid", "gw0"))  # type: ignore[attr-defined]
         self.tag = worker_tag(worker_id)
         self.lock = quiet.QuietLock(Path(shared.folder))
+        self._handle: int | None = None  # the quiet lock, while the current test holds it
+        self._holding = threading.Lock()
         self.journal: IO[str] = open(Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1)
         self._write({"pid": os.getpid()})
 
@@ -244,11 +249,33 @@ class WorkerSide:
             adopt(key, audience_id)
 
         ledger.adopt = journaled  # type: ignore[method-assign]
+        check = context.policy.write_guard
+
+        def writer_waits_for_quiet(request: requests.PreparedRequest) -> None:
+            if (request.method or "GET").upper() not in SAFE_METHODS:
+                self._hold(exclusive=False)
+            if check is not None:
+                check(request)
+
+        context.policy.write_guard = writer_waits_for_quiet
+
+    def _hold(self, exclusive: bool) -> None:
+        """Take the quiet lock for the rest of the current test, unless it is held already."""
+        with self._holding:
+            if self._handle is None:
+                self._handle = self.lock.acquire(exclusive)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, None]:
-        with self.lock.held(exclusive=quiet.needs_quiet(item)):
+        if quiet.needs_quiet(item):
+            self._hold(exclusive=True)
+        try:
             yield
+        finally:
+            with self._holding:
+                if self._handle is not None:
+                    self.lock.release(self._handle)
+                    self._handle = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
