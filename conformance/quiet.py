@@ -4,8 +4,9 @@ An exact-set walk (every item once, the count equals ``total``, channel totals a
 only while nobody creates or deletes audiences in the account. Under workers the other
 processes of the same run are such writers. Two measures keep those checks exact:
 
-- every test that reads the whole account (or every audience of the run), or uses the shared pagination data set, is put in
-  one xdist group, so one worker runs them one after another and the data set is made once;
+- every test that reads the whole account or every audience of the run, or walks the shared
+  pagination data set (PAGE-12 walks it while writing), is put in one xdist group: one
+  worker runs them one after another, and the data set is made once;
 - a lock on a file of the run: a quiet test holds it exclusively for its whole protocol (setup,
   call, teardown); any other test takes it shared at its first write (a create, an update, a
   delete, its fixtures' included) and keeps it to its end. No test of the run writes while a
@@ -40,15 +41,15 @@ def add_marker(config: pytest.Config) -> None:
 
 
 def needs_quiet(item: pytest.Item) -> bool:
-    """A test whose checks read the whole account, or all of the run's audiences: no other test
-    of the run may write meanwhile."""
-    return any(item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE))
+    """A test whose checks read the whole account or all of the run's audiences, or walk the
+    shared data set: no other test of the run may write meanwhile."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return any(item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE)) or bool(fixtures & SHARED_DATA_FIXTURES)
 
 
 def in_quiet_group(item: pytest.Item) -> bool:
-    """Quiet tests and the tests of the shared data set run in one process, one after another."""
-    fixtures = set(getattr(item, "fixturenames", ()))
-    return needs_quiet(item) or bool(fixtures & SHARED_DATA_FIXTURES)
+    """Quiet tests run in one process, one after another (the data set is made once)."""
+    return needs_quiet(item)
 
 
 def group_of(item: pytest.Item) -> str:

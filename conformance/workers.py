@@ -216,6 +216,7 @@ class WorkerSide:
         self.tag = worker_tag(worker_id)
         self.lock = quiet.QuietLock(Path(shared.folder))
         self._handle: int | None = None  # the quiet lock, while the current test holds it
+        self.waited = 0.0  # seconds this worker's tests waited for the quiet lock
         self._holding = threading.Lock()
         self.journal: IO[str] = open(Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1)
         self._write({"pid": os.getpid()})
@@ -263,7 +264,9 @@ class WorkerSide:
         """Take the quiet lock for the rest of the current test, unless it is held already."""
         with self._holding:
             if self._handle is None:
+                started = time.monotonic()
                 self._handle = self.lock.acquire(exclusive)
+                self.waited += time.monotonic() - started
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, None]:
@@ -290,7 +293,7 @@ class WorkerSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self._write({"end": True})
+        self._write({"end": True, "waited": round(self.waited, 1)})
 
 
 def failure_to_wire(report: Any) -> dict[str, Any] | None:
