@@ -13,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from conformance import scope
 from conformance.report.errors import ReportError
 from conformance.sharding import SHARD_PROPERTY
 
@@ -114,4 +115,8 @@ def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
         merged["started_at"] = starts[0]
     for name in SUMMED:
         merged[name] = str(sum(int(props.get(name, "0") or 0) for props in all_props))
+    # Out of scope in the merge: only what every shard left out (a rule whose tests all ran in
+    # another shard is out of this shard's scope, not the run's).
+    scopes = [scope.decode(props.get(scope.PROPERTY)) for props in all_props]
+    merged[scope.PROPERTY] = scope.encode({rule: why for rule, why in scopes[0].items() if all(rule in other for other in scopes[1:])})
     return merged

@@ -45,6 +45,7 @@ from conformance.write_guard import SAFE_METHODS
 
 INPUT_KEY = "audience_run"
 _FAILURE_KEY = "audience_failure"
+SCOPE_KEY = "audience_out_of_scope"
 STOP_GRACE = 5.0  # seconds a signalled worker has to stop before it is killed
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -125,6 +126,7 @@ class Controller:
         # The run's properties on the JUnit file, and the preflight: once, here (the controller
         # collects no tests, so the recorder's collection hook would not run in this process).
         recorder.pytest_collection_finish(session)
+        set_scope(self.config, recorder, {})  # the workers collect the tests; they say what is in scope
         failed = recorder.failed_start is not None
         progress = self.config.pluginmanager.get_plugin(PROGRESS_NAME)
         if progress is not None and not failed:
@@ -143,6 +145,13 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> pytest.TestReport | None:
         return failure_from_wire(data)
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        from conformance.recorder import RECORDER_NAME
+
+        chosen = getattr(node, "workeroutput", {}).get(SCOPE_KEY)
+        if isinstance(chosen, dict):
+            set_scope(self.config, self.config.pluginmanager.get_plugin(RECORDER_NAME), chosen)
 
     def pytest_configure_node(self, node: Any) -> None:
         assert self.shared is not None, "the run is made before the workers start"
@@ -232,10 +241,14 @@ class WorkerSide:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(trylast=True)  # after the recorder worked out the run's scope
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """The suite's modules are imported (names made at import are the same in every worker);
         from now on this worker's names carry its tag, and what it creates goes to its journal."""
+        from conformance.recorder import RECORDER_NAME
+
+        recorder = self.config.pluginmanager.get_plugin(RECORDER_NAME)
+        self.config.workeroutput[SCOPE_KEY] = dict(getattr(recorder, "out_of_scope", {}))  # type: ignore[attr-defined]
         context = run_session.active()
         if context is None:
             return
@@ -294,6 +307,20 @@ class WorkerSide:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._write({"end": True, "waited": round(self.waited, 1)})
+
+
+def set_scope(config: pytest.Config, recorder: Any, out_of_scope: dict[str, str]) -> None:
+    """The rules the user's choice left out, as the workers' collection found them: on the
+    recorder (the verdict) and on the JUnit file (the certificate)."""
+    from _pytest.junitxml import xml_key
+
+    from conformance import scope
+
+    recorder.out_of_scope = dict(out_of_scope)
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        xml.global_properties = [(name, value) for name, value in xml.global_properties if name != scope.PROPERTY]
+        xml.add_global_property(scope.PROPERTY, scope.encode(out_of_scope))
 
 
 def failure_to_wire(report: Any) -> dict[str, Any] | None:
