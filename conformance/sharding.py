@@ -15,7 +15,7 @@ import re
 import pytest
 from _pytest.junitxml import xml_key
 
-from conformance import quiet
+from conformance import quiet, scope
 from conformance.settings import SettingsError
 
 OPTION = "--audience-shard"
@@ -50,14 +50,36 @@ def register(config: pytest.Config) -> None:
 
 
 class Sharding:
+    """Keeps this shard's tests. What is out of scope is decided on the whole collection, as in
+    a run without shards: leaving out the other shards' tests is no choice of the user's, and
+    every shard then names the same rules out of scope (the merge relies on it)."""
+
     def __init__(self, index: int, count: int) -> None:
         self.index = index
         self.count = count
+        self.left_out: list[list[str]] = []  # rules of the tests the user's options deselected
+        self.whole: dict[str, str] | None = None
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        from conformance.plugin import rule_ids_of
+
+        self.left_out += [rule_ids_of(item) for item in items]
+
+    @pytest.hookimpl(trylast=True)  # after --rule and -k
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-        # Not "deselected": the other shards run these tests, so leaving them out here is no
-        # choice of the user's to narrow the certification (the merge puts the shards together).
+        from conformance.plugin import rule_ids_of
+
+        self.whole = scope.unselected_rules([rule_ids_of(item) for item in items], self.left_out)
         items[:] = [item for item in items if shard_of(quiet.group_of(item), self.count) == self.index]
+
+    @pytest.hookimpl(trylast=True)  # after the recorder worked out this shard's scope
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from conformance.recorder import RECORDER_NAME
+        from conformance.workers import set_scope
+
+        recorder = session.config.pluginmanager.get_plugin(RECORDER_NAME)
+        if self.whole is not None and recorder is not None:
+            set_scope(session.config, recorder, self.whole)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         xml = session.config.stash.get(xml_key, None)

@@ -241,14 +241,10 @@ class WorkerSide:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
 
-    @pytest.hookimpl(trylast=True)  # after the recorder worked out the run's scope
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """The suite's modules are imported (names made at import are the same in every worker);
         from now on this worker's names carry its tag, and what it creates goes to its journal."""
-        from conformance.recorder import RECORDER_NAME
-
-        recorder = self.config.pluginmanager.get_plugin(RECORDER_NAME)
-        self.config.workeroutput[SCOPE_KEY] = dict(getattr(recorder, "out_of_scope", {}))  # type: ignore[attr-defined]
         context = run_session.active()
         if context is None:
             return
@@ -306,6 +302,10 @@ class WorkerSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from conformance.recorder import RECORDER_NAME
+
+        recorder = self.config.pluginmanager.get_plugin(RECORDER_NAME)
+        self.config.workeroutput[SCOPE_KEY] = dict(getattr(recorder, "out_of_scope", {}))  # type: ignore[attr-defined]
         self._write({"end": True, "waited": round(self.waited, 1)})
 
 
