@@ -11,11 +11,13 @@ Left out on purpose:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from conformance.violations import check
 from conformance.walker import MAX_PAGE_SIZE
 
 
@@ -39,10 +41,25 @@ def _clamped_page_size(response: Any, case: Any) -> bool:
     return isinstance(size, int) and size <= MAX_PAGE_SIZE
 
 
+def every_body_is_json(ctx: Any, response: Any, case: Any) -> bool | None:
+    """JSON-01 on every answer, whatever its status: schemathesis' content-type check judges only
+    the statuses the spec documents, so an HTML 502 page from a gateway would pass it."""
+    if not response.content:
+        return None
+    content_type = (response.headers.get("content-type") or [""])[0]
+    check(content_type.split(";")[0].strip().lower() == "application/json", "JSON-01", expected="a body of Content-Type application/json, whatever the status", received=f"HTTP {response.status_code} {content_type or '(no Content-Type)'}: {response.content[:120]!r}")
+    try:
+        json.loads(response.content)
+    except ValueError:
+        check(False, "JSON-01", expected="a body that parses as JSON, whatever the status", received=f"HTTP {response.status_code}: {response.content[:120]!r}")
+    return None
+
+
 RESPONSE_CHECKS = [
     not_a_server_error,  # ROB-01
     openapi_checks.response_schema_conformance,  # AUD-01
     openapi_checks.content_type_conformance,  # JSON-01
+    every_body_is_json,  # JSON-01
     negative_data_rejection_allowing_clamping,  # ROB-04
 ]
 RESPONSE_CHECK_RULES = ("ROB-01", "AUD-01", "JSON-01", "ROB-04")

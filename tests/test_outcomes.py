@@ -134,3 +134,11 @@ def test_strict_counts_should_rules_and_not_exercised_ones_do_not_withhold_it() 
 def test_rules_some_of_whose_tests_were_deselected_are_out_of_scope() -> None:
     scope = unselected_rules(selected=[["PAGE-04", "PAGE-01"], ["PAGE-04"]], deselected=[["PAGE-01", "PAGE-02"]])
     assert "PAGE-04" not in scope and {"PAGE-01", "PAGE-02", "AUD-01"} <= set(scope)
+
+
+def test_a_check_of_the_suite_run_by_schemathesis_is_charged_to_the_rule_it_names() -> None:
+    """schemathesis wraps a check's AssertionError in a failure of its own; the rule survives it."""
+    from schemathesis.core.failures import CustomFailure
+
+    failure = CustomFailure(operation="GET /v1/audiences", title="Custom check failed", message="not JSON", exception=_violation("JSON-01"))
+    assert violated_rules(ExceptionGroup("schemathesis", [failure])) == ["JSON-01"]
