@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -169,31 +169,50 @@ class RunContext:
         return _items_of(response)
 
     def _check_two_accounts(self, listed: list[Any], other_listed: list[Any]) -> None:
-        """The tenant-isolation rules need two accounts; two keys of one would fail them for the user's mistake."""
+        """The tenant-isolation rules need two accounts; two keys of one would fail them for the
+        user's mistake. The keys are called one account only when the server says so twice: one
+        account_id for both keys, AND an audience the first key sees is seen by the second. A
+        server that answers one constant account_id for every key is the server's fault (CRUD-01),
+        not the user's: its keys see apart, so the run goes on and the tests judge it."""
         assert self.secondary is not None
-        primary = _account_in(listed) or self._account_by_creating(self.primary)
-        secondary = _account_in(other_listed)
-        if secondary is None or secondary == primary:
-            # A listing can show another account's audiences (a TEN-01 failure, for the tests to
-            # find): what the key creates is the server's own word on whose key it is.
-            secondary = self._account_by_creating(self.secondary) or secondary
-        if primary is not None and primary == secondary:
-            raise Misconfigured(
-                f"the API key and the secondary API key belong to one account ('{primary}'); "
-                f"{self.settings.source('secondary_api_key')} must be a key of another account."
-            )
+        try:
+            primary_seen = listed or self._created_by(self.primary)
+            secondary_seen = other_listed
+            primary, secondary = _account_in(primary_seen), _account_in(secondary_seen)
+            if secondary is None or secondary == primary:
+                # A listing can show another account's audiences (a TEN-01 failure, for the tests to
+                # find): what the key creates is the server's own word on whose key it is.
+                secondary_seen = self._created_by(self.secondary) or secondary_seen
+                secondary = _account_in(secondary_seen) or secondary
+            if primary is not None and primary == secondary and self._sees(self.secondary, primary_seen):
+                raise Misconfigured(
+                    f"the API key and the secondary API key belong to one account ('{primary}'); "
+                    f"{self.settings.source('secondary_api_key')} must be a key of another account."
+                )
+        finally:
+            self.ledger.clean(self.targets, CleanupReport())
 
-    def _account_by_creating(self, target: Target) -> str | None:
-        """Create one audience (recorded in the ledger, so it is deleted even if this fails) and
-        read its account; None in a read-only run or when the server does not say."""
+    def _created_by(self, target: Target) -> list[Any]:
+        """Create one audience (recorded in the ledger, so it is deleted however the preflight
+        ends) and return the answer's audience; nothing in a read-only run, or when the server
+        refuses. Only asked when the listings cannot tell the accounts apart (empty accounts)."""
         if self.settings.read_only:
-            return None
+            return []
         response = target.post(AUDIENCES_PATH, json={"data": {"name": self.namer.fresh(), "channel": "SMS"}})
-        if response.status_code != 201:
-            return None
-        created = _items_of(response)
-        self.ledger.clean([target], CleanupReport())
-        return _account_in(created)
+        return _items_of(response) if response.status_code == 201 else []
+
+    def _sees(self, target: Target, items: list[Any]) -> bool:
+        """Whether ``target``'s key reads one of ``items`` by its id (a read, whatever the mode)."""
+        for item in items:
+            identifier = item.get("id") if isinstance(item, dict) else None
+            if not (isinstance(identifier, str) and identifier):
+                continue
+            try:
+                if target.get(f"{AUDIENCES_PATH}/{quote(identifier, safe='')}").status_code == 200:
+                    return True
+            except requests.RequestException:
+                return False  # the tests will meet the same server, and judge it
+        return False
 
     def cleanup_command(self) -> str:
         """What finishes this run's cleanup when the run could not (it is printed, never run)."""

@@ -20,6 +20,10 @@ import requests
 
 from conformance.reference.server import ReferenceServer
 
+from mutation import catalogue
+from mutation.catalogue import MUTANTS
+from mutation.harness import serve
+
 KEY = "preflight-key-account-a-1"
 SAME_ACCOUNT_KEY = "preflight-key-account-a-2"
 OTHER_ACCOUNT_KEY = "preflight-key-account-b-1"
@@ -101,6 +105,17 @@ def test_read_only_runs_compare_accounts_by_what_they_list(reference: str, tmp_p
         assert "belong to one account ('account-a')" in _reason(done)
     finally:
         requests.delete(reference + "/v1/audiences/" + created.json()["data"]["id"], headers={"X-Dexatel-Key": KEY}, timeout=10)
+
+
+def test_one_account_id_for_every_key_is_the_servers_fault_not_the_users(tmp_path: Path) -> None:
+    """A server that answers one constant account_id whatever the key is wrong (CRUD-01); its two
+    keys still see apart, so the run goes on and the tests judge it. It was exit 2, 'belong to
+    one account', blaming the user for the server's fault."""
+    catalogue.load_all()
+    with serve(MUTANTS["constant-account-id"]) as served:
+        done = _run("cli", served.base_url, (served.api_key, served.secondary_api_key), tmp_path)
+    assert "belong to one account" not in done.stderr
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]  # AUTH-01 alone: the mutant keeps it
 
 
 @pytest.mark.parametrize("route", ROUTES)

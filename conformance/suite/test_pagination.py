@@ -52,6 +52,10 @@ def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(page_size=page_sizes)
+@example(page_size=1)
+@example(page_size=MAX_PAGE_SIZE)
+@example(page_size=20)
+@example(page_size=None)
 def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, page_size: int | None) -> None:
     """PAGE-01..05, 08, 09: following ``next`` from page 1 visits every audience exactly once.
 
@@ -88,6 +92,8 @@ def test_a_full_last_page_has_no_next(target: Target, known: DataSet | None, dat
 @pytest.mark.rule(*WALK_RULES)
 @property_settings()
 @given(page_size=st.integers(min_value=1, max_value=19))
+@example(page_size=1)
+@example(page_size=19)
 def test_links_keep_the_page_size(target: Target, page_size: int) -> None:
     """PAGE-08: pages reached through links keep the page size asked for on the first page.
 

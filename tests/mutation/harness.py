@@ -58,7 +58,8 @@ def serve(server: Server, *, keys: tuple[str, str] | None = None) -> Iterator[Se
 
 def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None, environ: Mapping[str, str] | None = None, seed: int = 1) -> SuiteRun:
     """``audience-conformance run`` in a child process, keys given through the environment
-    (``environ`` adds variables, or replaces the inherited ones)."""
+    (``environ`` adds variables, or replaces the inherited ones). ``seed`` is Hypothesis' seed:
+    a proof that holds at one seed only is a proof of that seed, so the report runs several."""
     folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
     junit = folder / "junit.xml"
     command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", str(seed)]

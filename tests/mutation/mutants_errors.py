@@ -342,18 +342,26 @@ def long_number_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=lambda exchange, answer: answer.recode(1355, 1354) if 1355 in answer.codes() else None)
 
 
-@mutant("VAL-01", "a create refused for a too-long name has stored it anyway, cut to 45 characters")
-def refused_create_stored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+def stored_when_refused(store: Store, keys: Mapping[str, str], name_of: Callable[[Any], str | None]) -> OnAnswer:
+    """An ``on_answer`` hook: a create refused for a too-long name stores an audience all the same,
+    named ``name_of(the name sent)`` (nothing when it returns None)."""
+
     def store_anyway(exchange: Exchange, answer: Answer) -> None:
         data, account = exchange.data(), account_of(exchange, keys)
-        if exchange.method == "POST" and 1305 in answer.codes() and account and isinstance(data.get("name"), str):
+        kept = name_of(data.get("name"))
+        if exchange.method == "POST" and not exchange.segments and 1305 in answer.codes() and account and kept:
             channel = data.get("channel") if data.get("channel") in CHANNELS else "SMS"
             try:
-                store.create_audience(account, data["name"][:45], str(channel), ())
+                store.create_audience(account, kept, str(channel), ())
             except NameTaken:
                 pass
 
-    return Rewrite(create_app(store, keys), on_answer=store_anyway)
+    return store_anyway
+
+
+@mutant("VAL-01", "a create refused for a too-long name has stored it anyway, cut to 45 characters")
+def refused_create_stored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(create_app(store, keys), on_answer=stored_when_refused(store, keys, lambda name: name[:45] if isinstance(name, str) else None))
 
 
 @mutant("VAL-01", "a rename refused for a forbidden character is applied without that character")

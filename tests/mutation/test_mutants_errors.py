@@ -1,7 +1,10 @@
-"""The suite catches each mutant of :mod:`mutation.mutants_errors`, and passes the reference.
+"""The suite catches each mutant of :mod:`mutation.mutants_errors` and :mod:`mutation.mutants_answers`,
+and passes the reference.
 
-For each mutant the whole suite runs, as a user would, limited to the one rule the mutant
-breaks (strict for a SHOULD rule): it must exit 1 and name that rule among the failures.
+For each mutant the suite runs, as a user would, limited to the one rule the mutant breaks
+(strict for a SHOULD rule), at seed 1: it must exit 1 and name that rule among the failures.
+This is CI's quick check; the whole-suite proofs at three seeds are :mod:`mutation.test_proofs`
+(a sample) and ``tox -e proofs`` (every mutant).
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import pytest
 from conformance.reference.app import create_app
 from conformance.rules import RULES_BY_ID, Level
 
-from mutation import mutants_errors
+from mutation import mutants_answers, mutants_errors
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
-OURS = [server for server in MUTANTS.values() if server.build.__module__ == mutants_errors.__name__]
+OURS = [server for server in MUTANTS.values() if server.build.__module__ in (mutants_errors.__name__, mutants_answers.__name__)]
 RULES = sorted({server.rule for server in OURS if server.rule is not None})
 REFERENCE = Server("reference", "the reference server, unchanged", create_app)
 

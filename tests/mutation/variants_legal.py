@@ -280,15 +280,23 @@ def ids_to_hex(scope: Scope) -> Scope:
     return {**scope, "path": path, "raw_path": b"/".join(segments), "sent_path": scope["path"]}
 
 
-def ids_to_decimal(scope: Scope, document: Json) -> Json:
-    for item in items_of(document):
-        for name in ("id", "audience_id"):
-            if isinstance(item.get(name), str) and HEX_ID.fullmatch(item[name]):
-                item[name] = decimal_of(item[name])
-    edit_links(document, lambda link: ID_IN_PATH.sub(lambda found: found.group(1) + decimal_of(found.group(2)), link))
-    for error in errors_of(document):
-        error["path"] = scope.get("sent_path", scope["path"])  # the path as the client sent it
-    return document
+def ids_written_as(convert: Callable[[str], str]) -> Callable[[Scope, Json], Json]:
+    """An answer rewrite: every reference id (in items and links) written as ``convert`` makes it."""
+
+    def rewrite(scope: Scope, document: Json) -> Json:
+        for item in items_of(document):
+            for name in ("id", "audience_id"):
+                if isinstance(item.get(name), str) and HEX_ID.fullmatch(item[name]):
+                    item[name] = convert(item[name])
+        edit_links(document, lambda link: ID_IN_PATH.sub(lambda found: found.group(1) + convert(found.group(2)), link))
+        for error in errors_of(document):
+            error["path"] = scope.get("sent_path", scope["path"])  # the path as the client sent it
+        return document
+
+    return rewrite
+
+
+ids_to_decimal = ids_written_as(decimal_of)
 
 
 @legal_variant("identifiers are decimal numbers (up to 39 digits), for audiences and contacts")

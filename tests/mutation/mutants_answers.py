@@ -1,0 +1,121 @@
+"""Mutants whose every answer looks plausible on its own: each breaks one rule where a check that
+only reads the shape of an answer, or only the suite's own audiences, would let it through.
+
+Built with the parts of :mod:`mutation.mutants_errors` (a :class:`Rewrite` middleware over the
+reference), except the dropped connection, which closes the socket under the server.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from conformance.reference.app import create_app
+from conformance.reference.store import Store
+
+from mutation.catalogue import mutant
+from mutation.mutants_errors import Answer, Exchange, Rewrite, _each_audience, envelope, stored_when_refused
+
+# -- CRUD-01 ---------------------------------------------------------------------------------
+
+
+def _space_in_a_contact_name(data: Mapping[str, Any]) -> bool:
+    contacts = data.get("contacts")
+    if not isinstance(contacts, list):
+        return False
+    names = [contact.get(field) for contact in contacts if isinstance(contact, dict) for field in ("first_name", "last_name")]
+    return any(isinstance(name, str) and " " in name for name in names)
+
+
+@mutant("CRUD-01", "a valid create whose contacts have a space in a name is refused (400, code 1304)")
+def contact_names_with_a_space_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def refuse(exchange: Exchange) -> Answer | None:
+        if exchange.method == "POST" and not exchange.segments and _space_in_a_contact_name(exchange.data()):
+            return envelope(exchange, 400, 1304, "Contact names may not contain spaces.")
+        return None
+
+    return Rewrite(create_app(store, keys), on_request=refuse)
+
+
+CONSTANT_ACCOUNT = "acc-0000000000000001"
+
+
+@mutant("CRUD-01", "every answer carries one constant account_id, whatever the key's account")
+def constant_account_id(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def constant(item: dict[str, Any]) -> None:
+        item["account_id"] = CONSTANT_ACCOUNT
+
+    def every_object(exchange: Exchange, answer: Answer) -> None:
+        document = answer.json()
+        data = document.get("data") if isinstance(document, dict) else None
+        items = data if isinstance(data, list) else [data]
+        if any(isinstance(item, dict) and "account_id" in item for item in items):
+            for item in items:
+                if isinstance(item, dict) and "account_id" in item:
+                    constant(item)
+            answer.set_json(document)
+
+    return Rewrite(create_app(store, keys), on_answer=every_object)
+
+
+# -- ROB-01 ----------------------------------------------------------------------------------
+
+KNOWN_PARAMETERS = frozenset({"page_size", "page_token", "filter[channel]", "filter[search]"})
+
+
+class DropOnUnknownParameter:
+    """A request carrying a query parameter the server does not know is never answered: the
+    connection is closed under it (a well-formed HTTP request, so ROB-01, not a 5xx, is broken)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            if any(name not in KNOWN_PARAMETERS for name, _ in query):
+                receive.__self__.transport.abort()  # type: ignore[attr-defined]  # uvicorn's cycle holds the socket
+                while (await receive())["type"] != "http.disconnect":
+                    pass  # return once the server knows, so it does not answer a 500 on the dead socket
+                return
+        await self.app(scope, receive, send)
+
+
+@mutant("ROB-01", "a request with a query parameter the server does not know gets no answer: the connection is closed")
+def unknown_parameter_drops_the_connection(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return DropOnUnknownParameter(create_app(store, keys))
+
+
+# -- AUD-01 / DATE-01 ----------------------------------------------------------------------------
+
+
+@mutant("AUD-01", "audiences carry no update_date")
+def update_date_missing(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(create_app(store, keys), on_answer=_each_audience(lambda item: item.pop("update_date", None)))
+
+
+# -- VAL-01 ----------------------------------------------------------------------------------
+
+
+@mutant("VAL-01", "a create refused for a too-long name leaves an audience behind, under a name of the server's own")
+def refused_create_leaves_a_draft(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    numbers = itertools.count(1)
+    return Rewrite(create_app(store, keys), on_answer=stored_when_refused(store, keys, lambda name: f"draft-{next(numbers)}"))
+
+
+# -- ERR-01 ----------------------------------------------------------------------------------
+
+
+@mutant("ERR-01", "a 404 answers a flat {'code', 'message'} object, without 'errors'")
+def not_found_without_errors(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def flatten(exchange: Exchange, answer: Answer) -> None:
+        document = answer.json()
+        errors = document.get("errors") if isinstance(document, dict) else None
+        if answer.status == 404 and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            answer.set_json({"code": errors[0].get("code"), "message": errors[0].get("message")})
+
+    return Rewrite(create_app(store, keys), on_answer=flatten)
