@@ -134,8 +134,11 @@ def variant_lines(proofs: Sequence[Proof]) -> list[str]:
 def summary_lines(summary: Summary, seeds: Sequence[int], seconds: float) -> list[str]:
     score = summary.caught / summary.mutants if summary.mutants else 0.0
     lines = [f"mutation score: {summary.caught}/{summary.mutants} caught at every seed of {', '.join(map(str, seeds))} ({score:.1%})"]
-    lines.append(f"unproven rules (no mutant caught at every seed breaks them): {', '.join(summary.unproven) or 'none'}")
-    lines.append("every MUST rule proven: " + ("yes" if not summary.unproven_must else f"NO, not {', '.join(summary.unproven_must)}"))
+    if summary.complete:
+        lines.append(f"unproven rules (no mutant caught at every seed breaks them): {', '.join(summary.unproven) or 'none'}")
+        lines.append("every MUST rule proven: " + ("yes" if not summary.unproven_must else f"NO, not {', '.join(summary.unproven_must)}"))
+    else:
+        lines.append("unproven rules: not judged (only some servers ran)")
     if summary.survivors:
         lines.append(f"surviving mutants: {', '.join(summary.survivors)}")
     if summary.failed_variants:
