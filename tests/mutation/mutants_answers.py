@@ -90,7 +90,7 @@ def unknown_parameter_drops_the_connection(store: Store, keys: Mapping[str, str]
     return DropOnUnknownParameter(create_app(store, keys))
 
 
-# -- AUD-01 / DATE-01 ----------------------------------------------------------------------------
+# -- AUD-01 ----------------------------------------------------------------------------------
 
 
 @mutant("AUD-01", "audiences carry no update_date")
