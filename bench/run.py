@@ -1,12 +1,13 @@
 """The project's benchmarks, in one command: ``python bench/run.py`` from the project root.
 
-Five sections, each selectable with ``--only``:
+Six sections, each selectable with ``--only``:
 
 - ``profiles``: wall time of ``audience-conformance run`` on the embedded reference, per profile;
 - ``detection``: mutants caught per second, the suite against plain schemathesis;
 - ``walk``: the suite's walker over 10,000 and 100,000 audiences (time, requests, peak RSS);
-- ``throughput``: requests per second of the reference against the bare stack's ceiling (wrk).
-- ``latency``: a default run against the reference answering 50 ms late, with 1, 2 and 4 workers.
+- ``throughput``: requests per second of the reference against the bare stack's ceiling (wrk);
+- ``latency``: a default run against the reference answering 50 ms late, with 1, 2 and 4 workers;
+- ``big-account``: the default profile on an account holding 5,000 audiences against an empty one.
 
 Prints one table per section, with each target and whether it was met, and writes every figure
 to ``reports/bench.json``. Benchmarks never run inside the test suite.
@@ -25,14 +26,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, load_average, project_on_path  # noqa: E402
+from common import ROOT, load_average, median, project_on_path  # noqa: E402
 
 project_on_path()
 
-SECTIONS = ("profiles", "detection", "walk", "throughput", "latency")
+SECTIONS = ("profiles", "detection", "walk", "throughput", "latency", "big-account")
 PROFILES = ("quick", "default", "thorough")
 DEFAULT_REPEATS = {"quick": 3, "default": 3, "thorough": 1}
 TARGET_SECONDS = {"quick": 15.0, "default": 60.0}
+BIG_ACCOUNT_RATIO = 1.5  # at most this many times the time and the requests of an empty account
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="process pool size for 'detection' (default 2)")
     parser.add_argument("--walk-sizes", default="10000,100000", help="collection sizes walked (default 10000,100000)")
     parser.add_argument("--walk-page-sizes", default="100,20", help="page sizes walked (default 100,20)")
+    parser.add_argument("--held", type=int, default=5000, help="audiences the account holds in 'big-account' (default 5000)")
+    parser.add_argument("--big-profile", default="default", help="profile run in 'big-account' (default: default)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk measurement (default 10)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every answer in 'latency' (default 50)")
     parser.add_argument("--latency-workers", default="1,2,4", help="worker counts timed in 'latency' (default 1,2,4)")
@@ -222,7 +226,28 @@ def run_throughput(args: argparse.Namespace) -> tuple[str, Any]:
     return table, {**asdict(result), "list_cost": [asdict(cost) for cost in costs]}
 
 
-RUNNERS = {"profiles": run_profiles, "detection": run_detection, "walk": run_walk, "throughput": run_throughput, "latency": run_latency}
+def run_big_account(args: argparse.Namespace) -> tuple[str, Any]:
+    import big_account_time
+
+    repeats = args.repeat or 1
+    results = big_account_time.measure([0, args.held], args.big_profile, repeats)
+    empty = [result for result in results if result.held == 0]
+    base_seconds = median([result.seconds for result in empty])
+    base_requests = median([float(result.requests) for result in empty])
+    rows = []
+    for held in (0, args.held):
+        runs = [result for result in results if result.held == held]
+        seconds, requests = median([r.seconds for r in runs]), median([float(r.requests) for r in runs])
+        time_ratio, request_ratio = seconds / base_seconds, requests / base_requests
+        ok = time_ratio <= BIG_ACCOUNT_RATIO and request_ratio <= BIG_ACCOUNT_RATIO and all(r.exit_code == 0 for r in runs)
+        rows.append([f"{held:,}", f"{seconds:.1f}", f"{requests:.0f}", f"{time_ratio:.2f}", f"{request_ratio:.2f}", " ".join(str(r.exit_code) for r in runs), runs[0].walked_to_end, f"<= {BIG_ACCOUNT_RATIO}x" if held else "-", _met(ok) if held else "-"])
+    table = f"### {args.big_profile} profile on an account already holding audiences, against an empty one\n\n" + _markdown(
+        ["audiences before the run", "median wall s", "requests served", "time ratio", "requests ratio", "exit codes", "page sizes walked to the end (certificate)", "target", "met"], rows
+    )
+    return table, [asdict(result) for result in results]
+
+
+RUNNERS = {"profiles": run_profiles, "detection": run_detection, "walk": run_walk, "throughput": run_throughput, "latency": run_latency, "big-account": run_big_account}
 
 
 if __name__ == "__main__":

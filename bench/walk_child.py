@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peak_rss_mb  # noqa: E402
 
 from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target  # noqa: E402
-from conformance.walker import Query, check_complete, walk  # noqa: E402
+from conformance.walk_checks import check_complete  # noqa: E402
+from conformance.walker import Query, walk  # noqa: E402
 
 
 def main() -> None:

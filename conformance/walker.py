@@ -4,12 +4,13 @@ The walker starts at the first page and follows ``next`` until it is null, resol
 link against the page that gave it (``Target.follow``). Before following a link it checks
 that the link stays on the target (PAGE-09); the request path refuses anything else too.
 A server that links forever cannot hang a run: the walk stops at a page already visited, or
-after a bound derived from the first page's ``total`` and the page size.
+after a bound derived from the first page's ``total`` and the page size (:mod:`conformance.paging`),
+never a fixed page count. A walk may also stop on purpose after ``max_pages`` (a bounded prefix).
 
 A :class:`Walk` keeps only what the checks need: ids in order, the few fields a test asks
 for, and per page its number, size, total and links. Per-page rules raise
 :class:`~conformance.violations.RuleViolation` at once, naming the page and the link
-followed; whole-walk rules are the ``check_*`` functions below.
+followed; whole-walk rules are in :mod:`conformance.walk_checks`.
 
 Memory stays flat however large the collection: the ids met (PAGE-04) and the pages visited
 (the cycle check) are kept as 64-bit digests (:class:`~conformance.seen.SeenSet`), and a walk
@@ -18,29 +19,24 @@ made with ``retain=False`` keeps no page but the first and the latest, only coun
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from conformance.client import body_of
+from conformance.paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE as MAX_PAGE_SIZE, page_bound
 from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
 from conformance.rereading import pages_settled
 from conformance.violations import RuleViolation, Unsettled, check
 
-DEFAULT_PAGE_SIZE = 20  # section 4 [decided]
-MAX_PAGE_SIZE = 100  # section 4 [decided]
 LINK_NAMES = ("first", "current", "previous", "next")
 # The rule a malformed link of each kind breaks.
 LINK_RULES = {"first": "PAGE-06", "current": "PAGE-06", "previous": "PAGE-03", "next": "PAGE-05"}
 # The rules a walk checks page by page; every test that walks declares them.
 WALK_RULES = ("PAGE-01", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")
-MAX_WALK_PAGES = 5000  # an absolute ceiling, whatever a server claims as its total
 SHOWN_IDS = 8
 
 
@@ -104,6 +100,7 @@ class Walk:
     retain: bool = True
     pages: list[Page] = field(default_factory=list)
     page_count: int = 0  # pages visited, retained or not
+    complete: bool = True  # False: stopped after max_pages with next still a link (a prefix)
     count: int = 0  # items visited
     seen: SeenSet = field(default_factory=SeenSet, repr=False)  # every id met, with the page it was first on
 
@@ -166,6 +163,7 @@ def walk(
     after_page: PageHook | None = None,
     matching: ItemFilter | None = None,
     retain: bool = True,
+    max_pages: int | None = None,
 ) -> Walk:
     """Follow ``next`` from the first page to the last and return what was seen.
 
@@ -175,7 +173,8 @@ def walk(
     ``after_page`` is called after each page, before its ``next`` is followed; ``matching``
     is checked on every item of every page (``keep`` must hold the fields it reads).
     ``retain=False`` keeps no page beyond the first and the latest: memory stays flat however
-    many items the collection holds (enough for :func:`check_complete`).
+    many items the collection holds (enough for ``check_complete``). ``max_pages`` stops the
+    walk there, marked incomplete: a bounded prefix, on which every per-page rule still holds.
     """
     response = target.get(query.path, params=query.params())
     check(response.status_code == 200, entry_rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response, context="the first page of a walk")
@@ -185,12 +184,15 @@ def walk(
     visited.add(response.url, 1)
     _check_confirmed(target, result, page, response, stable=stable, matching=matching)
     result.add(page)
-    bound = _page_bound(page.total, query.size_in_force, slack_items)
+    bound = page_bound(page.total, query.size_in_force, slack_items)
     while True:
         if after_page is not None:
             after_page(page)
         link = page.links.get("next")
         if link is None:
+            return result
+        if max_pages is not None and result.page_count >= max_pages:
+            result.complete = False
             return result
         url = resolve_link(target, page, "next")
         if url in visited:
@@ -211,10 +213,11 @@ def walk(
         result.add(page)
 
 
-def _page_bound(total: int, size: int, slack_items: int) -> int:
-    """Pages a finite walk may take: what ``total`` implies, one more, and room for slack."""
-    expected = max(1, math.ceil((total + slack_items) / max(size, 1)))
-    return min(expected + 2, MAX_WALK_PAGES)
+def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
+    """The first page of ``query`` as it is, without the walk's checks (a refused list breaks ``rule``)."""
+    response = target.get(query.path, params=query.params())
+    check(response.status_code == 200, rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response)
+    return read_page(response, via="the first request")
 
 
 def resolve_link(target: Target, page: Page, name: str) -> str:
@@ -319,93 +322,11 @@ def _check_page(target: Target, walked: Walk, page: Page, response: requests.Res
         check(page.total == 0, "PAGE-05", expected="an empty first page only for an empty collection (total 0)", received=f"total {page.total}", response=response, context=str(query))
 
 
-# -- whole-walk rules ---------------------------------------------------------------------
-
-
-def check_complete(walked: Walk, own: Collection[str] = (), *, missing_rule: str = "PAGE-04") -> None:
-    """PAGE-04: every item once and the count equal to ``total``; ``own`` (ids the suite knows
-    match the query) must all be there. Duplicates were refused page by page.
-
-    Known items missing from a walk that still counted ``total`` items were never in the
-    collection (``missing_rule``: FILT-01 for a filter); missing from a shorter walk, the
-    pagination lost them (PAGE-04). With every known item found, a count that differs from
-    ``total`` is a wrong total (PAGE-02).
-    """
-    missing = [item_id for item_id in own if not walked.met(item_id)]
-    counted = walked.count == walked.total
-    check(
-        not missing,
-        missing_rule if counted else "PAGE-04",
-        expected=f"all {len(own)} of the suite's items matching {walked.query} visited",
-        received=f"{len(missing)} never seen, e.g. {_ids(missing)}; {walked.count} items visited over {walked.page_count} pages, total {walked.total}",
-    )
-    check(counted, "PAGE-02" if own else "PAGE-04", expected=f"total {walked.total} equal to the items a complete walk visits", received=f"{walked.count} items visited over {walked.page_count} pages", context=str(walked.query))
-
-
-def check_same_sequence(one: Walk, other: Walk, *, rule: str = "PAGE-07") -> None:
-    """PAGE-07: the concatenation of all pages is the same sequence for both walks."""
-    a, b = one.ids, other.ids
-    if a == b:
-        return
-    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    raise RuleViolation(
-        rule,
-        expected=f"the same sequence of items from {one.query} and {other.query}",
-        received=f"they differ at position {at}: {_ids(a[at:at + 3])} against {_ids(b[at:at + 3])} ({len(a)} and {len(b)} items)",
-    )
-
-
-def check_revisits(target: Target, walked: Walk, indexes: Collection[int]) -> None:
-    """PAGE-06: for each chosen page, ``current`` gives the same page, ``first`` gives page 1,
-    and ``previous`` gives the page before it, same items in the same order."""
-    pages = walked.pages
-    for index in sorted(indexes):
-        page = pages[index]
-        _expect_same(target, page, "current", pages[index])
-        _expect_same(target, page, "first", pages[0])
-        if index > 0:
-            _expect_same(target, page, "previous", pages[index - 1])
-
-
-def _expect_same(target: Target, page: Page, name: str, expected: Page) -> None:
-    link = page.links.get(name)
-    check(link is not None, "PAGE-06", expected=f"a '{name}' link on page {page.number}", received="null", context=page.describe())
-    assert link is not None
-    response = fetch(target, resolve_link(target, page, name), link=link)
-    context = f"'{name}' of {page.describe()}: {link}"
-    check(response.status_code == 200, "PAGE-06", expected="200 when following the link", received=f"HTTP {response.status_code}", response=response, context=context)
-    again = read_page(response, via=f"{name} of page {page.number}: {link}")
-    check(again.number == expected.number, "PAGE-06", expected=f"page {expected.number}", received=f"page {again.number}", response=response, context=context)
-    check(again.ids == expected.ids, "PAGE-06", expected=f"the items of page {expected.number} in order: {_ids(expected.ids)}", received=_ids(again.ids), response=response, context=context)
-
-
-@contextmanager
-def reported_as(rule: str, scope: str) -> Iterator[None]:
-    """Report any violation inside as ``rule``: section-4 rules applied to contacts are CRUD-06."""
-    try:
-        yield
-    except RuleViolation as violation:
-        if violation.rule == rule:
-            raise
-        lines = str(violation).split("\n")
-        lines[0] = lines[0].replace(f"[{violation.rule}]", f"[{rule}] ({violation.rule} applied to {scope})", 1)
-        relabelled = RuleViolation(rule, expected=violation.expected, received=violation.received)
-        relabelled.exchange = violation.exchange
-        relabelled.args = ("\n".join(lines),)
-        raise relabelled from None
-
-
-def token_of(link: str) -> str | None:
-    """The ``page_token`` a link carries, if it carries one in its query."""
-    values = parse_qs(urlsplit(link).query, keep_blank_values=True).get("page_token")
-    return values[0] if values else None
-
-
 def _is_int(value: object) -> TypeGuard[int]:
     return type(value) is int  # not bool: JSON true is no page number
 
 
-def _ids(ids: Sequence[str]) -> str:
+def ids_text(ids: Sequence[str]) -> str:
     shown = ", ".join(repr(item_id) for item_id in ids[:SHOWN_IDS])
     return f"[{shown}{', ...' if len(ids) > SHOWN_IDS else ''}]"
 

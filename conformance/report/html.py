@@ -19,6 +19,7 @@ RUN_FACTS = (
     ("Leftovers deleted", "cleanup_leftovers_deleted"), ("Leftovers still listed", "cleanup_leftovers_remaining"),
     ("TLS certificate verified", "tls_verify"), ("Client certificate", "client_certificate"),
     ("Proxy", "proxy"), ("Extra headers", "extra_headers"), ("Rate limit", "rate_limit"),
+    ("Page sizes walked to the end", "walked_to_end"),
 )
 
 

@@ -26,6 +26,8 @@ def render_markdown(certificate: Certificate) -> str:
         f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
         f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed.",
         "",
+        f"Page sizes walked to the end: {_cell(run.get('walked_to_end', 'none'))}.",
+        "",
         "| level | " + " | ".join(OUTCOMES) + " |",
         "| --- |" + " ---: |" * len(OUTCOMES),
     ]

@@ -29,6 +29,7 @@ RUN_PROPERTIES = (
     "tls_verify", "client_certificate", "proxy", "extra_headers", "rate_limit",
 )
 COMPLETED = "completed"
+WALKED_TO_END = "walked_to_end"  # a testcase property: the page sizes a test walked to the end, and why
 # How a run that gave no verdict ended, in the certificate's words.
 STOPPED_BECAUSE = {
     "interrupted": "interrupted",
@@ -130,7 +131,7 @@ def file_sha256(path: Path) -> str:
 
 def build_certificate(junit_path: Path) -> Certificate:
     """Read a JUnit file of the suite and decide the verdict exactly as the run did."""
-    run = read_run_properties(junit_path)
+    run = read_run_properties(junit_path) | {WALKED_TO_END: walked_to_end(junit_path)}
     strict = run["strict"] == "true"
     try:
         records = read_records(junit_path)
@@ -174,6 +175,24 @@ def _suite_properties(junit_path: Path) -> tuple[dict[str, str], list[ET.Element
         for prop in suite.findall("properties/property"):
             found.setdefault(prop.get("name", ""), prop.get("value", ""))
     return found, suites
+
+
+def walked_to_end(junit_path: Path) -> str:
+    """The page sizes the run's walks went to the end at, and why smaller ones walked only
+    prefixes (an account too large for the per-walk request budget), from the tests' properties."""
+    sizes: set[int] = set()
+    reasons: list[str] = []
+    for prop in _junit_root(junit_path).iter("property"):
+        if prop.get("name") != WALKED_TO_END:
+            continue
+        listed, _, why = prop.get("value", "").removeprefix("page sizes ").partition("; ")
+        sizes.update(int(size) for size in listed.split(", ") if size.isdigit())
+        if why and why not in reasons:
+            reasons.append(why)
+    if not sizes:
+        return "none"
+    shown = ", ".join(str(size) for size in sorted(sizes))
+    return shown + (f"; {'; '.join(reasons)}" if reasons else "; every drawn page size walked to the end")
 
 
 def _junit_root(junit_path: Path) -> ET.Element:

@@ -18,7 +18,8 @@ from conformance.dataset import Contact, DataSet, OwnAudience
 from conformance.suite.pagination_fixtures import page_sizes, property_settings
 from conformance.violations import check
 from conformance.target import Target
-from conformance.walker import MAX_PAGE_SIZE, ItemFilter, Query, Walk, check_complete, check_revisits, check_same_sequence, reported_as, walk
+from conformance.walk_checks import check_complete, check_revisits, check_same_sequence, reported_as
+from conformance.walker import MAX_PAGE_SIZE, ItemFilter, Query, Walk, walk
 
 SEARCH = "filter[search]"
 CONTACT_FIELDS = ("number", "first_name", "last_name")

@@ -18,7 +18,9 @@ from conformance.suite.pagination_fixtures import channels, page_sizes, property
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, Unsettled, check
 from conformance.rereading import totals_settled
-from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, check_complete, read_page, walk
+from conformance.walk_cache import Walks
+from conformance.walk_checks import check_complete, check_same_sequence
+from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, ItemFilter, Query, first_page
 
 CHANNEL = "filter[channel]"
 
@@ -37,10 +39,7 @@ def of_channel(channel: str, rule: str = "FILT-01") -> ItemFilter:
 
 def filtered_total(target: Target, channel: str) -> int:
     """The total the first page of a channel filter announces (FILT-01: the filter is accepted)."""
-    query = channel_query(channel, 1)
-    response = target.get(AUDIENCES_PATH, params=query.params())
-    check(response.status_code == 200, "FILT-01", expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response)
-    return read_page(response, via="the first request").total
+    return first_page(target, channel_query(channel, 1), rule="FILT-01").total
 
 
 # -- FILT-01 and FILT-02 -------------------------------------------------------------------------
@@ -49,39 +48,43 @@ def filtered_total(target: Target, channel: str) -> int:
 @pytest.mark.rule("FILT-01", "PAGE-02", *WALK_RULES)
 @property_settings()
 @given(channel=channels, data=st.data())
-def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: DataSet | None, channel: str, data: st.DataObject) -> None:
+def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject) -> None:
     """FILT-01: ``filter[channel]`` returns only audiences of that channel, and all of them.
 
     1. Draw a channel and a page size (sometimes one dividing the filtered total, so the
-       last page is exactly full).
+       last page is exactly full, among those whose walk fits the per-walk budget).
     2. Walk the filtered list: every page keeps the pagination rules; links keep the filter.
     3. Every item has the channel; the suite's audiences of that channel are all there; the
        count visited equals the filtered total (PAGE-02).
     """
     total = filtered_total(target, channel)
-    divisors = [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0] or [1]
+    divisors = [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0 and total // size <= walks.budget] or [1]
     page_size = data.draw(st.one_of(page_sizes, st.sampled_from(divisors)), label="page_size")
-    walked = walk(target, channel_query(channel, page_size), keep=("channel",), entry_rule="FILT-01", matching=of_channel(channel))
-    check_complete(walked, known.ids(channel) if known else (), missing_rule="FILT-01")
+    with walks.fresh_on_failure():
+        planned = walks.planned(target, channel_query(channel, page_size), entry_rule="FILT-01", matching=of_channel(channel))
+        check_complete(planned.complete, known.ids(channel) if known else (), missing_rule="FILT-01")
 
 
 @pytest.mark.rule("FILT-02", "PAGE-02", *WALK_RULES)
-def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: DataSet | None) -> None:
+def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: DataSet | None, walks: Walks) -> None:
     """FILT-02: the totals of the three channel filters add up to the unfiltered total, and
     PAGE-02: each is the number of audiences of that channel in a walk of the whole list.
 
-    ``known`` only makes sure the data set exists first (when the run may write).
+    ``known`` only makes sure the data set exists first (when the run may write); the whole
+    list is walked (or its walk reused) and is complete: the run's own audiences are all there.
     """
-    everything = walk(target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE), keep=("channel",))
-    totals = {channel: filtered_total(target, channel) for channel in CHANNELS}
-    read = {Query(AUDIENCES_PATH, MAX_PAGE_SIZE): everything.total} | {channel_query(channel, 1): total for channel, total in totals.items()}
-    if sum(totals.values()) != everything.total:
-        violation = RuleViolation("FILT-02", expected=f"channel totals adding up to the unfiltered total {everything.total}", received=f"{totals} (sum {sum(totals.values())})")
-        # The totals were read one after another: confirmed, unless another client moved them.
-        raise violation if totals_settled(target, read) else Unsettled(violation)
-    for channel, total in totals.items():
-        counted = sum(1 for item in everything.items if item.get("channel") == channel)
-        check(total == counted, "PAGE-02", expected=f"total {counted} for {CHANNEL}={channel} (the {channel} audiences of the whole list)", received=f"total {total}")
+    with walks.fresh_on_failure():
+        everything = walks.complete(target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
+        check_complete(everything, known.ids() if known else ())
+        totals = {channel: filtered_total(target, channel) for channel in CHANNELS}
+        read = {Query(AUDIENCES_PATH, MAX_PAGE_SIZE): everything.total} | {channel_query(channel, 1): total for channel, total in totals.items()}
+        if sum(totals.values()) != everything.total:
+            violation = RuleViolation("FILT-02", expected=f"channel totals adding up to the unfiltered total {everything.total}", received=f"{totals} (sum {sum(totals.values())})")
+            # The totals were read one after another: confirmed, unless another client moved them.
+            raise violation if totals_settled(target, read) else Unsettled(violation)
+        for channel, total in totals.items():
+            counted = sum(1 for item in everything.items if item.get("channel") == channel)
+            check(total == counted, "PAGE-02", expected=f"total {counted} for {CHANNEL}={channel} (the {channel} audiences of the whole list)", received=f"total {total}")
 
 
 # -- FILT-03: letter case ------------------------------------------------------------------------
@@ -96,13 +99,20 @@ def case_variants(channel: str) -> st.SearchStrategy[str]:
 @pytest.mark.rule("FILT-03")
 @property_settings(0.5)
 @given(channel=channels, data=st.data())
-def test_a_channel_filter_ignores_letter_case(target: Target, channel: str, data: st.DataObject) -> None:
-    """FILT-03 (SHOULD): ``viber`` and ``Viber`` act as ``VIBER``: same total, same items, same order."""
+def test_a_channel_filter_ignores_letter_case(target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject) -> None:
+    """FILT-03 (SHOULD): ``viber`` and ``Viber`` act as ``VIBER``: same total, same items, same order.
+
+    The exact spelling's walk is complete and holds the run's own audiences of the channel; the
+    variant's walk shows the same sequence (on an account too large for the budget, the same
+    start of it).
+    """
     variant = data.draw(case_variants(channel), label="variant")
-    expected = walk(target, channel_query(channel), entry_rule="FILT-01")
-    seen = walk(target, channel_query(variant), keep=("channel",), entry_rule="FILT-03", matching=of_channel(channel, "FILT-03"))
-    check(seen.total == expected.total, "FILT-03", expected=f"total {expected.total}, as for '{channel}'", received=f"total {seen.total}", context=str(seen.query))
-    check(seen.ids == expected.ids, "FILT-03", expected=f"the {len(expected.ids)} audiences of '{channel}', in order", received=f"{len(seen.ids)} audiences, first {seen.ids[:3]}", context=str(seen.query))
+    with walks.fresh_on_failure():
+        expected = walks.complete(target, channel_query(channel), entry_rule="FILT-01", matching=of_channel(channel), fresh=True)
+        seen = walks.bounded(target, channel_query(variant), entry_rule="FILT-03", matching=of_channel(channel, "FILT-03"))
+        check_complete(expected, known.ids(channel) if known else (), missing_rule="FILT-01")
+        check(seen.total == expected.total, "FILT-03", expected=f"total {expected.total}, as for '{channel}'", received=f"total {seen.total}", context=str(seen.query))
+        check_same_sequence(seen, expected, rule="FILT-03")
 
 
 # -- FILT-04: unknown values ----------------------------------------------------------------------
