@@ -83,7 +83,8 @@ class Walks:
     def planned(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04", fresh: bool = False) -> Planned:
         """``query`` at its drawn size, to the end when the budget allows it, else a prefix at the
         drawn size and a complete walk at the size :func:`~conformance.paging.plan` picks
-        (``fresh``: both made now, none reused)."""
+        (``fresh``: the walk at the drawn size is made now; a complete walk at a larger size may be
+        a kept one, for completeness only)."""
         total = self.total(target, query, entry_rule)
         chosen = plan(total, query.page_size, budget=self.budget, own_items=self.own_items)
         if not chosen.bounded:
@@ -95,7 +96,7 @@ class Walks:
             return Planned(chosen, prefix, prefix)
         self.reasons.add(f"a walk over {self.budget} requests, or over twice the pages the run's own audiences fill, goes to the end at a larger size")
         larger = Query(query.path, chosen.to_end, query.filters)
-        return Planned(chosen, prefix, self.complete(target, larger, keep=keep, matching=matching, entry_rule=entry_rule, fresh=fresh))
+        return Planned(chosen, prefix, self.complete(target, larger, keep=keep, matching=matching, entry_rule=entry_rule))
 
     def bounded(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04") -> Walk:
         """``query`` at its drawn size, made now: to the end when the budget allows it, else the

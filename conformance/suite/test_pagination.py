@@ -121,8 +121,7 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
 
     1. Walk at the drawn page size; the walk is complete (PAGE-04).
     2. For pages 1, 2, the last, and up to two drawn ones: follow current, first and previous
-       and compare numbers and ids, in order (on a prefix: its pages, and the last page of the
-       walk to the end).
+       and compare numbers and ids, in order (on a prefix: its pages).
     """
     with walks.fresh_on_failure():
         planned = walks.planned(target, Query(AUDIENCES_PATH, page_size), fresh=True)  # revisits compare with it
@@ -131,8 +130,6 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
         last = len(walked.pages) - 1
         chosen = {0, min(1, last), last} | data.draw(st.sets(st.integers(min_value=0, max_value=last), max_size=2), label="pages")
         check_revisits(target, walked, chosen)
-        if planned.complete is not walked:
-            check_revisits(target, planned.complete, {len(planned.complete.pages) - 1})
 
 
 @pytest.mark.account_wide
@@ -150,10 +147,7 @@ def test_order_is_the_same_whatever_the_page_size(target: Target, known: DataSet
         first, second = (walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True) for size in (one, other))  # compared with each other
         for planned in (first, second):
             check_complete(planned.complete, own(known))
-        check_same_sequence(first.at_drawn, second.at_drawn)
-        for planned in (first, second):
-            check_same_sequence(planned.at_drawn, planned.complete)
-        check_same_sequence(first.complete, second.complete)
+        check_same_sequence(first.at_drawn, second.at_drawn)  # both made now: whole sequences, or their common start
     again = first_page(target, first.at_drawn.query)
     check(again.ids == first.at_drawn.pages[0].ids, "PAGE-07", expected="the same first page when the same query is repeated", received=f"{again.ids[:5]} against {first.at_drawn.pages[0].ids[:5]}", context=str(first.at_drawn.query))
 
