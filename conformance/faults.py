@@ -83,8 +83,15 @@ def valid_numbers() -> st.SearchStrategy[str]:
     return st.builds("+{}{}".format, st.sampled_from("123456789"), st.text(string.digits, min_size=6, max_size=14))
 
 
+PERSON_LETTERS = string.ascii_letters + "éñøßçÅÖžłİЖя"
+
+
 def person_names() -> st.SearchStrategy[str]:
-    return st.text(string.ascii_letters, min_size=1, max_size=20)
+    """A contact's first or last name: any string, says the contract; people's names have spaces,
+    hyphens, apostrophes and letters beyond ASCII ("Mary Ann", "O'Neil", "José"), and a server
+    refusing them refuses a valid create (CRUD-01)."""
+    word = st.text(PERSON_LETTERS, min_size=1, max_size=9)
+    return st.builds(lambda first, joint, second: first + (joint + second if joint else ""), word, st.sampled_from(["", " ", "-", "'"]), word)
 
 
 def valid_contacts() -> st.SearchStrategy[dict[str, Any]]:
