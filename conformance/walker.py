@@ -152,6 +152,19 @@ class ItemFilter:
     first_page_rule: str
 
 
+def _exact_channel(query: Query) -> str | None:
+    """The channel an audiences query filters on, when spelled as the contract's (FILT-01)."""
+    value = dict(query.filters).get("filter[channel]")
+    return value if query.path.rstrip("/").endswith("audiences") and value in ("SMS", "VIBER", "WHATSAPP") else None
+
+
+def _of_channel(channel: str) -> ItemFilter:
+    """Every walk of a channel-filtered query checks each item's channel: items of another channel
+    behind a link mean the link lost the filter (PAGE-08), which must be told before a total that
+    changed with it (PAGE-04)."""
+    return ItemFilter(lambda item: item.get("channel") in (channel, None), f"with channel '{channel}'", "FILT-01")  # a missing channel is AUD-01's
+
+
 def walk(
     target: Target,
     query: Query,
@@ -176,6 +189,8 @@ def walk(
     many items the collection holds (enough for ``check_complete``). ``max_pages`` stops the
     walk there, marked incomplete: a bounded prefix, on which every per-page rule still holds.
     """
+    if matching is None and (channel := _exact_channel(query)) is not None:
+        matching, keep = _of_channel(channel), (*keep, "channel")
     response = target.get(query.path, params=query.params())
     check(response.status_code == 200, entry_rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response, context="the first page of a walk")
     result = Walk(query, retain=retain)
@@ -272,6 +287,18 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
     return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
 
 
+def _check_filter_kept(target: Target, query: Query, page: Page, response: requests.Response) -> None:
+    """A total that changed behind a link of a filtered walk: when it is the unfiltered query's
+    total, the link lost the filter (PAGE-08), which is the fault to name, not the total (PAGE-04)."""
+    unfiltered = target.get(query.path, params=[("page_size", "1")])
+    try:
+        total = unfiltered.json()["pagination"]["total"] if unfiltered.status_code == 200 else None
+    except (ValueError, KeyError, TypeError):
+        total = None
+    filters = ", ".join(f"{name}={value}" for name, value in query.filters)
+    check(total != page.total, "PAGE-08", expected=f"{filters} still in force on pages reached through links", received=f"total {page.total} on {page.describe()}, the total of the query without its filter", response=response, context=str(query))
+
+
 def _check_confirmed(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:
     """:func:`_check_page`, with a failure confirmed by reading the page (and the first page,
     which set the expectations) again: a page that reads differently a moment later was changed
@@ -310,6 +337,8 @@ def _check_page(target: Target, walked: Walk, page: Page, response: requests.Res
     if not stable:
         return
     first_total = walked.total if walked.page_count else page.total
+    if page.total != first_total and walked.page_count and query.filters:
+        _check_filter_kept(target, query, page, response)
     check(page.total == first_total, "PAGE-04", expected=f"total {first_total} on every page (no writes in between)", received=f"total {page.total}", response=response, context=page.describe())
     if repeated:
         item_id, earlier = repeated[0]
