@@ -7,7 +7,6 @@ reference), except the dropped connection, which closes the socket under the ser
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,7 +17,7 @@ from conformance.reference.app import create_app
 from conformance.reference.store import Store
 
 from mutation.catalogue import mutant
-from mutation.mutants_errors import Answer, Exchange, Rewrite, _each_audience, envelope, stored_when_refused
+from mutation.mutants_errors import Answer, Exchange, Rewrite, _each_audience, account_of, envelope, stored_when_refused
 
 # -- CRUD-01 ---------------------------------------------------------------------------------
 
@@ -101,10 +100,28 @@ def update_date_missing(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 # -- VAL-01 ----------------------------------------------------------------------------------
 
 
-@mutant("VAL-01", "a create refused for a too-long name leaves an audience behind, under a name of the server's own")
+DRAFT = "draft"
+
+
+@mutant("VAL-01", "a create refused for a too-long name leaves a new audience behind, named 'draft' (the server's own name, not the one sent)")
 def refused_create_leaves_a_draft(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    numbers = itertools.count(1)
-    return Rewrite(create_app(store, keys), on_answer=stored_when_refused(store, keys, lambda name: f"draft-{next(numbers)}"))
+    """Each refused create replaces the account's draft with a new one: a new id under one name of
+    the server's own. On a shared account an audience of a name not the run's could be another
+    client's; the same name appearing again on every try is the server's doing."""
+    drafts: dict[str, str] = {}
+    keep = stored_when_refused(store, keys, lambda name: DRAFT)
+
+    def replace_draft(exchange: Exchange, answer: Answer) -> None:
+        account = account_of(exchange, keys)
+        if account and account in drafts and exchange.method == "POST" and not exchange.segments and 1305 in answer.codes():
+            store.delete_audience(account, drafts.pop(account))
+        keep(exchange, answer)
+        if account:
+            found = next((audience.id for audience in store.list_audiences(account, None, 0, 10_000) if audience.name == DRAFT), None)
+            if found is not None:
+                drafts[account] = found
+
+    return Rewrite(create_app(store, keys), on_answer=replace_draft)
 
 
 # -- ERR-01 ----------------------------------------------------------------------------------
