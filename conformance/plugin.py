@@ -75,6 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # Every run has a seed, printed at its end, so any run can be repeated.
         settings = dataclasses.replace(settings, seed=random.SystemRandom().randrange(2**32))
     config.stash[SETTINGS_KEY] = settings
+    # A failing example holding a whole walk has a large repr; Hypothesis' warning about it must
+    # not turn a rule's failure into an error, on the plain-pytest route too.
+    config.addinivalue_line("filterwarnings", "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
     if settings.transport.insecure:
         # The user chose it and is told once (the report header, the verdict, the certificate),
         # not once per request.
