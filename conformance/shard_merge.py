@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conformance import scope
 from conformance.report.errors import ReportError
+from conformance.report.model import suite_properties
 from conformance.sharding import SHARD_PROPERTY
 
 MERGED_NAME = "junit.xml"
@@ -59,17 +60,7 @@ def merge_shards(junit_paths: list[Path], out_dir: Path) -> Path:
 
 
 def _read(path: Path) -> tuple[Path, dict[str, str], list[ET.Element]]:
-    if not path.is_file():
-        raise ReportError(f"JUnit file '{path}' does not exist.")
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as error:
-        raise ReportError(f"'{path}' is not a JUnit XML file ({error}).") from None
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    properties: dict[str, str] = {}
-    for suite in suites:
-        for prop in suite.findall("properties/property"):
-            properties.setdefault(prop.get("name", ""), prop.get("value", ""))
+    properties, suites = suite_properties(path)
     if "run_id" not in properties:
         raise ReportError(f"'{path}' is not a JUnit file of the suite: it names no run.")
     return path, properties, suites

@@ -155,7 +155,7 @@ def build_certificate(junit_path: Path) -> Certificate:
 
 def read_run_properties(junit_path: Path) -> dict[str, str]:
     """The testsuite properties the plugin writes; fails with one line on a file that is not JUnit."""
-    found, suites = _suite_properties(junit_path)
+    found, suites = suite_properties(junit_path)
     run = {name: mask_keys(found.get(name, UNKNOWN)) for name in RUN_PROPERTIES}
     if run["started_at"] == UNKNOWN and suites and suites[0].get("timestamp"):
         run["started_at"] = suites[0].get("timestamp", UNKNOWN)
@@ -164,10 +164,11 @@ def read_run_properties(junit_path: Path) -> dict[str, str]:
 
 def read_property(junit_path: Path, name: str) -> str | None:
     """One testsuite property, as written."""
-    return _suite_properties(junit_path)[0].get(name)
+    return suite_properties(junit_path)[0].get(name)
 
 
-def _suite_properties(junit_path: Path) -> tuple[dict[str, str], list[ET.Element]]:
+def suite_properties(junit_path: Path) -> tuple[dict[str, str], list[ET.Element]]:
+    """Every testsuite property of a JUnit file (the first value of each name), and its testsuites."""
     root = _junit_root(junit_path)
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     found: dict[str, str] = {}
