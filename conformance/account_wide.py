@@ -45,11 +45,26 @@ T = TypeVar("T")
 Disturbance = (RuleViolation, hypothesis.errors.Flaky)
 
 
-def observation(failure: Exception) -> tuple[str, ...]:
+def leaves(failure: BaseException) -> list[BaseException]:
+    """The failures in ``failure``: itself, or those of a group (Hypothesis reports several
+    distinct failures of one test together)."""
+    if isinstance(failure, BaseExceptionGroup):
+        return [leaf for inner in failure.exceptions for leaf in leaves(inner)]
+    return [failure]
+
+
+def is_disturbance(failure: BaseException) -> bool:
+    """Whether every failure in ``failure`` is one that other clients' writes can cause."""
+    return all(isinstance(leaf, Disturbance) for leaf in leaves(failure))
+
+
+def observation(failure: BaseException) -> tuple[str, ...]:
     """What a failure saw, without what may differ between two identical tries (the exchange,
-    page tokens): the rule, its context, what it expected and what it received. A page that
-    read differently when confirmed, and Hypothesis' flakiness, are changed observations by
-    definition: they never compare equal."""
+    page tokens): the rule, its context, what it expected and what it received (of each
+    failure of a group, in order). A page that read differently when confirmed, and
+    Hypothesis' flakiness, are changed observations by definition: they never compare equal."""
+    if isinstance(failure, BaseExceptionGroup):
+        return tuple(sorted("\n".join(observation(leaf)) for leaf in leaves(failure)))
     if isinstance(failure, RuleViolation) and not isinstance(failure, Unsettled):
         return tuple(TOKEN.sub("page_token=…", text) for text in (failure.rule, failure.context, failure.expected, failure.received))
     return (f"{type(failure).__name__} {id(failure)}",)
@@ -57,22 +72,23 @@ def observation(failure: Exception) -> tuple[str, ...]:
 
 def decide(check: Callable[[], T], *, pauses: tuple[float, ...] = PAUSES, repeats: int = REPEATS) -> T:
     """Run ``check``; on a failure, try again until it passes, fails the same way ``repeats``
-    times in a row (a failure of the server), or the tries run out (inconclusive)."""
-    try:
-        return check()
-    except Disturbance as failure:
-        seen: list[Exception] = [failure]
-    in_a_row = 1
-    for seconds in pauses:
-        pause(seconds)
+    times in a row (a failure of the server), or the tries run out (inconclusive).
+    Any other exception (a bug of the suite, an error of the transport) goes through at once."""
+    seen: list[Exception] = []
+    in_a_row = 0
+    for seconds in (0.0, *pauses):
+        if seen:
+            pause(seconds)
         try:
             return check()
-        except Disturbance as failure:
-            in_a_row = in_a_row + 1 if observation(failure) == observation(seen[-1]) else 1
+        except Exception as failure:
+            if not is_disturbance(failure):
+                raise
+            in_a_row = in_a_row + 1 if seen and observation(failure) == observation(seen[-1]) else 1
             seen.append(failure)
             if in_a_row >= repeats:
                 raise
-    violations = [failure for failure in seen if isinstance(failure, RuleViolation)]
+    violations = [leaf for failure in seen for leaf in leaves(failure) if isinstance(leaf, RuleViolation)]
     rules = ", ".join(dict.fromkeys(violation.rule for violation in violations)) or "their replay"
     first = violations[0].received if violations else str(seen[0]).splitlines()[0]
     raise Inconclusive(

@@ -80,9 +80,10 @@ def _expect_same(target: Target, page: Page, name: str, expected: Page) -> None:
         check(again.number == expected.number, "PAGE-06", expected=f"page {expected.number}", received=f"page {again.number}", response=response, context=context)
         check(again.ids == expected.ids, "PAGE-06", expected=f"the items of page {expected.number} in order: {ids_text(expected.ids)}", received=difference_text(expected.ids, again.ids), response=response, context=context)
     except RuleViolation as violation:
-        # The walk read the page a while ago: when it now reads as the link answered, another
-        # client wrote meanwhile, which says nothing about the link.
-        if not pages_settled(target, [expected]):
+        # The walk read the page a while ago, the link just now: the difference is the link's
+        # only when both read again as they did, round after round; otherwise another client
+        # wrote meanwhile, which says nothing about the link.
+        if not pages_settled(target, [expected, again]):
             raise Unsettled(violation) from violation
         raise
 

@@ -104,3 +104,33 @@ def test_page_tokens_do_not_make_two_identical_failures_differ() -> None:
 
     with pytest.raises(RuleViolation, match="number 3"):
         decide(check, pauses=NO_PAUSES)
+
+
+def test_several_failures_reported_together_are_decided_like_one() -> None:
+    """Hypothesis reports a test's distinct failures as a group: disturbed, the group differs
+    from try to try and is inconclusive; the same group three times is the server's."""
+    groups = iter([ExceptionGroup("two", [RuleViolation("PAGE-06", expected="page 3", received=f"{n} items"), RuleViolation("PAGE-04", expected="total 5", received="total 6")]) for n in range(5)])
+
+    def disturbed() -> None:
+        raise next(groups)
+
+    with pytest.raises(Inconclusive):
+        decide(disturbed, pauses=NO_PAUSES)
+
+    def wrong() -> None:
+        raise ExceptionGroup("two", [RuleViolation("PAGE-06", expected="page 3", received="page 4"), RuleViolation("PAGE-04", expected="total 5", received="total 6")])
+
+    with pytest.raises(ExceptionGroup):
+        decide(wrong, pauses=NO_PAUSES)
+
+
+def test_a_group_with_a_bug_of_the_suite_is_not_retried() -> None:
+    calls: list[str] = []
+
+    def check() -> None:
+        calls.append("try")
+        raise ExceptionGroup("two", [RuleViolation("PAGE-04", expected="total 5", received="total 6"), KeyError("links")])
+
+    with pytest.raises(ExceptionGroup):
+        decide(check, pauses=NO_PAUSES)
+    assert calls == ["try"]

@@ -148,6 +148,26 @@ def test_a_revisit_after_another_client_wrote_is_unsettled(recording_server: Sta
         check_revisits(target_of(server), walked, {1})
 
 
+def test_a_link_that_caught_an_audience_in_passing_is_unsettled(recording_server: StartServer) -> None:
+    """Another client created an audience and deleted it again: the link's answer showed it once,
+    and neither the page nor the link reads that way again."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2&via=next"), "2": (["c"], None)}
+    pages = scripted(book, total=3)
+    passing = ["once"]
+
+    def in_passing(method: str, path: str) -> Reply:
+        status, headers, body = pages(method, path)
+        if "page=2" in path and "via=next" not in path and passing:
+            passing.pop()
+            return status, headers, body.replace(b'"c"}', b'"c"}, {"id": "n"}')
+        return status, headers, body
+
+    server = recording_server(in_passing)
+    walked = walk(target_of(server), Query("/v1/audiences", 2))
+    with pytest.raises(Unsettled):
+        check_revisits(target_of(server), walked, {1})
+
+
 def test_two_long_lists_that_differ_past_their_shown_start_read_differently() -> None:
     """A failure's text names the difference: lists cut to their first ids would read alike."""
     expected = [f"id{n}" for n in range(20)]
