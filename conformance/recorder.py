@@ -22,6 +22,7 @@ from conformance.ledger import CleanupReport
 from conformance.outcomes import skip_reason
 from conformance.plugin_options import SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
+from conformance.tracebacks import make_printable
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
 
 RECORDER_NAME = "audience-conformance-recorder"
@@ -120,7 +121,9 @@ class RunRecorder:
         gc.collect()
         gc.freeze()
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        make_printable(excinfo)  # before the terminal reporter formats it
         if self.stop.reason is None:
             # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
             self.stop.reason = excinfo.value.reason if isinstance(excinfo.value, RunStopped) else RunEnd.INTERRUPTED
