@@ -16,7 +16,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,30 +32,38 @@ def made_once(config: pytest.Config, name: str, make: Callable[[], T], to_json: 
     side = config.pluginmanager.get_plugin(WORKER_PLUGIN)
     if side is None:
         return make()
-    return shared(Path(side.shared.folder), name, make, to_json, from_json, before_making=side.about_to_write)
+    return shared(Path(side.shared.folder), name, make, to_json, from_json, before_making=side.about_to_write, made_elsewhere=side.read_after_all)
 
 
-def shared(folder: Path, name: str, make: Callable[[], T], to_json: Callable[[T], Any], from_json: Callable[[Any], T], *, before_making: Callable[[], None]) -> T:
+def shared(folder: Path, name: str, make: Callable[[], T], to_json: Callable[[T], Any], from_json: Callable[[Any], T], *, before_making: Callable[[], None], made_elsewhere: Callable[[], None] = lambda: None) -> T:
     """The recipe on ``folder``. ``before_making`` runs before the file lock is taken: a quiet
-    reader must become exclusive first, or it would wait for readers who wait for its file."""
+    reader must become exclusive first, or it would wait for readers who wait for its file.
+    ``made_elsewhere`` runs when another process made it meanwhile (the reader reads again)."""
     path = folder / f"once-{name}.json"
     found = _read(path)
     if found is not None:
         return from_json(found)
     before_making()
-    handle = os.open(folder / f"once-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with _locked(folder / f"once-{name}.lock"):
+        found = _read(path)
+        if found is None:
+            value = make()
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(json.dumps(to_json(value)), encoding="utf-8")
+            os.replace(partial, path)  # whoever reads finds all of it or nothing
+            return value
+    made_elsewhere()
+    return from_json(found)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        found = _read(path)
-        if found is not None:
-            return from_json(found)
-        value = make()
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(to_json(value)), encoding="utf-8")
-        os.replace(partial, path)  # whoever reads finds all of it or nothing
-        return value
+        yield
     finally:
-        os.close(handle)
+        os.close(handle)  # closing releases the lock
 
 
 def _read(path: Path) -> Any:

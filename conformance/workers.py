@@ -226,6 +226,8 @@ class WorkerSide:
         self.tag = worker_tag(worker_id)
         self.lock = quiet.QuietLock(Path(shared.folder))
         self._held: quiet.Held | None = None  # the quiet lock, while the current test holds it
+        self._wrote = False  # the current test sent a write
+        self._reader = False  # the current test is a quiet reader
         self.waited = 0.0  # seconds this worker's tests waited for the quiet lock
         self._holding = threading.Lock()
         self.journal: IO[str] = open(Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1)
@@ -265,6 +267,7 @@ class WorkerSide:
         def writer_waits_for_quiet(request: requests.PreparedRequest) -> None:
             if (request.method or "GET").upper() not in SAFE_METHODS:
                 self.about_to_write()
+                self._wrote = True
             if check is not None:
                 check(request)
 
@@ -280,6 +283,14 @@ class WorkerSide:
                 self._let_go()  # other readers may walk: wait for them to end, as a writer would
                 self._take(quiet.Kind.EXCLUSIVE)
 
+    def read_after_all(self) -> None:
+        """The data another process made is there: a quiet reader that took EXCLUSIVE to make it,
+        and wrote nothing, reads beside the other readers again."""
+        with self._holding:
+            if self._held is not None and self._held.kind is quiet.Kind.EXCLUSIVE and self._reader and not self._wrote:
+                self._let_go()
+                self._take(quiet.Kind.READERS)
+
     def _take(self, kind: quiet.Kind) -> None:
         started = time.monotonic()
         self._held = self.lock.acquire(kind)
@@ -293,6 +304,7 @@ class WorkerSide:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, None]:
         kind = quiet.kind_at_start(item)
+        self._reader, self._wrote = kind is quiet.Kind.READERS, False
         if kind is not None:
             with self._holding:
                 self._take(kind)

@@ -112,9 +112,10 @@ def _make_once(folder: str, counter: str, results: str) -> None:
         time.sleep(0.3)  # the others arrive while it is being made
         return [f"made-by-{os.getpid()}"]
 
-    value = shared(Path(folder), "thing", make, list, list, before_making=lambda: None)
+    steps: list[str] = []
+    value = shared(Path(folder), "thing", make, list, list, before_making=lambda: steps.append("about to make"), made_elsewhere=lambda: steps.append("made elsewhere"))
     with open(results, "a", encoding="utf-8") as out:
-        out.write(json.dumps(value) + "\n")
+        out.write(json.dumps({"value": value, "steps": steps}) + "\n")
 
 
 def test_data_made_once_is_made_by_one_process_and_read_by_the_others(tmp_path: Path) -> None:
@@ -127,7 +128,11 @@ def test_data_made_once_is_made_by_one_process_and_read_by_the_others(tmp_path: 
         assert process.exitcode == 0
     makers = counter.read_text(encoding="utf-8").split()
     assert len(makers) == 1
-    assert [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()] == [[f"made-by-{makers[0]}"]] * 4
+    got = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    assert [entry["value"] for entry in got] == [[f"made-by-{makers[0]}"]] * 4
+    # Whoever got ready to make it (a reader turned exclusive) and found it made is told so (and reads again).
+    assert sorted(tuple(entry["steps"]) for entry in got).count(("about to make",)) == 1
+    assert all(entry["steps"] in ([], ["about to make"], ["about to make", "made elsewhere"]) for entry in got)
 
 
 def test_a_maker_that_fails_leaves_it_to_the_next(tmp_path: Path) -> None:
