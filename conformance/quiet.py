@@ -22,9 +22,9 @@ The lock is fair: a waiting test holds a turnstile that every test entering a cl
 through, so neither a stream of readers nor one of writers starves the other class. ``flock``
 locks vanish with the process that held them: a worker killed mid-test blocks nobody.
 
-The workers run the quiet readers first, then the quiet writers, then the rest
-(:func:`in_phases`), so that they hold one class together instead of alternating after every
-test. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
+The workers run the quiet writers first (one makes the data set), then the quiet readers,
+then the rest (:func:`in_phases`), so that they hold one class together instead of
+alternating after every test. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
 once per matrix of shards.
 """
 
@@ -82,9 +82,11 @@ def group_of(item: pytest.Item) -> str:
 
 
 def in_phases(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The quiet readers, then the quiet writers, then the rest, each in collection order: the
-    same order in every worker (xdist requires it), and workers that hold one class together."""
-    order = {Kind.READERS: 0, Kind.EXCLUSIVE: 1, None: 2}
+    """The quiet writers, then the quiet readers, then the rest, each in collection order: the
+    same order in every worker (xdist requires it), and workers that hold one class together.
+    The quiet writers come first because they run one at a time wherever they are: at the start
+    no reader is queued behind them yet, and the readers then walk together without a break."""
+    order = {Kind.EXCLUSIVE: 0, Kind.READERS: 1, None: 2}
     return sorted(items, key=lambda item: order[kind_at_start(item)])
 
 
