@@ -360,6 +360,22 @@ def ids_text(ids: Sequence[str]) -> str:
     return f"[{shown}{', ...' if len(ids) > SHOWN_IDS else ''}]"
 
 
+def difference_text(expected: Sequence[str], received: Sequence[str]) -> str:
+    """How ``received`` differs from ``expected``: where, and which ids came or went.
+
+    Two long lists cut to their first ids can read alike while they differ further on; the
+    difference itself is what a reader needs, and what tells two failures apart."""
+    at = next((i for i, (x, y) in enumerate(zip(expected, received, strict=False)) if x != y), min(len(expected), len(received)))
+    extra = [item for item in received if item not in set(expected)]
+    gone = [item for item in expected if item not in set(received)]
+    parts = [f"{len(received)} items against {len(expected)}, differing from position {at}: {ids_text(received[at:at + 3])} where {ids_text(expected[at:at + 3])} was expected"]
+    if extra:
+        parts.append(f"not expected: {ids_text(extra)}")
+    if gone:
+        parts.append(f"missing: {ids_text(gone)}")
+    return "; ".join(parts)
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 200 else text[:200] + "..."

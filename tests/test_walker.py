@@ -12,7 +12,7 @@ from conformance.target import Origin, RequestPolicy, Target
 from conformance.violations import RuleViolation, Unsettled
 from conformance.rereading import CONFIRMATIONS
 from conformance.walk_checks import check_complete, check_revisits, reported_as
-from conformance.walker import Query, walk
+from conformance.walker import Query, difference_text, walk
 
 from conftest import RecordingServer, Reply
 
@@ -95,7 +95,7 @@ def test_a_link_off_the_target_is_never_followed(recording_server: StartServer, 
     assert caught.value.rule == "PAGE-09"
     assert "k-walker" not in str(caught.value)
     # The failed page is read again to confirm it (another client may have written): only there.
-    assert elsewhere.seen == [] and len(home.seen) == 1 + CONFIRMATIONS
+    assert elsewhere.seen == [] and len(home.seen) == 1 + 2 * CONFIRMATIONS
 
 
 def test_an_empty_page_behind_next_breaks_page_05(recording_server: StartServer) -> None:
@@ -121,14 +121,58 @@ def test_a_larger_page_behind_a_link_breaks_page_08(recording_server: StartServe
 
 
 def test_current_that_returns_other_items_breaks_page_06(recording_server: StartServer) -> None:
-    """check_revisits compares the ids 'current' gives with the page's own."""
+    """check_revisits compares the ids 'current' gives with the page's own; the page itself
+    still reads the same (no other client wrote), so the link is at fault."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2&via=next"), "2": (["c"], None)}
+    pages = scripted(book, total=3)
+
+    def wrong_current(method: str, path: str) -> Reply:
+        status, headers, body = pages(method, path)
+        return (status, headers, body.replace(b'"c"', b'"z"')) if "page=2" in path and "via=next" not in path else (status, headers, body)
+
+    server = recording_server(wrong_current)
+    walked = walk(target_of(server), Query("/v1/audiences", 2))
+    with pytest.raises(RuleViolation) as caught:
+        check_revisits(target_of(server), walked, {1})
+    assert caught.value.rule == "PAGE-06" and not isinstance(caught.value, Unsettled)
+    assert "not expected: ['z']; missing: ['c']" in str(caught.value)
+
+
+def test_a_revisit_after_another_client_wrote_is_unsettled(recording_server: StartServer) -> None:
+    """The page walked a moment ago now reads as its link answers: the account changed, not the link."""
     book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
     server = recording_server(scripted(book, total=3))
     walked = walk(target_of(server), Query("/v1/audiences", 2))
-    server.reply = scripted({"1": (["a", "b"], None), "2": (["z"], None)}, total=3)
-    with pytest.raises(RuleViolation) as caught:
+    server.reply = scripted({"1": (["a", "b"], None), "2": (["c", "n"], None)}, total=4)
+    with pytest.raises(Unsettled):
         check_revisits(target_of(server), walked, {1})
-    assert caught.value.rule == "PAGE-06" and "'c'" in str(caught.value)
+
+
+def test_a_link_that_caught_an_audience_in_passing_is_unsettled(recording_server: StartServer) -> None:
+    """Another client created an audience and deleted it again: the link's answer showed it once,
+    and neither the page nor the link reads that way again."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2&via=next"), "2": (["c"], None)}
+    pages = scripted(book, total=3)
+    passing = ["once"]
+
+    def in_passing(method: str, path: str) -> Reply:
+        status, headers, body = pages(method, path)
+        if "page=2" in path and "via=next" not in path and passing:
+            passing.pop()
+            return status, headers, body.replace(b'"c"}', b'"c"}, {"id": "n"}')
+        return status, headers, body
+
+    server = recording_server(in_passing)
+    walked = walk(target_of(server), Query("/v1/audiences", 2))
+    with pytest.raises(Unsettled):
+        check_revisits(target_of(server), walked, {1})
+
+
+def test_two_long_lists_that_differ_past_their_shown_start_read_differently() -> None:
+    """A failure's text names the difference: lists cut to their first ids would read alike."""
+    expected = [f"id{n}" for n in range(20)]
+    assert difference_text(expected, [*expected, "new1"]) != difference_text(expected, [*expected, "new2"])
+    assert "not expected: ['new1']" in difference_text(expected, [*expected, "new1"])
 
 
 def test_reported_as_renames_the_rule_and_keeps_the_finding() -> None:
@@ -177,7 +221,7 @@ def test_a_page_that_reads_the_same_again_confirms_the_failure(recording_server:
     with pytest.raises(RuleViolation) as caught:
         walk(target_of(server), Query("/v1/audiences", 2))
     assert caught.value.rule == "PAGE-04" and not isinstance(caught.value, Unsettled)
-    assert len(server.seen) == 2 + 2 * CONFIRMATIONS  # both pages read again, twice
+    assert len(server.seen) == 2 + 4 * CONFIRMATIONS  # both pages read again, there and back, each round
 
 
 def test_a_page_that_reads_differently_again_is_unsettled(recording_server: StartServer) -> None:
