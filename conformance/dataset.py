@@ -12,7 +12,7 @@ subset of what a walk sees, and global invariants on the whole walk.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from conformance.client import CHANNELS, create_audience
@@ -94,6 +94,14 @@ class DataSet:
     def contact_audiences(self) -> tuple[OwnAudience, ...]:
         """The audiences whose contacts the contacts properties page through (10, 7 and 0)."""
         return tuple(self.with_contacts(count) for count in (len(TEN_CONTACTS), len(SEVEN_CONTACTS), 0))
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """What another process of the run needs to walk the same data set (:meth:`from_json`)."""
+        return [{"id": a.id, "name": a.name, "channel": a.channel, "contacts": [asdict(contact) for contact in a.contacts]} for a in self.audiences]
+
+    @classmethod
+    def from_json(cls, data: list[dict[str, Any]]) -> DataSet:
+        return cls(tuple(OwnAudience(str(a["id"]), str(a["name"]), str(a["channel"]), tuple(Contact(**contact) for contact in a["contacts"])) for a in data))
 
 
 def channel_counts(size: int) -> dict[str, int]:

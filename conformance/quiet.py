@@ -2,28 +2,40 @@
 
 An exact-set walk (every item once, the count equals ``total``, channel totals add up) holds
 only while nobody creates or deletes audiences in the account. Under workers the other
-processes of the same run are such writers. Two measures keep those checks exact:
+processes of the same run are such writers. A lock on files of the run's folder keeps those
+checks exact, with three classes of holders:
 
-- every test that reads the whole account or every audience of the run, or walks the shared
-  pagination data set (PAGE-12 walks it while writing), is put in one xdist group: one
-  worker runs them one after another, and the data set is made once;
-- a lock on a file of the run: a quiet test holds it exclusively for its whole protocol (setup,
-  call, teardown); any other test takes it shared at its first write (a create, an update, a
-  delete, its fixtures' included) and keeps it to its end. No test of the run writes while a
-  walk is under way, tests that only read run beside it, and a walk waits for the tests that
-  wrote to end.
+- READERS: a quiet test (one that reads the whole account or every audience of the run, or
+  walks the shared pagination data set) that does not write. Readers share the lock with each
+  other, on any number of workers, and exclude writers;
+- WRITERS: any other test, from its first write (a create, an update, a delete, its fixtures'
+  included) to its end. Writers share the lock with each other and exclude readers;
+- EXCLUSIVE: a quiet test that writes (marker ``writes``, e.g. create and then list), or a
+  reader that writes after all (the first test to need the data set creates it): alone.
 
-The lock is fair: a waiting quiet test first takes a turnstile that new tests also pass
-through, so a steady stream of other tests cannot starve it. ``flock`` locks vanish with the
-process that held them: a worker killed mid-test blocks nobody.
+A quiet test takes its class for its whole protocol (setup, call, teardown). A reader that
+writes leaves READERS and takes EXCLUSIVE before the write goes out, and keeps it to its end.
+No test of the run writes while a walk is under way, walks run beside each other, and tests
+that neither walk nor write take no lock at all.
+
+The lock is fair: a waiting test holds a turnstile that every test entering a class passes
+through, so neither a stream of readers nor one of writers starves the other class. ``flock``
+locks vanish with the process that held them: a worker killed mid-test blocks nobody.
+
+The workers run the quiet writers first (one makes the data set), then the quiet readers,
+then the rest (:func:`in_phases`), so that they hold one class together instead of
+alternating after every test. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
+once per matrix of shards.
 """
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,8 +44,17 @@ from conformance import account_wide
 
 GROUP = "audience-quiet-account"
 RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
-# Fixtures whose data the exact-set checks count on: their tests run where the data set is.
+WRITES = "writes"  # marker: the test creates or changes data (a quiet one takes EXCLUSIVE from its start)
+# Fixtures whose data the exact-set checks count on.
 SHARED_DATA_FIXTURES = frozenset({"dataset", "known", "secondary_ids"})
+
+
+class Kind(enum.Enum):
+    """Who holds the lock: quiet tests that read, tests that write, or a quiet test that writes."""
+
+    READERS = "readers"
+    WRITERS = "writers"
+    EXCLUSIVE = "exclusive"
 
 
 def add_marker(config: pytest.Config) -> None:
@@ -47,52 +68,87 @@ def needs_quiet(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE)) or bool(fixtures & SHARED_DATA_FIXTURES)
 
 
-def in_quiet_group(item: pytest.Item) -> bool:
-    """Quiet tests run in one process, one after another (the data set is made once)."""
-    return needs_quiet(item)
+def kind_at_start(item: pytest.Item) -> Kind | None:
+    """The class a test takes before its setup: a quiet test's, or none (a writer takes
+    WRITERS at its first write)."""
+    if not needs_quiet(item):
+        return None
+    return Kind.EXCLUSIVE if item.get_closest_marker(WRITES) is not None else Kind.READERS
 
 
 def group_of(item: pytest.Item) -> str:
-    """The unit that scheduling and sharding never split: the quiet group, or the test itself."""
-    return GROUP if in_quiet_group(item) else item.nodeid
+    """The unit sharding never splits: the quiet tests (one data set per shard that has them), or the test itself."""
+    return GROUP if needs_quiet(item) else item.nodeid
 
 
-def mark_groups(items: list[pytest.Item]) -> None:
-    """Put the quiet group's tests in one xdist group (``--dist loadgroup`` keeps them together)."""
-    for item in items:
-        if in_quiet_group(item):
-            item.add_marker(pytest.mark.xdist_group(GROUP))
+def in_phases(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The quiet writers, then the quiet readers, then the rest, each in collection order: the
+    same order in every worker (xdist requires it), and workers that hold one class together.
+    The quiet writers come first because they run one at a time wherever they are: at the start
+    no reader is queued behind them yet, and the readers then walk together without a break."""
+    order = {Kind.EXCLUSIVE: 0, Kind.READERS: 1, None: 2}
+    return sorted(items, key=lambda item: order[kind_at_start(item)])
+
+
+@dataclass(frozen=True)
+class Held:
+    """The lock as one process holds it: its class and the open files that carry it."""
+
+    kind: Kind
+    handles: tuple[int, ...]
 
 
 class QuietLock:
-    """A fair readers-writer lock between the run's processes, on two files of the run's folder."""
+    """A fair lock of three classes between the run's processes, on three files of the run's folder.
+
+    Entering a class: take the turnstile; wait until the other class's room is empty (take it
+    exclusively and let go), or both rooms for EXCLUSIVE (kept); take the own room shared; let
+    go of the turnstile. Whoever waits for a room holds the turnstile meanwhile, so nobody
+    enters behind it."""
 
     def __init__(self, folder: Path) -> None:
         self.turnstile = folder / "quiet.turnstile"
-        self.room = folder / "quiet.lock"
+        self.rooms = {Kind.READERS: folder / "quiet.readers", Kind.WRITERS: folder / "quiet.writers"}
 
-    def acquire(self, exclusive: bool) -> int:
-        """Block until the room is ours (alone, or shared with other writers); returns its handle."""
-        turnstile = os.open(self.turnstile, os.O_RDWR | os.O_CREAT, 0o600)
-        room = os.open(self.room, os.O_RDWR | os.O_CREAT, 0o600)
+    def acquire(self, kind: Kind) -> Held:
+        """Block until the lock is ours in ``kind``; returns what :meth:`release` lets go of."""
+        turnstile = _open(self.turnstile)
+        kept: list[int] = []
         try:
             fcntl.flock(turnstile, fcntl.LOCK_EX)
-            fcntl.flock(room, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            if kind is Kind.EXCLUSIVE:
+                for room in self.rooms.values():
+                    kept.append(_open(room))
+                    fcntl.flock(kept[-1], fcntl.LOCK_EX)
+            else:
+                other = _open(self.rooms[Kind.WRITERS if kind is Kind.READERS else Kind.READERS])
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX)  # the other class has left
+                finally:
+                    os.close(other)
+                kept.append(_open(self.rooms[kind]))
+                fcntl.flock(kept[-1], fcntl.LOCK_SH)
         except BaseException:
-            os.close(room)
+            for handle in kept:
+                os.close(handle)
             raise
         finally:
             os.close(turnstile)  # closing releases the turnstile
-        return room
+        return Held(kind, tuple(kept))
 
     @staticmethod
-    def release(handle: int) -> None:
-        os.close(handle)  # closing releases the lock
+    def release(held: Held) -> None:
+        for handle in held.handles:
+            os.close(handle)  # closing releases the lock
 
     @contextmanager
-    def held(self, exclusive: bool) -> Iterator[None]:
-        handle = self.acquire(exclusive)
+    def held(self, kind: Kind) -> Iterator[None]:
+        taken = self.acquire(kind)
         try:
             yield
         finally:
-            self.release(handle)
+            self.release(taken)
+
+
+def _open(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -1,8 +1,8 @@
 """``--shard K/N``: a deterministic Nth of the suite's tests, for a CI matrix of N jobs.
 
 Every test goes to the shard given by a stable hash (SHA-256) of its group: the test itself,
-or the quiet-account group, whose tests share one data set and must not be disturbed by each
-other's writes (see :mod:`conformance.quiet`), so it is never split. The same tests and the
+or the quiet tests (see :mod:`conformance.quiet`), which walk one data set and are never split,
+so that one shard makes it. The same tests and the
 same seed give the same shards on every machine. Each shard is a run of its own (run id,
 JUnit); ``audience-conformance report`` merges the JUnit files of all N into one certificate.
 """

@@ -36,6 +36,7 @@ import pytest
 import requests
 
 from conformance import quiet
+from conformance.once_per_run import WORKER_PLUGIN
 from conformance.junit_fit import FailureText
 from conformance import session as run_session
 from conformance.progress import PLUGIN_NAME as PROGRESS_NAME
@@ -88,10 +89,10 @@ def register(config: pytest.Config) -> None:
     quiet.add_marker(config)
     shared = joined_run(config)
     if shared is not None:
-        config.pluginmanager.register(WorkerSide(config, shared), "audience-conformance-worker")
+        config.pluginmanager.register(WorkerSide(config, shared), WORKER_PLUGIN)
     elif controls_workers(config):
         if config.getoption("dist") == "load":
-            config.option.dist = "loadgroup"  # the quiet group stays on one worker
+            config.option.dist = "loadgroup"  # tests handed out a few at a time, in order: the phases hold
         config.pluginmanager.register(Controller(config), "audience-conformance-controller")
 
 
@@ -224,7 +225,9 @@ class WorkerSide:
         worker_id = str(config.workerinput.get("workerid", "gw0"))  # type: ignore[attr-defined]
         self.tag = worker_tag(worker_id)
         self.lock = quiet.QuietLock(Path(shared.folder))
-        self._handle: int | None = None  # the quiet lock, while the current test holds it
+        self._held: quiet.Held | None = None  # the quiet lock, while the current test holds it
+        self._wrote = False  # the current test sent a write
+        self._reader = False  # the current test is a quiet reader
         self.waited = 0.0  # seconds this worker's tests waited for the quiet lock
         self._holding = threading.Lock()
         self.journal: IO[str] = open(Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1)
@@ -236,7 +239,7 @@ class WorkerSide:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-        quiet.mark_groups(items)
+        items[:] = quiet.in_phases(items)
         if self.shared.preflight_failed and items:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
@@ -263,31 +266,53 @@ class WorkerSide:
 
         def writer_waits_for_quiet(request: requests.PreparedRequest) -> None:
             if (request.method or "GET").upper() not in SAFE_METHODS:
-                self._hold(exclusive=False)
+                self.about_to_write()
+                self._wrote = True
             if check is not None:
                 check(request)
 
         context.policy.write_guard = writer_waits_for_quiet
 
-    def _hold(self, exclusive: bool) -> None:
-        """Take the quiet lock for the rest of the current test, unless it is held already."""
+    def about_to_write(self) -> None:
+        """Before a write of the current test: WRITERS from now on, or EXCLUSIVE for a quiet reader."""
         with self._holding:
-            if self._handle is None:
-                started = time.monotonic()
-                self._handle = self.lock.acquire(exclusive)
-                self.waited += time.monotonic() - started
+            held = self._held.kind if self._held is not None else None
+            if held is None:
+                self._take(quiet.Kind.WRITERS)
+            elif held is quiet.Kind.READERS:
+                self._let_go()  # other readers may walk: wait for them to end, as a writer would
+                self._take(quiet.Kind.EXCLUSIVE)
+
+    def read_after_all(self) -> None:
+        """The data another process made is there: a quiet reader that took EXCLUSIVE to make it,
+        and wrote nothing, reads beside the other readers again."""
+        with self._holding:
+            if self._held is not None and self._held.kind is quiet.Kind.EXCLUSIVE and self._reader and not self._wrote:
+                self._let_go()
+                self._take(quiet.Kind.READERS)
+
+    def _take(self, kind: quiet.Kind) -> None:
+        started = time.monotonic()
+        self._held = self.lock.acquire(kind)
+        self.waited += time.monotonic() - started
+
+    def _let_go(self) -> None:
+        if self._held is not None:
+            self.lock.release(self._held)
+            self._held = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, None]:
-        if quiet.needs_quiet(item):
-            self._hold(exclusive=True)
+        kind = quiet.kind_at_start(item)
+        self._reader, self._wrote = kind is quiet.Kind.READERS, False
+        if kind is not None:
+            with self._holding:
+                self._take(kind)
         try:
             yield
         finally:
             with self._holding:
-                if self._handle is not None:
-                    self.lock.release(self._handle)
-                    self._handle = None
+                self._let_go()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:

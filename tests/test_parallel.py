@@ -13,7 +13,7 @@ import requests
 
 from conformance.cli import main
 from conformance.parallel import checked_workers, parallel_args
-from conformance.quiet import QuietLock
+from conformance.quiet import Kind, QuietLock
 from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
 from conformance.reference.latency import Latency
@@ -70,12 +70,12 @@ def test_a_journal_cut_short_by_a_kill_is_read_up_to_the_cut(tmp_path: Path) -> 
     assert read_journal(journal).ended
 
 
-def test_a_quiet_test_excludes_every_other_test(tmp_path: Path) -> None:
-    """flock locks belong to open files: a second open of the room, as another worker has, is refused."""
+def test_each_class_of_the_quiet_lock_holds_its_rooms(tmp_path: Path) -> None:
+    """flock locks belong to open files: a second open of a room, as another worker has, is refused where the class excludes it."""
     lock = QuietLock(tmp_path)
 
-    def try_room(mode: int) -> bool:
-        fd = os.open(lock.room, os.O_RDWR | os.O_CREAT)
+    def free(kind: Kind, mode: int) -> bool:
+        fd = os.open(lock.rooms[kind], os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return True
@@ -84,11 +84,13 @@ def test_a_quiet_test_excludes_every_other_test(tmp_path: Path) -> None:
         finally:
             os.close(fd)
 
-    with lock.held(exclusive=True):
-        assert not try_room(fcntl.LOCK_SH)
-    with lock.held(exclusive=False):
-        assert try_room(fcntl.LOCK_SH) and not try_room(fcntl.LOCK_EX)
-    assert try_room(fcntl.LOCK_EX)
+    with lock.held(Kind.EXCLUSIVE):
+        assert not free(Kind.READERS, fcntl.LOCK_SH) and not free(Kind.WRITERS, fcntl.LOCK_SH)
+    with lock.held(Kind.READERS):
+        assert free(Kind.READERS, fcntl.LOCK_SH) and not free(Kind.READERS, fcntl.LOCK_EX) and free(Kind.WRITERS, fcntl.LOCK_EX)
+    with lock.held(Kind.WRITERS):
+        assert free(Kind.WRITERS, fcntl.LOCK_SH) and not free(Kind.WRITERS, fcntl.LOCK_EX) and free(Kind.READERS, fcntl.LOCK_EX)
+    assert free(Kind.READERS, fcntl.LOCK_EX) and free(Kind.WRITERS, fcntl.LOCK_EX)
 
 
 def test_the_reference_can_answer_late(tmp_path: Path) -> None:

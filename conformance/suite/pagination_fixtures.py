@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conformance.client import CHANNELS, create_audience
 from conformance.dataset import DataSet, create_dataset
 from conformance.ledger import Namer
+from conformance.once_per_run import made_once
 from conformance.plugin import current_settings
 from conformance.profiles import Profile
 from conformance.scope import out_of_scope
@@ -77,14 +78,15 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
-def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile) -> DataSet:
-    """The suite's own audiences (out of scope in read-only runs, the user's choice).
+def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile, request: pytest.FixtureRequest) -> DataSet:
+    """The suite's own audiences (out of scope in read-only runs, the user's choice), made once
+    per run however many workers walk them.
 
     A valid create the target refuses is no reason to skip: the violation (CRUD-01) fails that
     rule, and the tests that need the data set are blocked by it."""
     if run.settings.read_only:
         out_of_scope(READ_ONLY)
-    return create_dataset(target, namer, profile.dataset_size)
+    return made_once(request.config, "dataset", lambda: create_dataset(target, namer, profile.dataset_size), DataSet.to_json, DataSet.from_json)
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +101,15 @@ def known(run: RunContext, request: pytest.FixtureRequest) -> DataSet | None:
 
 
 @pytest.fixture(scope="session")
-def secondary_ids(run: RunContext, other_target: Target, namer: Namer) -> frozenset[str]:
-    """Ids of the second account's audiences (a few are created there when the run may write)."""
-    made = [] if run.settings.read_only else [create_audience(other_target, namer.fresh(), channel)["id"] for channel in CHANNELS[:SECONDARY_SET_SIZE]]
-    found = walk(other_target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
-    check_complete(found, made)  # the set is complete: every audience the run made there is in it
-    return frozenset(found.ids)
+def secondary_ids(run: RunContext, other_target: Target, namer: Namer, request: pytest.FixtureRequest) -> frozenset[str]:
+    """Ids of the second account's audiences (a few are created there, once per run, when the run may write)."""
+
+    def found() -> frozenset[str]:
+        made = [] if run.settings.read_only else [create_audience(other_target, namer.fresh(), channel)["id"] for channel in CHANNELS[:SECONDARY_SET_SIZE]]
+        walked = walk(other_target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
+        check_complete(walked, made)  # the set is complete: every audience the run made there is in it
+        return frozenset(walked.ids)
+
+    if run.settings.read_only:
+        return found()
+    return made_once(request.config, "secondary-ids", found, sorted, frozenset)

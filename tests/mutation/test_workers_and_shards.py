@@ -17,10 +17,9 @@ import pytest
 
 from conformance.cli import main
 from conformance.reference.app import create_app
-from conformance.rules import RULES_BY_ID, Level
-
 from mutation.catalogue import MUTANTS, Server, load_all
 from mutation.harness import Served, SuiteRun, run_suite, serve
+from mutation.proofs import needs_strict
 
 load_all()
 # Walks of the quiet group, filter totals, a refused create that is stored, an update rule.
@@ -39,9 +38,11 @@ def verdict(folder: Path) -> str:
 
 
 def narrowed(server: Server) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mutant's own rule, and ``--strict`` where only a strict run fails on it (a SHOULD
+    rule, or the SHOULD part of a MUST rule: the proofs' own judgement)."""
     if server.rule is None:
         return (), ()
-    return (server.rule,), (("--strict",) if RULES_BY_ID[server.rule].level is Level.SHOULD else ())
+    return (server.rule,), (("--strict",) if needs_strict(server) else ())
 
 
 def run(server: Server, folder: Path, *extra: str, served: Served | None = None) -> SuiteRun:
