@@ -6,7 +6,7 @@ answer breaks, so a test reads as the contract does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import requests
@@ -105,6 +105,19 @@ def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
         yield from (item for item in body.get("data", []) if isinstance(item, dict))
         link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
         url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+
+
+def find_listed(target: Target, audience_ids: Collection[str], **params: str) -> dict[str, dict[str, Any]]:
+    """The items of ``audience_ids`` the list shows, walking it until all are found (or to its end).
+
+    One walk serves a batch: on an account of thousands of audiences a walk is dozens of pages."""
+    wanted, found = set(audience_ids), {}
+    for item in listed(target, **params):
+        if item.get("id") in wanted:
+            found[item["id"]] = item
+            if len(found) == len(wanted):
+                break
+    return found
 
 
 def list_rule(params: dict[str, str]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import faults
-from conformance.client import CHANNELS, audience_path, body_of, check_account, create_audience, delete_audience, error_codes, expect_error, listed
+from conformance.client import CHANNELS, audience_path, body_of, check_account, create_audience, delete_audience, error_codes, expect_error, find_listed
 from conformance.ledger import Namer
 from conformance.session import current
 from conformance.suite.pagination_fixtures import property_settings
@@ -89,19 +89,6 @@ def expect_same(shown: Mapping[str, Any], sent: Mapping[str, Any], rule: str, wh
     fields = COMPARED + (("contacts_count",) if "contacts_count" in shown and "contacts_count" in sent else ())
     differing = {name: (sent.get(name), shown.get(name)) for name in fields if shown.get(name) != sent.get(name)}
     check(not differing, rule, expected=f"{where} shows the same audience", received=f"differs in (expected, shown): {differing}", response=response)
-
-
-def find_listed(target: Target, audience_ids: Collection[str], **params: str) -> dict[str, dict[str, Any]]:
-    """The items of ``audience_ids`` the list shows, walking it until all are found (or to its end).
-
-    One walk serves a batch: on an account of thousands of audiences a walk is dozens of pages."""
-    wanted, found = set(audience_ids), {}
-    for item in listed(target, **params):
-        if item.get("id") in wanted:
-            found[item["id"]] = item
-            if len(found) == len(wanted):
-                break
-    return found
 
 
 def queries_of(audiences: Mapping[str, str]) -> list[tuple[dict[str, str], set[str]]]:
