@@ -172,7 +172,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    account_wide.Disturbed.count = 0
     settings = item.config.stash[SETTINGS_KEY]
     if item.get_closest_marker("writes") and settings.read_only:
         out_of_scope(READ_ONLY)

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from conformance.evidence import Witness
 from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.ratelimit import RateLimiter
@@ -75,6 +76,7 @@ class RunContext:
         self.started_at = time.time()
         self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
         self.ledger = Ledger()
+        self.witness = Witness(self.ledger.owns)
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
         self.before_cleanup: list[Callable[[], None]] = []  # e.g. stop the workers, merge their ledgers
@@ -87,7 +89,7 @@ class RunContext:
             timeout=settings.timeout,
             read_only=settings.read_only,
             deadline=time.monotonic() + max_duration,
-            observers=[self.ledger.observe],
+            observers=[self.ledger.observe, self.witness.observe],
             write_guard=self.guard.check,
             on_deadline=stop.budget_spent if stop is not None else None,
             transport=settings.transport,
@@ -99,6 +101,7 @@ class RunContext:
             stop.arm_budget(max_duration)
         self.primary = Target(base_url, api_key, self.policy)
         self.secondary = Target(base_url, secondary_key, self.policy) if secondary_key else None
+        self.witness.watch(self.targets)
         self._closed = False
 
     def _resolve_target(self) -> tuple[str, str, str | None]:

@@ -3,9 +3,10 @@
 The same records come from a live pytest session or from a JUnit file, so a certificate
 rebuilt later from JUnit says exactly what the run said.
 
-A rule PASSED only when at least one of its checks ran to its end and passed, and none of its
-tests failed for it, was blocked or errored (a test that could not decide, because other clients
-wrote meanwhile, leaves the rule to its other tests). The run is CONFORMANT only
+A rule PASSED only when at least one of its checks ran to its end and passed, and every other
+test of it passed too or found its condition never arose: a test that failed for it, was
+blocked, errored or could not decide (other clients' writes proven beside every try) leaves it
+failed or not verified. The run is CONFORMANT only
 when every counted rule in scope passed (MUST rules; every rule with ``strict``), NOT
 CONFORMANT when a counted rule failed, and otherwise gives NO VERDICT, saying which rules
 could not be verified and why.
@@ -84,9 +85,9 @@ class RuleResult:
             self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
         elif out_of_scope is not None:
             self.outcome, self.reasons = OUT_OF_SCOPE, [out_of_scope]
-        elif kinds & {Outcome.BLOCKED, Outcome.ERROR} or (Outcome.NOT_VERIFIED in kinds and Outcome.PASSED not in kinds):
-            # Blocked or errored checks would have spoken: the rule is not verified. A check that
-            # could not be decided (other clients wrote) leaves the rule to its other checks.
+        elif kinds & {Outcome.BLOCKED, Outcome.ERROR, Outcome.NOT_VERIFIED}:
+            # Blocked, errored or undecided checks would have spoken: the rule is not verified,
+            # whatever its other tests found (a rule passes only when all its tests passed).
             self.outcome = NOT_VERIFIED
             self.reasons = list(dict.fromkeys(_why_not(record, outcome) for record, outcome in found if outcome is not None and outcome.outcome in (Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR)))
         elif Outcome.PASSED in kinds:

@@ -79,24 +79,10 @@ def check(condition: bool, rule: str, *, expected: str, received: Any, response:
         raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
 
 
-class Unsettled(RuleViolation):
-    """A failed check whose pages read differently a moment later: what a wrong server says,
-    it says again; a page that another client's writes changed does not. Raised instead of the
-    violation, so that a check of the whole account is tried again rather than failed."""
-
-    def __init__(self, violation: RuleViolation) -> None:
-        super().__init__(
-            violation.rule,
-            expected=violation.expected,
-            received=f"{violation.received} (and a moment later the same requests answered differently: another client wrote meanwhile)",
-            context=violation.context,
-        )
-
-
 class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """A check could not be decided for a cause outside the target's conformance: another
-    client wrote to the account while an exact-set walk ran, and retries did not find a quiet
-    moment. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
+    """A check could not be decided for a cause outside the target's conformance: writes of
+    another client were proven (ids that appeared or went) beside every try of an exact-set
+    check. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
     ``reason`` saying why.
 
     It is pytest's skip outcome (a ``BaseException``), so it ends a Hypothesis test at once,

@@ -1,0 +1,207 @@
+"""Evidence of other clients' writes: what the run has seen of each account, and what is there now.
+
+A check that reads the whole account (a walk held to its total, channel totals that add up)
+holds "with no writes in between". On a shared account another client may write meanwhile,
+and only evidence of such a write excuses the check's failure. Two reads that disagree prove
+nothing: a server that is wrong some of the time disagrees with itself too.
+
+Evidence is an id, named:
+
+- **appeared**: an id that no read of this run had seen, and that this process did not create,
+  shows up after the account's first complete walk (the baseline);
+- **gone**: an id that a read had shown now answers ``404`` to a get.
+
+Ids are never reused, so an id that was gone and shows up again proves the server wrong: it
+is no evidence. The :class:`Witness` learns from every response on the request path (it is
+an observer, like the ledger), and, when a check fails, looks once more (:meth:`Witness.gather`):
+a walk of each account, and a get of the ids it no longer lists.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+
+from conformance.redaction import KEY_HEADER
+from conformance.target import AUDIENCES_PATH, Target, TargetError
+
+GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
+PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict
+SHOWN = 5
+_ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The writes of other clients seen in a stretch of time, as ids (empty: none proven)."""
+
+    appeared: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.appeared or self.gone)
+
+    def describe(self) -> str:
+        parts = []
+        if self.appeared:
+            parts.append(f"{len(self.appeared)} audience(s) no read had seen appeared ({_ids(self.appeared)})")
+        if self.gone:
+            parts.append(f"{len(self.gone)} audience(s) seen earlier now answer 404 ({_ids(self.gone)})")
+        return "; ".join(parts) or "no write of another client seen"
+
+
+NO_EVIDENCE = Evidence()
+
+
+def _ids(ids: Sequence[str]) -> str:
+    shown = ", ".join(repr(item) for item in ids[:SHOWN])
+    return shown + (", ..." if len(ids) > SHOWN else "")
+
+
+@dataclass
+class _Account:
+    """What the run has seen of one account (one key)."""
+
+    first_seen: dict[str, int] = field(default_factory=dict)  # id -> the moment it was first shown
+    last_seen: dict[str, int] = field(default_factory=dict)
+    gone: dict[str, int] = field(default_factory=dict)  # id -> the moment a get answered 404
+    back: set[str] = field(default_factory=set)  # gone, then shown again: the server's fault, no evidence
+    baseline_end: int | None = None  # the moment the first complete walk ended
+
+
+class Witness:
+    """Every id each account showed, and when: the run's memory for telling a busy account from a wrong server.
+
+    Moments are a counter of the responses observed, so "before" and "after" follow the order
+    in which answers arrived, whatever the clocks say."""
+
+    def __init__(self, owns: Callable[[str], bool]) -> None:
+        self._owns = owns
+        self._accounts: dict[str, _Account] = {}
+        self._targets: dict[str, Target] = {}
+        self._moments = itertools.count(1)
+        self._now = 0
+        self._lock = threading.Lock()
+
+    def watch(self, targets: Sequence[Target]) -> None:
+        """The accounts to look at when a check fails (the run's keys)."""
+        for target in targets:
+            self._targets[target.api_key] = target
+
+    def mark(self) -> int:
+        """The current moment: evidence is asked for since such a mark."""
+        with self._lock:
+            return self._now
+
+    def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
+        """Response observer: note the ids an answer shows, and the gets of known ids that answer 404."""
+        if request.method not in ("GET", "PUT") or response.status_code not in (200, 404):
+            return
+        key = str(request.headers.get(KEY_HEADER, ""))
+        path = urlsplit(request.url or "").path.rstrip("/")
+        item = _ITEM_PATH.search(path)
+        if item is None and not path.endswith(AUDIENCES_PATH):
+            return
+        with self._lock:
+            self._now = moment = next(self._moments)
+            account = self._accounts.setdefault(key, _Account())
+            if response.status_code == 404:
+                if item is not None and request.method == "GET" and item.group(1) in account.first_seen:
+                    account.gone.setdefault(item.group(1), moment)
+                return
+            for shown in _ids_in(response):
+                account.first_seen.setdefault(shown, moment)
+                account.last_seen[shown] = moment
+                if shown in account.gone:
+                    account.back.add(shown)
+
+    def ensure_baseline(self) -> None:
+        """Walk each watched account once, so that ids shown later can be told new."""
+        for key, target in list(self._targets.items()):
+            with self._lock:
+                account = self._accounts.setdefault(key, _Account())
+                if account.baseline_end is not None:
+                    continue
+            self._walk(target)
+            with self._lock:
+                account.baseline_end = self._now
+
+    def since(self, moment: int) -> Evidence:
+        """The evidence the run has seen after ``moment`` (without looking again)."""
+        appeared: list[str] = []
+        gone: list[str] = []
+        with self._lock:
+            for account in self._accounts.values():
+                if account.baseline_end is not None:
+                    start = max(moment, account.baseline_end)
+                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item)]
+                gone += [item for item, when in account.gone.items() if when > moment and item not in account.back and not self._owns(item)]
+        return Evidence(tuple(appeared), tuple(gone))
+
+    def gather(self, moment: int) -> Evidence:
+        """Look again, then say what writes of other clients the run has seen since ``moment``:
+        a walk of each watched account (ids no read had seen; an id gone that shows up again is
+        no evidence), and a get of each id shown since ``moment`` that the walk no longer lists
+        (an id gone)."""
+        for key, target in list(self._targets.items()):
+            listed = self._walk(target)
+            if listed is None:
+                continue
+            with self._lock:
+                account = self._accounts.get(key, _Account())
+                missing = sorted((item for item, seen in account.last_seen.items() if seen > moment and item not in listed and item not in account.gone and not self._owns(item)), key=lambda item: -account.last_seen[item])
+            for item in missing[:GETS_PER_GATHER]:
+                try:
+                    target.get(f"{AUDIENCES_PATH}/{item}")
+                except (requests.RequestException, TargetError):
+                    break
+        return self.since(moment)
+
+    def _walk(self, target: Target) -> set[str] | None:
+        """The ids a walk of the unfiltered list shows (observed on the way); None if it broke off."""
+        listed: set[str] = set()
+        url: str | None = target.url(AUDIENCES_PATH)
+        params: dict[str, str] | None = {"page_size": "100"}
+        try:
+            for _ in range(PAGES_PER_WALK):
+                if url is None:
+                    return listed
+                response = target.get(url, params=params)
+                if response.status_code != 200:
+                    return None
+                listed.update(_ids_in(response))
+                link = _next_link(response)
+                url, params = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+        except (requests.RequestException, TargetError, ValueError):
+            return None
+        return None
+
+
+def _body(response: requests.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _ids_in(response: requests.Response) -> list[str]:
+    """The audience ids an answer shows: a page's items, or one audience."""
+    body = _body(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    items = data if isinstance(data, list) else [data]
+    return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
+
+def _next_link(response: requests.Response) -> str | None:
+    body = _body(response)
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    links = pagination.get("links") if isinstance(pagination, dict) else None
+    link = links.get("next") if isinstance(links, dict) else None
+    return link if isinstance(link, str) and link else None
