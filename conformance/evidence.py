@@ -8,7 +8,9 @@ nothing: a server that is wrong some of the time disagrees with itself too.
 Evidence is an id, named:
 
 - **appeared**: an id that no read of this run had seen, and that this process did not create,
-  shows up after the account's first complete walk (the baseline);
+  shows up after the account's first complete walk (the baseline), with a ``create_date`` no
+  earlier than the second that walk began by the server's clock (older, it existed then: the
+  baseline lost it, which is the server's fault, no evidence);
 - **gone**: an id that a read had shown now answers ``404`` to a get.
 
 Ids are never reused, so an id that was gone and shows up again proves the server wrong: it
@@ -23,8 +25,11 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -35,6 +40,9 @@ from conformance.target import AUDIENCES_PATH, Target, TargetError
 GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
 PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict
 SHOWN = 5
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # DATE-01, UTC
+LOOK_SECONDS = 1.0  # how long the ends of the list are read again when a walk showed no write
+LOOK_AGAIN_AFTER = 10.0  # seconds after a look in vain before the next failure looks that long again
 _ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
 
 
@@ -73,7 +81,9 @@ class _Account:
     last_seen: dict[str, int] = field(default_factory=dict)
     gone: dict[str, int] = field(default_factory=dict)  # id -> the moment a get answered 404
     back: set[str] = field(default_factory=set)  # gone, then shown again: the server's fault, no evidence
+    created: dict[str, datetime | None] = field(default_factory=dict)  # id -> its create_date, as first shown
     baseline_end: int | None = None  # the moment the first complete walk ended
+    baseline_began: datetime | None = None  # the server's clock (its Date header) when that walk began
 
 
 class Witness:
@@ -89,6 +99,7 @@ class Witness:
         self._moments = itertools.count(1)
         self._now = 0
         self._lock = threading.Lock()
+        self._looked_in_vain = float("-inf")
 
     def watch(self, targets: Sequence[Target]) -> None:
         """The accounts to look at when a check fails (the run's keys)."""
@@ -116,8 +127,10 @@ class Witness:
                 if item is not None and request.method == "GET" and item.group(1) in account.first_seen:
                     account.gone.setdefault(item.group(1), moment)
                 return
-            for shown in _ids_in(response):
-                account.first_seen.setdefault(shown, moment)
+            for shown, created in _items_in(response):
+                if shown not in account.first_seen:
+                    account.first_seen[shown] = moment
+                    account.created[shown] = created
                 account.last_seen[shown] = moment
                 if shown in account.gone:
                     account.back.add(shown)
@@ -129,9 +142,10 @@ class Witness:
                 account = self._accounts.setdefault(key, _Account())
                 if account.baseline_end is not None:
                     continue
-            self._walk(target)
+            looked = self._walk(target)
             with self._lock:
                 account.baseline_end = self._now
+                account.baseline_began = looked.began if looked is not None else None
 
     def since(self, moment: int) -> Evidence:
         """The evidence the run has seen after ``moment`` (without looking again)."""
@@ -141,19 +155,27 @@ class Witness:
             for account in self._accounts.values():
                 if account.baseline_end is not None:
                     start = max(moment, account.baseline_end)
-                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item)]
+                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item) and _made_after(account.created[item], account.baseline_began)]
                 gone += [item for item, when in account.gone.items() if when > moment and item not in account.back and not self._owns(item)]
         return Evidence(tuple(appeared), tuple(gone))
 
     def gather(self, moment: int) -> Evidence:
-        """Look again, then say what writes of other clients the run has seen since ``moment``:
-        a walk of each watched account (ids no read had seen; an id gone that shows up again is
-        no evidence), and a get of each id shown since ``moment`` that the walk no longer lists
-        (an id gone)."""
+        """Look again, then say what writes of other clients the run has seen since ``moment``.
+
+        A walk of each watched account shows ids no read had seen; a get of each id shown since
+        ``moment`` that the walk no longer lists shows ids gone (an id gone that shows up again
+        is no evidence). A writer whose audiences live a few milliseconds leaves nothing for one
+        walk to see, so, finding nothing, the first and the last page are read again for up to
+        :data:`LOOK_SECONDS`: the ends of a list are where new audiences show in any order.
+        Having just looked that long in vain, the next call walks once (a server whose fault
+        Hypothesis shrinks fails many examples in a row)."""
+        ends: list[tuple[Target, str]] = []
         for key, target in list(self._targets.items()):
-            listed = self._walk(target)
-            if listed is None:
+            looked = self._walk(target)
+            if looked is None:
                 continue
+            listed = looked.ids
+            ends += [(target, target.url(AUDIENCES_PATH) + "?page_size=100"), (target, looked.last_url)]
             with self._lock:
                 account = self._accounts.get(key, _Account())
                 missing = sorted((item for item, seen in account.last_seen.items() if seen > moment and item not in listed and item not in account.gone and not self._owns(item)), key=lambda item: -account.last_seen[item])
@@ -162,25 +184,65 @@ class Witness:
                     target.get(f"{AUDIENCES_PATH}/{item}")
                 except (requests.RequestException, TargetError):
                     break
-        return self.since(moment)
+        found = self.since(moment)
+        if found or not ends or time.monotonic() - self._looked_in_vain < LOOK_AGAIN_AFTER:
+            return found
+        deadline = time.monotonic() + LOOK_SECONDS
+        while time.monotonic() < deadline:
+            for target, url in ends:
+                try:
+                    target.get(url)
+                except (requests.RequestException, TargetError):
+                    return self.since(moment)
+            found = self.since(moment)
+            if found:
+                return found
+        self._looked_in_vain = time.monotonic()
+        return found
 
-    def _walk(self, target: Target) -> set[str] | None:
-        """The ids a walk of the unfiltered list shows (observed on the way); None if it broke off."""
+    def _walk(self, target: Target) -> Looked | None:
+        """A walk of the unfiltered list (its answers observed on the way); None if it broke off."""
         listed: set[str] = set()
+        began: datetime | None = None
         url: str | None = target.url(AUDIENCES_PATH)
         params: dict[str, str] | None = {"page_size": "100"}
         try:
             for _ in range(PAGES_PER_WALK):
-                if url is None:
-                    return listed
+                assert url is not None
                 response = target.get(url, params=params)
                 if response.status_code != 200:
                     return None
-                listed.update(_ids_in(response))
+                began = began or _server_clock(response)
+                listed.update(item for item, _ in _items_in(response))
                 link = _next_link(response)
-                url, params = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+                if link is None:
+                    return Looked(listed, response.url, began)
+                url, params = target.follow(link, relative_to=response.url), None
         except (requests.RequestException, TargetError, ValueError):
             return None
+        return None
+
+
+@dataclass(frozen=True)
+class Looked:
+    """What one walk of a list showed: its ids, the last page's URL, the server's clock at its start."""
+
+    ids: set[str]
+    last_url: str
+    began: datetime | None
+
+
+def _made_after(created: datetime | None, baseline_began: datetime | None) -> bool:
+    """Whether an audience first shown after the baseline may have been made after it began: a
+    create_date before that second means it existed then, and the baseline walk lost it (the
+    server's fault, no evidence). Without both dates nothing shows it new."""
+    return created is not None and baseline_began is not None and created >= baseline_began.replace(microsecond=0)
+
+
+def _server_clock(response: requests.Response) -> datetime | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).astimezone(timezone.utc).replace(tzinfo=None)
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
 
 
@@ -191,12 +253,19 @@ def _body(response: requests.Response) -> object:
         return None
 
 
-def _ids_in(response: requests.Response) -> list[str]:
-    """The audience ids an answer shows: a page's items, or one audience."""
+def _items_in(response: requests.Response) -> list[tuple[str, datetime | None]]:
+    """The audiences an answer shows (a page's items, or one audience): id and create_date."""
     body = _body(response)
     data = body.get("data") if isinstance(body, dict) else None
     items = data if isinstance(data, list) else [data]
-    return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return [(item["id"], _date(item.get("create_date"))) for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
+
+def _date(value: object) -> datetime | None:
+    try:
+        return datetime.strptime(value, DATE_FORMAT) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _next_link(response: requests.Response) -> str | None:

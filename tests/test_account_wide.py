@@ -8,6 +8,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,6 +26,7 @@ StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 NO_PAUSES = (0.0, 0.0, 0.0, 0.0)
 JSON = {"Content-Type": "application/json"}
 PAGE_SIZE = 2
+OLD = "2020-01-01 00:00:00"
 
 
 @dataclass
@@ -37,11 +39,16 @@ class Account:
     total_shift: Callable[[], int] = lambda: 0
     before_page: list[Callable[[int], None]] = field(default_factory=list)
 
+    def audience(self, item: str) -> dict[str, str]:
+        """Audiences named ``a...`` are old; any other one was made just now."""
+        made = OLD if item.startswith("a") else datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        return {"id": item, "create_date": made}
+
     def reply(self, method: str, path: str) -> Reply:
         url = urlsplit(path)
         if url.path.rstrip("/") != "/v1/audiences":
             found = url.path.rsplit("/", 1)[-1] in self.ids
-            body = {"data": {"id": url.path.rsplit("/", 1)[-1]}} if found else {"errors": [{"code": 1301, "message": "not found"}]}
+            body = {"data": self.audience(url.path.rsplit("/", 1)[-1])} if found else {"errors": [{"code": 1301, "message": "not found"}]}
             return (200 if found else 404), JSON, json.dumps(body).encode()
         query = parse_qs(url.query)
         size = min(int(query.get("page_size", ["2"])[0]), PAGE_SIZE)
@@ -53,7 +60,7 @@ class Account:
             ids = self.wrong(number, ids)
         last = number * size >= len(self.ids)
         links = {"first": f"/v1/audiences?page_size={size}", "current": f"/v1/audiences?page_size={size}&page={number}", "previous": None if number == 1 else f"/v1/audiences?page_size={size}&page={number - 1}", "next": None if last else f"/v1/audiences?page_size={size}&page={number + 1}"}
-        body = {"data": [{"id": item} for item in ids], "pagination": {"number": number, "size": len(ids), "total": len(self.ids) + self.total_shift(), "links": links}}
+        body = {"data": [self.audience(item) for item in ids], "pagination": {"number": number, "size": len(ids), "total": len(self.ids) + self.total_shift(), "links": links}}
         return 200, JSON, json.dumps(body).encode()
 
 
@@ -136,6 +143,18 @@ def test_an_id_that_is_gone_and_comes_back_proves_the_server_wrong_not_a_writer(
     account.ids.remove("a3")
     target.get("/v1/audiences/a3")  # 404: gone
     account.ids.append("a3")  # ids are never reused: the server hid an audience that exists
+    assert not witness.gather(since)
+
+
+def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline_not_made(recording_server: StartServer) -> None:
+    """A server that hides a different item on every walk shows each one "for the first time"
+    sooner or later: its create_date, before the baseline began, says it existed all along."""
+    account = Account([f"a{n}" for n in range(6)])
+    account.ids.remove("a4")
+    target, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    account.ids.insert(4, "a4")
     assert not witness.gather(since)
 
 
@@ -226,3 +245,24 @@ def test_a_group_with_a_bug_of_the_suite_is_not_retried() -> None:
     with pytest.raises(ExceptionGroup):
         decide(check, pauses=NO_PAUSES)
     assert calls == ["try"]
+
+
+def test_a_writer_whose_audiences_live_a_moment_is_caught_reading_the_ends_of_the_list(recording_server: StartServer) -> None:
+    """Another client creates and deletes at once: one walk after the failure sees nothing, but
+    reading the first and last pages again for a moment shows one of its audiences."""
+    account = Account([f"a{n}" for n in range(6)])
+    reads = iter(range(1000))
+    shifted = iter([0, 0, 0, 0, 1])  # the baseline walk (3 pages), then the check's first page and a moved total
+
+    def passing(number: int) -> None:
+        if "flash" in account.ids:
+            account.ids.remove("flash")
+        if next(reads) % 9 == 8:
+            account.ids.insert(0, "flash")
+
+    account.before_page.append(passing)
+    account.total_shift = lambda: next(shifted, 0)
+    target, witness = watched(recording_server(account.reply))
+    tries = []
+    decide(lambda: tries.append(1) or complete_walk(target)(), witness=witness, pauses=NO_PAUSES)
+    assert len(tries) == 2
