@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance import faults
@@ -194,6 +194,7 @@ def listed_all(target: Target, ids: set[str], params: dict[str, str]) -> dict[st
 @pytest.mark.rule("CRUD-03", "AUD-01", "DATE-01", "JSON-01")
 @property_settings(BATCHED_SHARE)
 @given(renames=st.lists(st.tuples(faults.valid_names(FRESH), st.none() | faults.channels()), min_size=1, max_size=BATCH, unique_by=lambda rename: rename[0]))
+@example(renames=[(FRESH(), "SMS"), (FRESH(), None)])  # a channel other than the audience's, at every profile
 def test_update_changes_only_the_name(target: Target, kept: dict[str, Any], renames: list[tuple[str, str | None]]) -> None:
     """CRUD-03: the name changes; id, account, channel and create_date stay; update_date does not go back.
 
