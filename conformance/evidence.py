@@ -162,43 +162,56 @@ class Witness:
     def gather(self, moment: int) -> Evidence:
         """Look again, then say what writes of other clients the run has seen since ``moment``.
 
-        A walk of each watched account shows ids no read had seen; a get of each id shown since
-        ``moment`` that the walk no longer lists shows ids gone (an id gone that shows up again
-        is no evidence). A writer whose audiences live a few milliseconds leaves nothing for one
-        walk to see, so, finding nothing, the first and the last page are read again for up to
-        :data:`LOOK_SECONDS`: the ends of a list are where new audiences show in any order.
-        Having just looked that long in vain, the next call walks once (a server whose fault
-        Hypothesis shrinks fails many examples in a row)."""
-        ends: list[tuple[Target, str]] = []
+        A walk of each watched account shows ids no read had seen; a get of the ids the run knows
+        that the walk no longer lists (the latest seen first) shows ids gone; an id gone that
+        shows up again is no evidence. A writer whose audiences live a few milliseconds leaves
+        nothing for one walk to see, so, finding nothing, the first and the last page are read
+        again for up to :data:`LOOK_SECONDS` (the ends of a list are where new audiences show, in
+        any order), and an id that leaves them is asked for. Having just looked that long in vain,
+        the next call walks once (a server whose fault Hypothesis shrinks fails many examples in
+        a row)."""
+        ends: list[tuple[str, Target, str]] = []
         for key, target in list(self._targets.items()):
             looked = self._walk(target)
             if looked is None:
                 continue
-            listed = looked.ids
-            ends += [(target, target.url(AUDIENCES_PATH) + "?page_size=100"), (target, looked.last_url)]
-            with self._lock:
-                account = self._accounts.get(key, _Account())
-                missing = sorted((item for item, seen in account.last_seen.items() if seen > moment and item not in listed and item not in account.gone and not self._owns(item)), key=lambda item: -account.last_seen[item])
-            for item in missing[:GETS_PER_GATHER]:
-                try:
-                    target.get(f"{AUDIENCES_PATH}/{item}")
-                except (requests.RequestException, TargetError):
-                    break
+            ends += [(key, target, target.url(AUDIENCES_PATH) + "?page_size=100"), (key, target, looked.last_url)]
+            self._ask_for(key, target, self._known_but_not(key, looked.ids))
         found = self.since(moment)
         if found or not ends or time.monotonic() - self._looked_in_vain < LOOK_AGAIN_AFTER:
             return found
+        shown: dict[str, set[str]] = {}
         deadline = time.monotonic() + LOOK_SECONDS
         while time.monotonic() < deadline:
-            for target, url in ends:
+            for key, target, url in ends:
                 try:
-                    target.get(url)
+                    response = target.get(url)
                 except (requests.RequestException, TargetError):
                     return self.since(moment)
+                now = {item for item, _ in _items_in(response)} if response.status_code == 200 else set()
+                self._ask_for(key, target, sorted(shown.get(url, now) - now)[:GETS_PER_GATHER])
+                shown[url] = now
             found = self.since(moment)
             if found:
                 return found
         self._looked_in_vain = time.monotonic()
         return found
+
+    def _known_but_not(self, key: str, listed: set[str]) -> list[str]:
+        """Ids the run has seen in this account, not known gone nor its own, that ``listed`` lacks:
+        the latest seen first."""
+        with self._lock:
+            account = self._accounts.get(key, _Account())
+            missing = [item for item in account.first_seen if item not in listed and item not in account.gone and not self._owns(item)]
+            return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[:GETS_PER_GATHER]
+
+    def _ask_for(self, key: str, target: Target, ids: Sequence[str]) -> None:
+        """A get of each id (observed: one that answers 404 is gone)."""
+        for item in ids:
+            try:
+                target.get(f"{AUDIENCES_PATH}/{item}")
+            except (requests.RequestException, TargetError):
+                return
 
     def _walk(self, target: Target) -> Looked | None:
         """A walk of the unfiltered list (its answers observed on the way); None if it broke off."""

@@ -266,3 +266,15 @@ def test_a_writer_whose_audiences_live_a_moment_is_caught_reading_the_ends_of_th
     tries = []
     decide(lambda: tries.append(1) or complete_walk(target)(), witness=witness, pauses=NO_PAUSES)
     assert len(tries) == 2
+
+
+def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evidence(recording_server: StartServer) -> None:
+    """The failing try read one page; the audience another client deleted was on none it read
+    (a total that dropped between pages). The run knew it from earlier: asked for, it is gone."""
+    account = Account([f"a{n}" for n in range(6)])
+    target, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    walk(target, Query("/v1/audiences", 2), stable=False, max_pages=1)
+    account.ids.remove("a5")
+    assert witness.gather(since) == Evidence(gone=("a5",))
