@@ -62,11 +62,14 @@ def is_disturbance(failure: BaseException) -> bool:
     return all(isinstance(leaf, Disturbance) for leaf in leaves(failure))
 
 
-def decide(check: Callable[[], T], *, witness: Witness | None = None, pauses: tuple[float, ...] = PAUSES) -> T:
+def decide(check: Callable[[], T], *, witness: Witness | None = None, pauses: tuple[float, ...] = PAUSES, repeats: int | None = None) -> T:
     """Run ``check``; a failure stands unless ``witness`` proves another client wrote during
     the try (then the check is tried again, up to ``len(pauses)`` more times). Every try
-    failing beside proven writes is inconclusive, naming them. Any other exception (a bug of
-    the suite, an error of the transport) goes through at once."""
+    failing beside proven writes is inconclusive, naming them. With ``repeats``, a failure
+    that says the very same thing that many tries in a row stands even beside writes: for
+    checks whose failure names what another client would not write again and again (VAL-01:
+    the names of the audiences that appeared). Any other exception (a bug of the suite, an
+    error of the transport) goes through at once."""
     if witness is not None:
         witness.ensure_baseline()
     tries: list[tuple[BaseException, Evidence]] = []
@@ -83,7 +86,15 @@ def decide(check: Callable[[], T], *, witness: Witness | None = None, pauses: tu
             if not evidence:
                 raise  # no write proven: the server's failure, the first time
             tries.append((failure, evidence))
+            if repeats is not None and _same_in_a_row(tries) >= repeats:
+                raise
     raise _inconclusive(tries) from tries[-1][0]
+
+
+def _same_in_a_row(tries: list[tuple[BaseException, Evidence]]) -> int:
+    """How many of the latest tries failed saying the very same thing."""
+    said = [tuple(str(leaf) for leaf in leaves(failure)) for failure, _ in tries]
+    return next((count for count in range(1, len(said)) if said[-1 - count] != said[-1]), len(said))
 
 
 def _inconclusive(tries: list[tuple[BaseException, Evidence]]) -> Inconclusive:
@@ -105,18 +116,18 @@ def witness() -> Witness | None:
     return context.witness if context is not None else None
 
 
-def settle(check: Callable[[], T]) -> T:
+def settle(check: Callable[[], T], *, repeats: int | None = None) -> T:
     """:func:`decide` with the run's witness: for a read of the whole list inside a test that
     is otherwise judged once (its own audiences listed, or no longer listed)."""
-    return decide(check, witness=witness())
+    return decide(check, witness=witness(), repeats=repeats)
 
 
-def retrying(function: Callable[..., Any]) -> Callable[..., Any]:
+def retrying(function: Callable[..., Any], repeats: int | None = None) -> Callable[..., Any]:
     """``function`` (a whole test) whose every call goes through :func:`decide`."""
 
     @functools.wraps(function)
     def tried(*args: Any, **kwargs: Any) -> Any:
-        return settle(lambda: function(*args, **kwargs))
+        return settle(lambda: function(*args, **kwargs), repeats=repeats)
 
     return tried
 
@@ -139,13 +150,15 @@ def retrying_examples(inner_test: Callable[..., Any]) -> Callable[..., Any]:
 def apply_to(item: pytest.Item) -> None:
     """Route the checks of an ``account_wide`` test through :func:`decide`."""
     function = getattr(item, "obj", None)
+    marker = item.get_closest_marker(MARKER)
+    repeats = marker.kwargs.get("repeats") if marker is not None else None
     handle = getattr(function, "hypothesis", None)
     if handle is not None and hasattr(handle, "inner_test") and not _draws_interactively(handle.inner_test):
         handle.inner_test = retrying_examples(handle.inner_test)
     elif function is not None:
         # Without Hypothesis, or with draws made inside the test (st.data(), which may depend on
         # what the server answered): an example cannot be repeated alone, the whole test is.
-        item.obj = retrying(function)  # type: ignore[attr-defined]
+        item.obj = retrying(function, repeats)  # type: ignore[attr-defined]
 
 
 def _draws_interactively(inner_test: Callable[..., Any]) -> bool:

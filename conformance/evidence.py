@@ -26,7 +26,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -93,18 +93,29 @@ class Witness:
     in which answers arrived, whatever the clocks say."""
 
     def __init__(self, owns: Callable[[str], bool]) -> None:
-        self._owns = owns
+        self._created_here = owns
         self._accounts: dict[str, _Account] = {}
         self._targets: dict[str, Target] = {}
         self._moments = itertools.count(1)
         self._now = 0
         self._lock = threading.Lock()
         self._looked_in_vain = float("-inf")
+        self._explained: set[str] = set()
 
     def watch(self, targets: Sequence[Target]) -> None:
         """The accounts to look at when a check fails (the run's keys)."""
         for target in targets:
             self._targets[target.api_key] = target
+
+    def _owns(self, item: str) -> bool:
+        """The run's own doing: created by this process, or accounted for by a check (under the lock)."""
+        return self._created_here(item) or item in self._explained
+
+    def account_for(self, ids: Iterable[str]) -> None:
+        """Ids a check has found to be the server's own doing (an audience a refused create left
+        behind): never evidence of another client's write."""
+        with self._lock:
+            self._explained.update(ids)
 
     def mark(self) -> int:
         """The current moment: evidence is asked for since such a mark."""

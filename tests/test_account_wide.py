@@ -278,3 +278,23 @@ def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evid
     walk(target, Query("/v1/audiences", 2), stable=False, max_pages=1)
     account.ids.remove("a5")
     assert witness.gather(since) == Evidence(gone=("a5",))
+
+
+def test_with_repeats_the_same_failure_beside_writes_stands(recording_server: StartServer) -> None:
+    """VAL-01 names the audiences that appeared: a server leaving one of its own name on every
+    refused create says the same three times in a row, which another client's writes would not."""
+    account = Account([f"a{n}" for n in range(4)])
+    target, witness = watched(recording_server(account.reply))
+    made = iter(range(100))
+    tries: list[int] = []
+
+    def leaves_a_draft() -> None:
+        tries.append(1)
+        account.ids.insert(0, f"draft{next(made)}")
+        raise RuleViolation("VAL-01", expected="no audience appears", received="others named ['draft']")
+
+    with pytest.raises(RuleViolation, match="draft"):
+        decide(leaves_a_draft, witness=witness, pauses=NO_PAUSES, repeats=3)
+    assert len(tries) == 3
+    with pytest.raises(Inconclusive):
+        decide(leaves_a_draft, witness=witness, pauses=NO_PAUSES)
