@@ -41,8 +41,7 @@ GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by 
 PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict
 SHOWN = 5
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # DATE-01, UTC
-LOOK_SECONDS = 1.0  # how long the ends of the list are read again when a walk showed no write
-LOOK_AGAIN_AFTER = 10.0  # seconds after a look in vain before the next failure looks that long again
+LOOK_SECONDS = 2.0  # how long the accounts are walked again when a walk showed no write
 _ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
 
 
@@ -99,7 +98,7 @@ class Witness:
         self._moments = itertools.count(1)
         self._now = 0
         self._lock = threading.Lock()
-        self._looked_in_vain = float("-inf")
+        self._looked_in_vain = False
         self._explained: set[str] = set()
 
     def watch(self, targets: Sequence[Target]) -> None:
@@ -176,37 +175,32 @@ class Witness:
         A walk of each watched account shows ids no read had seen; a get of the ids the run knows
         that the walk no longer lists (the latest seen first) shows ids gone; an id gone that
         shows up again is no evidence. A writer whose audiences live a few milliseconds leaves
-        nothing for one walk to see, so, finding nothing, the first and the last page are read
-        again for up to :data:`LOOK_SECONDS` (the ends of a list are where new audiences show, in
-        any order), and an id that leaves them is asked for. Having just looked that long in vain,
-        the next call walks once (a server whose fault Hypothesis shrinks fails many examples in
-        a row)."""
-        ends: list[tuple[str, Target, str]] = []
-        for key, target in list(self._targets.items()):
-            looked = self._walk(target)
-            if looked is None:
-                continue
-            ends += [(key, target, target.url(AUDIENCES_PATH) + "?page_size=100"), (key, target, looked.last_url)]
-            self._ask_for(key, target, self._known_but_not(key, looked.ids))
-        found = self.since(moment)
-        if found or not ends or time.monotonic() - self._looked_in_vain < LOOK_AGAIN_AFTER:
-            return found
-        shown: dict[str, set[str]] = {}
-        deadline = time.monotonic() + LOOK_SECONDS
-        while time.monotonic() < deadline:
-            for key, target, url in ends:
-                try:
-                    response = target.get(url)
-                except (requests.RequestException, TargetError):
-                    return self.since(moment)
-                now = {item for item, _ in _items_in(response)} if response.status_code == 200 else set()
-                self._ask_for(key, target, sorted(shown.get(url, now) - now)[:GETS_PER_GATHER])
-                shown[url] = now
+        nothing for one walk to see, so, finding nothing, the walks are made again for up to
+        :data:`LOOK_SECONDS` (in any order of the list, a new audience shows on some page).
+        A test looks that long once: having looked in vain, its next failures walk once (a
+        server whose fault Hypothesis shrinks fails many examples in a row)."""
+        deadline = time.monotonic() + (0.0 if self._looked_in_vain else LOOK_SECONDS)
+        asked: set[str] = set()
+        while True:
+            walked = False
+            for key, target in list(self._targets.items()):
+                looked = self._walk(target)
+                if looked is None:
+                    continue
+                walked = True
+                missing = [item for item in self._known_but_not(key, looked.ids) if item not in asked]
+                asked.update(missing)
+                self._ask_for(target, missing)
             found = self.since(moment)
-            if found:
+            if found or not walked:
                 return found
-        self._looked_in_vain = time.monotonic()
-        return found
+            if time.monotonic() >= deadline:
+                self._looked_in_vain = True
+                return found
+
+    def new_test(self) -> None:
+        """A new test may look for writes at length again."""
+        self._looked_in_vain = False
 
     def _known_but_not(self, key: str, listed: set[str]) -> list[str]:
         """Ids the run has seen in this account, not known gone nor its own, that ``listed`` lacks:
@@ -216,7 +210,7 @@ class Witness:
             missing = [item for item in account.first_seen if item not in listed and item not in account.gone and not self._owns(item)]
             return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[:GETS_PER_GATHER]
 
-    def _ask_for(self, key: str, target: Target, ids: Sequence[str]) -> None:
+    def _ask_for(self, target: Target, ids: Sequence[str]) -> None:
         """A get of each id (observed: one that answers 404 is gone)."""
         for item in ids:
             try:

@@ -172,6 +172,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    context = run_session.active()
+    if context is not None:
+        context.witness.new_test()
     settings = item.config.stash[SETTINGS_KEY]
     if item.get_closest_marker("writes") and settings.read_only:
         out_of_scope(READ_ONLY)
