@@ -17,7 +17,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase
 
-from conformance import account_wide, progress, sharding, unicode_tables, workers
+from conformance import account_wide, kept, progress, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
@@ -32,6 +32,7 @@ from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
 OUTCOME_RECORDED = pytest.StashKey[bool]()
+KEEPER = pytest.StashKey[kept.Keeper]()
 
 _settings: RunSettings | None = None
 _stop: RunStop | None = None
@@ -180,6 +181,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         out_of_scope(READ_ONLY)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """SHOULD failures the test kept (:mod:`conformance.kept`) fail it once it has run to its end."""
+    pairs = _rule_pairs(item)
+    if not pairs:
+        return (yield)
+    keeper = item.stash[KEEPER] = kept.begin(pairs)
+    try:
+        yield
+    except BaseException as error:
+        keeper.note_on(error)
+        raise
+    finally:
+        kept.end()
+    keeper.raise_kept()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
@@ -202,7 +220,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # The first phase that does not pass decides (a fixture's violation, a skip, the test's
         # failure); a test whose phases all pass is recorded at teardown.
         if error is not None or call.when == "teardown":
-            item.user_properties += [found.as_property() for found in outcomes_of(pairs, error)]
+            keeper = item.stash.get(KEEPER, None)
+            item.user_properties += [found.as_property() for found in outcomes_of(pairs, error, keeper.rules if keeper else ())]
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
     _redact_report(report, call.excinfo.value if call.excinfo is not None else None)

@@ -7,7 +7,8 @@ produced them (the key is redacted later, on the way out, by the plugin).
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Self
 
 import pytest
 import requests
@@ -106,3 +107,15 @@ class NotExercised(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         self.rule = rule
         self.reason = reason
         super().__init__(f"[{rule}] not exercised: {reason}")
+
+
+class KeptViolations(BaseExceptionGroup[BaseException]):
+    """SHOULD violations a test kept for its end while its MUST checks went on: raised when the
+    test has run to its end, so each kept rule fails and the test's other rules passed (a SHOULD
+    failure never blocks a MUST rule)."""
+
+    def __new__(cls, violations: Sequence[BaseException]) -> Self:
+        return super().__new__(cls, f"{len(violations)} SHOULD failure(s) kept for the end of the test", list(violations))
+
+    def derive(self, excs: Sequence[BaseException]) -> KeptViolations:  # type: ignore[override]
+        return KeptViolations(excs)

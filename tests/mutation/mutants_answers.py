@@ -42,6 +42,21 @@ def contact_names_with_a_space_refused(store: Store, keys: Mapping[str, str]) ->
     return Rewrite(create_app(store, keys), on_request=refuse)
 
 
+ALL_ZEROS = "+0000000"  # '+' and 7 digits: valid, however unlikely as a phone number
+
+
+@mutant("CRUD-01", "a valid create with the contact number '+0000000' is refused (400, code 1354)")
+def all_zeros_number_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def refuse(exchange: Exchange) -> Answer | None:
+        contacts = exchange.data().get("contacts")
+        numbers = [contact.get("number") for contact in contacts if isinstance(contact, dict)] if isinstance(contacts, list) else []
+        if exchange.method == "POST" and not exchange.segments and ALL_ZEROS in numbers:
+            return envelope(exchange, 400, 1354, "'data.contacts[].number' is not a phone number.")
+        return None
+
+    return Rewrite(create_app(store, keys), on_request=refuse)
+
+
 CONSTANT_ACCOUNT = "acc-0000000000000001"
 
 
