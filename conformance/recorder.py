@@ -20,7 +20,7 @@ from conformance import session as run_session
 from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
 from conformance.outcomes import skip_reason
-from conformance.plugin_options import SETTINGS_KEY
+from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
 from conformance.tracebacks import make_printable
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
@@ -171,6 +171,9 @@ class RunRecorder:
         self.stop.begin_finishing()
         if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR and not self.crashes:
             self.crashes.append("pytest ended in an internal error")
+        if self.crashes and self.config.getoption("audience_front", None) != CLI_FRONT:
+            # pytest shows no summary after its internal error; the command line prints its own line.
+            sys.stderr.write(f"audience-conformance: no verdict: {artefacts.CAUSES[RunEnd.SUITE_ERROR]}.\n")
         self.cleanup = run_session.deactivate()
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:

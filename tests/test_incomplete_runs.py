@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,17 @@ def test_a_run_stopped_by_its_budget_claims_no_passed_rule(tmp_path: Path) -> No
     reasons = [reason for rule in certificate["rules"] for reason in rule["reasons"]]
     assert any(reason.startswith("the run did not complete (time budget spent)") for reason in reasons)
     assert "| MUST | 0 |" in (tmp_path / "certificate.md").read_text(encoding="utf-8")
+
+
+def test_a_crash_under_plain_pytest_gives_no_verdict_and_says_so(tmp_path: Path) -> None:
+    """pytest prints no summary after its internal error: the plugin says why there is no verdict."""
+    with serve(REFERENCE) as served:
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--audience-base-url", served.base_url,
+                   "--audience-profile", "quick", "--audience-seed", "1", "--junit-xml", str(tmp_path / "junit.xml")]  # fmt: skip
+        environ = {**_crashing(after=5), "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
+        done = subprocess.run(command, check=False, capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=600)
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "INTERNALERROR" in done.stdout + done.stderr
+    assert "audience-conformance: no verdict: the suite itself failed" in done.stderr
+    assert read_run_properties(tmp_path / "junit.xml")["run_end"] == "suite_error"
+    assert _certificate(tmp_path)["verdict"] == "NO VERDICT (suite error)"

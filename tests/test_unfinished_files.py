@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -86,3 +87,13 @@ def test_a_merge_of_completed_shards_keeps_its_verdict(tmp_path: Path, capsys: p
     paths = [_shard(tmp_path / name / "junit.xml", mark) for name, mark in (("a", "1/2"), ("b", "2/2"))]
     assert main(["report", *(str(path) for path in paths), "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "verdict: CONFORMANT"
+
+
+def test_a_run_whose_certificate_could_not_be_written_gives_no_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every test passed, the JUnit file was written, the certificate was not: exit 4, not 0."""
+    from conformance import runner
+    from conformance.exits import Exit, RunEnd
+
+    ended = SimpleNamespace(failed_start=None, run_end=RunEnd.COMPLETED, certificate_problem="Cannot write the certificate to 'x': No space left on device.", suite_errors=[], verdict=None, seed=1)
+    assert runner._outcome(0, ended) == Exit.INCOMPLETE  # type: ignore[arg-type]
+    assert "no verdict: the certificate could not be written" in capsys.readouterr().err
