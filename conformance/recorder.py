@@ -79,9 +79,11 @@ class RunRecorder:
     def run_end(self) -> RunEnd:
         if self.failed_start is not None:
             return self.failed_start[0]
+        if self.crashes:  # the first cause: a budget spent or a stop after it follows from it
+            return RunEnd.SUITE_ERROR
         if self.stop.reason is not None:
             return self.stop.reason
-        return RunEnd.SUITE_ERROR if self.crashes or self.suite_errors else RunEnd.COMPLETED
+        return RunEnd.SUITE_ERROR if self.suite_errors else RunEnd.COMPLETED
 
     @property
     def junit_path(self) -> Path | None:

@@ -19,7 +19,7 @@ import pytest
 from conformance.cli import main
 from conformance.reference.app import create_app
 from conformance.report.model import read_run_properties
-from crashing_plugin import CRASH_AFTER
+from crashing_plugin import CRASH_AFTER, CRASH_HOW, CRASH_ONCE
 from mutation.catalogue import Server
 from mutation.harness import Served, SuiteRun, run_suite, serve
 
@@ -104,3 +104,16 @@ def test_a_crash_under_plain_pytest_gives_no_verdict_and_says_so(tmp_path: Path)
     assert "audience-conformance: no verdict: the suite itself failed" in done.stderr
     assert read_run_properties(tmp_path / "junit.xml")["run_end"] == "suite_error"
     assert _certificate(tmp_path)["verdict"] == "NO VERDICT (suite error)"
+
+
+def test_a_crashed_worker_gives_no_verdict(tmp_path: Path) -> None:
+    """A worker that dies mid-test is replaced and the run goes on, but its test never ended: no verdict."""
+    environ = {**_crashing(after=15), CRASH_HOW: "exit", CRASH_ONCE: str(tmp_path / "crashed-once")}
+    with serve(REFERENCE) as served:
+        run = run_suite(served, extra=("--workers", "2"), junit_dir=tmp_path, environ=environ)
+    assert (tmp_path / "crashed-once").is_file()
+    assert run.exit_code == 4, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "crashed" in run.stdout + run.stderr
+    assert read_run_properties(tmp_path / "junit.xml")["run_end"] == "suite_error"
+    certificate = _certificate(tmp_path)
+    assert certificate["verdict"] == "NO VERDICT (suite error)" and _passed(certificate) == 0
