@@ -41,6 +41,7 @@ class RunEnd(str, enum.Enum):
     KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
     RATE_LIMITED = "rate_limited"  # the target kept answering 429 until the budget ran out
     MISCONFIGURED = "misconfigured"  # before any test: a base URL that does not serve the contract, two keys of one account
+    SUITE_ERROR = "suite_error"  # the suite itself failed: an internal error, a crash, a write it refused to send
 
 
 _EXIT_OF_END = {
@@ -50,6 +51,7 @@ _EXIT_OF_END = {
     RunEnd.KEY_REFUSED: Exit.UNREACHABLE,
     RunEnd.RATE_LIMITED: Exit.INCOMPLETE,
     RunEnd.MISCONFIGURED: Exit.USAGE,
+    RunEnd.SUITE_ERROR: Exit.INCOMPLETE,
 }
 
 

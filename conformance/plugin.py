@@ -228,12 +228,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _refused_write(error: BaseException) -> bool:
-    if isinstance(error, ForeignWriteRefused):
-        return True
-    if isinstance(error, BaseExceptionGroup):
-        return any(_refused_write(inner) for inner in error.exceptions)
-    cause = error.__cause__ or error.__context__
-    return cause is not None and cause is not error and _refused_write(cause)
+    """Whether a refused write is anywhere in the error: its group's members, cause or context.
+
+    The chain is walked once per exception, never recursively: it can loop (an exception
+    re-raised from inside ``except SomeGroup`` has that group, which holds it, as its context).
+    """
+    pending, seen = [error], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ForeignWriteRefused):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending += current.exceptions
+        pending += [linked for linked in (current.__cause__, current.__context__) if linked is not None]
+    return False
 
 
 def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
+NOT_FOUND_CODE = 1301  # the contract's code for a well-formed id that does not exist (section 6)
 
 
 class PreflightFailure(Exception):
@@ -164,7 +165,7 @@ class RunContext:
         which = "secondary API key" if key_name == "secondary_api_key" else "API key"
         if response.status_code == 401:
             raise KeyRefused(f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}.")
-        if response.status_code in (404, 405):
+        if response.status_code in (404, 405) and not _serves_the_api(target, self.guard.mint_absent()):
             raise Misconfigured(
                 f"{base}{AUDIENCES_PATH} answers HTTP {response.status_code}: the Audience API is not served under {base}; "
                 f"give {self.settings.option('base_url')} the URL that /v1/audiences follows."
@@ -274,6 +275,34 @@ def deactivate() -> CleanupReport | None:
         return None
     context, _active = _active, None
     return context.close()
+
+
+def _serves_the_api(target: Target, absent_id: str) -> bool:
+    """Whether a list refused with a key is still the Audience API's: the path asks for the key
+    (401 without one) and another of the contract's routes answers as the contract says (a get
+    of an id nobody holds: 404 code 1301). Then the base URL is right and the refused list is
+    the server's fault, for the tests to judge. A server that authenticates every path but
+    routes none of the contract's under this base is the user's mistake."""
+    try:
+        anonymous = target.get(AUDIENCES_PATH, params={"page_size": 1}, key=None)
+        if anonymous.status_code != 401:
+            return False
+        unknown = target.get(f"{AUDIENCES_PATH}/{quote(absent_id, safe='')}")
+    except RunDeadlineExceeded:
+        raise
+    except (requests.RequestException, TargetError):
+        return False
+    return unknown.status_code == 404 and NOT_FOUND_CODE in _error_codes(unknown)
+
+
+def _error_codes(response: requests.Response) -> list[int]:
+    """The integer codes of a body in the contract's error envelope; none for another body."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [item["code"] for item in errors if isinstance(item, dict) and type(item.get("code")) is int] if isinstance(errors, list) else []
 
 
 def _items_of(response: requests.Response) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +45,10 @@ def command_report(args: argparse.Namespace) -> int:
     paths = _user_facing(lambda: write_certificate(Path(args.junit[0]), Path(args.out) if args.out else None))
     for path in paths:
         print(f"certificate: {path}")
+    # What the files say, so a merge of shards that did not all complete reads NO VERDICT here too.
+    written = next((path for path in paths if path.suffix == ".json"), None)
+    if written is not None:
+        print(f"verdict: {json.loads(written.read_text(encoding='utf-8'))['verdict']}")
     return 0
 
 
