@@ -16,6 +16,17 @@ class Exit(enum.IntEnum):
     USAGE = 2
     UNREACHABLE = 3
     INCOMPLETE = 4
+    PARTIAL = 5  # verify only: a true certificate that is conformant on part of the rules
+
+
+VERIFY_EXIT_HELP = """exit codes:
+  0  verified: untouched, for the installed spec, conformant on every counted rule
+  1  changed since it was written, made for another spec, or not conformant
+  2  usage error: no such file, not a certificate
+  4  no verdict: a counted rule was not verified, or the run did not complete
+  5  partial: untouched and conformant, but only "on N of 34": the run's options (--rule, -k,
+     a narrower test path, --read-only, no second key) left rules out of scope
+"""
 
 
 EXIT_HELP = """exit codes:

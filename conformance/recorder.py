@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
-from conformance import __version__, artefacts, scope
+from conformance import __version__, artefacts, scope, whole_suite
 from conformance import session as run_session
 from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
@@ -110,7 +110,9 @@ class RunRecorder:
         context = run_session.active()
         if context is None:
             return
-        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], self._deselected)
+        # Deselected tests and tests never collected (a narrower path) leave their rules out.
+        left_out = self._deselected + whole_suite.uncollected(session, session.items, rule_ids_of)
+        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], left_out)
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             for name, value in run_properties(context).items():

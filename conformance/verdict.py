@@ -6,7 +6,8 @@ rebuilt later from JUnit says exactly what the run said.
 A rule PASSED only when at least one of its checks ran to its end and passed, and every other
 test of it passed too or found its condition never arose: a test that failed for it, was
 blocked, errored or could not decide (other clients' writes proven beside every try) leaves it
-failed or not verified. The run is CONFORMANT only
+failed or not verified. A rule not failed is OUT OF SCOPE as soon as one of its tests, or one
+check inside a test, did not run by the user's choice. The run is CONFORMANT only
 when every counted rule in scope passed (MUST rules; every rule with ``strict``), NOT
 CONFORMANT when a counted rule failed, and otherwise gives NO VERDICT, saying which rules
 could not be verified and why.
@@ -83,8 +84,11 @@ class RuleResult:
             self.outcome = FAILED
             levels = {outcome.level for _, outcome in found if outcome is not None and outcome.outcome is Outcome.FAILED}
             self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
-        elif out_of_scope is not None:
-            self.outcome, self.reasons = OUT_OF_SCOPE, [out_of_scope]
+        elif out_of_scope is not None or Outcome.OUT_OF_SCOPE in kinds:
+            # Some of its checks did not run by the user's choice: a pass would rest on the others.
+            left_out = [record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE]
+            self.outcome = OUT_OF_SCOPE
+            self.reasons = list(dict.fromkeys(([out_of_scope] if out_of_scope is not None else []) + left_out))
         elif kinds & {Outcome.BLOCKED, Outcome.ERROR, Outcome.NOT_VERIFIED}:
             # Blocked, errored or undecided checks would have spoken: the rule is not verified,
             # whatever its other tests found (a rule passes only when all its tests passed).
@@ -95,9 +99,6 @@ class RuleResult:
         elif Outcome.NOT_EXERCISED in kinds:
             self.outcome = NOT_EXERCISED
             self.reasons = list(dict.fromkeys(record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.NOT_EXERCISED))
-        elif Outcome.OUT_OF_SCOPE in kinds:
-            self.outcome = OUT_OF_SCOPE
-            self.reasons = list(dict.fromkeys(record.detail for record, _ in found))
         else:
             self.outcome, self.reasons = NOT_VERIFIED, ["none of its tests ran"]
 
