@@ -10,8 +10,8 @@ A test declares rules; how it ended decides each one's outcome:
   and the test went on, so they block nothing;
 - other clients' writes kept a check from being decided (:class:`Inconclusive`): not verified;
 - the condition a rule governs never arose (:class:`NotExercised`): not exercised;
-- the user's choice kept it from running (:class:`OutOfScope`: read-only, no second key):
-  out of scope;
+- the user's choice kept it from running (:class:`OutOfScope`: read-only, no second key), or
+  kept one of its checks from running in a test that went on (``scope.not_checked``): out of scope;
 - a skip nobody chose: not verified, with its reason;
 - anything else (a bug of the suite): an *error*, which decides nothing and withholds the verdict.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -96,6 +96,14 @@ def _ended(declared: Sequence[tuple[str, Level]], error: BaseException | None) -
     if isinstance(error, NotExercised):
         return [RuleOutcome(rule, level, Outcome.NOT_EXERCISED if rule == error.rule else Outcome.NOT_VERIFIED) for rule, level in declared]
     return [RuleOutcome(rule, level, _kind_of(error)) for rule, level in declared]
+
+
+def with_left_out(found: Sequence[RuleOutcome], left_out: Mapping[str, str]) -> list[RuleOutcome]:
+    """The outcomes of a test that went on without some checks by the user's choice
+    (:func:`conformance.scope.not_checked`): a rule it would have passed is out of scope."""
+    judged = [RuleOutcome(o.rule, o.level, Outcome.OUT_OF_SCOPE) if o.rule in left_out and o.outcome is Outcome.PASSED else o for o in found]
+    touched = {o.rule for o in found}
+    return judged + [RuleOutcome(rule, RULES_BY_ID[rule].level, Outcome.OUT_OF_SCOPE) for rule in left_out if rule not in touched and rule in RULES_BY_ID]
 
 
 def _kind_of(error: BaseException) -> Outcome:

@@ -17,7 +17,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase
 
-from conformance import account_wide, kept, progress, sharding, unicode_tables, workers
+from conformance import account_wide, kept, progress, scope, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
@@ -27,7 +27,7 @@ from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
-from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
+from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
@@ -173,6 +173,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    scope.start_test()
     context = run_session.active()
     if context is not None:
         context.witness.new_test()
@@ -221,7 +222,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # failure); a test whose phases all pass is recorded at teardown.
         if error is not None or call.when == "teardown":
             keeper = item.stash.get(KEEPER, None)
-            item.user_properties += [found.as_property() for found in outcomes_of(pairs, error, keeper.rules if keeper else ())]
+            left_out = scope.left_out_in_test()
+            item.user_properties += [found.as_property() for found in with_left_out(outcomes_of(pairs, error, keeper.rules if keeper else ()), left_out)]
+            item.user_properties += scope.as_properties(left_out)
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
     _redact_report(report, call.excinfo.value if call.excinfo is not None else None)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from conformance import scope
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
 from conformance.rules import RULES, Level, Rule
 
@@ -40,6 +41,7 @@ class TestRecord:
     outcomes: tuple[RuleOutcome, ...]
     outcome: str  # the test's: passed, failed or skipped
     detail: str = ""
+    left_out: tuple[tuple[str, str], ...] = ()  # (rule, why): checks it went on without, by the user's choice
 
     @classmethod
     def from_properties(cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = "") -> TestRecord:
@@ -47,7 +49,12 @@ class TestRecord:
         levels = [Level(str(value)) for name, value in properties if name == "level"]
         declared = tuple(zip(rule_ids, levels, strict=True))
         written = [RuleOutcome.from_property(str(value), dict(declared)) for name, value in properties if name == "outcome"]
-        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail)
+        left_out = tuple(scope.from_properties(properties).items())
+        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail, left_out)
+
+    def why_out_of_scope(self, rule_id: str) -> str:
+        """Why this test left ``rule_id`` out: the check it went on without, or why it was skipped."""
+        return dict(self.left_out).get(rule_id) or self.detail
 
     def outcome_for(self, rule_id: str) -> RuleOutcome | None:
         return next((found for found in self.outcomes if found.rule == rule_id), None)
@@ -86,7 +93,7 @@ class RuleResult:
             self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
         elif out_of_scope is not None or Outcome.OUT_OF_SCOPE in kinds:
             # Some of its checks did not run by the user's choice: a pass would rest on the others.
-            left_out = [record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE]
+            left_out = [record.why_out_of_scope(self.rule.id) for record, outcome in found if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE]
             self.outcome = OUT_OF_SCOPE
             self.reasons = list(dict.fromkeys(([out_of_scope] if out_of_scope is not None else []) + left_out))
         elif kinds & {Outcome.BLOCKED, Outcome.ERROR, Outcome.NOT_VERIFIED}:
