@@ -31,7 +31,7 @@ VERIFY_EXIT_HELP = """exit codes:
 
 EXIT_HELP = """exit codes:
   0  conformant: every MUST rule in scope passed (with --strict, every rule); "CONFORMANT on N of 34"
-     when options (--rule, -k, --read-only, no second key) left rules out
+     when options (--rule, -k, --read-only, no second key) left rules out ('verify' then exits 5)
   1  not conformant: a MUST rule failed (with --strict, any rule)
   2  usage error: bad option, missing key for a remote target, unknown rule ID
   3  target unreachable, or it refused the key: nothing could be certified
