@@ -41,7 +41,8 @@ _LEFT_OUT: dict[str, str] = {}  # the running test's checks left out by the user
 
 def not_checked(rule: str, reason: str) -> None:
     """A check of ``rule`` that the user's choice keeps from running, in a test that goes on with
-    its other checks: ``rule`` is out of scope, whatever the test's other checks find."""
+    its other checks: ``rule`` is out of scope, whatever the test's other checks find. Call it
+    while the test runs (not from a session fixture, which runs once for many tests)."""
     _LEFT_OUT.setdefault(rule, reason)
 
 
