@@ -70,6 +70,6 @@ def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] 
     env = {**(os.environ if environ is None else environ), "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
     if not secondary:
         del env["AUDIENCE_SECONDARY_API_KEY"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder, check=False)
     records = read_records(junit) if junit.exists() else []
     return SuiteRun(done.returncode, done.stdout, done.stderr, records, folder)
