@@ -65,8 +65,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     # A SHOULD failure, charged to its own rule, withholds no MUST rule.
     Scenario("invalid-page-size-means-the-default", exit_code=0, only_its_rule=True),
     Scenario("invalid-page-size-means-the-default", strict=True, only_its_rule=True),
+    # A refused valid create is CRUD-01's failure, whatever code came back.
+    Scenario("all-zeros-number-refused"),
     # The user's options take out of scope only what they keep from running.
     Scenario("constant-account-id", second_key=False),
+    # A refused list is the server's failure, not a wrong base URL.
+    Scenario("list-refused-with-404"),
 )
 
 
