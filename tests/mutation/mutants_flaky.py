@@ -77,7 +77,10 @@ def later_pages_swap_an_item_for_an_earlier_one(store: Store, keys: Mapping[str,
     return with_paginator(store, keys, ItemSwappedForAnEarlierOne)
 
 
-# -- PAGE-02: a total that is wrong, differently from answer to answer ---------------------------
+# -- PAGE-02 and PAGE-04: a total that is wrong, differently from answer to answer ---------------
+# A total wrong on every answer is wrong on any one page (PAGE-02: a one-page walk of the run's
+# own audiences counts fewer). Wrong on some answers only, it is first seen changing between the
+# pages of one walk (PAGE-04: the same total on every page).
 
 
 @mutant("PAGE-02", "pagination.total is 1 to 3 too high on every list answer, drawn anew for each answer")
@@ -94,7 +97,7 @@ def off_total(total: int) -> int:
     return total + delta if total + delta >= 0 else total - delta
 
 
-@mutant("PAGE-02", "pagination.total is off by 1 to 3, up or down, on about 30% of list answers (drawn for each answer)")
+@mutant("PAGE-04", "pagination.total is off by 1 to 3, up or down, on about 30% of list answers (drawn for each answer)")
 def total_wrong_on_some_answers(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def change(params: Params, page: dict[str, Any]) -> None:
         if DRAW.random() < SOME_ANSWERS:
