@@ -248,6 +248,16 @@ def unknown_id_as_malformed(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=as_malformed)
 
 
+@mutant("VAL-1301", "a get of an unknown id answers 200 {'data': null} (update and delete answer 404)")
+def unknown_id_found_empty(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def as_found(exchange: Exchange, answer: Answer) -> None:
+        if exchange.method == "GET" and len(exchange.segments) == 1 and answer.status == 404 and 1301 in answer.codes():
+            answer.status = 200
+            answer.set_json({"data": None})
+
+    return Rewrite(create_app(store, keys), on_answer=as_found)
+
+
 @mutant("VAL-1302", "ids over 64 characters are looked up anyway (404 code 1301)")
 def long_ids_looked_up(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def shorten(exchange: Exchange) -> None:
