@@ -403,6 +403,30 @@ def links_switch_to_https(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_links(store, keys, lambda link: urlunsplit(urlsplit(link)._replace(scheme="https")))
 
 
+# -- link form: absolute URLs or absolute paths (section 4), under each link's rule -------------
+
+
+def relative_to_the_page(link: str) -> str:
+    """The link as a reference relative to the page it is on: its last path segment and its query."""
+    parts = urlsplit(link)
+    return urlunsplit(("", "", parts.path.rsplit("/", 1)[-1], parts.query, ""))
+
+
+@mutant("PAGE-06", "links are relative references ('audiences?page_size=...'), neither absolute URLs nor absolute paths")
+def links_relative_to_the_page(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return rewrite_links(store, keys, relative_to_the_page)
+
+
+@mutant("PAGE-05", "next links are query-only references ('?page_size=...&page_token=...')")
+def next_links_query_only(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def change(params: Params, page: dict[str, Any]) -> None:
+        link = links_of(page)["next"]
+        if link is not None:
+            links_of(page)["next"] = "?" + urlsplit(link).query
+
+    return rewrite_pages(create_app(store, keys), change)
+
+
 # -- PAGE-10 and its MUST neighbour ROB-01 ---------------------------------------------------------
 
 
