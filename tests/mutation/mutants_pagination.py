@@ -226,6 +226,33 @@ def first_page_has_a_previous(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_pages(create_app(store, keys), change)
 
 
+def empty_token(params: Params) -> bool:
+    return ("page_token", "") in params
+
+
+@mutant("PAGE-03", "an empty page_token is refused (400) instead of read as the first page")
+def empty_page_token_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return refuse_when(create_app(store, keys), empty_token, 400, 1000)
+
+
+@mutant("PAGE-03", "an empty page_token answers the second page")
+def empty_page_token_is_the_second_page(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    app = create_app(store, keys)
+
+    async def second(scope: Scope, receive: Receive, send: Send) -> None:
+        if not (audience_list(scope) and empty_token(params_of(scope))):
+            await app(scope, receive, send)
+            return
+        first = with_params(scope, [param for param in params_of(scope) if param[0] != "page_token"])
+        status, headers, body = await call(app, first, receive)
+        link = links_of(json.loads(body))["next"] if status == 200 else None
+        if link is not None:
+            status, headers, body = await call(app, {**first, "query_string": urlsplit(link).query.encode()}, receive)
+        await answer(send, status, headers, body)
+
+    return second
+
+
 # -- PAGE-04 -------------------------------------------------------------------------------------
 
 
