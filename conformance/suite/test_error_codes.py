@@ -99,7 +99,7 @@ def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, s
     """VAL-1301: get, update or delete of a well-formed id the account does not have: 404, code 1301.
 
     1. Get: the drawn id. One that exists after all (200) gives way to an id of the drawn shape
-       minted to be absent (120 random bits): no server holds that one, so its 200 is a failure.
+       minted to be absent (drawn at random, so no server holds it): its 200 is a failure.
     2. Update (a valid body) and delete: only ids minted to be absent, known absent, never probed.
     3. Expect 404 with code 1301.
     """
