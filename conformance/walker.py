@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
+from urllib.parse import urlsplit
 
 import requests
 
@@ -235,7 +236,8 @@ def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
 
 
 def resolve_link(target: Target, page: Page, name: str) -> str:
-    """A link of ``page`` resolved as a client would; PAGE-09 unless it stays on the target."""
+    """A link of ``page`` resolved as a client would; PAGE-09 unless it stays on the target, then
+    the rule of its kind (:data:`LINK_RULES`) unless it is an absolute URL or an absolute path."""
     link = page.links.get(name)
     if link is None:
         raise RuleViolation("PAGE-06", expected=f"a '{name}' link", received="null", context=page.describe())
@@ -247,6 +249,7 @@ def resolve_link(target: Target, page: Page, name: str) -> str:
         expected=f"links on the target's own scheme, host and port ({target.policy.origin})",
         received=f"'{name}' of {page.describe()} is {link!r}, which resolves to {origin}",
     )
+    check(is_absolute_link(link), LINK_RULES[name], expected=f"links.{name} an absolute URL or an absolute path (section 4)", received=f"'{name}' of {page.describe()} is {link!r}, a relative reference")
     return url
 
 
@@ -284,6 +287,19 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         is_link = isinstance(value, str) and value != ""
         check(is_link or (nullable and value is None), rule, expected=f"links.{name} a link" + (" or null" if nullable else ""), received=_short(value), response=response, context=context)
     return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
+
+
+def is_absolute_link(link: str) -> bool:
+    """Section 4: a link is an absolute URL (``http://host/...``) or an absolute path (``/...``).
+    A relative reference (``?page_token=x``, ``audiences?...``, ``//host/...``) means something
+    else to a client that resolves it against another URL than the page's, so it is refused."""
+    try:
+        parts = urlsplit(link)
+    except ValueError:  # an unclosed '[' of an IPv6 host: no URL at all
+        return False
+    if parts.scheme:
+        return bool(parts.netloc)
+    return not parts.netloc and link.startswith("/")
 
 
 def _check_filter_kept(target: Target, query: Query, page: Page, response: requests.Response) -> None:

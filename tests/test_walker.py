@@ -48,13 +48,45 @@ def paths(server: RecordingServer) -> list[str]:
     return [path for _, path, _ in server.seen]
 
 
-def test_relative_links_resolve_against_the_page(recording_server: StartServer) -> None:
-    """A query-only link and an absolute path are both resolved as a browser would, under a base path prefix."""
-    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "/api/v1/audiences?page_size=2&page=3"), "3": (["e"], None)}
-    server = recording_server(scripted(book, total=5))
+def test_absolute_urls_and_absolute_paths_are_both_followed(recording_server: StartServer) -> None:
+    """Section 4 allows both forms; each is resolved as a browser would, under a base path prefix."""
+    server = recording_server(lambda method, path: (0, {}, b""))
+    book = {"1": (["a", "b"], f"{server.url}/api/v1/audiences?page_size=2&page=2"), "2": (["c", "d"], "/api/v1/audiences?page_size=2&page=3"), "3": (["e"], None)}
+    server.reply = scripted(book, total=5)
     walked = walk(target_of(server, "/api"), Query("/v1/audiences", 2))
     assert walked.ids == ["a", "b", "c", "d", "e"]
     assert paths(server) == ["/api/v1/audiences?page_size=2", "/api/v1/audiences?page_size=2&page=2", "/api/v1/audiences?page_size=2&page=3"]
+
+
+@pytest.mark.parametrize("link", ["?page_size=2&page=2", "audiences?page_size=2&page=2", "./audiences?page=2", "//127.0.0.1:{port}/v1/audiences?page=2", "http:/v1/audiences?page=2"])
+def test_a_relative_next_link_breaks_page_05(recording_server: StartServer, link: str) -> None:
+    """Section 4: links are absolute URLs or absolute paths. A relative reference on the
+    target's own origin is reported under next's rule, and never followed."""
+    server = recording_server(lambda method, path: (0, {}, b""))
+    server.reply = scripted({"1": (["a", "b"], link.format(port=urlsplit(server.url).port)), "2": (["c"], None)}, total=3)
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(server), Query("/v1/audiences", 2))
+    assert caught.value.rule == "PAGE-05" and "absolute URL or an absolute path" in str(caught.value)
+    assert all("page=2" not in path for path in paths(server))
+
+
+@pytest.mark.parametrize(("name", "rule"), [("first", "PAGE-06"), ("current", "PAGE-06"), ("previous", "PAGE-03")])
+def test_a_relative_link_breaks_the_rule_of_its_kind(recording_server: StartServer, name: str, rule: str) -> None:
+    """The rule a malformed link breaks depends on the link (LINK_RULES): first and current
+    PAGE-06, previous PAGE-03 (met on page 2, where previous is a link)."""
+
+    def reply(method: str, path: str) -> Reply:
+        second = "page=2" in path
+        links = {"first": "/v1/audiences?page_size=2", "current": f"/v1/audiences?page_size=2{'&page=2' if second else ''}", "previous": "/v1/audiences?page_size=2" if second else None, "next": None if second else "/v1/audiences?page_size=2&page=2"}
+        if links[name] is not None:
+            links[name] = "audiences?" + urlsplit(links[name]).query
+        ids = ["c"] if second else ["a", "b"]
+        body = {"data": [{"id": item} for item in ids], "pagination": {"number": 2 if second else 1, "size": len(ids), "total": 3, "links": links}}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+    with pytest.raises(RuleViolation) as caught:
+        walk(target_of(recording_server(reply)), Query("/v1/audiences", 2))
+    assert caught.value.rule == rule and f"links.{name} an absolute URL" in str(caught.value)
 
 
 def test_a_link_back_to_a_visited_page_stops_the_walk(recording_server: StartServer) -> None:
@@ -165,7 +197,7 @@ def test_reported_as_renames_the_rule_and_keeps_the_finding() -> None:
 
 def test_a_walk_without_retained_pages_still_checks_every_page(recording_server: StartServer) -> None:
     """retain=False keeps the first and the latest page only, yet counts, meets ids and finds repeats on any page."""
-    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "?page_size=2&page=3"), "3": (["e", "f"], "?page_size=2&page=4"), "4": (["g"], None)}
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c", "d"], "/v1/audiences?page_size=2&page=3"), "3": (["e", "f"], "/v1/audiences?page_size=2&page=4"), "4": (["g"], None)}
     walked = walk(target_of(recording_server(scripted(book, total=7))), Query("/v1/audiences", 2), retain=False)
     assert [page.number for page in walked.pages] == [1, 4]
     assert (walked.page_count, walked.count) == (4, 7)
@@ -173,14 +205,14 @@ def test_a_walk_without_retained_pages_still_checks_every_page(recording_server:
     check_complete(walked, ["a", "d", "g"])
     with pytest.raises(ValueError, match="retain=False"):
         _ = walked.ids
-    repeated = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c", "d"], "?page_size=2&page=3"), "3": (["a"], None)}
+    repeated = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c", "d"], "/v1/audiences?page_size=2&page=3"), "3": (["a"], None)}
     with pytest.raises(RuleViolation) as caught:
         walk(target_of(recording_server(scripted(repeated, total=5))), Query("/v1/audiences", 2), retain=False)
     assert caught.value.rule == "PAGE-04" and "'a' on page 3" in str(caught.value) and "already on page 1" in str(caught.value)
 
 
 def test_check_complete_names_an_own_item_never_met(recording_server: StartServer) -> None:
-    book = {"1": (["a", "b"], "?page_size=2&page=2"), "2": (["c"], None)}
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
     walked = walk(target_of(recording_server(scripted(book, total=3))), Query("/v1/audiences", 2), retain=False)
     with pytest.raises(RuleViolation) as caught:
         check_complete(walked, ["a", "x"], missing_rule="PAGE-08")

@@ -7,6 +7,10 @@ requests at one moment (:mod:`conformance.races`); a race is won or lost by chan
 profile says how many rounds are run. Names are fresh and run-prefixed, all lower case
 (section 9: uniqueness may ignore letter case). Under ``--rate-limit`` the racers leave one
 interval apart, as every request does: the race is then only as tight as the limit allows.
+
+Each round's name is free (fresh, and this run's alone), so one racer must take it: a round
+that every racer lost refused valid requests, which is CRUD-01's failure for creates and
+CRUD-03's for renames (whatever code came back), as a lone refused create or update is.
 """
 
 from __future__ import annotations
@@ -73,12 +77,13 @@ def _warm_up(target: Target, racers: Racers) -> None:
 
 
 @pytest.mark.writes
-@pytest.mark.rule("VAL-1309")
+@pytest.mark.rule("VAL-1309", "CRUD-01")
 def test_racing_creates_of_one_name_make_one_audience(target: Target, racers: Racers, profile: Profile) -> None:
     """VAL-1309: creates of one new name sent at the same moment make exactly one audience.
 
     1. Each round: RACERS creates of one fresh name (their channels differ) leave together.
-    2. Exactly one answers 201; every other answers 409 with code 1309.
+    2. Exactly one answers 201 (none: CRUD-01, the free name refused; more: VAL-1309); every
+       other answers 409 with code 1309.
     3. After the rounds, the account lists exactly one audience of each round's name (a
        duplicate the server made without saying so is found here; the run's cleanup deletes it).
     """
@@ -92,8 +97,10 @@ def test_racing_creates_of_one_name_make_one_audience(target: Target, racers: Ra
         created = [response for response in responses if response.status_code == 201]
         winners[name] = [_id_of(response) for response in created]
         what = f"{RACERS} creates of the new name {name!r} sent at one moment"
-        if len(created) != 1:
-            raise RuleViolation("VAL-1309", expected="exactly one 201; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=(created or responses)[-1], context=what)
+        if not created:
+            raise RuleViolation("CRUD-01", expected="one 201: the name is free, so one of the racing valid creates takes it", received=f"statuses {_statuses(responses)}", response=responses[-1], context=what)
+        if len(created) > 1:
+            raise RuleViolation("VAL-1309", expected="exactly one 201; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=created[-1], context=what)
         _refusals_are_1309(responses, created, what=what)
     for name, ids in _listed_ids(target, set(winners)).items():
         check(len(ids) <= 1, "VAL-1309", expected=f"the account lists one audience named {name!r}", received=f"{len(ids)}: ids {sorted(ids)}", context="listing after racing creates")
@@ -113,14 +120,15 @@ def contenders(target: Target, writable: None) -> Iterator[list[dict[str, Any]]]
 
 
 @pytest.mark.writes
-@pytest.mark.rule("VAL-1309")
+@pytest.mark.rule("VAL-1309", "CRUD-03")
 def test_racing_renames_to_one_name_leave_one_audience_with_it(target: Target, racers: Racers, contenders: list[dict[str, Any]], profile: Profile) -> None:
-    """VAL-1309: renames of several audiences to one new name sent at the same moment give it to one at most.
+    """VAL-1309, CRUD-03: renames of several audiences to one free name sent at the same moment give it to exactly one.
 
     1. Each round: the contenders are renamed to one fresh name, all at one moment.
-    2. At most one answers 200; every other answers 409 with code 1309.
-    3. Get each contender: at most one is named so (a rename the server applied while
-       refusing it is found here too).
+    2. Exactly one answers 200 (none: CRUD-03, a valid rename refused; more: VAL-1309); every
+       other answers 409 with code 1309.
+    3. Get each contender: exactly the one that answered 200 is named so (a rename the server
+       applied while refusing it is found here too).
     """
     _warm_up(target, racers)
     for _ in range(profile.race_rounds):
@@ -129,7 +137,8 @@ def test_racing_renames_to_one_name_leave_one_audience_with_it(target: Target, r
         responses = racers.at_once(sends)
         renamed = [response for response in responses if response.ok]
         what = f"{RACERS} renames to the new name {name!r} sent at one moment"
-        check(len(renamed) <= 1, "VAL-1309", expected="at most one 200; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=renamed[-1] if renamed else None, context=what)
+        check(bool(renamed), "CRUD-03", expected="one 200: the name is free, so one of the racing valid renames takes it", received=f"statuses {_statuses(responses)}", response=responses[-1], context=what)
+        check(len(renamed) == 1, "VAL-1309", expected="exactly one 200; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=renamed[-1], context=what)
         _refusals_are_1309(responses, renamed, what=what)
         holders = []
         for audience in contenders:
@@ -139,3 +148,5 @@ def test_racing_renames_to_one_name_leave_one_audience_with_it(target: Target, r
             if isinstance(data, dict) and data.get("name") == name:
                 holders.append(audience["id"])
         check(len(holders) <= 1, "VAL-1309", expected=f"at most one audience named {name!r} after the race", received=f"{len(holders)}: ids {holders}", context=what)
+        winner = next(audience["id"] for audience, response in zip(contenders, responses, strict=True) if response.ok)
+        check(holders == [winner], "CRUD-03", expected=f"{winner}, whose rename answered 200, named {name!r} after the race", received=f"named so: {holders}", context=what)

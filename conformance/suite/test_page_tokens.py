@@ -1,4 +1,5 @@
-"""Page tokens (PAGE-11): broken, tampered, of another query or of another account.
+"""Page tokens: an empty one is the first page (PAGE-03); broken, tampered, of another query or
+of another account ones are refused (PAGE-11).
 
 Noise and random strings need no issued token, so the MUST test always runs; tokens taken from
 the links of the run's own data set add truncated, changed and misplaced ones.
@@ -17,14 +18,43 @@ from conformance.client import expect_error
 from conformance.dataset import DataSet
 from conformance.scope import out_of_scope
 from conformance.session import RunContext
-from conformance.suite.pagination_fixtures import property_settings
+from conformance.suite.pagination_fixtures import (
+    channel_filters,
+    page_sizes,
+    property_settings,
+)
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import RuleViolation, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import token_of
-from conformance.walker import MAX_PAGE_SIZE, Query, first_page, read_page
+from conformance.walker import MAX_PAGE_SIZE, Query, first_page, ids_text, read_page
 
 CHANNEL = "filter[channel]"
+
+
+# -- PAGE-03: an empty page token -------------------------------------------------------------
+
+
+@pytest.mark.account_wide
+@pytest.mark.rule("PAGE-03")
+@property_settings(0.5)
+@given(page_size=page_sizes, channel=channel_filters)
+def test_an_empty_page_token_is_the_first_page(target: Target, known: DataSet | None, page_size: int | None, channel: str | None) -> None:
+    """PAGE-03: "an empty page_token is the same as none (the first page)" (section 4).
+
+    1. Ask for the drawn query with ``page_token=`` (empty), then without a token.
+    2. The first answers 200 with number 1, previous null and the same items, in the same
+       order, as the page without a token.
+    """
+    query = Query(AUDIENCES_PATH, page_size, () if channel is None else ((CHANNEL, channel),))
+    response = target.get(query.path, params=[*query.params(), ("page_token", "")])
+    check(response.status_code == 200, "PAGE-03", expected="200 with the first page for an empty page_token", received=f"HTTP {response.status_code}", response=response, context=str(query))
+    emptied = read_page(response, via="an empty page_token")
+    first = first_page(target, query)
+    context = f"{query} page_token=''"
+    check(emptied.number == 1, "PAGE-03", expected="number 1: an empty page_token is the first page", received=f"number {emptied.number}", response=response, context=context)
+    check(emptied.links["previous"] is None, "PAGE-03", expected="previous null: an empty page_token is the first page", received=emptied.links["previous"], response=response, context=context)
+    check(emptied.ids == first.ids, "PAGE-03", expected=f"the first page's items, in order: {ids_text(first.ids)}", received=ids_text(emptied.ids), response=response, context=context)
 
 
 # -- PAGE-11: broken page tokens ----------------------------------------------------------------

@@ -150,7 +150,7 @@ class Rewrite:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exchange = Exchange(dict(scope), await _whole_body(receive))
+        exchange = Exchange(dict(scope), await whole_body(receive))
         answer = self.on_request(exchange) if self.on_request else None
         if answer is None:
             answer = await self._answer(exchange, receive)
@@ -159,15 +159,6 @@ class Rewrite:
         await answer.send(send)
 
     async def _answer(self, exchange: Exchange, receive: Receive) -> Answer:
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": exchange.body, "more_body": False}
-
         answer = Answer(500, [], b"")
 
         async def capture(message: Message) -> None:
@@ -176,17 +167,31 @@ class Rewrite:
             elif message["type"] == "http.response.body":
                 answer.body += message.get("body", b"")
 
-        await self.app(exchange.scope, replay, capture)
+        await self.app(exchange.scope, replaying(exchange.body, receive), capture)
         return answer
 
 
-async def _whole_body(receive: Callable[[], Awaitable[Message]]) -> bytes:
+async def whole_body(receive: Callable[[], Awaitable[Message]]) -> bytes:
     chunks: list[bytes] = []
     while True:
         message = await receive()
         chunks.append(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then what the client sends next."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def edit_field(name: str, change: Callable[[Any], Any]) -> Callable[[Exchange], None]:
@@ -246,6 +251,16 @@ def unknown_id_as_malformed(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             answer.recode(1301, 1302)
 
     return Rewrite(create_app(store, keys), on_answer=as_malformed)
+
+
+@mutant("VAL-1301", "a get of an unknown id answers 200 {'data': null} (update and delete answer 404)")
+def unknown_id_found_empty(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def as_found(exchange: Exchange, answer: Answer) -> None:
+        if exchange.method == "GET" and len(exchange.segments) == 1 and answer.status == 404 and 1301 in answer.codes():
+            answer.status = 200
+            answer.set_json({"data": None})
+
+    return Rewrite(create_app(store, keys), on_answer=as_found)
 
 
 @mutant("VAL-1302", "ids over 64 characters are looked up anyway (404 code 1301)")

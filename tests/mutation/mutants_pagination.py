@@ -226,6 +226,33 @@ def first_page_has_a_previous(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_pages(create_app(store, keys), change)
 
 
+def empty_token(params: Params) -> bool:
+    return ("page_token", "") in params
+
+
+@mutant("PAGE-03", "an empty page_token is refused (400) instead of read as the first page")
+def empty_page_token_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return refuse_when(create_app(store, keys), empty_token, 400, 1000)
+
+
+@mutant("PAGE-03", "an empty page_token answers the second page")
+def empty_page_token_is_the_second_page(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    app = create_app(store, keys)
+
+    async def second(scope: Scope, receive: Receive, send: Send) -> None:
+        if not (audience_list(scope) and empty_token(params_of(scope))):
+            await app(scope, receive, send)
+            return
+        first = with_params(scope, [param for param in params_of(scope) if param[0] != "page_token"])
+        status, headers, body = await call(app, first, receive)
+        link = links_of(json.loads(body))["next"] if status == 200 else None
+        if link is not None:
+            status, headers, body = await call(app, {**first, "query_string": urlsplit(link).query.encode()}, receive)
+        await answer(send, status, headers, body)
+
+    return second
+
+
 # -- PAGE-04 -------------------------------------------------------------------------------------
 
 
@@ -401,6 +428,30 @@ def links_point_to_another_host(store: Store, keys: Mapping[str, str]) -> ASGIAp
 @mutant("PAGE-09", "links switch the scheme to https")
 def links_switch_to_https(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_links(store, keys, lambda link: urlunsplit(urlsplit(link)._replace(scheme="https")))
+
+
+# -- link form: absolute URLs or absolute paths (section 4), under each link's rule -------------
+
+
+def relative_to_the_page(link: str) -> str:
+    """The link as a reference relative to the page it is on: its last path segment and its query."""
+    parts = urlsplit(link)
+    return urlunsplit(("", "", parts.path.rsplit("/", 1)[-1], parts.query, ""))
+
+
+@mutant("PAGE-06", "links are relative references ('audiences?page_size=...'), neither absolute URLs nor absolute paths")
+def links_relative_to_the_page(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return rewrite_links(store, keys, relative_to_the_page)
+
+
+@mutant("PAGE-05", "next links are query-only references ('?page_size=...&page_token=...')")
+def next_links_query_only(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def change(params: Params, page: dict[str, Any]) -> None:
+        link = links_of(page)["next"]
+        if link is not None:
+            links_of(page)["next"] = "?" + urlsplit(link).query
+
+    return rewrite_pages(create_app(store, keys), change)
 
 
 # -- PAGE-10 and its MUST neighbour ROB-01 ---------------------------------------------------------

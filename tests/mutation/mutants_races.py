@@ -1,5 +1,6 @@
 """Mutants that only racing requests reveal: each answers every request sent alone as the
-reference does.
+reference does. One lets racing requests take one name twice (VAL-1309); the others refuse
+every racer, so that a free name is taken by none (a valid rename or create refused).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 
 from mutation.catalogue import mutant
-from mutation.mutants_errors import Exchange, StoreProxy, account_of
+from mutation.mutants_errors import Exchange, StoreProxy, account_of, envelope, replaying, whole_body
 
 RACE_WINDOW = 0.1  # seconds between reading the account's names and writing: another request's await
 HIDDEN = "."  # never in a valid name: what follows it keeps stored names apart
@@ -104,3 +105,57 @@ class ReadThenAwait:
 def names_checked_before_an_await(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     names = NamesCheckedEarly(store, keys)
     return ReadThenAwait(create_app(cast(Store, names), keys), names, keys)
+
+
+class Crowd:
+    """The requests for one name of one account now in the server, and whether they ever met."""
+
+    def __init__(self) -> None:
+        self.present = 0
+        self.met = False
+
+
+class RefuseTheCrowd:
+    """A name lock that refuses instead of waiting: a create (POST) or rename (PUT) whose name
+    another request of the account is taking at the same moment answers 409 code 1309, and so
+    does that other request. Sent alone, every request is answered as the reference does."""
+
+    def __init__(self, app: ASGIApp, keys: Mapping[str, str], method: str) -> None:
+        self.app = app
+        self.keys = keys
+        self.method = method
+        self.crowds: dict[tuple[str, str], Crowd] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != self.method or not str(scope["path"]).startswith("/v1/audiences"):
+            await self.app(scope, receive, send)
+            return
+        exchange = Exchange(dict(scope), await whole_body(receive))
+        account, name = account_of(exchange, self.keys), exchange.data().get("name")
+        if account is not None and isinstance(name, str) and await self._met_another(account, name):
+            await envelope(exchange, 409, 1309, f"'{name}' is being taken by another request.").send(send)
+            return
+        await self.app(scope, replaying(exchange.body, receive), send)
+
+    async def _met_another(self, account: str, name: str) -> bool:
+        """Wait a moment with the name held; whether another request for it came meanwhile (or was there)."""
+        crowd = self.crowds.setdefault((account, name), Crowd())
+        crowd.present += 1
+        crowd.met = crowd.met or crowd.present > 1
+        try:
+            await asyncio.sleep(RACE_WINDOW)
+            return crowd.met
+        finally:
+            crowd.present -= 1
+            if not crowd.present:
+                del self.crowds[(account, name)]
+
+
+@mutant("CRUD-03", "renames to one name that arrive together are all refused with 409 code 1309, though the name is free")
+def racing_renames_all_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return RefuseTheCrowd(create_app(store, keys), keys, "PUT")
+
+
+@mutant("CRUD-01", "creates of one name that arrive together are all refused with 409 code 1309, though the name is free")
+def racing_creates_all_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return RefuseTheCrowd(create_app(store, keys), keys, "POST")
