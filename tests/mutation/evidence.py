@@ -71,6 +71,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("constant-account-id", second_key=False),
     # A refused list is the server's failure, not a wrong base URL.
     Scenario("list-refused-with-404"),
+    # Checks that could not fail: an unknown id answered 200, racing renames to a free name all refused.
+    Scenario("unknown-id-found-empty"),
+    Scenario("racing-renames-all-refused"),
 )
 
 
