@@ -25,7 +25,7 @@ from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import NotExercised, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence
-from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, Page, Query, first_page, walk
+from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, Page, Query, first_page, resolve_link, walk
 
 CHANNEL = "filter[channel]"
 
@@ -214,6 +214,8 @@ def test_an_empty_collection_is_one_page(target: Target, known: DataSet | None, 
             check(first.ids == [] and first.size == 0, "PAGE-05", expected="data [] and size 0 for an empty collection", received=f"{len(first.ids)} items, size {first.size}", context=context)
             check(first.number == 1, "PAGE-05", expected="number 1 on the one page of an empty collection", received=f"number {first.number}", context=context)
             check(first.links["previous"] is None and first.links["next"] is None, "PAGE-05", expected="previous and next null on the one page of an empty collection", received=f"previous {first.links['previous']!r}, next {first.links['next']!r}", context=context)
+            for name in ("first", "current"):
+                resolve_link(sender, first, name)  # PAGE-09: on the target, empty collection or not
     if not empty:
         second = "" if other is not None else " (the run has no second key)"
         raise NotExercised("PAGE-05", f"an empty collection is one page: no channel filter of the {' or '.join(name for name, _ in accounts)} account is empty{second}")
