@@ -24,6 +24,7 @@ CAUSES = {
     RunEnd.KEY_REFUSED: "the target refused the API key",
     RunEnd.RATE_LIMITED: "rate limited: the target kept answering 429 until the retries or the time budget ran out (set a lower --rate-limit)",
     RunEnd.MISCONFIGURED: "the target cannot be certified as given: the base URL does not serve /v1/audiences, or the two keys belong to one account",
+    RunEnd.SUITE_ERROR: "the suite itself failed (an internal error, a crash, or a write it refused to send), so the run did not complete; the target is not to blame",
 }
 
 

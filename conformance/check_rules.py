@@ -2,7 +2,8 @@
 
 The suite runs only the checks listed here (see :mod:`conformance.schema_checks` for those it
 leaves out); a schemathesis failure is reported against the one rule its check maps to, so the
-verdict stays a verdict per rule ID.
+verdict stays a verdict per rule ID. (The suite's wrapper of ``negative_data_rejection`` charges
+an accepted invalid ``page_size`` to PAGE-10 itself: :mod:`conformance.schema_checks`.)
 """
 
 from __future__ import annotations

@@ -54,6 +54,28 @@ def expect_error(response: requests.Response, *, status: int, rule: str, code: i
         check(code in codes, rule, expected=f"code {code} among errors[].code", received=f"codes {codes}", response=response, context=context)
 
 
+def expect_accepted(response: requests.Response, *, status: int, what: str, rule: str) -> dict[str, Any]:
+    """The answer to a valid create or update: ``status`` and the audience. A refusal fails
+    ``rule``, the operation's (CRUD-01 for a create, CRUD-03 for an update), whatever code came
+    back: a code of section 6's table names a fault the request does not have."""
+    codes = codes_of(response)
+    check(response.status_code == status, rule, expected=f"HTTP {status}: {what} is valid", received=f"HTTP {response.status_code}, codes {codes}", response=response)
+    body = body_of(response)
+    audience = body.get("data") if isinstance(body, dict) else None
+    check(isinstance(audience, dict) and isinstance(audience.get("id"), str), rule, expected="{'data': Audience} with a string id", received=body, response=response)
+    assert isinstance(audience, dict)
+    return audience
+
+
+def codes_of(response: requests.Response) -> list[int]:
+    """The error codes an answer carries, if any, for messages (never a check: ERR-01 judges the envelope)."""
+    try:
+        errors = response.json().get("errors", [])
+        return [item["code"] for item in errors if isinstance(item, dict) and isinstance(item.get("code"), int)]
+    except (ValueError, AttributeError):
+        return []
+
+
 def create_audience(target: Target, name: str, channel: str, contacts: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Create an audience the suite needs, or fail CRUD-01 saying what came back."""
     data: dict[str, Any] = {"name": name, "channel": channel}

@@ -16,11 +16,22 @@ class Exit(enum.IntEnum):
     USAGE = 2
     UNREACHABLE = 3
     INCOMPLETE = 4
+    PARTIAL = 5  # verify only: a true certificate that is conformant on part of the rules
+
+
+VERIFY_EXIT_HELP = """exit codes:
+  0  verified: untouched, for the installed spec, conformant on every counted rule
+  1  changed since it was written, made for another spec, or not conformant
+  2  usage error: no such file, not a certificate
+  4  no verdict: a counted rule was not verified, or the run did not complete
+  5  partial: untouched and conformant, but only "on N of 34": the run's options (--rule, -k,
+     a narrower test path, --read-only, no second key) left rules out of scope
+"""
 
 
 EXIT_HELP = """exit codes:
   0  conformant: every MUST rule in scope passed (with --strict, every rule); "CONFORMANT on N of 34"
-     when options (--rule, -k, --read-only, no second key) left rules out
+     when options (--rule, -k, --read-only, no second key) left rules out ('verify' then exits 5)
   1  not conformant: a MUST rule failed (with --strict, any rule)
   2  usage error: bad option, missing key for a remote target, unknown rule ID
   3  target unreachable, or it refused the key: nothing could be certified
@@ -41,6 +52,7 @@ class RunEnd(str, enum.Enum):
     KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
     RATE_LIMITED = "rate_limited"  # the target kept answering 429 until the budget ran out
     MISCONFIGURED = "misconfigured"  # before any test: a base URL that does not serve the contract, two keys of one account
+    SUITE_ERROR = "suite_error"  # the suite itself failed: an internal error, a crash, a write it refused to send
 
 
 _EXIT_OF_END = {
@@ -50,6 +62,7 @@ _EXIT_OF_END = {
     RunEnd.KEY_REFUSED: Exit.UNREACHABLE,
     RunEnd.RATE_LIMITED: Exit.INCOMPLETE,
     RunEnd.MISCONFIGURED: Exit.USAGE,
+    RunEnd.SUITE_ERROR: Exit.INCOMPLETE,
 }
 
 

@@ -98,8 +98,11 @@ def _only_violations(error: BaseException) -> bool:
 
 
 def _violations(error: BaseException) -> Iterator[RuleViolation]:
+    wrapped = getattr(error, "exception", None)  # a check of the suite's own, failed under schemathesis
     if isinstance(error, RuleViolation):
         yield error
+    elif isinstance(wrapped, RuleViolation):
+        yield wrapped
     elif isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _violations(inner)

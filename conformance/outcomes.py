@@ -6,10 +6,12 @@ A test declares rules; how it ended decides each one's outcome:
 - a violation named rule X (a :class:`RuleViolation`, or a schemathesis failure of a check
   that stands for X): X failed, declared or not, and the test's other rules were not checked
   to the end, so they are *blocked by X*;
+- SHOULD violations the test kept for its end (:mod:`conformance.kept`): each kept rule failed,
+  and the test went on, so they block nothing;
 - other clients' writes kept a check from being decided (:class:`Inconclusive`): not verified;
 - the condition a rule governs never arose (:class:`NotExercised`): not exercised;
-- the user's choice kept it from running (:class:`OutOfScope`: read-only, no second key):
-  out of scope;
+- the user's choice kept it from running (:class:`OutOfScope`: read-only, no second key), or
+  kept one of its checks from running in a test that went on (``scope.not_checked``): out of scope;
 - a skip nobody chose: not verified, with its reason;
 - anything else (a bug of the suite): an *error*, which decides nothing and withholds the verdict.
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -29,7 +31,12 @@ import pytest
 from conformance.check_rules import rules_of_check_failure
 from conformance.rules import RULES_BY_ID, Level
 from conformance.scope import OutOfScope
-from conformance.violations import Inconclusive, NotExercised, RuleViolation
+from conformance.violations import (
+    Inconclusive,
+    KeptViolations,
+    NotExercised,
+    RuleViolation,
+)
 
 PROPERTY = "outcome"
 
@@ -63,8 +70,21 @@ class RuleOutcome:
         return cls(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome(outcome), tuple(by))
 
 
-def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | None) -> list[RuleOutcome]:
-    """The outcome of each rule a test touched, given how it ended (``None``: it ran to its end)."""
+def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | None, kept: Sequence[str] = ()) -> list[RuleOutcome]:
+    """The outcome of each rule a test touched, given how it ended (``None`` or the failures it
+    kept, :class:`KeptViolations`: it ran to its end) and the rules of the failures it had kept
+    before it ended (``kept``): those fail, whatever stopped the test."""
+    if isinstance(error, KeptViolations):
+        kept, error = [*kept, *violated_rules(error)], None
+    found = _ended(declared, error)
+    if not kept:
+        return found
+    levels = dict(declared)
+    failed = [RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED) for rule in dict.fromkeys(kept)]
+    return failed + [outcome for outcome in found if outcome.rule not in kept]
+
+
+def _ended(declared: Sequence[tuple[str, Level]], error: BaseException | None) -> list[RuleOutcome]:
     levels = dict(declared)
     if error is None:
         return [RuleOutcome(rule, level, Outcome.PASSED) for rule, level in declared]
@@ -76,6 +96,14 @@ def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | No
     if isinstance(error, NotExercised):
         return [RuleOutcome(rule, level, Outcome.NOT_EXERCISED if rule == error.rule else Outcome.NOT_VERIFIED) for rule, level in declared]
     return [RuleOutcome(rule, level, _kind_of(error)) for rule, level in declared]
+
+
+def with_left_out(found: Sequence[RuleOutcome], left_out: Mapping[str, str]) -> list[RuleOutcome]:
+    """The outcomes of a test that went on without some checks by the user's choice
+    (:func:`conformance.scope.not_checked`): a rule it would have passed is out of scope."""
+    judged = [RuleOutcome(o.rule, o.level, Outcome.OUT_OF_SCOPE) if o.rule in left_out and o.outcome is Outcome.PASSED else o for o in found]
+    touched = {o.rule for o in found}
+    return judged + [RuleOutcome(rule, RULES_BY_ID[rule].level, Outcome.OUT_OF_SCOPE) for rule in left_out if rule not in touched and rule in RULES_BY_ID]
 
 
 def _kind_of(error: BaseException) -> Outcome:

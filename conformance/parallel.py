@@ -22,11 +22,13 @@ def checked_workers(text: str | None) -> str | None:
 
 
 def parallel_args(workers: str | None, shard: str | None) -> list[str]:
-    """pytest's arguments for the workers (pytest-xdist, tests grouped) and the shard."""
+    """pytest's arguments for the workers (pytest-xdist, tests grouped) and the shard. A worker
+    that dies is not replaced: its test never ended, so the run cannot complete (and with a new
+    worker in its place such a run was seen waiting until its budget ran out)."""
     args: list[str] = []
     count = checked_workers(workers)
     if count is not None:
-        args += ["-n", count, "--dist", "loadgroup"]
+        args += ["-n", count, "--dist", "loadgroup", "--max-worker-restart", "0"]
     if shard:
         parse_shard(shard)
         args += [SHARD_OPTION, shard]

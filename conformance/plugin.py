@@ -17,7 +17,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase
 
-from conformance import account_wide, progress, sharding, unicode_tables, workers
+from conformance import account_wide, kept, progress, scope, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
@@ -27,11 +27,12 @@ from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
-from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
+from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
 OUTCOME_RECORDED = pytest.StashKey[bool]()
+KEEPER = pytest.StashKey[kept.Keeper]()
 
 _settings: RunSettings | None = None
 _stop: RunStop | None = None
@@ -172,10 +173,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    account_wide.Disturbed.count = 0
+    scope.start_test()
+    context = run_session.active()
+    if context is not None:
+        context.witness.new_test()
     settings = item.config.stash[SETTINGS_KEY]
     if item.get_closest_marker("writes") and settings.read_only:
         out_of_scope(READ_ONLY)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """SHOULD failures the test kept (:mod:`conformance.kept`) fail it once it has run to its end."""
+    pairs = _rule_pairs(item)
+    if not pairs:
+        return (yield)
+    keeper = item.stash[KEEPER] = kept.begin(pairs)
+    try:
+        yield
+    except BaseException as error:
+        keeper.note_on(error)
+        raise
+    finally:
+        kept.end()
+    keeper.raise_kept()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -200,19 +221,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # The first phase that does not pass decides (a fixture's violation, a skip, the test's
         # failure); a test whose phases all pass is recorded at teardown.
         if error is not None or call.when == "teardown":
-            item.user_properties += [found.as_property() for found in outcomes_of(pairs, error)]
+            keeper = item.stash.get(KEEPER, None)
+            left_out = scope.left_out_in_test()
+            item.user_properties += [found.as_property() for found in with_left_out(outcomes_of(pairs, error, keeper.rules if keeper else ()), left_out)]
+            item.user_properties += scope.as_properties(left_out)
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
     _redact_report(report, call.excinfo.value if call.excinfo is not None else None)
 
 
 def _refused_write(error: BaseException) -> bool:
-    if isinstance(error, ForeignWriteRefused):
-        return True
-    if isinstance(error, BaseExceptionGroup):
-        return any(_refused_write(inner) for inner in error.exceptions)
-    cause = error.__cause__ or error.__context__
-    return cause is not None and cause is not error and _refused_write(cause)
+    """Whether a refused write is anywhere in the error: its group's members, cause or context.
+
+    The chain is walked once per exception, never recursively: it can loop (an exception
+    re-raised from inside ``except SomeGroup`` has that group, which holds it, as its context).
+    """
+    pending, seen = [error], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ForeignWriteRefused):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending += current.exceptions
+        pending += [linked for linked in (current.__cause__, current.__context__) if linked is not None]
+    return False
 
 
 def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:

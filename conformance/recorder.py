@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
-from conformance import __version__, artefacts, scope
+from conformance import __version__, artefacts, scope, whole_suite
 from conformance import session as run_session
 from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
 from conformance.outcomes import skip_reason
-from conformance.plugin_options import SETTINGS_KEY
+from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
 from conformance.tracebacks import make_printable
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
@@ -66,6 +66,7 @@ class RunRecorder:
         self.verdict: Verdict | None = None
         self.cleanup: CleanupReport | None = None
         self.suite_errors: list[str] = []  # the suite's own faults (a refused write): no verdict
+        self.crashes: list[str] = []  # pytest's internal errors, crashed workers: the run did not complete
         self.failed_start: tuple[RunEnd, str] | None = None  # the target could not be tested at all
         self.started = False
         self.certificate: list[Path] = []
@@ -78,7 +79,11 @@ class RunRecorder:
     def run_end(self) -> RunEnd:
         if self.failed_start is not None:
             return self.failed_start[0]
-        return self.stop.reason or RunEnd.COMPLETED
+        if self.crashes:  # the first cause: a budget spent or a stop after it follows from it
+            return RunEnd.SUITE_ERROR
+        if self.stop.reason is not None:
+            return self.stop.reason
+        return RunEnd.SUITE_ERROR if self.suite_errors else RunEnd.COMPLETED
 
     @property
     def junit_path(self) -> Path | None:
@@ -105,7 +110,9 @@ class RunRecorder:
         context = run_session.active()
         if context is None:
             return
-        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], self._deselected)
+        # Deselected tests and tests never collected (a narrower path) leave their rules out.
+        left_out = self._deselected + whole_suite.uncollected(session, session.items, rule_ids_of)
+        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], left_out)
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             for name, value in run_properties(context).items():
@@ -127,6 +134,17 @@ class RunRecorder:
         if self.stop.reason is None:
             # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
             self.stop.reason = excinfo.value.reason if isinstance(excinfo.value, RunStopped) else RunEnd.INTERRUPTED
+
+    # A crash of the suite: whatever the tests found, the run did not complete and gives no verdict.
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        last = str(excinfo.value).strip().splitlines()[-1:]
+        self.crashes.append(f"internal error: {excinfo.typename}" + (f": {last[0]}" if last else ""))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+        """pytest-xdist: a worker died while running a test."""
+        self.crashes.append(f"{report.longrepr}")
 
     def _stop_before_any_test(self, session: pytest.Session, failure: run_session.PreflightFailure) -> None:
         """No test runs: the target cannot be certified as given. One line says why; the exit
@@ -155,6 +173,11 @@ class RunRecorder:
         if not self.started:
             return
         self.stop.begin_finishing()
+        if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR and not self.crashes:
+            self.crashes.append("pytest ended in an internal error")
+        if self.crashes and self.config.getoption("audience_front", None) != CLI_FRONT:
+            # pytest shows no summary after its internal error; the command line prints its own line.
+            sys.stderr.write(f"audience-conformance: no verdict: {artefacts.CAUSES[RunEnd.SUITE_ERROR]}.\n")
         self.cleanup = run_session.deactivate()
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
@@ -181,14 +204,11 @@ class RunRecorder:
             write(INSECURE_WARNING)
         for line in (self.cleanup or CleanupReport()).lines():
             write(line)
-        for error in self.suite_errors:
+        for error in self.suite_errors + self.crashes:
             write(f"suite error: {error}")
         write(f"seed: {self.seed} (repeat with --audience-seed {self.seed}, or run --seed {self.seed})")
         if self.run_end != RunEnd.COMPLETED:
             write(f"no verdict: {artefacts.CAUSES.get(self.run_end, self.run_end.value)}")
-            return
-        if self.suite_errors:
-            write("no verdict: the suite refused to send a write to an audience this run did not create (its own error, not the target's)")
             return
         if self.verdict is not None:
             for line in self.verdict.summary_lines():
@@ -201,7 +221,7 @@ class RunRecorder:
         junit = self.junit_path
         if not self.started or junit is None or not junit.is_file():
             return
-        detail = self.failed_start[1] if self.failed_start else ""
+        detail = self.failed_start[1] if self.failed_start else "; ".join(self.suite_errors + self.crashes)
         artefacts.record_run_end(junit, self.run_end, detail)
         from conformance.report import ReportError, write_certificate
 

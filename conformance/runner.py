@@ -129,6 +129,10 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
     if recorder.run_end != RunEnd.COMPLETED:
         print(f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.", file=sys.stderr)
         return Exit.INCOMPLETE
+    if recorder.certificate_problem:
+        # The run's verdict must be read from its certificate: without one there is none to give.
+        print("audience-conformance: no verdict: the certificate could not be written.", file=sys.stderr)
+        return Exit.INCOMPLETE
     verdict = recorder.verdict
     if recorder.suite_errors or verdict is None or code not in {int(value) for value in EXIT_OF_VERDICT.values()}:
         print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)

@@ -15,19 +15,38 @@ import json
 from typing import Any
 
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from conformance.violations import check
+from conformance.violations import RuleViolation, check
 from conformance.walker import MAX_PAGE_SIZE
 
 
 def negative_data_rejection_allowing_clamping(ctx: Any, response: Any, case: Any) -> bool | None:
     """ROB-04's check, with what the contract leaves open (its section 9): a ``page_size`` over
-    the maximum may be clamped to it instead of refused, as long as the page keeps to it (PAGE-01)."""
+    the maximum may be clamped to it instead of refused, as long as the page keeps to it (PAGE-01).
+    An invalid ``page_size`` accepted is charged to PAGE-10, the rule the contract gives it."""
     if _clamped_page_size(response, case):
         return None
-    result: bool | None = openapi_checks.negative_data_rejection(ctx, response, case)
+    try:
+        result: bool | None = openapi_checks.negative_data_rejection(ctx, response, case)
+    except AcceptedNegativeData:
+        asked = invalid_page_size(case.query)
+        if asked is None:
+            raise
+        raise RuleViolation("PAGE-10", expected=f"400 with the error envelope for page_size={asked!r}, not an integer from 1 to 100", received=f"HTTP {response.status_code}", context=f"{case.method} {case.formatted_path}") from None
     return result
+
+
+def invalid_page_size(query: Any) -> str | None:
+    """The ``page_size`` of a query as sent, when it is one value and not an integer from 1 to
+    100 (PAGE-10); None when it is valid, absent or sent several times."""
+    asked = query.get("page_size") if isinstance(query, dict) else None
+    if asked is None or isinstance(asked, (list, tuple, dict)):
+        return None
+    text = str(asked).lower() if isinstance(asked, bool) else str(asked)
+    valid = text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE
+    return None if valid else text
 
 
 def _clamped_page_size(response: Any, case: Any) -> bool:
@@ -60,6 +79,6 @@ RESPONSE_CHECKS = [
     openapi_checks.response_schema_conformance,  # AUD-01
     openapi_checks.content_type_conformance,  # JSON-01
     every_body_is_json,  # JSON-01
-    negative_data_rejection_allowing_clamping,  # ROB-04
+    negative_data_rejection_allowing_clamping,  # ROB-04 (PAGE-10 for a page_size)
 ]
 RESPONSE_CHECK_RULES = ("ROB-01", "AUD-01", "JSON-01", "ROB-04")

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from conformance.evidence import Witness
 from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.ratelimit import RateLimiter
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 PRIMARY_ACCOUNT = "reference-account-1"
 SECONDARY_ACCOUNT = "reference-account-2"
+NOT_FOUND_CODE = 1301  # the contract's code for a well-formed id that does not exist (section 6)
 
 
 class PreflightFailure(Exception):
@@ -75,6 +77,7 @@ class RunContext:
         self.started_at = time.time()
         self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
         self.ledger = Ledger()
+        self.witness = Witness(self.ledger.owns)
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
         self.before_cleanup: list[Callable[[], None]] = []  # e.g. stop the workers, merge their ledgers
@@ -87,7 +90,7 @@ class RunContext:
             timeout=settings.timeout,
             read_only=settings.read_only,
             deadline=time.monotonic() + max_duration,
-            observers=[self.ledger.observe],
+            observers=[self.ledger.observe, self.witness.observe],
             write_guard=self.guard.check,
             on_deadline=stop.budget_spent if stop is not None else None,
             transport=settings.transport,
@@ -99,6 +102,7 @@ class RunContext:
             stop.arm_budget(max_duration)
         self.primary = Target(base_url, api_key, self.policy)
         self.secondary = Target(base_url, secondary_key, self.policy) if secondary_key else None
+        self.witness.watch(self.targets)
         self._closed = False
 
     def _resolve_target(self) -> tuple[str, str, str | None]:
@@ -161,7 +165,7 @@ class RunContext:
         which = "secondary API key" if key_name == "secondary_api_key" else "API key"
         if response.status_code == 401:
             raise KeyRefused(f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}.")
-        if response.status_code in (404, 405):
+        if response.status_code in (404, 405) and not _serves_the_api(target, self.guard.mint_absent()):
             raise Misconfigured(
                 f"{base}{AUDIENCES_PATH} answers HTTP {response.status_code}: the Audience API is not served under {base}; "
                 f"give {self.settings.option('base_url')} the URL that /v1/audiences follows."
@@ -271,6 +275,34 @@ def deactivate() -> CleanupReport | None:
         return None
     context, _active = _active, None
     return context.close()
+
+
+def _serves_the_api(target: Target, absent_id: str) -> bool:
+    """Whether a list refused with a key is still the Audience API's: the path asks for the key
+    (401 without one) and another of the contract's routes answers as the contract says (a get
+    of an id nobody holds: 404 code 1301). Then the base URL is right and the refused list is
+    the server's fault, for the tests to judge. A server that authenticates every path but
+    routes none of the contract's under this base is the user's mistake."""
+    try:
+        anonymous = target.get(AUDIENCES_PATH, params={"page_size": 1}, key=None)
+        if anonymous.status_code != 401:
+            return False
+        unknown = target.get(f"{AUDIENCES_PATH}/{quote(absent_id, safe='')}")
+    except RunDeadlineExceeded:
+        raise
+    except (requests.RequestException, TargetError):
+        return False
+    return unknown.status_code == 404 and NOT_FOUND_CODE in _error_codes(unknown)
+
+
+def _error_codes(response: requests.Response) -> list[int]:
+    """The integer codes of a body in the contract's error envelope; none for another body."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [item["code"] for item in errors if isinstance(item, dict) and type(item.get("code")) is int] if isinstance(errors, list) else []
 
 
 def _items_of(response: requests.Response) -> list[Any]:

@@ -7,6 +7,7 @@ the same one-line message whichever way the suite is started.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,4 +211,28 @@ def checked_output_file(value: str | os.PathLike[str], option: str) -> Path:
         raise SettingsError(f"{option} '{text}': cannot make its folder '{path.parent}' ({error.strerror or error}).") from None
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise SettingsError(f"{option} '{text}' cannot be written (no write permission); choose another place.")
+    problem = _write_problem(path)
+    if problem:
+        raise SettingsError(f"{option} '{text}' cannot be written: {problem}; choose another place.")
     return path
+
+
+def _write_problem(path: Path) -> str:
+    """Why the file, or the certificate beside it, cannot be written; empty when both can.
+
+    Permissions do not tell (root may write anywhere, yet not into ``/proc`` or a read-only
+    mount): a file is really made in the folder and removed, and an existing file is opened
+    for appending, which changes nothing in it.
+    """
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".audience-conformance-", suffix=".probe"):
+            pass
+    except OSError as error:
+        return f"no file can be made in '{path.parent}' ({error.strerror or error})"
+    try:
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as error:
+        return f"it cannot be opened for writing ({error.strerror or error})"
+    return ""

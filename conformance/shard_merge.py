@@ -24,6 +24,7 @@ SAME_IN_EVERY_SHARD = ("target", "spec_sha256", "suite_version", "profile", "see
 SUMMED = ("cleanup_deleted", "cleanup_leftovers_found", "cleanup_leftovers_deleted", "cleanup_leftovers_remaining", "cleanup_problems")
 COUNTS = ("tests", "failures", "errors", "skipped")
 COMPLETED = "completed"
+UNKNOWN_END = "unknown"
 
 
 def merge_shards(junit_paths: list[Path], out_dir: Path) -> Path:
@@ -99,7 +100,8 @@ def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
     merged = dict(all_props[0])
     merged["run_id"] = "+".join(props.get("run_id", "") for props in all_props)
     merged[SHARD_PROPERTY] = f"all {len(all_props)}"
-    ends = [props.get("run_end", COMPLETED) for props in all_props]
+    # A shard that recorded no end did not complete: only a merge of completed shards is one.
+    ends = [props.get("run_end", UNKNOWN_END) for props in all_props]
     merged["run_end"] = next((end for end in ends if end != COMPLETED), COMPLETED)
     starts = sorted(props["started_at"] for props in all_props if props.get("started_at"))
     if starts:

@@ -15,7 +15,7 @@ import re
 import pytest
 from _pytest.junitxml import xml_key
 
-from conformance import quiet, scope
+from conformance import quiet, scope, whole_suite
 from conformance.settings import SettingsError
 
 OPTION = "--audience-shard"
@@ -69,7 +69,7 @@ class Sharding:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
         from conformance.plugin import rule_ids_of
 
-        self.whole = scope.unselected_rules([rule_ids_of(item) for item in items], self.left_out)
+        self.whole = scope.unselected_rules([rule_ids_of(item) for item in items], self.left_out + whole_suite.uncollected(session, items, rule_ids_of))
         items[:] = [item for item in items if shard_of(quiet.group_of(item), self.count) == self.index]
 
     @pytest.hookimpl(trylast=True)  # after the recorder worked out this shard's scope

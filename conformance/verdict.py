@@ -3,9 +3,11 @@
 The same records come from a live pytest session or from a JUnit file, so a certificate
 rebuilt later from JUnit says exactly what the run said.
 
-A rule PASSED only when at least one of its checks ran to its end and passed, and none of its
-tests failed for it, was blocked or errored (a test that could not decide, because other clients
-wrote meanwhile, leaves the rule to its other tests). The run is CONFORMANT only
+A rule PASSED only when at least one of its checks ran to its end and passed, and every other
+test of it passed too or found its condition never arose: a test that failed for it, was
+blocked, errored or could not decide (other clients' writes proven beside every try) leaves it
+failed or not verified. A rule not failed is OUT OF SCOPE as soon as one of its tests, or one
+check inside a test, did not run by the user's choice. The run is CONFORMANT only
 when every counted rule in scope passed (MUST rules; every rule with ``strict``), NOT
 CONFORMANT when a counted rule failed, and otherwise gives NO VERDICT, saying which rules
 could not be verified and why.
@@ -17,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from conformance import scope
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
 from conformance.rules import RULES, Level, Rule
 
@@ -38,6 +41,7 @@ class TestRecord:
     outcomes: tuple[RuleOutcome, ...]
     outcome: str  # the test's: passed, failed or skipped
     detail: str = ""
+    left_out: tuple[tuple[str, str], ...] = ()  # (rule, why): checks it went on without, by the user's choice
 
     @classmethod
     def from_properties(cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = "") -> TestRecord:
@@ -45,7 +49,12 @@ class TestRecord:
         levels = [Level(str(value)) for name, value in properties if name == "level"]
         declared = tuple(zip(rule_ids, levels, strict=True))
         written = [RuleOutcome.from_property(str(value), dict(declared)) for name, value in properties if name == "outcome"]
-        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail)
+        left_out = tuple(scope.from_properties(properties).items())
+        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail, left_out)
+
+    def why_out_of_scope(self, rule_id: str) -> str:
+        """Why this test left ``rule_id`` out: the check it went on without, or why it was skipped."""
+        return dict(self.left_out).get(rule_id) or self.detail
 
     def outcome_for(self, rule_id: str) -> RuleOutcome | None:
         return next((found for found in self.outcomes if found.rule == rule_id), None)
@@ -82,11 +91,14 @@ class RuleResult:
             self.outcome = FAILED
             levels = {outcome.level for _, outcome in found if outcome is not None and outcome.outcome is Outcome.FAILED}
             self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
-        elif out_of_scope is not None:
-            self.outcome, self.reasons = OUT_OF_SCOPE, [out_of_scope]
-        elif kinds & {Outcome.BLOCKED, Outcome.ERROR} or (Outcome.NOT_VERIFIED in kinds and Outcome.PASSED not in kinds):
-            # Blocked or errored checks would have spoken: the rule is not verified. A check that
-            # could not be decided (other clients wrote) leaves the rule to its other checks.
+        elif out_of_scope is not None or Outcome.OUT_OF_SCOPE in kinds:
+            # Some of its checks did not run by the user's choice: a pass would rest on the others.
+            left_out = [record.why_out_of_scope(self.rule.id) for record, outcome in found if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE]
+            self.outcome = OUT_OF_SCOPE
+            self.reasons = list(dict.fromkeys(([out_of_scope] if out_of_scope is not None else []) + left_out))
+        elif kinds & {Outcome.BLOCKED, Outcome.ERROR, Outcome.NOT_VERIFIED}:
+            # Blocked, errored or undecided checks would have spoken: the rule is not verified,
+            # whatever its other tests found (a rule passes only when all its tests passed).
             self.outcome = NOT_VERIFIED
             self.reasons = list(dict.fromkeys(_why_not(record, outcome) for record, outcome in found if outcome is not None and outcome.outcome in (Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR)))
         elif Outcome.PASSED in kinds:
@@ -94,9 +106,6 @@ class RuleResult:
         elif Outcome.NOT_EXERCISED in kinds:
             self.outcome = NOT_EXERCISED
             self.reasons = list(dict.fromkeys(record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.NOT_EXERCISED))
-        elif Outcome.OUT_OF_SCOPE in kinds:
-            self.outcome = OUT_OF_SCOPE
-            self.reasons = list(dict.fromkeys(record.detail for record, _ in found))
         else:
             self.outcome, self.reasons = NOT_VERIFIED, ["none of its tests ran"]
 

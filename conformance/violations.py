@@ -7,7 +7,8 @@ produced them (the key is redacted later, on the way out, by the plugin).
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Self
 
 import pytest
 import requests
@@ -79,24 +80,10 @@ def check(condition: bool, rule: str, *, expected: str, received: Any, response:
         raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
 
 
-class Unsettled(RuleViolation):
-    """A failed check whose pages read differently a moment later: what a wrong server says,
-    it says again; a page that another client's writes changed does not. Raised instead of the
-    violation, so that a check of the whole account is tried again rather than failed."""
-
-    def __init__(self, violation: RuleViolation) -> None:
-        super().__init__(
-            violation.rule,
-            expected=violation.expected,
-            received=f"{violation.received} (and a moment later the same requests answered differently: another client wrote meanwhile)",
-            context=violation.context,
-        )
-
-
 class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """A check could not be decided for a cause outside the target's conformance: another
-    client wrote to the account while an exact-set walk ran, and retries did not find a quiet
-    moment. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
+    """A check could not be decided for a cause outside the target's conformance: writes of
+    another client were proven (ids that appeared or went) beside every try of an exact-set
+    check. It is neither a pass nor a failure of ``rule``: the rule stays not verified, with
     ``reason`` saying why.
 
     It is pytest's skip outcome (a ``BaseException``), so it ends a Hypothesis test at once,
@@ -120,3 +107,15 @@ class NotExercised(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         self.rule = rule
         self.reason = reason
         super().__init__(f"[{rule}] not exercised: {reason}")
+
+
+class KeptViolations(BaseExceptionGroup[BaseException]):
+    """SHOULD violations a test kept for its end while its MUST checks went on: raised when the
+    test has run to its end, so each kept rule fails and the test's other rules passed (a SHOULD
+    failure never blocks a MUST rule)."""
+
+    def __new__(cls, violations: Sequence[BaseException]) -> Self:
+        return super().__new__(cls, f"{len(violations)} SHOULD failure(s) kept for the end of the test", list(violations))
+
+    def derive(self, excs: Sequence[BaseException]) -> KeptViolations:  # type: ignore[override]
+        return KeptViolations(excs)

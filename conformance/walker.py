@@ -29,8 +29,7 @@ from conformance.client import body_of
 from conformance.paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE as MAX_PAGE_SIZE, page_bound
 from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
-from conformance.rereading import pages_settled
-from conformance.violations import RuleViolation, Unsettled, check
+from conformance.violations import RuleViolation, check
 
 LINK_NAMES = ("first", "current", "previous", "next")
 # The rule a malformed link of each kind breaks.
@@ -197,7 +196,7 @@ def walk(
     page = read_page(response, via="the first request", keep=keep)
     visited = SeenSet()  # URLs requested, with their page numbers
     visited.add(response.url, 1)
-    _check_confirmed(target, result, page, response, stable=stable, matching=matching)
+    _check_page(target, result, page, response, stable=stable, matching=matching)
     result.add(page)
     bound = page_bound(page.total, query.size_in_force, slack_items)
     while True:
@@ -224,7 +223,7 @@ def walk(
         response = fetch(target, url, link=link)
         check(response.status_code == 200, "PAGE-04", expected="200 when following next", received=f"HTTP {response.status_code}", response=response, context=f"next of {page.describe()}: {link}")
         page = read_page(response, via=f"next of page {page.number}: {link}", keep=keep)
-        _check_confirmed(target, result, page, response, stable=stable, matching=matching)
+        _check_page(target, result, page, response, stable=stable, matching=matching)
         result.add(page)
 
 
@@ -297,18 +296,6 @@ def _check_filter_kept(target: Target, query: Query, page: Page, response: reque
         total = None
     filters = ", ".join(f"{name}={value}" for name, value in query.filters)
     check(total != page.total, "PAGE-08", expected=f"{filters} still in force on pages reached through links", received=f"total {page.total} on {page.describe()}, the total of the query without its filter", response=response, context=str(query))
-
-
-def _check_confirmed(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:
-    """:func:`_check_page`, with a failure confirmed by reading the page (and the first page,
-    which set the expectations) again: a page that reads differently a moment later was changed
-    by another client's writes, and says nothing about the server (:class:`Unsettled`)."""
-    try:
-        _check_page(target, walked, page, response, stable=stable, matching=matching)
-    except RuleViolation as violation:
-        if not pages_settled(target, [*walked.pages[:1], page]):
-            raise Unsettled(violation) from violation
-        raise
 
 
 def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:

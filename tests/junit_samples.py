@@ -34,6 +34,7 @@ def run_properties(**overrides: str) -> dict[str, str]:
         "target": "http://127.0.0.1:8080", "embedded_reference": "false", "profile": "quick", "seed": "1",
         "strict": "false", "read_only": "false", "secondary_account": "true", "suite_version": "0.1.0",
         "spec_sha256": spec_sha256(), "started_at": "2026-11-26T21:07:03Z", "run_id": "ab12cd",
+        "run_end": "completed",
     }
     return properties | overrides
 

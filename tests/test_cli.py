@@ -35,6 +35,7 @@ def _cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
         (["cleanup", "--base-url", "http://127.0.0.1:9", "--api-key", "k", "--run-id", "BAD"], {}, "--run-id takes"),
         (["run", "--junit-xml", "reports/"], {}, "--junit-xml 'reports/' is a folder; give a file name, e.g. --junit-xml reports/junit.xml"),
         (["run", "--junit-xml", "/proc/x/junit.xml"], {}, "--junit-xml '/proc/x/junit.xml': cannot make its folder '/proc/x'"),
+        (["run", "--junit-xml", "/proc/junit.xml"], {}, "--junit-xml '/proc/junit.xml' cannot be written: no file can be made in '/proc'"),
         (["run", "--base-url", "http://127.0.0.1:9/v1"], {"AUDIENCE_API_KEY": "long-enough-key"}, "ends in '/v1', which the suite adds itself"),
         (["run", "--base-url", "http://127.0.0.1:9", "--api-key", "x"], {}, "--api-key / AUDIENCE_API_KEY has 1 characters; a key under 8"),
     ],
@@ -63,6 +64,18 @@ def test_a_folder_as_junit_path_never_shows_pytests_option(tmp_path: Path) -> No
     done = _cli("run", "--junit-xml", "reports", cwd=tmp_path)
     assert done.returncode == 2
     assert "--junitxml" not in done.stderr and "is a folder" in done.stderr
+
+
+def test_an_unwritable_junit_file_is_refused_before_any_test_under_plain_pytest(tmp_path: Path) -> None:
+    """Root may write anywhere by its permissions, yet nothing can be made in /proc: the run is
+    refused in one line before the first test, not after the last one with a traceback."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--audience-base-url", "http://127.0.0.1:9", "--junit-xml", "/proc/junit.xml"]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env={**clean, "AUDIENCE_API_KEY": "long-enough-key"}, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert lines == ["audience-conformance: error: --junit-xml '/proc/junit.xml' cannot be written: no file can be made in '/proc' (No such file or directory); choose another place."]
+    assert "passed" not in done.stdout and "Traceback" not in done.stdout + done.stderr
 
 
 def test_cleanup_with_a_refused_key_says_the_http_status(tmp_path: Path, recording_server: Any) -> None:

@@ -2,8 +2,10 @@
 pipeline that creates and deletes audiences every 50 ms.
 
 Each run writes and deletes only its own audiences, and reaches the verdict it reaches alone:
-an exact-set check that somebody else's writes disturbed is tried again, and is reported as
-inconclusive for that cause when it never settles, never as a failure of PAGE-04 or PAGE-07.
+an exact-set check that somebody else's writes disturbed is tried again when the write is
+proven (an audience that appeared or went), and is reported as not verified, naming those
+writes, when every try failed beside one; never as a failure of any rule. The writes and the
+audiences left are counted in the server's database.
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ def assert_only_own_writes_and_nothing_left(staging: Staging) -> None:
 
 
 def assert_decided_or_inconclusive_for_that_cause(code: int, output: str, junit: Path) -> None:
-    """Exit 0; or no verdict (4) only because other clients' writes left rules undecided."""
-    assert "FAILED PAGE-04" not in output and "FAILED PAGE-07" not in output, output[-3000:]
+    """Exit 0; or no verdict (4) only because writes of other clients, named, left rules undecided."""
+    assert "FAILED " not in output, output[-3000:]
     assert code in (0, 4), output[-3000:]
     if code == 4:
-        assert inconclusive_reasons(junit), output[-3000:]
+        reasons = inconclusive_reasons(junit)
+        assert reasons and all("appeared" in reason or "answer 404" in reason for reason in reasons), output[-3000:]
 
 
 def test_two_runs_at_once_on_one_account_each_reach_their_own_verdict(tmp_path: Path) -> None:
@@ -58,8 +61,8 @@ def test_two_runs_at_once_on_one_account_each_reach_their_own_verdict(tmp_path: 
         children = [start_run(staging, tmp_path / name) for name in ("first", "second")]
         results = [finish(child) for child in children]
         assert_only_own_writes_and_nothing_left(staging)
-    for code, output in results:
-        assert code == 0, output[-3000:]
+    for (code, output), name in zip(results, ("first", "second"), strict=True):
+        assert_decided_or_inconclusive_for_that_cause(code, output, tmp_path / name / "junit.xml")
 
 
 def test_a_run_beside_a_client_writing_every_50_ms(tmp_path: Path) -> None:

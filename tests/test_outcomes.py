@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from conformance import kept
+from conformance.kept import kept_for_the_end
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, violated_rules
 from conformance.rules import RULES, Level
 from conformance.scope import OutOfScope, unselected_rules
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, compute_verdict
-from conformance.violations import Inconclusive, NotExercised, RuleViolation
+from conformance.violations import Inconclusive, KeptViolations, NotExercised, RuleViolation
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 DECLARED = (("PAGE-04", MUST), ("PAGE-01", MUST), ("FILT-03", SHOULD))
@@ -88,8 +90,9 @@ def test_a_rule_blocked_in_one_test_is_not_passed_by_another() -> None:
     assert verdict.kind == NOT_CONFORMANT
 
 
-def test_a_refused_precondition_with_no_failure_of_a_counted_rule_gives_no_verdict() -> None:
-    """A SHOULD rule's violation blocks a MUST rule: the MUST rule is not verified, so there is no verdict."""
+def test_a_should_violation_that_stopped_a_test_leaves_its_must_rules_not_verified() -> None:
+    """A SHOULD violation raised where the test could not go on (not kept for its end): the MUST
+    rule's checks never ran to the end, so it is not verified and there is no verdict."""
     verdict = compute_verdict(_all_pass_but(_record("names", (("PAGE-01", MUST),), _violation("VAL-1353"))), strict=False)
     assert verdict.results["VAL-1353"].outcome == "failed"
     assert verdict.kind == NO_VERDICT and [result.rule.id for result in verdict.unverified()] == ["PAGE-01"]
@@ -142,3 +145,103 @@ def test_a_check_of_the_suite_run_by_schemathesis_is_charged_to_the_rule_it_name
 
     failure = CustomFailure(operation="GET /v1/audiences", title="Custom check failed", message="not JSON", exception=_violation("JSON-01"))
     assert violated_rules(ExceptionGroup("schemathesis", [failure])) == ["JSON-01"]
+
+
+# -- SHOULD failures kept for the end of a test ------------------------------------------------
+
+SCHEMA_TEST = (("ROB-01", MUST), ("AUD-01", MUST), ("JSON-01", MUST), ("ROB-04", SHOULD))
+
+
+def _checks_failed(*violations: RuleViolation) -> BaseExceptionGroup[BaseException]:
+    """What schemathesis raises for a case: a BaseExceptionGroup of its checks' failures."""
+    from schemathesis.core.failures import CustomFailure, FailureGroup
+
+    failures = [CustomFailure(operation="GET /v1/audiences", title="Custom check failed", message=str(violation), exception=violation) for violation in violations]
+    return FailureGroup(failures, "schemathesis found failures")
+
+
+def test_failures_kept_for_the_end_fail_their_rules_and_block_none() -> None:
+    """A test that kept a PAGE-10 failure ran to its end: its MUST rules passed on their own checks."""
+    found = _kinds(outcomes_of(SCHEMA_TEST, KeptViolations([_checks_failed(_violation("PAGE-10"))])))
+    assert found == {"PAGE-10": (Outcome.FAILED, ()), **{rule: (Outcome.PASSED, ()) for rule, _ in SCHEMA_TEST}}
+
+
+def test_kept_failures_still_fail_when_a_later_violation_stops_the_test() -> None:
+    found = _kinds(outcomes_of(SCHEMA_TEST, _violation("ROB-01"), kept=["ROB-04"]))
+    assert found == {"ROB-04": (Outcome.FAILED, ()), "ROB-01": (Outcome.FAILED, ()), "AUD-01": (Outcome.BLOCKED, ("ROB-01",)), "JSON-01": (Outcome.BLOCKED, ("ROB-01",))}
+
+
+def _kept_in(declared: tuple[tuple[str, Level], ...], *errors: BaseException) -> tuple[kept.Keeper, list[BaseException]]:
+    """Each error raised inside ``kept_for_the_end`` in a test declaring ``declared``: what was kept, what went through."""
+    keeper = kept.begin(declared)
+    through: list[BaseException] = []
+    try:
+        for error in errors:
+            try:
+                with kept_for_the_end():
+                    raise error
+            except BaseException as passed:  # noqa: BLE001 - the test looks at what went through
+                through.append(passed)
+    finally:
+        kept.end()
+    return keeper, through
+
+
+def test_a_should_failure_is_kept_and_a_must_failure_goes_through() -> None:
+    page_10, rob_01 = _checks_failed(_violation("PAGE-10")), _checks_failed(_violation("ROB-01"))
+    mixed = _checks_failed(_violation("ROB-04"), _violation("JSON-01"))
+    keeper, through = _kept_in(SCHEMA_TEST, page_10, rob_01, mixed, KeyError("a bug of the suite"))
+    assert keeper.rules == ["PAGE-10"]
+    assert through[0] is rob_01 and through[1] is mixed and isinstance(through[2], KeyError)
+
+
+def test_the_first_failure_of_each_rule_is_kept_and_raised_at_the_end() -> None:
+    first, second, other = _violation("ROB-04"), _violation("ROB-04"), _violation("PAGE-10")
+    keeper, through = _kept_in(SCHEMA_TEST, first, second, other)
+    assert through == [] and keeper.rules == ["ROB-04", "PAGE-10"]
+    with pytest.raises(KeptViolations) as raised:
+        keeper.raise_kept()
+    assert list(raised.value.exceptions) == [first, other]
+    assert violated_rules(raised.value) == ["ROB-04", "PAGE-10"]
+
+
+def test_nothing_is_kept_in_a_test_of_should_rules_only_or_for_a_rule_the_test_holds_at_must() -> None:
+    """Keeping serves MUST checks only; FILT-04's 'never 5xx' test declares it at MUST level."""
+    should_only = _violation("PAGE-10")
+    keeper, through = _kept_in((("PAGE-10", SHOULD),), should_only)
+    assert through == [should_only] and keeper.rules == []
+    at_must = _violation("FILT-04")
+    keeper, through = _kept_in((("FILT-04", MUST),), at_must)
+    assert through == [at_must] and keeper.rules == []
+
+
+def test_nothing_is_kept_outside_a_test_the_plugin_watches() -> None:
+    with pytest.raises(RuleViolation), kept_for_the_end():
+        raise _violation("PAGE-10")
+
+
+def test_a_test_that_kept_nothing_ends_as_it_ran() -> None:
+    keeper, through = _kept_in(SCHEMA_TEST)
+    assert through == []
+    keeper.raise_kept()  # nothing kept: no failure
+    error = _violation("ROB-01")
+    keeper.note_on(error)
+    assert not getattr(error, "__notes__", [])
+
+
+def test_a_test_stopped_by_another_failure_says_what_it_had_kept() -> None:
+    keeper, _ = _kept_in(SCHEMA_TEST, _violation("PAGE-10"))
+    error = _violation("ROB-01")
+    keeper.note_on(error)
+    assert any("[PAGE-10]" in note for note in error.__notes__)
+
+
+def test_a_kept_should_failure_leaves_the_verdict_to_the_must_rules() -> None:
+    """The schema test kept PAGE-10 (SHOULD): conformant without --strict, and with it PAGE-10 is the only failure."""
+    schema = _record("schema", SCHEMA_TEST, KeptViolations([_checks_failed(_violation("PAGE-10"))]))
+    page_10 = _record("page_size", (("PAGE-10", SHOULD),), _violation("PAGE-10"))
+    records = _all_pass_but(schema, page_10)
+    lenient = compute_verdict(records, strict=False)
+    assert lenient.kind == CONFORMANT and {rule: lenient.results[rule].outcome for rule, _ in SCHEMA_TEST} == {rule: "passed" for rule, _ in SCHEMA_TEST}
+    strict = compute_verdict(records, strict=True)
+    assert strict.kind == NOT_CONFORMANT and [result.rule.id for result in strict.failing()] == ["PAGE-10"]

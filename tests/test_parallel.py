@@ -30,7 +30,7 @@ def test_workers_take_a_count_or_auto() -> None:
     assert checked_workers(None) is None and checked_workers("1") is None  # one process: no xdist at all
     assert checked_workers("4") == "4"
     assert checked_workers("auto") == str(max(os.cpu_count() or 1, 1))
-    assert parallel_args("3", "2/5") == ["-n", "3", "--dist", "loadgroup", "--audience-shard", "2/5"]
+    assert parallel_args("3", "2/5") == ["-n", "3", "--dist", "loadgroup", "--max-worker-restart", "0", "--audience-shard", "2/5"]
 
 
 @pytest.mark.parametrize("given", ["0", "-2", "two", "1.5", ""])

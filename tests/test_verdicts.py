@@ -8,6 +8,7 @@ headline and the outcome of the rules the case is about, read from the certifica
   pass the other rules it declares, they are "not verified" (blocked by the rule that failed);
 - a refused precondition (a valid create or list) fails the rule that requires it, never a skip;
 - a failure is charged to the rule it names, not to every rule its test declares;
+- a SHOULD failure blocks no MUST rule: a test that checks both keeps it for its end;
 - a rule whose condition never arose (no 429 came: ROB-03) is "not exercised", not "passed";
 - what the contract leaves open (clamping a page size over 100) fails no MUST rule.
 """
@@ -116,6 +117,19 @@ CASES = {
         headline="NOT CONFORMANT",
         outcomes={"CRUD-01": "failed"},
         never={"ROB-01": "failed", "TEN-01": "failed"},
+    ),
+    "refused-all-zeros-number-fails-crud-01-not-val-1354": Case(
+        MUTANTS["all-zeros-number-refused"],
+        exit_code=1,
+        headline="NOT CONFORMANT",
+        outcomes={"CRUD-01": "failed"},
+        never={"VAL-1354": "failed"},
+    ),
+    "invalid-page-size-served-fails-page-10-and-blocks-no-must-rule": Case(
+        MUTANTS["invalid-page-size-means-the-default"],
+        exit_code=0,
+        headline="CONFORMANT",
+        outcomes={"PAGE-10": "failed", "ROB-01": "passed", "AUD-01": "passed", "JSON-01": "passed", "ROB-04": "passed"},
     ),
     "not-implemented-create-charged-to-crud-01": Case(
         Server("viber-creates-not-implemented", "501 on a valid VIBER create", viber_creates_not_implemented),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from conformance.exits import VERIFY_EXIT_HELP
 from conformance.report.errors import ReportError
 
 VERIFIED = "certificate verified"
@@ -20,7 +22,7 @@ def add_report_commands(subparsers: Any) -> None:
     report.add_argument("--out", metavar="DIR", help="folder for the certificate (default: beside the JUnit file; required to merge shards)")
     report.set_defaults(handler=command_report)
 
-    verify = subparsers.add_parser("verify", help="check a certificate against its JUnit file and this suite's spec; exit 1 on any problem")
+    verify = subparsers.add_parser("verify", help="check a certificate against its JUnit file and this suite's spec; exit 1 on any problem, 5 for a partial one", epilog=VERIFY_EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     verify.add_argument("certificate", metavar="CERT.json", help="the certificate.json written beside the JUnit file")
     verify.set_defaults(handler=command_verify)
 
@@ -44,6 +46,10 @@ def command_report(args: argparse.Namespace) -> int:
     paths = _user_facing(lambda: write_certificate(Path(args.junit[0]), Path(args.out) if args.out else None))
     for path in paths:
         print(f"certificate: {path}")
+    # What the files say, so a merge of shards that did not all complete reads NO VERDICT here too.
+    written = next((path for path in paths if path.suffix == ".json"), None)
+    if written is not None:
+        print(f"verdict: {json.loads(written.read_text(encoding='utf-8'))['verdict']}")
     return 0
 
 
@@ -55,6 +61,8 @@ def command_verify(args: argparse.Namespace) -> int:
         print(problem)
     if not found.problems:
         print(f"{VERIFIED}: {found.headline}")
+    if found.partial:
+        print(f"partial: {len(found.out_of_scope)} counted rules out of scope by the run's options: {', '.join(found.out_of_scope)}")
     return found.exit_code
 
 

@@ -7,6 +7,7 @@ and checked, from that file later.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from conformance.report.reproduction import Reproduction, mask_keys, reproductio
 from conformance.rules import Level
 from conformance import scope
 from conformance.verdict import first_line
-from conformance.verdict import FAILED, NO_VERDICT, NOT_CONFORMANT, NOT_VERIFIED, RULE_OUTCOMES, RuleResult, TestRecord, Verdict, compute_verdict
+from conformance.verdict import FAILED, NO_VERDICT, NOT_CONFORMANT, NOT_EXERCISED, NOT_VERIFIED, PASSED, RULE_OUTCOMES, RuleResult, TestRecord, Verdict, compute_verdict
 
 OUTCOMES = RULE_OUTCOMES
 UNKNOWN = "unknown"
@@ -37,6 +38,8 @@ STOPPED_BECAUSE = {
     "unreachable": "target unreachable",
     "key_refused": "key refused",
     "rate_limited": "rate limited",
+    "suite_error": "suite error",
+    UNKNOWN: "no end of the run recorded",
 }
 
 
@@ -76,7 +79,7 @@ class Certificate:
     def stopped(self) -> str | None:
         """Why the run gave no verdict at all (it ended before every test had run), or None."""
         run_end = self.run.get("run_end", UNKNOWN)
-        return None if run_end in (COMPLETED, UNKNOWN) else STOPPED_BECAUSE.get(run_end, run_end)
+        return None if run_end == COMPLETED else STOPPED_BECAUSE.get(run_end, run_end)
 
     @property
     def conformant(self) -> bool:
@@ -143,6 +146,8 @@ def build_certificate(junit_path: Path) -> Certificate:
         raise ReportError(f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify.")
     verdict = compute_verdict(records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY)))
     rows = tuple(_row(result) for result in verdict.results.values())
+    if run.get("run_end", UNKNOWN) != COMPLETED:
+        rows = tuple(_unfinished(row, run.get("run_end", UNKNOWN)) for row in rows)
     return Certificate(
         verdict_of_rules=verdict,
         strict=strict,
@@ -225,6 +230,15 @@ def _row(result: RuleResult) -> RuleRow:
         reasons=tuple(mask_keys(reason) for reason in result.reasons),
         reproduction=reproduction,
     )
+
+
+def _unfinished(row: RuleRow, run_end: str) -> RuleRow:
+    """A run that did not complete verifies nothing: a rule whose tests passed so far may have
+    others that never ran. A failure seen stays a failure; what the user left out stays out."""
+    if row.outcome not in (PASSED, NOT_EXERCISED):
+        return row
+    why = f"the run did not complete ({STOPPED_BECAUSE.get(run_end, run_end)}): not every test of the rule is known to have run"
+    return dataclasses.replace(row, outcome=NOT_VERIFIED, reasons=(why, *row.reasons))
 
 
 def _outcome_for(record: TestRecord, rule_id: str) -> str:

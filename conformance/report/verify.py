@@ -1,7 +1,8 @@
 """Checking a certificate: rebuilt from its JUnit file it must say the same, for the spec installed here.
 
 A certificate is accepted only when nothing was changed (JUnit file, verdict, any rule's
-outcome), it was made for the spec this suite carries, and every MUST rule passed.
+outcome), it was made for the spec this suite carries, and every MUST rule passed. One that
+leaves counted rules out of scope is true but partial, and says so with an exit code of its own.
 """
 
 from __future__ import annotations
@@ -28,16 +29,25 @@ class Verification:
     shortfalls: list[str]
     headline: str  # the verdict rebuilt from the JUnit file
     kind: str  # CONFORMANT, NOT CONFORMANT or NO VERDICT
+    out_of_scope: tuple[str, ...] = ()  # counted rules the run's options left out: a partial certificate
 
     @property
     def problems(self) -> list[str]:
         return self.changed + self.shortfalls
 
     @property
+    def partial(self) -> bool:
+        """Conformant on the rules in scope only: true, but no certificate of the whole contract."""
+        return not self.problems and self.kind == CONFORMANT and bool(self.out_of_scope)
+
+    @property
     def exit_code(self) -> int:
-        """As the run's: 0 conformant (on the rules in scope), 1 not conformant or changed, 4 no verdict."""
+        """0 conformant on every counted rule, 5 on part of them (the run itself exits 0 for both,
+        so a pipeline can tell them apart here), 1 not conformant or changed, 4 no verdict."""
         if self.changed:
             return int(Exit.NOT_CONFORMANT)
+        if self.partial:
+            return int(Exit.PARTIAL)
         return int({CONFORMANT: Exit.CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}.get(self.kind, Exit.NOT_CONFORMANT))
 
 
@@ -61,7 +71,8 @@ def verify_certificate(certificate_path: Path) -> Verification:
     shortfalls = [_rule_problem(rule) for rule in truth["rules"] if _counted(rule, rebuilt.strict) and rule["outcome"] not in (PASSED, NOT_EXERCISED, OUT_OF_SCOPE)]
     if not rebuilt.conformant:
         shortfalls.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
-    return Verification(changed, shortfalls, rebuilt.verdict, rebuilt.kind)
+    left_out = tuple(rule["id"] for rule in truth["rules"] if _counted(rule, rebuilt.strict) and rule["outcome"] == OUT_OF_SCOPE)
+    return Verification(changed, shortfalls, rebuilt.verdict, rebuilt.kind, left_out)
 
 
 def load_certificate(path: Path) -> dict[str, Any]:

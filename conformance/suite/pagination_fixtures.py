@@ -16,7 +16,7 @@ from conformance.ledger import Namer
 from conformance.once_per_run import made_once
 from conformance.plugin import current_settings
 from conformance.profiles import Profile
-from conformance.scope import OutOfScope, out_of_scope
+from conformance.scope import OutOfScope, not_checked, out_of_scope
 from conformance.session import RunContext
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.walk_cache import Walks
@@ -27,6 +27,7 @@ EXAMPLES = current_settings().profile.property_examples
 # No explain phase: on Python 3.11 it traces every line of every request once a test fails.
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 READ_ONLY = "needs the suite's own data set, which a --read-only run cannot create"
+OWN_ITEMS_READ_ONLY = "a walk holds all of the suite's own audiences: not checked, a --read-only run creates none"
 # Two audiences (SMS, VIBER): enough for a second page at page size 1; WHATSAPP stays empty
 # in an account that held nothing before, so PAGE-05's empty collection is exercised there.
 SECONDARY_SET_SIZE = 2
@@ -44,6 +45,16 @@ page_sizes: st.SearchStrategy[int | None] = st.one_of(
 small_page_sizes = st.integers(min_value=1, max_value=9)
 channels = st.sampled_from(CHANNELS)
 channel_filters: st.SearchStrategy[str | None] = st.one_of(st.none(), channels)
+
+
+def own_ids(known: DataSet | None, channel: str | None = None, *, rule: str = "PAGE-04") -> frozenset[str]:
+    """The run's own audiences (of ``channel``), which every complete walk of the query holds. A
+    --read-only run has none: the check that they are all there is left out, and ``rule``, the
+    rule a missing one breaks, is out of scope (its verdict would rest on part of its checks)."""
+    if known is None:
+        not_checked(rule, OWN_ITEMS_READ_ONLY)
+        return frozenset()
+    return known.ids(channel)
 
 
 def property_settings(share: float = 1.0) -> settings:

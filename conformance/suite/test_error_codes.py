@@ -240,7 +240,7 @@ def _leaked_id(response: requests.Response) -> str | None:
 
 
 @pytest.mark.writes
-@pytest.mark.account_wide
+@pytest.mark.account_wide(repeats=3)
 @pytest.mark.rule("VAL-01")
 def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
     """VAL-01: after creates refused for any fault of the table, no audience appeared.
@@ -252,12 +252,12 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
        a name of its own), and the total did not grow. What carries this run's prefix is
        deleted again; anything else may be another client's, and is left alone.
 
-    Another client creating meanwhile also adds ids: the test is therefore account-wide (a
-    failure counts only when it repeats the same way). What it received counts the new
+    Another client creating meanwhile also adds ids: the test is therefore account-wide. New
     audiences of this run's prefix and those without a name (no valid create makes one: only a
-    refused create can have left it), and names the others, which another client's differ
-    from try to try: a server keeping refused creates under names of its own making is then
-    inconclusive, never passed.
+    refused create can have left it) are the server's doing, never evidence of another client,
+    and fail the rule at once. Others, named, may be another client's: the check is tried
+    again, and fails when the same names appear three tries in a row (a server keeping each
+    refused create under one name of its own); another client's names differ from try to try.
     """
     before, total_before = _account(target)
     accepted: set[str] = set()
@@ -287,6 +287,7 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
             target.delete(audience_path(audience_id))
     ours = [name for name in appeared.values() if prefix in name]
     nameless = [name for name in appeared.values() if name in NAMELESS]
+    RUN.witness.account_for(audience_id for audience_id, name in appeared.items() if prefix in name or name in NAMELESS)
     others = sorted(name for name in appeared.values() if name not in NAMELESS and prefix not in name)
     grown = total_after - total_before - len(accepted)
     check(

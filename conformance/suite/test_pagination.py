@@ -20,7 +20,7 @@ from conformance.dataset import DataSet
 from conformance.ledger import Namer
 from conformance.paging import plan, size_to_end, straddling_size
 from conformance.session import RunContext
-from conformance.suite.pagination_fixtures import channels, page_sizes, property_settings, second_account, small_page_sizes
+from conformance.suite.pagination_fixtures import channels, own_ids, page_sizes, property_settings, second_account, small_page_sizes
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import NotExercised, check
 from conformance.walk_cache import Walks
@@ -39,7 +39,7 @@ CHANNEL = "filter[channel]"
 
 def own(known: DataSet | None, channel: str | None = None) -> frozenset[str]:
     """The run's own audiences matching the query: all of them must be in any complete walk."""
-    return known.ids(channel) if known else frozenset()
+    return own_ids(known, channel)
 
 
 @pytest.mark.account_wide

@@ -14,10 +14,12 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.reference.app import create_app
+from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 
 from mutation.catalogue import mutant
-from mutation.mutants_errors import Answer, Exchange, Rewrite, _each_audience, account_of, envelope, stored_when_refused
+from mutation.mutants_errors import CHANNELS, Answer, Exchange, Rewrite, _each_audience, account_of, envelope, stored_when_refused
+from mutation.mutants_pagination import behaving_as
 
 # -- CRUD-01 ---------------------------------------------------------------------------------
 
@@ -35,6 +37,21 @@ def contact_names_with_a_space_refused(store: Store, keys: Mapping[str, str]) ->
     def refuse(exchange: Exchange) -> Answer | None:
         if exchange.method == "POST" and not exchange.segments and _space_in_a_contact_name(exchange.data()):
             return envelope(exchange, 400, 1304, "Contact names may not contain spaces.")
+        return None
+
+    return Rewrite(create_app(store, keys), on_request=refuse)
+
+
+ALL_ZEROS = "+0000000"  # '+' and 7 digits: valid, however unlikely as a phone number
+
+
+@mutant("CRUD-01", "a valid create with the contact number '+0000000' is refused (400, code 1354)")
+def all_zeros_number_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def refuse(exchange: Exchange) -> Answer | None:
+        contacts = exchange.data().get("contacts")
+        numbers = [contact.get("number") for contact in contacts if isinstance(contact, dict)] if isinstance(contacts, list) else []
+        if exchange.method == "POST" and not exchange.segments and ALL_ZEROS in numbers:
+            return envelope(exchange, 400, 1354, "'data.contacts[].number' is not a phone number.")
         return None
 
     return Rewrite(create_app(store, keys), on_request=refuse)
@@ -59,6 +76,54 @@ def constant_account_id(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             answer.set_json(document)
 
     return Rewrite(create_app(store, keys), on_answer=every_object)
+
+
+# -- CRUD-03 ---------------------------------------------------------------------------------
+
+
+class ChannelMovable(Store):
+    """The reference's store, with a way to move an audience to another channel."""
+
+    def move_to_channel(self, account_id: str, audience_id: str, channel: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE audiences SET channel = ? WHERE account_id = ? AND id = ?", (channel, account_id, audience_id))
+
+
+@mutant("CRUD-03", "an update applies the channel of its body (a valid one), besides the name")
+def update_applies_the_channel(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    """Only a valid update (200) moves the audience, to a channel the contract knows: the answer,
+    get and the list all show the new channel, so only a comparison with what the audience was
+    before the update sees the fault."""
+    movable = behaving_as(store, ChannelMovable)
+
+    def apply_channel(exchange: Exchange, answer: Answer) -> None:
+        channel = exchange.data().get("channel")
+        account = account_of(exchange, keys)
+        if exchange.method != "PUT" or len(exchange.segments) != 1 or answer.status != 200 or account is None:
+            return
+        if not isinstance(channel, str) or channel.upper() not in CHANNELS:
+            return
+        movable.move_to_channel(account, exchange.segments[0], channel.upper())
+        document = answer.json()
+        document["data"]["channel"] = channel.upper()
+        answer.set_json(document)
+
+    return Rewrite(create_app(movable, keys), on_answer=apply_channel)
+
+
+class CreateDateMovesOnUpdate(Store):
+    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+        renamed = super().rename_audience(account_id, audience_id, name)
+        if renamed is None:
+            return None
+        with self._transaction() as db:
+            db.execute("UPDATE audiences SET create_date = update_date WHERE account_id = ? AND id = ?", (account_id, audience_id))
+        return renamed._replace(create_date=renamed.update_date)
+
+
+@mutant("CRUD-03", "every update sets create_date to the time of the update (update_date stays >= create_date)")
+def update_moves_the_create_date(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return create_app(behaving_as(store, CreateDateMovesOnUpdate), keys)
 
 
 # -- ROB-01 ----------------------------------------------------------------------------------

@@ -553,6 +553,21 @@ class SoftDelete(StoreProxy):
         return True
 
 
+def _refuse_the_list(keys: Mapping[str, str]) -> OnRequest:
+    def refuse(exchange: Exchange) -> Answer | None:
+        listing = exchange.method in ("GET", "HEAD") and str(exchange.scope["path"]).rstrip("/") == "/v1/audiences"
+        if listing and account_of(exchange, keys) is not None:
+            return envelope(exchange, 404, 1301, "Not found.")
+        return None
+
+    return refuse
+
+
+@mutant("PAGE-04", "the query operation answers 404 with the error envelope to a valid key (401 without one): a refused list")
+def list_refused_with_404(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(create_app(store, keys), on_request=_refuse_the_list(keys))
+
+
 @mutant("CRUD-05", "delete is soft: gone for get, update and delete, still listed")
 def soft_delete(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return over(SoftDelete, store, keys)
