@@ -61,7 +61,6 @@ class Walks:
     counters: dict[int, WriteCounter] = field(default_factory=dict)
     to_end: set[int] = field(default_factory=set)  # page sizes walked to the end by the current test
     reasons: set[str] = field(default_factory=set)  # why a drawn size walked only a prefix
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (rule, clause) the current test could not exercise
 
     def complete(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04", fresh: bool = False) -> Walk:
         """A complete walk of ``query``: a kept one while the run has not written since (unless
@@ -119,16 +118,9 @@ class Walks:
             self.kept.clear()
             raise
 
-    def not_exercised(self, rule: str, clause: str) -> None:
-        """A clause of ``rule`` whose condition never arose in this test: said in the test's
-        output and its JUnit properties, neither a failure nor a skip of the rule's other checks."""
-        print(f"[{rule}] not exercised: {clause}")
-        self.notes.append((rule, clause))
-
     def start_test(self) -> None:
         self.to_end.clear()
         self.reasons.clear()
-        self.notes.clear()
 
     def walked_to_end(self) -> str:
         """The current test's page sizes walked to the end, and why smaller ones walked prefixes."""

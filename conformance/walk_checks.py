@@ -10,9 +10,13 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 from conformance.target import Target
 from conformance.violations import RuleViolation, check
-from conformance.walker import Page, Walk, difference_text, fetch, ids_text, read_page, resolve_link
+from conformance.walker import Page, Query, Walk, difference_text, fetch, ids_text, read_page, resolve_link
+
+CHANNEL = "filter[channel]"
 
 
 def check_complete(walked: Walk, own: Collection[str] = (), *, missing_rule: str = "PAGE-04") -> None:
@@ -57,28 +61,66 @@ def check_same_sequence(one: Walk, other: Walk, *, rule: str = "PAGE-07") -> Non
 
 def check_revisits(target: Target, walked: Walk, indexes: Collection[int]) -> None:
     """PAGE-06: for each chosen page, ``current`` gives the same page, ``first`` gives page 1,
-    and ``previous`` gives the page before it, same items in the same order."""
+    and ``previous`` gives the page before it, same items in the same order. PAGE-08: each
+    of these links keeps the walk's query in force, as ``next`` must (:func:`check_query_kept`)."""
     pages = walked.pages
     for index in sorted(indexes):
         page = pages[index]
-        _expect_same(target, page, "current", pages[index])
-        _expect_same(target, page, "first", pages[0])
+        _expect_same(target, walked.query, page, "current", pages[index])
+        _expect_same(target, walked.query, page, "first", pages[0])
         if index > 0:
-            _expect_same(target, page, "previous", pages[index - 1])
+            _expect_same(target, walked.query, page, "previous", pages[index - 1])
 
 
-def _expect_same(target: Target, page: Page, name: str, expected: Page) -> None:
+def _expect_same(target: Target, query: Query, page: Page, name: str, expected: Page) -> None:
     link = page.links.get(name)
     check(link is not None, "PAGE-06", expected=f"a '{name}' link on page {page.number}", received="null", context=page.describe())
     assert link is not None
     response = fetch(target, resolve_link(target, page, name), link=link)
     context = f"'{name}' of {page.describe()}: {link}"
     check(response.status_code == 200, "PAGE-06", expected="200 when following the link", received=f"HTTP {response.status_code}", response=response, context=context)
-    again = read_page(response, via=f"{name} of page {page.number}: {link}")
+    again = read_page(response, via=f"{name} of page {page.number}: {link}", keep=("channel",) if channel_of(query) else ())
+    # A page that holds more than the page size, or another channel's items, lost the query
+    # on the way: that is what the link did wrong, whatever page it gave (PAGE-08 before PAGE-06).
+    check_query_kept(query, again, response=response, context=context)
+    if again.total != expected.total and query.filters:
+        _check_total_not_unfiltered(target, query, again, response=response, context=context)
     # The walk read the page a while ago, the link just now: a difference is the link's unless
     # another client's write is proven meanwhile (conformance.account_wide decides that).
     check(again.number == expected.number, "PAGE-06", expected=f"page {expected.number}", received=f"page {again.number}", response=response, context=context)
     check(again.ids == expected.ids, "PAGE-06", expected=f"the items of page {expected.number} in order: {ids_text(expected.ids)}", received=difference_text(expected.ids, again.ids), response=response, context=context)
+
+
+def channel_of(query: Query) -> str | None:
+    """The channel a query filters on, if any."""
+    return dict(query.filters).get(CHANNEL)
+
+
+def check_query_kept(query: Query, page: Page, *, response: requests.Response, context: str) -> None:
+    """PAGE-08: a page reached through a link keeps the page size and the channel filter of
+    the first request. Neither can come from other clients' writes: an audience never changes
+    channel (CRUD-03), and no write makes a page larger than the page size."""
+    in_force = query.size_in_force
+    check(len(page.items) <= in_force, "PAGE-08", expected=f"page_size {in_force} still in force on pages reached through links", received=f"{len(page.items)} items", response=response, context=context)
+    channel = channel_of(query)
+    if channel is None:
+        return
+    for item in page.items:
+        seen = item.get("channel")
+        # A missing channel is AUD-01's, not the link's.
+        check(seen in (channel, None), "PAGE-08", expected=f"{CHANNEL}={channel} still in force on pages reached through links: every item with channel '{channel}'", received=f"item {item.id!r} with channel {seen!r}", response=response, context=context)
+
+
+def _check_total_not_unfiltered(target: Target, query: Query, page: Page, *, response: requests.Response, context: str) -> None:
+    """A total that differs from the walk's behind a link of a filtered walk: when it is the
+    total of the query without its filters, the link lost them (PAGE-08)."""
+    unfiltered = target.get(query.path, params=[("page_size", "1")])
+    try:
+        total = unfiltered.json()["pagination"]["total"] if unfiltered.status_code == 200 else None
+    except (ValueError, KeyError, TypeError):
+        total = None
+    filters = ", ".join(f"{name}={value}" for name, value in query.filters)
+    check(total != page.total, "PAGE-08", expected=f"{filters} still in force on pages reached through links", received=f"total {page.total}, the total of the query without its filter", response=response, context=context)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from conformance.ledger import Namer
 from conformance.once_per_run import made_once
 from conformance.plugin import current_settings
 from conformance.profiles import Profile
-from conformance.scope import not_checked, out_of_scope
+from conformance.scope import OutOfScope, not_checked, out_of_scope
 from conformance.session import RunContext
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.walk_cache import Walks
@@ -84,7 +84,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         text = kept.walked_to_end()
         if text:
             item.user_properties.append((WALKED_TO_END, text))
-        item.user_properties.extend(("not_exercised", f"[{rule}] {clause}") for rule, clause in kept.notes)
         kept.start_test()
 
 
@@ -124,3 +123,15 @@ def secondary_ids(run: RunContext, other_target: Target, namer: Namer, request: 
     if run.settings.read_only:
         return found()
     return made_once(request.config, "secondary-ids", found, sorted, frozenset)
+
+
+def second_account(request: pytest.FixtureRequest) -> Target | None:
+    """The second account once the suite's audiences exist there, or None when the run has no
+    second key (the user's choice: the first account is still read)."""
+    try:
+        request.getfixturevalue("secondary_ids")
+        other = request.getfixturevalue("other_target")
+    except OutOfScope:
+        return None
+    assert isinstance(other, Target)
+    return other

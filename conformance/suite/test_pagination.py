@@ -19,14 +19,13 @@ from conformance.client import CHANNELS, create_audience, delete_audience, expec
 from conformance.dataset import DataSet
 from conformance.ledger import Namer
 from conformance.paging import plan, size_to_end, straddling_size
-from conformance.scope import out_of_scope
 from conformance.session import RunContext
-from conformance.suite.pagination_fixtures import own_ids, page_sizes, property_settings, small_page_sizes
+from conformance.suite.pagination_fixtures import channels, own_ids, page_sizes, property_settings, second_account, small_page_sizes
 from conformance.target import AUDIENCES_PATH, Target
-from conformance.violations import check
+from conformance.violations import NotExercised, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence
-from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, Page, Query, first_page, walk
+from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, Page, Query, first_page, resolve_link, walk
 
 CHANNEL = "filter[channel]"
 
@@ -63,15 +62,22 @@ def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, wa
         check_complete(walks.planned(target, Query(AUDIENCES_PATH, page_size)).complete, own(known))
 
 
+def full_page_sizes(total: int, budget: int) -> list[int]:
+    """Page sizes from 1 to 100 that divide ``total`` (the last page is then full) within ``budget`` pages."""
+    return [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0 and total // size <= budget]
+
+
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(data=st.data())
-def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: DataSet | None, walks: Walks, data: st.DataObject) -> None:
+def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: DataSet | None, walks: Walks, request: pytest.FixtureRequest, data: st.DataObject) -> None:
     """PAGE-05: when the page size divides the total, the last page is full and its next is null.
 
     1. Read the total; draw a page size from 1 to 100 that divides it, among those whose walk
-       fits the per-walk budget (none fits: the clause is noted as not exercised).
+       fits the per-walk budget. None fits (an account too large, or empty in a read-only
+       run): the second account instead, whose audiences the suite knows; none fits there
+       either, or no second key: the clause is not exercised, and the test says why.
     2. Walk: the walker refuses an empty page behind next; a complete walk has exactly
        total/size pages.
     """
@@ -79,21 +85,27 @@ def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: Da
     total = walks.total(target, query)
     if total == 0:
         check(run.settings.read_only, "PAGE-02", expected="a total counting the run's own audiences", received="total 0", context=str(query))
-        out_of_scope("the account holds no audiences (a --read-only run creates none), so no page can be full")
-    fitting = [size for size in range(1, MAX_PAGE_SIZE + 1) if total % size == 0 and total // size <= walks.budget]
+    fitting = full_page_sizes(total, walks.budget)
+    account, sender, own_ids = "first", target, own(known)
+    if not fitting:
+        other = second_account(request)
+        why = f"a full last page has next null: no page size up to 100 divides the first account's total {total} within {walks.budget} pages"
+        if other is None:
+            raise NotExercised("PAGE-05", f"{why}, and the run has no second key")
+        other_total = walks.total(other, query)
+        fitting = full_page_sizes(other_total, walks.budget)
+        if not fitting:
+            raise NotExercised("PAGE-05", f"{why}, nor the second account's total {other_total}")
+        account, sender, own_ids, total = "second", other, frozenset(), other_total
+    page_size = data.draw(st.sampled_from(fitting), label="page_size")
     with walks.fresh_on_failure():
-        if not fitting:  # the largest divisor up to 100 still takes more pages than the budget
-            check_complete(walks.complete(target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE)), own(known))
-            walks.not_exercised("PAGE-05", f"a full last page has next null: no page size up to 100 divides total {total} within {walks.budget} pages")
-            return
-        page_size = data.draw(st.sampled_from(fitting), label="page_size")
-        walked = walks.complete(target, Query(AUDIENCES_PATH, page_size))
+        walked = walks.complete(sender, Query(AUDIENCES_PATH, page_size))
         if walked.total != total:  # a kept walk from before another client's writes: walk now
-            walked = walks.complete(target, Query(AUDIENCES_PATH, page_size), fresh=True)
-        check_complete(walked, own(known))
+            walked = walks.complete(sender, Query(AUDIENCES_PATH, page_size), fresh=True)
+        check_complete(walked, own_ids)
         # Another client's writes show as totals that differ from try to try (account_wide).
-        check(walked.total == total, "PAGE-02", expected=f"total {total}, as at page size 1", received=f"total {walked.total}", context=str(walked.query))
-    check(walked.page_count == total // page_size, "PAGE-05", expected=f"{total // page_size} full pages for total {total} at page size {page_size}", received=f"{walked.page_count} pages", context=str(walked.query))
+        check(walked.total == total, "PAGE-02", expected=f"total {total}, as at page size 1", received=f"total {walked.total}", context=f"{walked.query}, {account} account")
+    check(walked.page_count == total // page_size, "PAGE-05", expected=f"{total // page_size} full pages for total {total} at page size {page_size}", received=f"{walked.page_count} pages", context=f"{walked.query}, {account} account")
 
 
 @pytest.mark.account_wide
@@ -133,6 +145,30 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
 
 
 @pytest.mark.account_wide
+@pytest.mark.rule(*WALK_RULES, "PAGE-02", "FILT-01")
+@property_settings(0.25)
+@given(channel=channels, page_size=small_page_sizes, drawn=st.sets(st.integers(min_value=0, max_value=MAX_PAGE_SIZE), max_size=2))
+@example(channel="SMS", page_size=2, drawn=set())
+def test_links_of_a_filtered_walk_keep_the_filter(target: Target, known: DataSet | None, walks: Walks, channel: str, page_size: int, drawn: set[int]) -> None:
+    """PAGE-06 and PAGE-08 on a filtered list: ``current``, ``first`` and ``previous`` keep the
+    channel filter and the page size in force, as ``next`` does, and give their pages.
+
+    1. Walk ``filter[channel]`` at a small page size (several pages); the walk is complete
+       (FILT-01: the suite's audiences of that channel are all there).
+    2. For pages 1, 2, the last and up to two drawn ones, follow current, first and previous:
+       every item has the channel and the page is no larger than the page size (PAGE-08),
+       then the page is the one expected, same items in the same order (PAGE-06).
+    """
+    query = Query(AUDIENCES_PATH, page_size, ((CHANNEL, channel),))
+    with walks.fresh_on_failure():
+        planned = walks.planned(target, query, entry_rule="FILT-01", fresh=True)  # revisits compare with it
+        check_complete(planned.complete, own(known, channel), missing_rule="FILT-01")
+        walked = planned.at_drawn
+        last = len(walked.pages) - 1
+        check_revisits(target, walked, {0, min(1, last), last} | {index % (last + 1) for index in drawn})
+
+
+@pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
 @property_settings(0.5)
 @given(one=page_sizes, other=page_sizes)
@@ -152,37 +188,38 @@ def test_order_is_the_same_whatever_the_page_size(target: Target, known: DataSet
     check(again.ids == first.at_drawn.pages[0].ids, "PAGE-07", expected="the same first page when the same query is repeated", received=f"{again.ids[:5]} against {first.at_drawn.pages[0].ids[:5]}", context=str(first.at_drawn.query))
 
 
-@pytest.mark.rule("PAGE-05", "PAGE-01", "PAGE-03", "PAGE-06", "PAGE-09")
-def test_an_empty_collection_is_one_page(target: Target, known: DataSet | None, walks: Walks, request: pytest.FixtureRequest) -> None:
+@pytest.mark.rule("PAGE-05")
+def test_an_empty_collection_is_one_page(target: Target, known: DataSet | None, request: pytest.FixtureRequest) -> None:
     """PAGE-05: an empty collection is one page: data [], total 0, number 1, previous and next null.
 
-    Every channel filter of both accounts (the second one when the run has its key) is read at
-    page size 1; those with total 0 are the empty collections the suite can see without deleting
-    anything. When none is empty, that clause is noted as not exercised in the test's output and
-    its JUnit properties; the first page of every filter is still checked.
+    Every channel filter of both accounts is read at page size 1: the second account (when the
+    run has its key) holds only what the suite made there, none of it WHATSAPP, unless others
+    use it too. Those with total 0 are the empty collections the suite can see without deleting
+    anything. When none is empty, the clause is not exercised, and the test says why. (``known``
+    makes sure the data set exists first, when the run may write.)
     """
     accounts = [("first", target)]
-    try:
-        request.getfixturevalue("secondary_ids")  # the second account's audiences exist first
-        accounts.append(("second", request.getfixturevalue("other_target")))
-    except pytest.skip.Exception:
-        pass  # no second key: the user's choice; the first account is still read
+    other = second_account(request)
+    if other is not None:
+        accounts.append(("second", other))
     empty = []
     for account, sender in accounts:
         for channel in CHANNELS:
             query = Query(AUDIENCES_PATH, 1, ((CHANNEL, channel),))
-            first = walk(sender, query, entry_rule="FILT-01", max_pages=1).pages[0]
+            first = first_page(sender, query, rule="FILT-01")
             if first.total != 0:
                 continue
             empty.append(f"{account} account, {channel}")
             context = f"{query}, {account} account (an empty collection)"
-            check(first.ids == [] and first.size == 0, "PAGE-05", expected="data [] and size 0 for an empty collection", received=f"{first.size} items", context=context)
+            check(first.ids == [] and first.size == 0, "PAGE-05", expected="data [] and size 0 for an empty collection", received=f"{len(first.ids)} items, size {first.size}", context=context)
             check(first.number == 1, "PAGE-05", expected="number 1 on the one page of an empty collection", received=f"number {first.number}", context=context)
             check(first.links["previous"] is None and first.links["next"] is None, "PAGE-05", expected="previous and next null on the one page of an empty collection", received=f"previous {first.links['previous']!r}, next {first.links['next']!r}", context=context)
-    if empty:
-        print(f"PAGE-05 empty collection exercised on: {'; '.join(empty)}")
-    else:
-        walks.not_exercised("PAGE-05", f"an empty collection is one page: no channel filter of the {' or '.join(name for name, _ in accounts)} account is empty")
+            for name in ("first", "current"):
+                resolve_link(sender, first, name)  # PAGE-09: on the target, empty collection or not
+    if not empty:
+        second = "" if other is not None else " (the run has no second key)"
+        raise NotExercised("PAGE-05", f"an empty collection is one page: no channel filter of the {' or '.join(name for name, _ in accounts)} account is empty{second}")
+    print(f"PAGE-05 empty collection exercised on: {'; '.join(empty)}")
 
 
 # -- PAGE-10: page sizes outside 1..100 ------------------------------------------------------

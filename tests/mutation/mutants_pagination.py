@@ -327,6 +327,32 @@ def pages_one_short(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_query(create_app(store, keys), change)
 
 
+def on_an_empty_collection(change: Callable[[dict[str, Any]], None]) -> Callable[[Params, dict[str, Any]], None]:
+    """Apply ``change`` to the one page of an empty collection (total 0), and to no other page."""
+
+    def changed(params: Params, page: dict[str, Any]) -> None:
+        if page["pagination"]["total"] == 0 and not page["data"]:
+            change(page)
+
+    return changed
+
+
+@mutant("PAGE-05", "an empty collection is answered as page 0")
+def empty_collection_is_page_zero(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def change(page: dict[str, Any]) -> None:
+        page["pagination"]["number"] = 0
+
+    return rewrite_pages(create_app(store, keys), on_an_empty_collection(change))
+
+
+@mutant("PAGE-05", "an empty collection links to a next page (itself)")
+def empty_collection_has_a_next(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    def change(page: dict[str, Any]) -> None:
+        links_of(page)["next"] = links_of(page)["first"]
+
+    return rewrite_pages(create_app(store, keys), on_an_empty_collection(change))
+
+
 # -- PAGE-06 -------------------------------------------------------------------------------------
 
 
@@ -405,6 +431,41 @@ def links_drop_the_page_size(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 @mutant("PAGE-08", "links leave filter[channel] out, so later pages are unfiltered")
 def links_drop_the_channel_filter(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return with_paginator(store, keys, LinksDropTheChannel)
+
+
+class SomeLinksDropTheChannel(LinksDropTheChannel):
+    """``next`` keeps the filter; the links named in ``losing`` leave it out."""
+
+    losing: tuple[str, ...] = ()
+
+    def _link(self, query: PageQuery, position: Position, query_link: str) -> str:
+        return Paginator._link(self, query, position, query_link)
+
+    def page(self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str) -> Page[Any]:
+        page = super().page(query, position, source, base_url)
+        links = cast(dict[str, Any], page.pagination["links"])
+        for name in self.losing:
+            if links[name] is not None:
+                links[name] = without(links[name], self.dropped)
+        return page
+
+
+class PreviousDropsTheChannel(SomeLinksDropTheChannel):
+    losing = ("previous",)
+
+
+class CurrentAndFirstDropTheChannel(SomeLinksDropTheChannel):
+    losing = ("current", "first")
+
+
+@mutant("PAGE-08", "previous leaves filter[channel] out (next keeps it)")
+def previous_drops_the_channel_filter(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return with_paginator(store, keys, PreviousDropsTheChannel)
+
+
+@mutant("PAGE-08", "current and first leave filter[channel] out (next keeps it)")
+def current_and_first_drop_the_channel_filter(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return with_paginator(store, keys, CurrentAndFirstDropTheChannel)
 
 
 # -- PAGE-09 -------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ account already holds many other audiences."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from conformance.outcomes import Outcome
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
 from mutation import mutants_flaky, mutants_pagination
@@ -66,3 +68,28 @@ def test_clamping_a_large_page_size_fails_only_the_should_level(tmp_path: Path) 
         run = run_suite(served, profile="quick", rules=("PAGE-10", "PAGE-01"), junit_dir=tmp_path)
     assert run.exit_code == 0, explain(run)
     assert run.failed_rules() == {"PAGE-10"}, explain(run)
+
+
+def with_every_channel_filled(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    """The reference where both accounts already hold an audience of each channel: no channel filter is empty."""
+    for account in keys.values():
+        for channel in ("SMS", "VIBER", "WHATSAPP"):
+            store.create_audience(account, f"Filled-{channel}", channel, [])
+    return create_app(store, keys)
+
+
+@pytest.mark.slow
+def test_an_empty_collection_the_suite_cannot_see_is_shown_not_exercised(tmp_path: Path) -> None:
+    """PAGE-05's empty collection needs an empty channel filter: where every channel of both
+    accounts holds audiences, the test ends not exercised with its reason, and the certificate
+    lists it so beside the rule's passed tests, never as one more pass."""
+    with serve(Server("every-channel-filled", "the reference, every channel of both accounts holding an audience", with_every_channel_filled)) as served:
+        run = run_suite(served, profile="quick", rules=("PAGE-05",), junit_dir=tmp_path)
+    assert run.exit_code == 0, explain(run)
+    record = next(record for record in run.records if record.nodeid.endswith("test_an_empty_collection_is_one_page"))
+    found = record.outcome_for("PAGE-05")
+    assert found is not None and found.outcome is Outcome.NOT_EXERCISED, explain(run)
+    assert "no channel filter of the first or second account is empty" in record.detail
+    certificate = json.loads((tmp_path / "certificate.json").read_text())
+    row = next(rule for rule in certificate["rules"] if rule["id"] == "PAGE-05")
+    assert {"nodeid": "test_pagination::test_an_empty_collection_is_one_page", "outcome": "not exercised"} in row["tests"], row
