@@ -110,7 +110,9 @@ def _inconclusive(tries: list[tuple[BaseException, Evidence]]) -> Inconclusive:
 
 def witness() -> Witness | None:
     """The run's witness, when a run is active (the suite's tests); none in a bare unit test."""
-    from conformance.session import active  # the session builds on this layer's neighbours
+    from conformance.session import (
+        active,  # the session builds on this layer's neighbours
+    )
 
     context = active()
     return context.witness if context is not None else None

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -259,7 +259,7 @@ def _made_after(created: datetime | None, baseline_began: datetime | None) -> bo
 
 def _server_clock(response: requests.Response) -> datetime | None:
     try:
-        return parsedate_to_datetime(response.headers["Date"]).astimezone(timezone.utc).replace(tzinfo=None)
+        return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC).replace(tzinfo=None)
     except (KeyError, TypeError, ValueError, IndexError):
         return None
 

@@ -8,10 +8,11 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import RecordingServer, Reply
 
 from conformance.account_wide import decide
 from conformance.evidence import Evidence, Witness
@@ -19,8 +20,6 @@ from conformance.target import Origin, RequestPolicy, Target
 from conformance.violations import Inconclusive, RuleViolation
 from conformance.walk_checks import check_complete
 from conformance.walker import Query, walk
-
-from conftest import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 NO_PAUSES = (0.0, 0.0, 0.0, 0.0)
@@ -41,7 +40,7 @@ class Account:
 
     def audience(self, item: str) -> dict[str, str]:
         """Audiences named ``a...`` are old; any other one was made just now."""
-        made = OLD if item.startswith("a") else datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        made = OLD if item.startswith("a") else datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         return {"id": item, "create_date": made}
 
     def reply(self, method: str, path: str) -> Reply:
@@ -151,7 +150,7 @@ def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline
     sooner or later: its create_date, before the baseline began, says it existed all along."""
     account = Account([f"a{n}" for n in range(6)])
     account.ids.remove("a4")
-    target, witness = watched(recording_server(account.reply))
+    _, witness = watched(recording_server(account.reply))
     witness.ensure_baseline()
     since = witness.mark()
     account.ids.insert(4, "a4")
@@ -160,7 +159,7 @@ def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline
 
 def test_the_runs_own_audiences_are_never_evidence(recording_server: StartServer) -> None:
     account = Account([f"a{n}" for n in range(6)])
-    target, witness = watched(recording_server(account.reply), owned={"mine"})
+    _, witness = watched(recording_server(account.reply), owned={"mine"})
     witness.ensure_baseline()
     since = witness.mark()
     account.ids.insert(0, "mine")
@@ -172,7 +171,7 @@ def test_the_runs_own_audiences_are_never_evidence(recording_server: StartServer
 def test_ids_seen_before_the_baseline_walk_ended_are_not_new(recording_server: StartServer) -> None:
     """The first walk of an account is what later reads are compared with: its ids never appear."""
     account = Account([f"a{n}" for n in range(6)])
-    target, witness = watched(recording_server(account.reply))
+    _, witness = watched(recording_server(account.reply))
     since = witness.mark()
     witness.ensure_baseline()
     assert not witness.since(since)
@@ -191,7 +190,7 @@ def test_a_flaky_replay_without_proven_writes_is_not_excused(recording_server: S
     disagree: without an id that appeared or went, it goes through as it is."""
     from hypothesis.errors import FlakyStrategyDefinition
 
-    target, witness = watched(recording_server(Account([f"a{n}" for n in range(3)]).reply))
+    _, witness = watched(recording_server(Account([f"a{n}" for n in range(3)]).reply))
     calls: list[str] = []
 
     def check() -> None:
@@ -204,7 +203,7 @@ def test_a_flaky_replay_without_proven_writes_is_not_excused(recording_server: S
 
 
 def test_other_errors_are_not_retried(recording_server: StartServer) -> None:
-    target, witness = watched(recording_server(Account(["a0"]).reply))
+    _, witness = watched(recording_server(Account(["a0"]).reply))
     calls: list[str] = []
 
     def check() -> None:
@@ -284,7 +283,7 @@ def test_with_repeats_the_same_failure_beside_writes_stands(recording_server: St
     """VAL-01 names the audiences that appeared: a server leaving one of its own name on every
     refused create says the same three times in a row, which another client's writes would not."""
     account = Account([f"a{n}" for n in range(4)])
-    target, witness = watched(recording_server(account.reply))
+    _, witness = watched(recording_server(account.reply))
     made = iter(range(100))
     tries: list[int] = []
 
