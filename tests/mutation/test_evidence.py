@@ -92,3 +92,9 @@ def test_a_run_without_a_second_key_gets_none(monkeypatch: pytest.MonkeyPatch, t
     harness.run_suite(Served("http://127.0.0.1:1", "first", "second"), junit_dir=tmp_path, secondary=secondary)
     assert seen["env"]["AUDIENCE_API_KEY"] == "first"
     assert seen["env"].get("AUDIENCE_SECONDARY_API_KEY") == ("second" if secondary else None)
+
+
+def test_a_fault_the_options_cannot_show_must_leave_its_rule_out_of_scope_never_passed() -> None:
+    scenario = Scenario("constant-account-id", second_key=False, exit_code=0, out_of_scope=True)
+    assert Result(scenario, "CRUD-01", 1, 0, (), (), 1.0, out_of_scope=("CRUD-01", "TEN-01")).problems() == []
+    assert Result(scenario, "CRUD-01", 1, 0, (), (), 1.0, out_of_scope=("TEN-01",)).problems() == ["CRUD-01 is not out of scope"]
