@@ -9,7 +9,7 @@ the full proof to ``tox -e proofs`` (``python -m mutation.report``, every mutant
   the rule's own checks catch it;
 - here, a deterministic sample run whole at seeds 1, 2 and 3, exactly as the report counts a
   catch: the mutants whose catch once depended on the seed or on another rule firing first in a
-  whole run (the boundary values and a filter dropped from links), and every tenth mutant of
+  whole run (the boundary values and a filter dropped from links), and every eleventh mutant of
   the sorted catalogue, so each part of the catalogue has a representative and the sample
   changes only when the catalogue does.
 """
@@ -26,7 +26,7 @@ from mutation.proofs import SEEDS, Outcome, Proof, proofs_of, run_one
 
 catalogue.load_all()
 SEED_SENSITIVE = ("non-ascii-letters-accepted", "name-limit-off-by-one", "contacts-limit-off-by-one", "links-drop-the-channel-filter")
-STRIDE = 10
+STRIDE = 11
 SAMPLE = sorted(set(SEED_SENSITIVE) | set(sorted(MUTANTS)[::STRIDE]))
 
 
