@@ -22,7 +22,6 @@ a walk of each account, and a get of the ids it no longer lists.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import threading
 import time
@@ -32,6 +31,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 
 from conformance.redaction import KEY_HEADER
@@ -80,7 +80,7 @@ class _Account:
     last_seen: dict[str, int] = field(default_factory=dict)
     gone: dict[str, int] = field(default_factory=dict)  # id -> the moment a get answered 404
     back: set[str] = field(default_factory=set)  # gone, then shown again: the server's fault, no evidence
-    created: dict[str, datetime | None] = field(default_factory=dict)  # id -> its create_date, as first shown
+    created: dict[str, object] = field(default_factory=dict)  # id -> its create_date as first shown (read only when needed)
     baseline_end: int | None = None  # the moment the first complete walk ended
     baseline_began: datetime | None = None  # the server's clock (its Date header) when that walk began
 
@@ -165,7 +165,7 @@ class Witness:
             for account in self._accounts.values():
                 if account.baseline_end is not None:
                     start = max(moment, account.baseline_end)
-                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item) and _made_after(account.created[item], account.baseline_began)]
+                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item) and _made_after(_date(account.created[item]), account.baseline_began)]
                 gone += [item for item, when in account.gone.items() if when > moment and item not in account.back and not self._owns(item)]
         return Evidence(tuple(appeared), tuple(gone))
 
@@ -266,17 +266,18 @@ def _server_clock(response: requests.Response) -> datetime | None:
 
 def _body(response: requests.Response) -> object:
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return None
 
 
-def _items_in(response: requests.Response) -> list[tuple[str, datetime | None]]:
-    """The audiences an answer shows (a page's items, or one audience): id and create_date."""
+def _items_in(response: requests.Response) -> list[tuple[str, object]]:
+    """The audiences an answer shows (a page's items, or one audience): id and create_date as
+    sent (every answer of the run passes here: dates are read only when evidence is asked for)."""
     body = _body(response)
     data = body.get("data") if isinstance(body, dict) else None
     items = data if isinstance(data, list) else [data]
-    return [(item["id"], _date(item.get("create_date"))) for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return [(item["id"], item.get("create_date")) for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
 
 def _date(value: object) -> datetime | None:
