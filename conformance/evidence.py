@@ -234,7 +234,7 @@ class Witness:
                 listed.update(item for item, _ in _items_in(response))
                 link = _next_link(response)
                 if link is None:
-                    return Looked(listed, response.url, began)
+                    return Looked(listed, began)
                 url, params = target.follow(link, relative_to=response.url), None
         except (requests.RequestException, TargetError, ValueError):
             return None
@@ -243,10 +243,9 @@ class Witness:
 
 @dataclass(frozen=True)
 class Looked:
-    """What one walk of a list showed: its ids, the last page's URL, the server's clock at its start."""
+    """What one walk of a list showed: its ids, and the server's clock at its start."""
 
     ids: set[str]
-    last_url: str
     began: datetime | None
 
 
