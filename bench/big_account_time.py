@@ -44,18 +44,43 @@ def run_once(held: int, profile: str, seed: int) -> AccountRun:
         else:
             Store(str(db)).close()
         primary, secondary = generate_key(), generate_key()
-        with child_server({"app": "reference", "db": str(db), "keys": {primary: PRIMARY, secondary: SECONDARY}}) as server:
-            env = child_environment(AUDIENCE_BASE_URL=server.base_url, AUDIENCE_API_KEY=primary, AUDIENCE_SECONDARY_API_KEY=secondary)
-            command = [PYTHON, "-m", "conformance", "run", "--profile", profile, "--seed", str(seed), "--junit-xml", str(Path(folder) / "junit.xml")]
+        with child_server(
+            {"app": "reference", "db": str(db), "keys": {primary: PRIMARY, secondary: SECONDARY}}
+        ) as server:
+            env = child_environment(
+                AUDIENCE_BASE_URL=server.base_url,
+                AUDIENCE_API_KEY=primary,
+                AUDIENCE_SECONDARY_API_KEY=secondary,
+            )
+            command = [
+                PYTHON,
+                "-m",
+                "conformance",
+                "run",
+                "--profile",
+                profile,
+                "--seed",
+                str(seed),
+                "--junit-xml",
+                str(Path(folder) / "junit.xml"),
+            ]
             before = server.requests_served()
             started = time.perf_counter()
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder)
+            done = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder
+            )
             seconds = time.perf_counter() - started
             served = server.requests_served() - before
         if done.returncode != 0:
-            print(f"  {held} audiences, seed {seed}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-1500:]}")
+            print(
+                f"  {held} audiences, seed {seed}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-1500:]}"
+            )
         certificate = Path(folder) / "certificate.json"
-        walked = json.loads(certificate.read_text())["run"].get("walked_to_end", "?") if certificate.is_file() else "?"
+        walked = (
+            json.loads(certificate.read_text())["run"].get("walked_to_end", "?")
+            if certificate.is_file()
+            else "?"
+        )
     return AccountRun(held, profile, seed, seconds, served, done.returncode, walked)
 
 
@@ -65,5 +90,8 @@ def measure(sizes: list[int], profile: str, repeats: int) -> list[AccountRun]:
         for seed in range(1, repeats + 1):
             result = run_once(held, profile, seed)
             results.append(result)
-            print(f"  {held:,} audiences, seed {seed}: {result.seconds:.1f} s, {result.requests} requests, exit {result.exit_code}", flush=True)
+            print(
+                f"  {held:,} audiences, seed {seed}: {result.seconds:.1f} s, {result.requests} requests, exit {result.exit_code}",
+                flush=True,
+            )
     return results

@@ -78,7 +78,13 @@ class ChildServer:
 @contextmanager
 def child_server(spec: Mapping[str, Any]) -> Iterator[ChildServer]:
     """Start ``serve_child.py`` with ``spec`` (keys included) on its stdin, never on its command line."""
-    process = subprocess.Popen([PYTHON, str(BENCH / "serve_child.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        [PYTHON, str(BENCH / "serve_child.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert process.stdin is not None and process.stdout is not None
     try:
         process.stdin.write(json.dumps(dict(spec)) + "\n")
@@ -101,7 +107,14 @@ def child_server(spec: Mapping[str, Any]) -> Iterator[ChildServer]:
 
 def run_json_child(script: str, payload: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
     """Run ``bench/<script>`` with ``payload`` on stdin; it prints one JSON object as its last line."""
-    done = subprocess.run([PYTHON, str(BENCH / script)], input=json.dumps(dict(payload)), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    done = subprocess.run(
+        [PYTHON, str(BENCH / script)],
+        input=json.dumps(dict(payload)),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{script} failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

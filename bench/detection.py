@@ -76,20 +76,41 @@ def run_task(task: Task) -> Outcome:
     from mutation.mutants_pagination import SHOULD_ONLY
 
     load_all()
-    server = Server(REFERENCE, "the reference server", create_app) if task.server == REFERENCE else MUTANTS[task.server]
+    server = (
+        Server(REFERENCE, "the reference server", create_app)
+        if task.server == REFERENCE
+        else MUTANTS[task.server]
+    )
     counters: list[CountingApp] = []
-    counted = Server(server.name, server.description, _counting(server.build, counters), server.rule, server.path_prefix)
+    counted = Server(
+        server.name,
+        server.description,
+        _counting(server.build, counters),
+        server.rule,
+        server.path_prefix,
+    )
     with tempfile.TemporaryDirectory(prefix="bench-detect-") as folder, serve(counted) as served:
         started = time.perf_counter()
         if task.tool == "suite":
             # Strict for a SHOULD rule, and for a mutant that breaks only the SHOULD part of a
             # MUST rule (PAGE-11's "gets 400"), as the catalogue's own tests run them.
-            strict = server.rule is None or RULES_BY_ID[server.rule].level is Level.SHOULD or server.name in SHOULD_ONLY
-            run = run_suite(served, profile=task.profile, extra=("--strict",) if strict else (), junit_dir=Path(folder))
+            strict = (
+                server.rule is None
+                or RULES_BY_ID[server.rule].level is Level.SHOULD
+                or server.name in SHOULD_ONLY
+            )
+            run = run_suite(
+                served,
+                profile=task.profile,
+                extra=("--strict",) if strict else (),
+                junit_dir=Path(folder),
+            )
             seconds = time.perf_counter() - started
             failed = tuple(sorted(run.failed_rules()))
             caught = run.exit_code == 1 and server.rule in failed
-            return Outcome(task, server.rule, run.exit_code, caught, seconds, counters[0].count, failed)
+            return Outcome(
+                task, server.rule, run.exit_code, caught, seconds, counters[0].count, failed
+            )
         code = _schemathesis(task, served.base_url, served.api_key, Path(folder))
         seconds = time.perf_counter() - started
         return Outcome(task, server.rule, code, code == 1, seconds, counters[0].count)
@@ -113,7 +134,9 @@ def _schemathesis(task: Task, base_url: str, api_key: str, folder: Path) -> int:
         "--max-examples", str(task.max_examples), "--seed", str(SEED), "--workers", "1",
     ]  # fmt: skip
     env = child_environment(AUDIENCE_API_KEY=api_key)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT, cwd=folder)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT, cwd=folder
+    )
     return done.returncode
 
 
@@ -125,7 +148,9 @@ class Calibration:
     max_examples: int
     schemathesis_requests: dict[int, int]  # --max-examples -> requests to the reference
     schemathesis_seconds: dict[int, float]
-    schemathesis_exit: int  # its exit code on the reference at the chosen --max-examples: 0 when it passes it
+    schemathesis_exit: (
+        int  # its exit code on the reference at the chosen --max-examples: 0 when it passes it
+    )
 
 
 def calibrate(max_examples: int | None) -> Calibration:
@@ -140,18 +165,36 @@ def calibrate(max_examples: int | None) -> Calibration:
         outcome = run_task(Task("schemathesis", REFERENCE, max_examples=examples))
         counts[examples] = (outcome.requests, outcome.exit_code)
         seconds[examples] = outcome.seconds
-        print(f"  schemathesis --max-examples {examples}: {outcome.requests} requests to the reference in {outcome.seconds:.1f} s, exit {outcome.exit_code}", flush=True)
+        print(
+            f"  schemathesis --max-examples {examples}: {outcome.requests} requests to the reference in {outcome.seconds:.1f} s, exit {outcome.exit_code}",
+            flush=True,
+        )
         if abs(outcome.requests - suite.requests) <= CLOSE_ENOUGH * suite.requests:
             break
-        examples = min(MAX_EXAMPLES, max(1, round(examples * suite.requests / max(outcome.requests, 1))))
+        examples = min(
+            MAX_EXAMPLES, max(1, round(examples * suite.requests / max(outcome.requests, 1)))
+        )
         if examples in counts:
             break
     chosen = min(counts, key=lambda tried: abs(counts[tried][0] - suite.requests))
-    print(f"  suite (quick): {suite.requests} requests to the reference, exit {suite.exit_code}; schemathesis calibrated to --max-examples {chosen}", flush=True)
-    return Calibration(suite.requests, suite.exit_code, suite.seconds, chosen, {tried: count for tried, (count, _) in counts.items()}, seconds, counts[chosen][1])
+    print(
+        f"  suite (quick): {suite.requests} requests to the reference, exit {suite.exit_code}; schemathesis calibrated to --max-examples {chosen}",
+        flush=True,
+    )
+    return Calibration(
+        suite.requests,
+        suite.exit_code,
+        suite.seconds,
+        chosen,
+        {tried: count for tried, (count, _) in counts.items()},
+        seconds,
+        counts[chosen][1],
+    )
 
 
-def measure(profiles: list[str], workers: int, max_examples: int | None, mutants: list[str] | None) -> tuple[Calibration, list[Outcome]]:
+def measure(
+    profiles: list[str], workers: int, max_examples: int | None, mutants: list[str] | None
+) -> tuple[Calibration, list[Outcome]]:
     project_on_path()
     from mutation.catalogue import MUTANTS, load_all
 
@@ -167,9 +210,14 @@ def measure(profiles: list[str], workers: int, max_examples: int | None, mutants
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for done, outcome in enumerate(pool.map(run_task, tasks), start=1):
             outcomes.append(outcome)
-            tool = outcome.task.tool + (f" ({outcome.task.profile})" if outcome.task.tool == "suite" else "")
+            tool = outcome.task.tool + (
+                f" ({outcome.task.profile})" if outcome.task.tool == "suite" else ""
+            )
             mark = "caught" if outcome.caught else "MISSED"
-            print(f"  [{done}/{len(tasks)}] {outcome.task.server} ({outcome.rule}) {tool}: {mark}, exit {outcome.exit_code}, {outcome.seconds:.1f} s, {outcome.requests} requests", flush=True)
+            print(
+                f"  [{done}/{len(tasks)}] {outcome.task.server} ({outcome.rule}) {tool}: {mark}, exit {outcome.exit_code}, {outcome.seconds:.1f} s, {outcome.requests} requests",
+                flush=True,
+            )
     return calibration, outcomes
 
 

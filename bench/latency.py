@@ -62,17 +62,46 @@ def run_once(latency_ms: float, workers: int, profile: str, seed: int) -> Latenc
         )  # fmt: skip
         try:
             _wait_for(port)
-            env = {**os.environ, "AUDIENCE_BASE_URL": f"http://127.0.0.1:{port}", "AUDIENCE_API_KEY": key, "AUDIENCE_SECONDARY_API_KEY": other}
-            command = [PYTHON, "-m", "conformance", "run", "--profile", profile, "--seed", str(seed), "--workers", str(workers), "--junit-xml", str(Path(folder) / "junit.xml")]
+            env = {
+                **os.environ,
+                "AUDIENCE_BASE_URL": f"http://127.0.0.1:{port}",
+                "AUDIENCE_API_KEY": key,
+                "AUDIENCE_SECONDARY_API_KEY": other,
+            }
+            command = [
+                PYTHON,
+                "-m",
+                "conformance",
+                "run",
+                "--profile",
+                profile,
+                "--seed",
+                str(seed),
+                "--workers",
+                str(workers),
+                "--junit-xml",
+                str(Path(folder) / "junit.xml"),
+            ]
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder, env=env)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder, env=env
+            )
             seconds = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(10)
-    verdict = next((line.removeprefix("verdict: ") for line in done.stdout.splitlines() if line.startswith("verdict: ")), "no verdict")
+    verdict = next(
+        (
+            line.removeprefix("verdict: ")
+            for line in done.stdout.splitlines()
+            if line.startswith("verdict: ")
+        ),
+        "no verdict",
+    )
     if done.returncode != 0:
-        print(f"  +{latency_ms:g} ms, {workers} worker(s): exit {done.returncode}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+        print(
+            f"  +{latency_ms:g} ms, {workers} worker(s): exit {done.returncode}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        )
     return LatencyRun(latency_ms, workers, seconds, done.returncode, verdict)
 
 
@@ -81,6 +110,9 @@ def measure(profile: str, latency_ms: float, workers: list[int], seed: int = 1) 
     runs = []
     for latency, count in [(0.0, 1), *((latency_ms, count) for count in workers)]:
         run = run_once(latency, count, profile, seed)
-        print(f"  +{latency:g} ms, {count} worker(s): {run.seconds:.1f} s, exit {run.exit_code}", flush=True)
+        print(
+            f"  +{latency:g} ms, {count} worker(s): {run.seconds:.1f} s, exit {run.exit_code}",
+            flush=True,
+        )
         runs.append(run)
     return runs

@@ -88,7 +88,9 @@ def _measure_one(app: Any, store: Store, key: str, page_size: int) -> ListCost:
 
     loop = asyncio.new_event_loop()
     try:
-        request_us = best_microseconds(lambda: loop.run_until_complete(requests()), repeats=1) / REQUESTS
+        request_us = (
+            best_microseconds(lambda: loop.run_until_complete(requests()), repeats=1) / REQUESTS
+        )
     finally:
         loop.close()
     records = store.list_audiences(ACCOUNT, None, 0, page_size + 1)
@@ -97,6 +99,8 @@ def _measure_one(app: Any, store: Store, key: str, page_size: int) -> ListCost:
         page_size,
         request_us,
         best_microseconds(lambda: store.list_audiences(ACCOUNT, None, 0, page_size + 1)),
-        best_microseconds(lambda: [audience_view(record, BASE_URL) for record in records[:page_size]]),
+        best_microseconds(
+            lambda: [audience_view(record, BASE_URL) for record in records[:page_size]]
+        ),
         best_microseconds(lambda: orjson.dumps({"data": views})),
     )

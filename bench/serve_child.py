@@ -33,7 +33,10 @@ AUDIENCE = {
 
 def fixed_body(items: int) -> dict[str, object]:
     """A page-shaped body of ``items`` audiences (one by default: a small fixed answer)."""
-    return {"data": [AUDIENCE] * items, "pagination": {"number": 1, "size": items, "total": items, "links": {}}}
+    return {
+        "data": [AUDIENCE] * items,
+        "pagination": {"number": 1, "size": items, "total": items, "links": {}},
+    }
 
 
 def bare_app(items: int = 1) -> Starlette:

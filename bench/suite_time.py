@@ -37,15 +37,30 @@ class ProfileResult:
 def run_once(profile: str, seed: int) -> tuple[float, float, int]:
     """One run in a child process: (wall seconds, CPU seconds, exit code)."""
     with tempfile.TemporaryDirectory(prefix="bench-run-") as folder:
-        command = [PYTHON, "-m", "conformance", "run", "--profile", profile, "--seed", str(seed), "--junit-xml", str(Path(folder) / "junit.xml")]
+        command = [
+            PYTHON,
+            "-m",
+            "conformance",
+            "run",
+            "--profile",
+            profile,
+            "--seed",
+            str(seed),
+            "--junit-xml",
+            str(Path(folder) / "junit.xml"),
+        ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder
+        )
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
-        print(f"  {profile} seed {seed}: exit {done.returncode}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+        print(
+            f"  {profile} seed {seed}: exit {done.returncode}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        )
     return seconds, cpu, done.returncode
 
 
@@ -53,6 +68,13 @@ def measure(profiles: list[str], repeats: dict[str, int]) -> list[ProfileResult]
     results = []
     for profile in profiles:
         runs = [run_once(profile, seed) for seed in range(1, repeats[profile] + 1)]
-        results.append(ProfileResult(profile, [run[0] for run in runs], [run[1] for run in runs], [run[2] for run in runs]))
+        results.append(
+            ProfileResult(
+                profile,
+                [run[0] for run in runs],
+                [run[1] for run in runs],
+                [run[2] for run in runs],
+            )
+        )
         print(f"  {profile}: " + ", ".join(f"{run[0]:.1f} s" for run in runs), flush=True)
     return results

@@ -54,7 +54,9 @@ def wrk(url: str, script: str, seconds: int, key: str) -> Rate:
         raise RuntimeError(f"wrk failed: {done.stderr.strip()}")
     rate = re.search(r"Requests/sec:\s+([0-9.]+)", done.stdout)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", done.stdout)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", done.stdout)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", done.stdout
+    )
     errors = int(non_2xx.group(1)) if non_2xx else 0
     errors += sum(int(count) for count in socket_errors.groups()) if socket_errors else 0
     return Rate(url, float(rate.group(1)) if rate else 0.0, errors)
@@ -64,14 +66,20 @@ def measure(seconds: int) -> ThroughputResult:
     if shutil.which("wrk") is None:
         raise WrkMissing(INSTALL_WRK)
     key = generate_key()
-    cases = [("list, page_size=20", "/v1/audiences?page_size=20", "wrk_key.lua", 20), ("list, page_size=100", "/v1/audiences?page_size=100", "wrk_key.lua", 100), ("create", "/v1/audiences", "wrk_create.lua", 1)]
+    cases = [
+        ("list, page_size=20", "/v1/audiences?page_size=20", "wrk_key.lua", 20),
+        ("list, page_size=100", "/v1/audiences?page_size=100", "wrk_key.lua", 100),
+        ("create", "/v1/audiences", "wrk_create.lua", 1),
+    ]
     reference, bare, same = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as folder:
         db = Path(folder) / "audiences.sqlite3"
         fill(db, AUDIENCES)
         for name, path, script, items in cases:
             # A fresh server for each case, so creates from one case do not grow the next one's pages.
-            with child_server({"app": "reference", "db": str(db), "keys": {key: ACCOUNT}}) as server:
+            with child_server(
+                {"app": "reference", "db": str(db), "keys": {key: ACCOUNT}}
+            ) as server:
                 wrk(server.base_url + path, script, 1, key)  # warm-up
                 rate = wrk(server.base_url + path, script, seconds, key)
                 reference.append(Rate(name, rate.requests_per_second, rate.errors))
@@ -80,5 +88,8 @@ def measure(seconds: int) -> ThroughputResult:
                     wrk(server.base_url + path, script, 1, key)
                     rate = wrk(server.base_url + path, script, seconds, key)
                     rates.append(Rate(name, rate.requests_per_second, rate.errors))
-            print(f"  {name}: reference {reference[-1].requests_per_second:.0f}/s, bare stack {bare[-1].requests_per_second:.0f}/s ({same[-1].requests_per_second:.0f}/s with a body of {items})", flush=True)
+            print(
+                f"  {name}: reference {reference[-1].requests_per_second:.0f}/s, bare stack {bare[-1].requests_per_second:.0f}/s ({same[-1].requests_per_second:.0f}/s with a body of {items})",
+                flush=True,
+            )
     return ThroughputResult(reference, bare, same)

@@ -44,12 +44,27 @@ def measure(sizes: list[int], page_sizes: list[int]) -> list[WalkResult]:
             db = Path(folder) / "audiences.sqlite3"
             fill(db, ACCOUNT, count, prefix="bench")
             key = generate_key()
-            with child_server({"app": "reference", "db": str(db), "keys": {key: ACCOUNT}}) as server:
+            with child_server(
+                {"app": "reference", "db": str(db), "keys": {key: ACCOUNT}}
+            ) as server:
                 for page_size in page_sizes:
                     before = server.requests_served()
-                    walked = run_json_child("walk_child.py", {"base_url": server.base_url, "key": key, "page_size": page_size}, timeout=WALK_TIMEOUT)
+                    walked = run_json_child(
+                        "walk_child.py",
+                        {"base_url": server.base_url, "key": key, "page_size": page_size},
+                        timeout=WALK_TIMEOUT,
+                    )
                     served = server.requests_served() - before
                     results.append(
-                        WalkResult(count, page_size, walked["seconds"], walked["requests"], served, walked["pages"], walked["items"], walked["rss_mb"])
+                        WalkResult(
+                            count,
+                            page_size,
+                            walked["seconds"],
+                            walked["requests"],
+                            served,
+                            walked["pages"],
+                            walked["items"],
+                            walked["rss_mb"],
+                        )
                     )
     return results

@@ -34,7 +34,12 @@ from conformance.evidence import Evidence, Witness
 from conformance.violations import Inconclusive, RuleViolation
 
 MARKER = "account_wide"
-PAUSES = (0.2, 0.6, 1.5, 2.5)  # about the seconds before each further try: one failure and up to four more
+PAUSES = (
+    0.2,
+    0.6,
+    1.5,
+    2.5,
+)  # about the seconds before each further try: one failure and up to four more
 T = TypeVar("T")
 _jitter = random.Random()  # timing only: what the suite sends never depends on it
 
@@ -62,7 +67,13 @@ def is_disturbance(failure: BaseException) -> bool:
     return all(isinstance(leaf, Disturbance) for leaf in leaves(failure))
 
 
-def decide(check: Callable[[], T], *, witness: Witness | None = None, pauses: tuple[float, ...] = PAUSES, repeats: int | None = None) -> T:
+def decide(
+    check: Callable[[], T],
+    *,
+    witness: Witness | None = None,
+    pauses: tuple[float, ...] = PAUSES,
+    repeats: int | None = None,
+) -> T:
     """Run ``check``; a failure stands unless ``witness`` proves another client wrote during
     the try (then the check is tried again, up to ``len(pauses)`` more times). Every try
     failing beside proven writes is inconclusive, naming them. With ``repeats``, a failure
@@ -98,10 +109,15 @@ def _same_in_a_row(tries: list[tuple[BaseException, Evidence]]) -> int:
 
 
 def _inconclusive(tries: list[tuple[BaseException, Evidence]]) -> Inconclusive:
-    violations = [leaf for failure, _ in tries for leaf in leaves(failure) if isinstance(leaf, RuleViolation)]
+    violations = [
+        leaf for failure, _ in tries for leaf in leaves(failure) if isinstance(leaf, RuleViolation)
+    ]
     rules = ", ".join(dict.fromkeys(violation.rule for violation in violations)) or "their replay"
     first = violations[0].received if violations else str(tries[0][0]).splitlines()[0]
-    writes = " | ".join(f"try {number}: {evidence.describe()}" for number, (_, evidence) in enumerate(tries, start=1))
+    writes = " | ".join(
+        f"try {number}: {evidence.describe()}"
+        for number, (_, evidence) in enumerate(tries, start=1)
+    )
     return Inconclusive(
         violations[0].rule if violations else "PAGE-04",
         f"{len(tries)} tries failed {rules}, each beside writes of another client in the account (an exact-set check needs none meanwhile): {writes}. First failure: {first}",
@@ -155,7 +171,11 @@ def apply_to(item: pytest.Item) -> None:
     marker = item.get_closest_marker(MARKER)
     repeats = marker.kwargs.get("repeats") if marker is not None else None
     handle = getattr(function, "hypothesis", None)
-    if handle is not None and hasattr(handle, "inner_test") and not _draws_interactively(handle.inner_test):
+    if (
+        handle is not None
+        and hasattr(handle, "inner_test")
+        and not _draws_interactively(handle.inner_test)
+    ):
         handle.inner_test = retrying_examples(handle.inner_test)
     elif function is not None:
         # Without Hypothesis, or with draws made inside the test (st.data(), which may depend on

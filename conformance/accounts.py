@@ -25,9 +25,13 @@ from conformance.violations import check
 class AccountIds:
     """The account_id each key's first create answered, and the audience that said so."""
 
-    first: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (account_id, audience id)
+    first: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # key -> (account_id, audience id)
 
-    def record(self, key: str, audience: dict[str, Any], response: requests.Response | None, *, who: str) -> None:
+    def record(
+        self, key: str, audience: dict[str, Any], response: requests.Response | None, *, who: str
+    ) -> None:
         """CRUD-01: ``audience`` (just created with ``key``) carries the key's one account_id,
         and no other key's."""
         account_id = audience.get("account_id")

@@ -49,7 +49,9 @@ def _configured_schema(context: RunContext) -> BaseSchema:
     # The gateway's headers are on every request anyway (the request path adds them); they are
     # here too so that schemathesis' reproductions carry them, masked like the key.
     extra_headers = dict(settings.transport.headers)
-    schema.config.update(base_url=context.base_url, headers={**extra_headers, KEY_HEADER: context.primary.api_key})
+    schema.config.update(
+        base_url=context.base_url, headers={**extra_headers, KEY_HEADER: context.primary.api_key}
+    )
     schema.config.seed = context.seed
     schema.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
@@ -61,7 +63,9 @@ def _configured_schema(context: RunContext) -> BaseSchema:
     schema.config.phases.coverage.enabled = False
     sanitization = schema.config.output.sanitization
     # the key header, any header the run marks secret, and the gateway headers
-    sanitization.keys_to_sanitize = tuple(dict.fromkeys((*context.redactor.secret_headers, *(name.lower() for name in extra_headers))))
+    sanitization.keys_to_sanitize = tuple(
+        dict.fromkeys((*context.redactor.secret_headers, *(name.lower() for name in extra_headers)))
+    )
     sanitization.sensitive_markers = ("dexatel-key",)
     _register_hooks(schema, context)
     if settings.read_only:

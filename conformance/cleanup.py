@@ -19,7 +19,13 @@ import requests
 from conformance.exits import Exit
 from conformance.ledger import PREFIX_FAMILY, RUN_ID_LENGTH, Ledger, iter_prefixed
 from conformance.ratelimit import RateLimiter
-from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, SettingsError, build_settings
+from conformance.settings import (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_SECONDARY_API_KEY,
+    SettingsError,
+    build_settings,
+)
 from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target, TargetError
 from conformance.transport import ConnectionOptions, describe_connection_error
 from conformance.write_guard import WriteGuard
@@ -33,7 +39,9 @@ def parse_age(text: str) -> timedelta:
     """'90s', '30m', '1h', '2d' or a number of seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
     if not match:
-        raise SettingsError(f"--older-than takes an age such as 30m, 1h or 2d (or seconds), not '{text}'.")
+        raise SettingsError(
+            f"--older-than takes an age such as 30m, 1h or 2d (or seconds), not '{text}'."
+        )
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
@@ -58,18 +66,41 @@ def cleanup_leftovers(
     if not base_url:
         raise SettingsError(f"cleanup needs a target: pass --base-url or set {ENV_BASE_URL}.")
     if run_id is not None and not re.fullmatch(rf"[a-z0-9]{{{RUN_ID_LENGTH}}}", run_id):
-        raise SettingsError(f"--run-id takes the {RUN_ID_LENGTH} lower-case letters or digits after 'acx' in a name, not '{run_id}'.")
+        raise SettingsError(
+            f"--run-id takes the {RUN_ID_LENGTH} lower-case letters or digits after 'acx' in a name, not '{run_id}'."
+        )
     min_age = parse_age(older_than)
     given = [key for key in keys if key]
     if not given:
         raise SettingsError(f"cleanup needs an API key: pass --api-key or set {ENV_API_KEY}.")
     # The target and the keys are resolved already; the environment still gives the connection
     # (a CA bundle, gateway headers, a proxy), as it does for ``run``.
-    environ = {name: value for name, value in os.environ.items() if name not in (ENV_BASE_URL, ENV_API_KEY, ENV_SECONDARY_API_KEY)}
-    settings = build_settings(base_url=base_url, api_key=given[0], secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=timeout, environ=environ, connection=connection, rate_limit=rate_limit)
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in (ENV_BASE_URL, ENV_API_KEY, ENV_SECONDARY_API_KEY)
+    }
+    settings = build_settings(
+        base_url=base_url,
+        api_key=given[0],
+        secondary_api_key=None,
+        profile=None,
+        strict=False,
+        read_only=False,
+        seed=None,
+        rules=None,
+        timeout=timeout,
+        environ=environ,
+        connection=connection,
+        rate_limit=rate_limit,
+    )
     assert settings.base_url is not None
     ledger = Ledger()
-    guard = WriteGuard(ledger, base_path=urlsplit(settings.base_url).path, run_prefix=f"{PREFIX_FAMILY}{run_id or ''}")
+    guard = WriteGuard(
+        ledger,
+        base_path=urlsplit(settings.base_url).path,
+        run_prefix=f"{PREFIX_FAMILY}{run_id or ''}",
+    )
     policy = RequestPolicy(
         origin=Origin.of(settings.base_url),
         timeout=settings.timeout,
@@ -82,24 +113,43 @@ def cleanup_leftovers(
     for index, key in enumerate(given, start=1):
         target = Target(settings.base_url, key, policy)
         try:
-            failures += _clean_account(target, f"account {index}", ledger, run_id=run_id, cutoff=None if run_id else now - min_age, dry_run=dry_run)
+            failures += _clean_account(
+                target,
+                f"account {index}",
+                ledger,
+                run_id=run_id,
+                cutoff=None if run_id else now - min_age,
+                dry_run=dry_run,
+            )
         except KeyRefusedByTarget:
             refused = True
         finally:
             target.close()
     # As for run: a target that refuses the key is exit 3; a deletion that failed is exit 1.
-    return Exit.UNREACHABLE if refused else Exit.CONFORMANT if failures == 0 else Exit.NOT_CONFORMANT
+    return (
+        Exit.UNREACHABLE if refused else Exit.CONFORMANT if failures == 0 else Exit.NOT_CONFORMANT
+    )
 
 
 class KeyRefusedByTarget(Exception):
     """The target answered 401 to the listing: nothing can be cleaned with this key."""
 
 
-def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | None, cutoff: datetime | None, dry_run: bool) -> int:
+def _clean_account(
+    target: Target,
+    label: str,
+    ledger: Ledger,
+    *,
+    run_id: str | None,
+    cutoff: datetime | None,
+    dry_run: bool,
+) -> int:
     """Delete (or list, with ``dry_run``) one account's leftovers; returns the number of problems."""
     prefix = f"{PREFIX_FAMILY}{run_id}_" if run_id else PREFIX_FAMILY
     try:
-        found = [item for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix)]
+        found = [
+            item for item in iter_prefixed(target) if str(item.get("name", "")).startswith(prefix)
+        ]
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
         hint = " (the key was refused)" if status == 401 else ""
@@ -118,12 +168,16 @@ def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | 
             continue
         doomed.append(item)
     if spared:
-        print(f"{label}: kept {spared} prefixed audience(s) younger than --older-than (or without a readable create_date): a run may still be using them")
+        print(
+            f"{label}: kept {spared} prefixed audience(s) younger than --older-than (or without a readable create_date): a run may still be using them"
+        )
     problems = 0
     for item in doomed:
         audience_id, name = str(item["id"]), str(item.get("name", ""))
         if dry_run:
-            print(f"{label}: would delete {audience_id} {name!r} (created {item.get('create_date')})")
+            print(
+                f"{label}: would delete {audience_id} {name!r} (created {item.get('create_date')})"
+            )
             continue
         ledger.adopt(target.api_key, audience_id)
         try:
@@ -138,9 +192,16 @@ def _clean_account(target: Target, label: str, ledger: Ledger, *, run_id: str | 
             print(f"{label}: could not delete {audience_id} {name!r}: HTTP {response.status_code}")
             problems += 1
     verb = "would delete" if dry_run else "deleted"
-    print(f"{label}: {verb} {len(doomed) - (0 if dry_run else problems)} leftover audience(s)" + (f"; {problems} could not be deleted" if problems else ""))
+    print(
+        f"{label}: {verb} {len(doomed) - (0 if dry_run else problems)} leftover audience(s)"
+        + (f"; {problems} could not be deleted" if problems else "")
+    )
     return problems
 
 
 def _reason(error: BaseException) -> str:
-    return describe_connection_error(error) if isinstance(error, requests.RequestException) else str(error) or "the request path refused it"
+    return (
+        describe_connection_error(error)
+        if isinstance(error, requests.RequestException)
+        else str(error) or "the request path refused it"
+    )

@@ -42,7 +42,9 @@ class Contact:
     def matches(self, text: str) -> bool:
         """CRUD-06: the number, first or last name contains the text, ignoring case."""
         needle = text.casefold()
-        return any(needle in value.casefold() for value in (self.number, self.first_name, self.last_name))
+        return any(
+            needle in value.casefold() for value in (self.number, self.first_name, self.last_name)
+        )
 
 
 # Names share fragments ('ann', 'jo', 'mari', 'smith') so that searches match several contacts,
@@ -85,7 +87,11 @@ class DataSet:
     audiences: tuple[OwnAudience, ...]
 
     def ids(self, channel: str | None = None) -> frozenset[str]:
-        return frozenset(audience.id for audience in self.audiences if channel is None or audience.channel == channel)
+        return frozenset(
+            audience.id
+            for audience in self.audiences
+            if channel is None or audience.channel == channel
+        )
 
     def with_contacts(self, count: int) -> OwnAudience:
         return next(audience for audience in self.audiences if len(audience.contacts) == count)
@@ -93,15 +99,35 @@ class DataSet:
     @property
     def contact_audiences(self) -> tuple[OwnAudience, ...]:
         """The audiences whose contacts the contacts properties page through (10, 7 and 0)."""
-        return tuple(self.with_contacts(count) for count in (len(TEN_CONTACTS), len(SEVEN_CONTACTS), 0))
+        return tuple(
+            self.with_contacts(count) for count in (len(TEN_CONTACTS), len(SEVEN_CONTACTS), 0)
+        )
 
     def to_json(self) -> list[dict[str, Any]]:
         """What another process of the run needs to walk the same data set (:meth:`from_json`)."""
-        return [{"id": a.id, "name": a.name, "channel": a.channel, "contacts": [asdict(contact) for contact in a.contacts]} for a in self.audiences]
+        return [
+            {
+                "id": a.id,
+                "name": a.name,
+                "channel": a.channel,
+                "contacts": [asdict(contact) for contact in a.contacts],
+            }
+            for a in self.audiences
+        ]
 
     @classmethod
     def from_json(cls, data: list[dict[str, Any]]) -> DataSet:
-        return cls(tuple(OwnAudience(str(a["id"]), str(a["name"]), str(a["channel"]), tuple(Contact(**contact) for contact in a["contacts"])) for a in data))
+        return cls(
+            tuple(
+                OwnAudience(
+                    str(a["id"]),
+                    str(a["name"]),
+                    str(a["channel"]),
+                    tuple(Contact(**contact) for contact in a["contacts"]),
+                )
+                for a in data
+            )
+        )
 
 
 def channel_counts(size: int) -> dict[str, int]:

@@ -58,9 +58,13 @@ class Evidence:
     def describe(self) -> str:
         parts = []
         if self.appeared:
-            parts.append(f"{len(self.appeared)} audience(s) no read had seen appeared ({_ids(self.appeared)})")
+            parts.append(
+                f"{len(self.appeared)} audience(s) no read had seen appeared ({_ids(self.appeared)})"
+            )
         if self.gone:
-            parts.append(f"{len(self.gone)} audience(s) seen earlier now answer 404 ({_ids(self.gone)})")
+            parts.append(
+                f"{len(self.gone)} audience(s) seen earlier now answer 404 ({_ids(self.gone)})"
+            )
         return "; ".join(parts) or "no write of another client seen"
 
 
@@ -79,10 +83,16 @@ class _Account:
     first_seen: dict[str, int] = field(default_factory=dict)  # id -> the moment it was first shown
     last_seen: dict[str, int] = field(default_factory=dict)
     gone: dict[str, int] = field(default_factory=dict)  # id -> the moment a get answered 404
-    back: set[str] = field(default_factory=set)  # gone, then shown again: the server's fault, no evidence
-    created: dict[str, object] = field(default_factory=dict)  # id -> its create_date as first shown (read only when needed)
+    back: set[str] = field(
+        default_factory=set
+    )  # gone, then shown again: the server's fault, no evidence
+    created: dict[str, object] = field(
+        default_factory=dict
+    )  # id -> its create_date as first shown (read only when needed)
     baseline_end: int | None = None  # the moment the first complete walk ended
-    baseline_began: datetime | None = None  # the server's clock (its Date header) when that walk began
+    baseline_began: datetime | None = (
+        None  # the server's clock (its Date header) when that walk began
+    )
 
 
 class Witness:
@@ -134,7 +144,11 @@ class Witness:
             self._now = moment = next(self._moments)
             account = self._accounts.setdefault(key, _Account())
             if response.status_code == 404:
-                if item is not None and request.method == "GET" and item.group(1) in account.first_seen:
+                if (
+                    item is not None
+                    and request.method == "GET"
+                    and item.group(1) in account.first_seen
+                ):
                     account.gone.setdefault(item.group(1), moment)
                 return
             for shown, created in _items_in(response):
@@ -165,8 +179,19 @@ class Witness:
             for account in self._accounts.values():
                 if account.baseline_end is not None:
                     start = max(moment, account.baseline_end)
-                    appeared += [item for item, seen in account.first_seen.items() if seen > start and item not in account.back and not self._owns(item) and _made_after(_date(account.created[item]), account.baseline_began)]
-                gone += [item for item, when in account.gone.items() if when > moment and item not in account.back and not self._owns(item)]
+                    appeared += [
+                        item
+                        for item, seen in account.first_seen.items()
+                        if seen > start
+                        and item not in account.back
+                        and not self._owns(item)
+                        and _made_after(_date(account.created[item]), account.baseline_began)
+                    ]
+                gone += [
+                    item
+                    for item, when in account.gone.items()
+                    if when > moment and item not in account.back and not self._owns(item)
+                ]
         return Evidence(tuple(appeared), tuple(gone))
 
     def gather(self, moment: int) -> Evidence:
@@ -188,7 +213,9 @@ class Witness:
                 if looked is None:
                     continue
                 walked = True
-                missing = [item for item in self._known_but_not(key, looked.ids) if item not in asked]
+                missing = [
+                    item for item in self._known_but_not(key, looked.ids) if item not in asked
+                ]
                 asked.update(missing)
                 self._ask_for(target, missing)
             found = self.since(moment)
@@ -207,8 +234,14 @@ class Witness:
         the latest seen first."""
         with self._lock:
             account = self._accounts.get(key, _Account())
-            missing = [item for item in account.first_seen if item not in listed and item not in account.gone and not self._owns(item)]
-            return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[:GETS_PER_GATHER]
+            missing = [
+                item
+                for item in account.first_seen
+                if item not in listed and item not in account.gone and not self._owns(item)
+            ]
+            return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[
+                :GETS_PER_GATHER
+            ]
 
     def _ask_for(self, target: Target, ids: Sequence[str]) -> None:
         """A get of each id (observed: one that answers 404 is gone)."""
@@ -253,7 +286,11 @@ def _made_after(created: datetime | None, baseline_began: datetime | None) -> bo
     """Whether an audience first shown after the baseline may have been made after it began: a
     create_date before that second means it existed then, and the baseline walk lost it (the
     server's fault, no evidence). Without both dates nothing shows it new."""
-    return created is not None and baseline_began is not None and created >= baseline_began.replace(microsecond=0)
+    return (
+        created is not None
+        and baseline_began is not None
+        and created >= baseline_began.replace(microsecond=0)
+    )
 
 
 def _server_clock(response: requests.Response) -> datetime | None:
@@ -276,7 +313,11 @@ def _items_in(response: requests.Response) -> list[tuple[str, object]]:
     body = _body(response)
     data = body.get("data") if isinstance(body, dict) else None
     items = data if isinstance(data, list) else [data]
-    return [(item["id"], item.get("create_date")) for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return [
+        (item["id"], item.get("create_date"))
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
 
 
 def _date(value: object) -> datetime | None:

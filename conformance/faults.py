@@ -38,11 +38,29 @@ ALLOWED = string.ascii_letters + string.digits + "-_"
 # Characters that look allowed to a careless check: Python's isalnum() and \w, NFKC
 # normalisation, trimming, case folding, or a regex whose '$' matches before a newline.
 LOOKALIKES = (
-    "é", "ß", "Ø", "ñ", "ж", "Ω", "ı", "ﬁ",  # letters outside ASCII
-    "²", "٣", "７", "Ａ",  # digits and letters that isdigit(), \d or NFKC accept
-    "\u200b", "\u00ad", "\u0301", "\u200f", "\ufeff",  # invisible: zero width, soft hyphen, combining, RTL mark, BOM
-    "\u00a0", "\u2003", "\u3000",  # spaces outside ASCII
-    "\n", "\r", "\t",
+    "é",
+    "ß",
+    "Ø",
+    "ñ",
+    "ж",
+    "Ω",
+    "ı",
+    "ﬁ",  # letters outside ASCII
+    "²",
+    "٣",
+    "７",
+    "Ａ",  # digits and letters that isdigit(), \d or NFKC accept
+    "\u200b",
+    "\u00ad",
+    "\u0301",
+    "\u200f",
+    "\ufeff",  # invisible: zero width, soft hyphen, combining, RTL mark, BOM
+    "\u00a0",
+    "\u2003",
+    "\u3000",  # spaces outside ASCII
+    "\n",
+    "\r",
+    "\t",
 )
 SPACES = " \t\n\r\x0b\x0c"
 PUNCTUATION = "".join(character for character in string.punctuation if character not in "-_")
@@ -56,7 +74,9 @@ def forbidden_characters() -> st.SearchStrategy[str]:
         st.sampled_from(LOOKALIKES),
         st.just("\x00"),
         st.characters(categories=["Cc"]),  # control characters
-        st.characters(categories=["L", "N"], min_codepoint=0x80),  # letters and digits outside ASCII
+        st.characters(
+            categories=["L", "N"], min_codepoint=0x80
+        ),  # letters and digits outside ASCII
         st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF),  # emoji
         st.characters(exclude_characters=ALLOWED, exclude_categories=["Cs"]),  # anything else
     )
@@ -69,7 +89,9 @@ def valid_names(fresh: Fresh, *, length: int | None = None) -> st.SearchStrategy
     """A fresh name of allowed characters in any mix of case, up to 45 (or exactly ``length``)."""
     tail = st.text(ALLOWED, min_size=NAME_LIMIT, max_size=NAME_LIMIT)
     if length is None:
-        return st.tuples(tail, st.integers(0, NAME_LIMIT)).map(lambda drawn: _pad(fresh(), drawn[0], drawn[1]))
+        return st.tuples(tail, st.integers(0, NAME_LIMIT)).map(
+            lambda drawn: _pad(fresh(), drawn[0], drawn[1])
+        )
     return tail.map(lambda text: _pad(fresh(), text, length))
 
 
@@ -80,7 +102,11 @@ def _pad(base: str, tail: str, length: int) -> str:
 
 def valid_numbers() -> st.SearchStrategy[str]:
     """'+' and 7 to 15 digits (VAL-1354), the boundaries 7 and 15 included."""
-    return st.builds("+{}{}".format, st.sampled_from("123456789"), st.text(string.digits, min_size=6, max_size=14))
+    return st.builds(
+        "+{}{}".format,
+        st.sampled_from("123456789"),
+        st.text(string.digits, min_size=6, max_size=14),
+    )
 
 
 PERSON_LETTERS = string.ascii_letters + "éñøßçÅÖžłİЖя"
@@ -91,14 +117,24 @@ def person_names() -> st.SearchStrategy[str]:
     hyphens, apostrophes and letters beyond ASCII ("Mary Ann", "O'Neil", "José"), and a server
     refusing them refuses a valid create (CRUD-01)."""
     word = st.text(PERSON_LETTERS, min_size=1, max_size=9)
-    return st.builds(lambda first, joint, second: first + (joint + second if joint else ""), word, st.sampled_from(["", " ", "-", "'"]), word)
+    return st.builds(
+        lambda first, joint, second: first + (joint + second if joint else ""),
+        word,
+        st.sampled_from(["", " ", "-", "'"]),
+        word,
+    )
 
 
 def valid_contacts() -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({"number": valid_numbers()}, optional={"first_name": person_names(), "last_name": person_names()})
+    return st.fixed_dictionaries(
+        {"number": valid_numbers()},
+        optional={"first_name": person_names(), "last_name": person_names()},
+    )
 
 
-def contact_lists(min_size: int = 0, max_size: int = CONTACTS_LIMIT) -> st.SearchStrategy[list[dict[str, Any]]]:
+def contact_lists(
+    min_size: int = 0, max_size: int = CONTACTS_LIMIT
+) -> st.SearchStrategy[list[dict[str, Any]]]:
     return st.lists(valid_contacts(), min_size=min_size, max_size=max_size)
 
 
@@ -107,7 +143,12 @@ def channels() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def create_bodies(draw: st.DrawFn, fresh: Fresh, *, contacts: st.SearchStrategy[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def create_bodies(
+    draw: st.DrawFn,
+    fresh: Fresh,
+    *,
+    contacts: st.SearchStrategy[list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """A valid create body; ``contacts`` absent or a list of valid contacts."""
     data: dict[str, Any] = {"name": draw(valid_names(fresh)), "channel": draw(channels())}
     listed = draw(st.none() | contact_lists()) if contacts is None else draw(contacts)
@@ -126,7 +167,13 @@ def wrong_json_types(*, excluding: tuple[type, ...] = ()) -> st.SearchStrategy[A
     if list not in excluding:
         kinds.append(st.lists(st.text(ALLOWED, max_size=8) | st.integers(), max_size=3))
     if dict not in excluding:
-        kinds.append(st.dictionaries(st.sampled_from(["name", "value", "channel"]), st.text(ALLOWED, max_size=8), max_size=2))
+        kinds.append(
+            st.dictionaries(
+                st.sampled_from(["name", "value", "channel"]),
+                st.text(ALLOWED, max_size=8),
+                max_size=2,
+            )
+        )
     return st.one_of(kinds)
 
 
@@ -140,7 +187,9 @@ class Fault:
     code: int
     what: str  # the fault, for messages: "name of 46 allowed characters"
     body: Any  # the JSON document to send
-    also: frozenset[int] = field(default_factory=frozenset)  # codes the contract's wording also allows
+    also: frozenset[int] = field(
+        default_factory=frozenset
+    )  # codes the contract's wording also allows
 
     @property
     def rule(self) -> str:
@@ -190,7 +239,10 @@ def missing_names(draw: st.DrawFn, fresh: Fresh, *, update: bool = False) -> Fau
         ("no data", {}),
         ("no data, the fields under another key", {"audience": body["data"]}),
         ("no data, only 'Data' in another letter case", {"Data": body["data"]}),
-        ("no data.name, only 'Name' in another letter case", {"data": {**_with(body, name=DROP)["data"], "Name": name}}),
+        (
+            "no data.name, only 'Name' in another letter case",
+            {"data": {**_with(body, name=DROP)["data"], "Name": name}},
+        ),
     ]
     what, faulty = draw(st.sampled_from(shapes))
     return Fault(1303, what, faulty)
@@ -215,7 +267,9 @@ def invalid_names(draw: st.DrawFn, fresh: Fresh, *, update: bool = False) -> Fau
         else:
             tail = tail[:position] + character + tail[position:]
     name = lead + base + tail
-    return Fault(1304, f"data.name {json.dumps(name)} with a forbidden character", _with(body, name=name))
+    return Fault(
+        1304, f"data.name {json.dumps(name)} with a forbidden character", _with(body, name=name)
+    )
 
 
 # VAL-1305: allowed characters only, one past the limit to hundreds past it.
@@ -238,7 +292,10 @@ def missing_channels(draw: st.DrawFn, fresh: Fresh) -> Fault:
             [
                 ("no data.channel", _with(body, channel=DROP)),
                 ("data.channel null", _with(body, channel=None)),
-                ("no data.channel, only 'Channel' in another letter case", {"data": {**_with(body, channel=DROP)["data"], "Channel": channel}}),
+                (
+                    "no data.channel, only 'Channel' in another letter case",
+                    {"data": {**_with(body, channel=DROP)["data"], "Channel": channel}},
+                ),
             ]
         )
     )
@@ -246,9 +303,29 @@ def missing_channels(draw: st.DrawFn, fresh: Fresh) -> Fault:
 
 
 NEAR_CHANNELS = (
-    "sms", "Sms", "viber", "Viber", "whatsapp", "WhatsApp", "Whatsapp", "wHATSAPP",
-    "SMS ", " SMS", "S MS", "SMS\n", "SMS\x00", "VIBER\t", "ＳＭＳ", "VıBER", "SMS,VIBER",
-    "EMAIL", "RCS", "TELEGRAM", "VOICE", "MMS", "WHATS_APP",
+    "sms",
+    "Sms",
+    "viber",
+    "Viber",
+    "whatsapp",
+    "WhatsApp",
+    "Whatsapp",
+    "wHATSAPP",
+    "SMS ",
+    " SMS",
+    "S MS",
+    "SMS\n",
+    "SMS\x00",
+    "VIBER\t",
+    "ＳＭＳ",
+    "VıBER",
+    "SMS,VIBER",
+    "EMAIL",
+    "RCS",
+    "TELEGRAM",
+    "VOICE",
+    "MMS",
+    "WHATS_APP",
 )
 
 
@@ -288,17 +365,40 @@ def _one_bad_contact(draw: st.DrawFn, fresh: Fresh, bad: dict[str, Any]) -> dict
 # VAL-1353: a contact without number.
 @st.composite
 def contacts_without_number(draw: st.DrawFn, fresh: Fresh) -> Fault:
-    bad = draw(st.fixed_dictionaries({}, optional={"first_name": person_names(), "last_name": person_names()}))
+    bad = draw(
+        st.fixed_dictionaries(
+            {}, optional={"first_name": person_names(), "last_name": person_names()}
+        )
+    )
     if draw(st.booleans()):
         # null: read as absent (1353) or as a number of the wrong form (1354).
-        return Fault(1353, "a contact with a null number", _one_bad_contact(draw, fresh, {**bad, "number": None}), frozenset({1354}))
+        return Fault(
+            1353,
+            "a contact with a null number",
+            _one_bad_contact(draw, fresh, {**bad, "number": None}),
+            frozenset({1354}),
+        )
     return Fault(1353, "a contact without number", _one_bad_contact(draw, fresh, bad))
 
 
 BAD_NUMBER_SHAPES = (
-    "37491234567", "+", "+1", "+123456", "+1234567890123456", "++37491234567", "00374912345678",
-    "+374 91 234567", "+374-91-234567", "+(374)91234567", "+3749123456a", "+37491234567\n",
-    " +37491234567", "+37491234567 ", "+\u00a037491234567", "", "+3749123\x004567",
+    "37491234567",
+    "+",
+    "+1",
+    "+123456",
+    "+1234567890123456",
+    "++37491234567",
+    "00374912345678",
+    "+374 91 234567",
+    "+374-91-234567",
+    "+(374)91234567",
+    "+3749123456a",
+    "+37491234567\n",
+    " +37491234567",
+    "+37491234567 ",
+    "+\u00a037491234567",
+    "",
+    "+3749123\x004567",
 )
 
 
@@ -318,12 +418,18 @@ def bad_numbers(draw: st.DrawFn, fresh: Fresh) -> Fault:
         digits = draw(st.from_regex(r"[0-9]{7,15}", fullmatch=True))
         position = draw(st.integers(0, len(digits)))
         # Decimal digits of other scripts are left out: whether they count as digits is not settled.
-        character = draw((forbidden_characters() | st.sampled_from("+*#.")).filter(lambda c: unicodedata.category(c) != "Nd"))
+        character = draw(
+            (forbidden_characters() | st.sampled_from("+*#.")).filter(
+                lambda c: unicodedata.category(c) != "Nd"
+            )
+        )
         number = "+" + digits[:position] + character + digits[position:]
     bad = {"number": number}
     # An empty number may be read as a missing one (1353).
     also = frozenset({1353}) if number == "" else frozenset()
-    return Fault(1354, f"a contact number {json.dumps(number)}", _one_bad_contact(draw, fresh, bad), also)
+    return Fault(
+        1354, f"a contact number {json.dumps(number)}", _one_bad_contact(draw, fresh, bad), also
+    )
 
 
 # VAL-1355: a number longer than 45 characters.
@@ -331,7 +437,11 @@ def bad_numbers(draw: st.DrawFn, fresh: Fresh) -> Fault:
 def long_numbers(draw: st.DrawFn, fresh: Fresh) -> Fault:
     length = draw(_past(NUMBER_LIMIT, 400))
     number = "+" + draw(st.text(string.digits, min_size=length - 1, max_size=length - 1))
-    return Fault(1355, f"a contact number of {length} characters", _one_bad_contact(draw, fresh, {"number": number}))
+    return Fault(
+        1355,
+        f"a contact number of {length} characters",
+        _one_bad_contact(draw, fresh, {"number": number}),
+    )
 
 
 def create_faults(fresh: Fresh) -> dict[int, st.SearchStrategy[Fault]]:
@@ -384,7 +494,9 @@ def malformed_ids() -> st.SearchStrategy[str]:
         text = draw(st.text(ALLOWED, max_size=40))
         for _ in range(draw(st.integers(1, 3))):
             position = draw(st.integers(0, len(text)))
-            character = draw((forbidden_characters() | st.sampled_from(".~%?#+")).filter(lambda c: c != "/"))
+            character = draw(
+                (forbidden_characters() | st.sampled_from(".~%?#+")).filter(lambda c: c != "/")
+            )
             text = text[:position] + character + text[position:]
         return text
 

@@ -11,7 +11,12 @@ from pathlib import Path
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
 
 from conformance.outcomes import skip_reason
-from conformance.verdict import TEST_FAILED as FAILED, TEST_PASSED as PASSED, TEST_SKIPPED as SKIPPED, TestRecord
+from conformance.verdict import (
+    TEST_FAILED as FAILED,
+    TEST_PASSED as PASSED,
+    TEST_SKIPPED as SKIPPED,
+    TestRecord,
+)
 
 SUITE_PACKAGE = "conformance.suite"
 
@@ -25,7 +30,14 @@ def read_records(path: Path) -> list[TestRecord]:
             properties = _properties(case)
             if any(name == "rule" for name, _ in properties):
                 outcome, detail = _outcome(case)
-                records.append(TestRecord.from_properties(f"{suite_relative(case.classname)}::{case.name}", properties, outcome, detail))
+                records.append(
+                    TestRecord.from_properties(
+                        f"{suite_relative(case.classname)}::{case.name}",
+                        properties,
+                        outcome,
+                        detail,
+                    )
+                )
     return records
 
 
@@ -33,7 +45,11 @@ def suite_relative(classname: str) -> str:
     """A test's module as the suite names it ('test_auth'), whatever folder pytest ran from:
     under plain pytest the class name carries the whole path to the installed package
     ('.venv.lib.python3.11.site-packages.conformance.suite.test_auth')."""
-    return classname.rpartition(f"{SUITE_PACKAGE}.")[2] if f"{SUITE_PACKAGE}." in classname else classname
+    return (
+        classname.rpartition(f"{SUITE_PACKAGE}.")[2]
+        if f"{SUITE_PACKAGE}." in classname
+        else classname
+    )
 
 
 def _properties(case: TestCase) -> list[tuple[str, object]]:

@@ -51,14 +51,22 @@ def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def summary_of(error: BaseException | None, failed_rules: list[str], redact: Callable[[str], str]) -> str:
+def summary_of(
+    error: BaseException | None, failed_rules: list[str], redact: Callable[[str], str]
+) -> str:
     """``[RULE] expected ... received ...`` for a rule violation; otherwise ``[RULE] `` and the
     first line of the error, without its class name."""
     violation = next(_violations(error), None) if error is not None else None
     if violation is not None:
-        return one_line(redact(f"[{violation.rule}] expected {violation.expected} received {violation.received}"))
+        return one_line(
+            redact(
+                f"[{violation.rule}] expected {violation.expected} received {violation.received}"
+            )
+        )
     leaves = list(_leaves(error)) if error is not None else []
-    first = next((line.strip() for line in str(leaves[0] if leaves else "").splitlines() if line.strip()), "")
+    first = next(
+        (line.strip() for line in str(leaves[0] if leaves else "").splitlines() if line.strip()), ""
+    )
     if len(leaves) > 1:
         first += f" (and {len(leaves) - 1} more)"
     if not first and error is not None:
@@ -78,7 +86,11 @@ def violation_text(error: BaseException | None, where: str) -> str | None:
     for violation in _violations(error):
         notes = [str(note) for note in getattr(violation, "__notes__", ())]
         parts.append("\n".join([str(violation), *notes]))
-    notes = [str(note) for note in getattr(error, "__notes__", ())] if not isinstance(error, RuleViolation) else []
+    notes = (
+        [str(note) for note in getattr(error, "__notes__", ())]
+        if not isinstance(error, RuleViolation)
+        else []
+    )
     return "\n\n".join([*parts, *notes, f"test: {where}"])
 
 
@@ -98,7 +110,9 @@ def _only_violations(error: BaseException) -> bool:
 
 
 def _violations(error: BaseException) -> Iterator[RuleViolation]:
-    wrapped = getattr(error, "exception", None)  # a check of the suite's own, failed under schemathesis
+    wrapped = getattr(
+        error, "exception", None
+    )  # a check of the suite's own, failed under schemathesis
     if isinstance(error, RuleViolation):
         yield error
     elif isinstance(wrapped, RuleViolation):
@@ -127,14 +141,18 @@ def suite_location(item: pytest.Item) -> tuple[str, int] | None:
         return None
     if Path(inspect.getsourcefile(function) or "") != Path(module.__file__):
         lineno = 1
-    return os.path.relpath(module.__file__, item.config.rootpath), lineno - 1  # pytest's locations count from 0
+    return os.path.relpath(
+        module.__file__, item.config.rootpath
+    ), lineno - 1  # pytest's locations count from 0
 
 
 class JUnitShaper:
     """Registered by the plugin; touches only the suite's tests (those with a ``rule`` marker)."""
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
         if item.get_closest_marker("rule") is None:
             yield
             return

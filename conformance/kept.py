@@ -29,7 +29,11 @@ class Keeper:
     def keeps(self, error: BaseException) -> bool:
         """Keep ``error`` when it violates SHOULD rules only, in a test that also checks a MUST rule."""
         rules = tuple(violated_rules(error))
-        if not rules or not isinstance(error, (Exception, BaseExceptionGroup)) or Level.MUST not in self.declared.values():
+        if (
+            not rules
+            or not isinstance(error, (Exception, BaseExceptionGroup))
+            or Level.MUST not in self.declared.values()
+        ):
             return False
         if any(self.level_of(rule) is not Level.SHOULD for rule in rules):
             return False

@@ -80,7 +80,9 @@ class CleanupReport:
                 f"{self.leftovers_remaining} still listed"
             )
         if self.problems:
-            lines.append(f"cleanup: {len(self.problems)} problem(s): {', '.join(self.problems[:5])}")
+            lines.append(
+                f"cleanup: {len(self.problems)} problem(s): {', '.join(self.problems[:5])}"
+            )
         return lines
 
     def as_properties(self) -> dict[str, str]:
@@ -155,9 +157,13 @@ class Ledger:
         """
         for target in targets:
             try:
-                found = [item for item in iter_audiences(target) if prefix in str(item.get("name", ""))]
+                found = [
+                    item for item in iter_audiences(target) if prefix in str(item.get("name", ""))
+                ]
             except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
-                report.problems.append(f"listing the account to find leftovers: {describe_connection_error(error)}")
+                report.problems.append(
+                    f"listing the account to find leftovers: {describe_connection_error(error)}"
+                )
                 continue
             report.leftovers_found += len(found)
             for item in found:
@@ -168,9 +174,18 @@ class Ledger:
                     self.forget(target.api_key, audience_id)
             if found:
                 try:
-                    report.leftovers_remaining += sum(1 for item in iter_audiences(target) if prefix in str(item.get("name", "")))
-                except (requests.RequestException, TargetError, ValueError, AttributeError) as error:
-                    report.problems.append(f"listing the account after the sweep: {describe_connection_error(error)}")
+                    report.leftovers_remaining += sum(
+                        1 for item in iter_audiences(target) if prefix in str(item.get("name", ""))
+                    )
+                except (
+                    requests.RequestException,
+                    TargetError,
+                    ValueError,
+                    AttributeError,
+                ) as error:
+                    report.problems.append(
+                        f"listing the account after the sweep: {describe_connection_error(error)}"
+                    )
 
 
 def _delete(target: Target, audience_id: str, problems: list[str]) -> bool:
@@ -195,7 +210,9 @@ def _created_id(response: requests.Response) -> str | None:
     return str(audience_id) if isinstance(audience_id, (str, int)) else None
 
 
-def iter_audiences(target: Target, page_size: int = 100, max_pages: int = 10_000) -> Iterator[dict[str, object]]:
+def iter_audiences(
+    target: Target, page_size: int = 100, max_pages: int = 10_000
+) -> Iterator[dict[str, object]]:
     """Every audience of the account, following ``next``; raises on an answer that is not a page."""
     url: str | None = target.url(AUDIENCES_PATH)
     params: dict[str, object] | None = {"page_size": page_size}
@@ -213,4 +230,6 @@ def iter_audiences(target: Target, page_size: int = 100, max_pages: int = 10_000
 
 def iter_prefixed(target: Target) -> Iterator[dict[str, object]]:
     """Every audience of the account whose name carries a run prefix of this suite."""
-    return (item for item in iter_audiences(target) if PREFIX_PATTERN.match(str(item.get("name", ""))))
+    return (
+        item for item in iter_audiences(target) if PREFIX_PATTERN.match(str(item.get("name", "")))
+    )

@@ -27,15 +27,38 @@ T = TypeVar("T")
 WORKER_PLUGIN = "audience-conformance-worker"
 
 
-def made_once(config: pytest.Config, name: str, make: Callable[[], T], to_json: Callable[[T], Any], from_json: Callable[[Any], T]) -> T:
+def made_once(
+    config: pytest.Config,
+    name: str,
+    make: Callable[[], T],
+    to_json: Callable[[T], Any],
+    from_json: Callable[[Any], T],
+) -> T:
     """``make()`` in one process, or its result as that process wrote it; in a run without workers, ``make()``."""
     side = config.pluginmanager.get_plugin(WORKER_PLUGIN)
     if side is None:
         return make()
-    return shared(Path(side.shared.folder), name, make, to_json, from_json, before_making=side.about_to_write, made_elsewhere=side.read_after_all)
+    return shared(
+        Path(side.shared.folder),
+        name,
+        make,
+        to_json,
+        from_json,
+        before_making=side.about_to_write,
+        made_elsewhere=side.read_after_all,
+    )
 
 
-def shared(folder: Path, name: str, make: Callable[[], T], to_json: Callable[[T], Any], from_json: Callable[[Any], T], *, before_making: Callable[[], None], made_elsewhere: Callable[[], None] = lambda: None) -> T:
+def shared(
+    folder: Path,
+    name: str,
+    make: Callable[[], T],
+    to_json: Callable[[T], Any],
+    from_json: Callable[[Any], T],
+    *,
+    before_making: Callable[[], None],
+    made_elsewhere: Callable[[], None] = lambda: None,
+) -> T:
     """The recipe on ``folder``. ``before_making`` runs before the file lock is taken: a quiet
     reader must become exclusive first, or it would wait for readers who wait for its file.
     ``made_elsewhere`` runs when another process made it meanwhile (the reader reads again)."""

@@ -70,7 +70,9 @@ class RuleOutcome:
         return cls(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome(outcome), tuple(by))
 
 
-def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | None, kept: Sequence[str] = ()) -> list[RuleOutcome]:
+def outcomes_of(
+    declared: Sequence[tuple[str, Level]], error: BaseException | None, kept: Sequence[str] = ()
+) -> list[RuleOutcome]:
     """The outcome of each rule a test touched, given how it ended (``None`` or the failures it
     kept, :class:`KeptViolations`: it ran to its end) and the rules of the failures it had kept
     before it ended (``kept``): those fail, whatever stopped the test."""
@@ -80,7 +82,10 @@ def outcomes_of(declared: Sequence[tuple[str, Level]], error: BaseException | No
     if not kept:
         return found
     levels = dict(declared)
-    failed = [RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED) for rule in dict.fromkeys(kept)]
+    failed = [
+        RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED)
+        for rule in dict.fromkeys(kept)
+    ]
     return failed + [outcome for outcome in found if outcome.rule not in kept]
 
 
@@ -90,8 +95,15 @@ def _ended(declared: Sequence[tuple[str, Level]], error: BaseException | None) -
         return [RuleOutcome(rule, level, Outcome.PASSED) for rule, level in declared]
     named = violated_rules(error)
     if named:
-        failed = [RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED) for rule in named]
-        blocked = [RuleOutcome(rule, level, Outcome.BLOCKED, tuple(named)) for rule, level in declared if rule not in named]
+        failed = [
+            RuleOutcome(rule, levels.get(rule) or RULES_BY_ID[rule].level, Outcome.FAILED)
+            for rule in named
+        ]
+        blocked = [
+            RuleOutcome(rule, level, Outcome.BLOCKED, tuple(named))
+            for rule, level in declared
+            if rule not in named
+        ]
         return failed + blocked
     if isinstance(error, NotExercised):
         # The condition the test is about never arose: it had nothing to check, for any of its rules.
@@ -102,9 +114,18 @@ def _ended(declared: Sequence[tuple[str, Level]], error: BaseException | None) -
 def with_left_out(found: Sequence[RuleOutcome], left_out: Mapping[str, str]) -> list[RuleOutcome]:
     """The outcomes of a test that went on without some checks by the user's choice
     (:func:`conformance.scope.not_checked`): a rule it would have passed is out of scope."""
-    judged = [RuleOutcome(o.rule, o.level, Outcome.OUT_OF_SCOPE) if o.rule in left_out and o.outcome is Outcome.PASSED else o for o in found]
+    judged = [
+        RuleOutcome(o.rule, o.level, Outcome.OUT_OF_SCOPE)
+        if o.rule in left_out and o.outcome is Outcome.PASSED
+        else o
+        for o in found
+    ]
     touched = {o.rule for o in found}
-    return judged + [RuleOutcome(rule, RULES_BY_ID[rule].level, Outcome.OUT_OF_SCOPE) for rule in left_out if rule not in touched and rule in RULES_BY_ID]
+    return judged + [
+        RuleOutcome(rule, RULES_BY_ID[rule].level, Outcome.OUT_OF_SCOPE)
+        for rule in left_out
+        if rule not in touched and rule in RULES_BY_ID
+    ]
 
 
 def _kind_of(error: BaseException) -> Outcome:
@@ -129,7 +150,9 @@ def violated_rules(error: BaseException) -> list[str]:
     if isinstance(error, RuleViolation):
         return [error.rule]
     if isinstance(error, BaseExceptionGroup):
-        return list(dict.fromkeys(rule for inner in error.exceptions for rule in violated_rules(inner)))
+        return list(
+            dict.fromkeys(rule for inner in error.exceptions for rule in violated_rules(inner))
+        )
     wrapped = getattr(error, "exception", None)  # a check of the suite's own, run by schemathesis
     if isinstance(wrapped, RuleViolation):
         return [wrapped.rule]

@@ -72,4 +72,7 @@ def straddling_size(total: int, block: int, smallest: int) -> int:
     server that lists in creation order, then span a page boundary, where offset pagination
     skips or repeats items when others are deleted between pages (PAGE-12)."""
     first, last = max(total - block, 0), max(total - 1, 0)
-    return next((size for size in range(MAX_PAGE_SIZE, smallest - 1, -1) if first // size != last // size), smallest)
+    return next(
+        (size for size in range(MAX_PAGE_SIZE, smallest - 1, -1) if first // size != last // size),
+        smallest,
+    )

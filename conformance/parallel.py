@@ -17,7 +17,9 @@ def checked_workers(text: str | None) -> str | None:
     if value == "auto":
         return str(max(os.cpu_count() or 1, 1))
     if not value.isdigit() or int(value) < 1:
-        raise SettingsError(f"--workers takes a number of processes (1 or more) or 'auto', not '{text}'.")
+        raise SettingsError(
+            f"--workers takes a number of processes (1 or more) or 'auto', not '{text}'."
+        )
     return None if int(value) == 1 else str(int(value))
 
 

@@ -21,7 +21,9 @@ def readable_id(value: str | bytes) -> str:
     except UnicodeDecodeError:
         text = "0x" + raw.hex()  # not text at all: its bytes
     # pytest escapes a backslash in an id again, so nothing here is written with one.
-    shown = "".join(char if char.isprintable() and char.isascii() else f"U+{ord(char):04X}" for char in text)
+    shown = "".join(
+        char if char.isprintable() and char.isascii() else f"U+{ord(char):04X}" for char in text
+    )
     if len(shown) <= MAX_ID_LENGTH:
         return shown
     digest = hashlib.sha256(raw).hexdigest()[:8]

@@ -63,10 +63,19 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _settings, _stop, _config
-    config.addinivalue_line("markers", "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)")
-    config.addinivalue_line("markers", "writes: the test creates or changes data on the target; out of scope in read-only mode")
+    config.addinivalue_line(
+        "markers",
+        "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "writes: the test creates or changes data on the target; out of scope in read-only mode",
+    )
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
-    config.addinivalue_line("markers", f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)")
+    config.addinivalue_line(
+        "markers",
+        f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)",
+    )
     try:
         settings = settings_of(config)
     except SettingsError as error:
@@ -78,11 +87,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     # A failing example holding a whole walk has a large repr; Hypothesis' warning about it must
     # not turn a rule's failure into an error, on the plain-pytest route too.
-    config.addinivalue_line("filterwarnings", "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+    )
     if settings.transport.insecure:
         # The user chose it and is told once (the report header, the verdict, the certificate),
         # not once per request.
-        config.addinivalue_line("filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning")
+        config.addinivalue_line(
+            "filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning"
+        )
     _stop = RunStop()
     _config = config
     config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
@@ -103,13 +116,21 @@ def pytest_configure(config: pytest.Config) -> None:
         # No explain phase: once a test fails it traces every line of every request, which
         # turns a one-second failure into a twenty-second one.
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
     )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash.get(SETTINGS_KEY, None)
-    return [f"audience-conformance: {INSECURE_WARNING}"] if settings is not None and settings.transport.insecure else []
+    return (
+        [f"audience-conformance: {INSECURE_WARNING}"]
+        if settings is not None and settings.transport.insecure
+        else []
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -129,10 +150,14 @@ def current_settings() -> RunSettings:
 def start_run() -> run_session.RunContext:
     """Start the conformance run of this pytest session (the suite's conftest calls this once):
     take over the stop signals, remove an earlier run's reports, and make the run."""
-    assert _stop is not None and _config is not None, "the plugin is configured before the suite's conftest is imported"
+    assert _stop is not None and _config is not None, (
+        "the plugin is configured before the suite's conftest is imported"
+    )
     _stop.install()
     recorder = _config.pluginmanager.get_plugin(RECORDER_NAME)
-    if isinstance(recorder, RunRecorder) and not workers.is_worker(_config):  # the controller ends the run
+    if isinstance(recorder, RunRecorder) and not workers.is_worker(
+        _config
+    ):  # the controller ends the run
         recorder.begin()
     return run_session.activate(current_settings(), _stop, workers.joined_run(_config))
 
@@ -153,7 +178,9 @@ def rule_ids_of(item: pytest.Item) -> list[str]:
     return [rule_id for rule_id, _ in _rule_pairs(item)]
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     for item in items:
         try:
             rules_of(item)
@@ -200,7 +227,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     pairs = _rule_pairs(item)
     if not pairs:
@@ -223,7 +252,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if error is not None or call.when == "teardown":
             keeper = item.stash.get(KEEPER, None)
             left_out = scope.left_out_in_test()
-            item.user_properties += [found.as_property() for found in with_left_out(outcomes_of(pairs, error, keeper.rules if keeper else ()), left_out)]
+            item.user_properties += [
+                found.as_property()
+                for found in with_left_out(
+                    outcomes_of(pairs, error, keeper.rules if keeper else ()), left_out
+                )
+            ]
             item.user_properties += scope.as_properties(left_out)
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
@@ -246,7 +280,9 @@ def _refused_write(error: BaseException) -> bool:
             return True
         if isinstance(current, BaseExceptionGroup):
             pending += current.exceptions
-        pending += [linked for linked in (current.__cause__, current.__context__) if linked is not None]
+        pending += [
+            linked for linked in (current.__cause__, current.__context__) if linked is not None
+        ]
     return False
 
 
@@ -269,16 +305,30 @@ def _redact_report(report: pytest.TestReport, error: BaseException | None) -> No
             path, lineno, reason = report.longrepr
             report.longrepr = (path, lineno, redact(reason))
         else:
-            failed = [found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED]
+            failed = [
+                found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED
+            ]
             path, lineno, test = report.location
-            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(report.longrepr)
-            report.longrepr = FailureText(redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1)
+            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(
+                report.longrepr
+            )
+            report.longrepr = FailureText(
+                redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1
+            )
     report.sections = [(title, redact(content)) for title, content in report.sections]
 
 
 def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
-    levels = {str(value): Level(str(level)) for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:]) if name == "rule"}
-    return [RuleOutcome.from_property(str(value), levels) for name, value in report.user_properties if name == "outcome"]
+    levels = {
+        str(value): Level(str(level))
+        for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:])
+        if name == "rule"
+    }
+    return [
+        RuleOutcome.from_property(str(value), levels)
+        for name, value in report.user_properties
+        if name == "outcome"
+    ]
 
 
 def describe_rules(rule_ids: Iterable[str]) -> str:

@@ -12,8 +12,23 @@ import argparse
 import pytest
 
 from conformance.ratelimit import ENV_RATE_LIMIT
-from conformance.settings import CLI_OPTIONS, ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, PYTEST_OPTIONS, RunSettings, build_settings
-from conformance.transport import ENV_CA_BUNDLE, ENV_CLIENT_CERT, ENV_CLIENT_KEY, ENV_HEADERS, ENV_PROXY, ConnectionOptions
+from conformance.settings import (
+    CLI_OPTIONS,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_SECONDARY_API_KEY,
+    PYTEST_OPTIONS,
+    RunSettings,
+    build_settings,
+)
+from conformance.transport import (
+    ENV_CA_BUNDLE,
+    ENV_CLIENT_CERT,
+    ENV_CLIENT_KEY,
+    ENV_HEADERS,
+    ENV_PROXY,
+    ConnectionOptions,
+)
 
 SETTINGS_KEY = pytest.StashKey[RunSettings]()  # this session's settings, in the config's stash
 
@@ -22,24 +37,92 @@ CLI_FRONT = "cli"  # --audience-front value the command line passes: messages th
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("audience-conformance", "Audience API conformance suite")
-    group.addoption("--audience-base-url", default=None, help=f"Target base URL (or {ENV_BASE_URL}); default: the embedded reference server.")
-    group.addoption("--audience-api-key", default=None, help=f"API key of the target (prefer {ENV_API_KEY}: options show in process lists).")
-    group.addoption("--audience-secondary-api-key", default=None, help=f"Key of another account, for tenant isolation (or {ENV_SECONDARY_API_KEY}).")
+    group.addoption(
+        "--audience-base-url",
+        default=None,
+        help=f"Target base URL (or {ENV_BASE_URL}); default: the embedded reference server.",
+    )
+    group.addoption(
+        "--audience-api-key",
+        default=None,
+        help=f"API key of the target (prefer {ENV_API_KEY}: options show in process lists).",
+    )
+    group.addoption(
+        "--audience-secondary-api-key",
+        default=None,
+        help=f"Key of another account, for tenant isolation (or {ENV_SECONDARY_API_KEY}).",
+    )
     group.addoption("--audience-profile", default=None, help="quick, default or thorough.")
-    group.addoption("--audience-strict", action="store_true", default=False, help="SHOULD rules count towards the verdict too.")
-    group.addoption("--audience-read-only", action="store_true", default=False, help="Send no request other than GET.")
+    group.addoption(
+        "--audience-strict",
+        action="store_true",
+        default=False,
+        help="SHOULD rules count towards the verdict too.",
+    )
+    group.addoption(
+        "--audience-read-only",
+        action="store_true",
+        default=False,
+        help="Send no request other than GET.",
+    )
     group.addoption("--audience-seed", default=None, help="Seed for reproducible data generation.")
-    group.addoption("--audience-rule", action="append", default=[], help="Run only the tests of this rule ID (repeatable).")
-    group.addoption("--audience-timeout", default=None, help="Per-request timeout in seconds (default 10).")
-    group.addoption("--audience-max-duration", default=None, help="Overall time budget of the run in seconds (default: the profile's).")
-    group.addoption("--audience-ca-bundle", default=None, help=f"CA bundle that signs the target's certificate (or {ENV_CA_BUNDLE}, REQUESTS_CA_BUNDLE, SSL_CERT_FILE).")
-    group.addoption("--audience-client-cert", default=None, help=f"Client certificate for mutual TLS (or {ENV_CLIENT_CERT}).")
-    group.addoption("--audience-client-key", default=None, help=f"Key of the client certificate (or {ENV_CLIENT_KEY}).")
-    group.addoption("--audience-insecure", action="store_true", default=False, help="Do not verify the target's certificate; written on the certificate.")
-    group.addoption("--audience-proxy", default=None, help=f"Forward proxy for an https target (or {ENV_PROXY}).")
-    group.addoption("--audience-trust-env", action="store_true", default=False, help="Use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.")
-    group.addoption("--audience-header", action="append", default=[], help=f"'Name: value' sent on every request (repeatable; prefer {ENV_HEADERS}, one per line: values are secrets).")
-    group.addoption("--audience-rate-limit", default=None, help=f"At most N requests per second or minute: N/s or N/m (or {ENV_RATE_LIMIT}).")
+    group.addoption(
+        "--audience-rule",
+        action="append",
+        default=[],
+        help="Run only the tests of this rule ID (repeatable).",
+    )
+    group.addoption(
+        "--audience-timeout", default=None, help="Per-request timeout in seconds (default 10)."
+    )
+    group.addoption(
+        "--audience-max-duration",
+        default=None,
+        help="Overall time budget of the run in seconds (default: the profile's).",
+    )
+    group.addoption(
+        "--audience-ca-bundle",
+        default=None,
+        help=f"CA bundle that signs the target's certificate (or {ENV_CA_BUNDLE}, REQUESTS_CA_BUNDLE, SSL_CERT_FILE).",
+    )
+    group.addoption(
+        "--audience-client-cert",
+        default=None,
+        help=f"Client certificate for mutual TLS (or {ENV_CLIENT_CERT}).",
+    )
+    group.addoption(
+        "--audience-client-key",
+        default=None,
+        help=f"Key of the client certificate (or {ENV_CLIENT_KEY}).",
+    )
+    group.addoption(
+        "--audience-insecure",
+        action="store_true",
+        default=False,
+        help="Do not verify the target's certificate; written on the certificate.",
+    )
+    group.addoption(
+        "--audience-proxy",
+        default=None,
+        help=f"Forward proxy for an https target (or {ENV_PROXY}).",
+    )
+    group.addoption(
+        "--audience-trust-env",
+        action="store_true",
+        default=False,
+        help="Use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.",
+    )
+    group.addoption(
+        "--audience-header",
+        action="append",
+        default=[],
+        help=f"'Name: value' sent on every request (repeatable; prefer {ENV_HEADERS}, one per line: values are secrets).",
+    )
+    group.addoption(
+        "--audience-rate-limit",
+        default=None,
+        help=f"At most N requests per second or minute: N/s or N/m (or {ENV_RATE_LIMIT}).",
+    )
     group.addoption("--audience-front", default=None, help=argparse.SUPPRESS)
 
 

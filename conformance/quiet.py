@@ -58,14 +58,19 @@ class Kind(enum.Enum):
 
 
 def add_marker(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{RUN_WIDE}: the test lists every audience of the run; under workers no other test of the run writes meanwhile")
+    config.addinivalue_line(
+        "markers",
+        f"{RUN_WIDE}: the test lists every audience of the run; under workers no other test of the run writes meanwhile",
+    )
 
 
 def needs_quiet(item: pytest.Item) -> bool:
     """A test whose checks read the whole account or all of the run's audiences, or walk the
     shared data set: no other test of the run may write meanwhile."""
     fixtures = set(getattr(item, "fixturenames", ()))
-    return any(item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE)) or bool(fixtures & SHARED_DATA_FIXTURES)
+    return any(
+        item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE)
+    ) or bool(fixtures & SHARED_DATA_FIXTURES)
 
 
 def kind_at_start(item: pytest.Item) -> Kind | None:
@@ -108,7 +113,10 @@ class QuietLock:
 
     def __init__(self, folder: Path) -> None:
         self.turnstile = folder / "quiet.turnstile"
-        self.rooms = {Kind.READERS: folder / "quiet.readers", Kind.WRITERS: folder / "quiet.writers"}
+        self.rooms = {
+            Kind.READERS: folder / "quiet.readers",
+            Kind.WRITERS: folder / "quiet.writers",
+        }
 
     def acquire(self, kind: Kind) -> Held:
         """Block until the lock is ours in ``kind``; returns what :meth:`release` lets go of."""

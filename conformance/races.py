@@ -16,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 Send = Callable[[], requests.Response]
-READY_TIMEOUT = 30.0  # seconds for every thread to reach the start line; a stuck one breaks the barrier
+READY_TIMEOUT = (
+    30.0  # seconds for every thread to reach the start line; a stuck one breaks the barrier
+)
 
 
 class Racers:
@@ -53,7 +55,9 @@ class Racers:
             return send()
 
         futures = [self._pool.submit(on_the_mark, send) for send in sends]
-        errors = [error for error in (future.exception() for future in futures) if error is not None]
+        errors = [
+            error for error in (future.exception() for future in futures) if error is not None
+        ]
         if errors:
             raise errors[0]
         return [future.result() for future in futures]

@@ -27,7 +27,9 @@ class RateLimit:
         """``N/s`` or ``N/m``; raises ValueError with a message for the user."""
         match = re.fullmatch(r"\s*(\d+)\s*/\s*([sm])\s*", text)
         if not match or int(match.group(1)) < 1:
-            raise ValueError(f"--rate-limit takes N/s or N/m with N at least 1 (e.g. 10/s or 300/m), not '{text}'.")
+            raise ValueError(
+                f"--rate-limit takes N/s or N/m with N at least 1 (e.g. 10/s or 300/m), not '{text}'."
+            )
         return cls(int(match.group(1)), _UNITS[match.group(2)])
 
     @property
@@ -48,7 +50,12 @@ class RateLimiter:
     one before it really left, never from when it was planned.
     """
 
-    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        limit: RateLimit,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.limit = limit
         self._clock = clock
         self._sleep = sleep

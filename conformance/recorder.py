@@ -23,13 +23,26 @@ from conformance.outcomes import skip_reason
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY
 from conformance.stopping import RunStop, RunStopped
 from conformance.tracebacks import make_printable
-from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_CONFORMANT, TestRecord, Verdict, compute_verdict
+from conformance.verdict import (
+    CONFORMANT,
+    NO_VERDICT,
+    NOT_CONFORMANT,
+    TestRecord,
+    Verdict,
+    compute_verdict,
+)
 
 RECORDER_NAME = "audience-conformance-recorder"
-EXIT_OF_VERDICT = {CONFORMANT: Exit.CONFORMANT, NOT_CONFORMANT: Exit.NOT_CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}
+EXIT_OF_VERDICT = {
+    CONFORMANT: Exit.CONFORMANT,
+    NOT_CONFORMANT: Exit.NOT_CONFORMANT,
+    NO_VERDICT: Exit.INCOMPLETE,
+}
 
 
-INSECURE_WARNING = "WARNING: --insecure: the target's TLS certificate is not verified; the certificate records it."
+INSECURE_WARNING = (
+    "WARNING: --insecure: the target's TLS certificate is not verified; the certificate records it."
+)
 
 
 def run_properties(context: run_session.RunContext) -> dict[str, str]:
@@ -66,13 +79,17 @@ class RunRecorder:
         self.verdict: Verdict | None = None
         self.cleanup: CleanupReport | None = None
         self.suite_errors: list[str] = []  # the suite's own faults (a refused write): no verdict
-        self.crashes: list[str] = []  # pytest's internal errors, crashed workers: the run did not complete
+        self.crashes: list[
+            str
+        ] = []  # pytest's internal errors, crashed workers: the run did not complete
         self.failed_start: tuple[RunEnd, str] | None = None  # the target could not be tested at all
         self.started = False
         self.certificate: list[Path] = []
         self.certificate_problem = ""
         self._outcomes: dict[str, tuple[str, str]] = {}
-        self._deselected: list[list[str]] = []  # the rules of each test left out by the user's choice
+        self._deselected: list[
+            list[str]
+        ] = []  # the rules of each test left out by the user's choice
         self.out_of_scope: dict[str, str] = {}
 
     @property
@@ -112,7 +129,9 @@ class RunRecorder:
             return
         # Deselected tests and tests never collected (a narrower path) leave their rules out.
         left_out = self._deselected + whole_suite.uncollected(session, session.items, rule_ids_of)
-        self.out_of_scope = scope.unselected_rules([rule_ids_of(item) for item in session.items], left_out)
+        self.out_of_scope = scope.unselected_rules(
+            [rule_ids_of(item) for item in session.items], left_out
+        )
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             for name, value in run_properties(context).items():
@@ -133,26 +152,43 @@ class RunRecorder:
         make_printable(excinfo)  # before the terminal reporter formats it
         if self.stop.reason is None:
             # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
-            self.stop.reason = excinfo.value.reason if isinstance(excinfo.value, RunStopped) else RunEnd.INTERRUPTED
+            self.stop.reason = (
+                excinfo.value.reason
+                if isinstance(excinfo.value, RunStopped)
+                else RunEnd.INTERRUPTED
+            )
 
     # A crash of the suite: whatever the tests found, the run did not complete and gives no verdict.
 
-    def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    def pytest_internalerror(
+        self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> None:
         last = str(excinfo.value).strip().splitlines()[-1:]
-        self.crashes.append(f"internal error: {excinfo.typename}" + (f": {last[0]}" if last else ""))
+        self.crashes.append(
+            f"internal error: {excinfo.typename}" + (f": {last[0]}" if last else "")
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
         """pytest-xdist: a worker died while running a test."""
         self.crashes.append(f"{report.longrepr}")
 
-    def _stop_before_any_test(self, session: pytest.Session, failure: run_session.PreflightFailure) -> None:
+    def _stop_before_any_test(
+        self, session: pytest.Session, failure: run_session.PreflightFailure
+    ) -> None:
         """No test runs: the target cannot be certified as given. One line says why; the exit
         code (2 for the user's mistake, 3 for an unreachable target or a refused key) is set at
         the session's end."""
         self.failed_start = (failure.end, str(failure))
         message = str(failure)
-        sys.stderr.write((user_error_line(message) if failure.end is RunEnd.MISCONFIGURED else f"audience-conformance: {message}") + "\n")
+        sys.stderr.write(
+            (
+                user_error_line(message)
+                if failure.end is RunEnd.MISCONFIGURED
+                else f"audience-conformance: {message}"
+            )
+            + "\n"
+        )
         sys.stderr.flush()
         session.items.clear()
 
@@ -165,7 +201,9 @@ class RunRecorder:
             self._outcomes[report.nodeid] = (report.outcome, _reason_of(report))
         if report.when == "teardown":
             final = self._outcomes.pop(report.nodeid, ("passed", ""))
-            self.records.append(TestRecord.from_properties(report.nodeid, report.user_properties, *final))
+            self.records.append(
+                TestRecord.from_properties(report.nodeid, report.user_properties, *final)
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -177,7 +215,9 @@ class RunRecorder:
             self.crashes.append("pytest ended in an internal error")
         if self.crashes and self.config.getoption("audience_front", None) != CLI_FRONT:
             # pytest shows no summary after its internal error; the command line prints its own line.
-            sys.stderr.write(f"audience-conformance: no verdict: {artefacts.CAUSES[RunEnd.SUITE_ERROR]}.\n")
+            sys.stderr.write(
+                f"audience-conformance: no verdict: {artefacts.CAUSES[RunEnd.SUITE_ERROR]}.\n"
+            )
         self.cleanup = run_session.deactivate()
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
@@ -191,11 +231,15 @@ class RunRecorder:
         if not self.records:
             return
         settings = self.config.stash[SETTINGS_KEY]
-        self.verdict = compute_verdict(self.records, strict=settings.strict, out_of_scope=self.out_of_scope)
+        self.verdict = compute_verdict(
+            self.records, strict=settings.strict, out_of_scope=self.out_of_scope
+        )
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = int(EXIT_OF_VERDICT[self.verdict.kind])
 
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    def pytest_terminal_summary(
+        self, terminalreporter: Any, exitstatus: int, config: pytest.Config
+    ) -> None:
         if not self.started:
             return
         write = terminalreporter.write_line
@@ -206,7 +250,9 @@ class RunRecorder:
             write(line)
         for error in self.suite_errors + self.crashes:
             write(f"suite error: {error}")
-        write(f"seed: {self.seed} (repeat with --audience-seed {self.seed}, or run --seed {self.seed})")
+        write(
+            f"seed: {self.seed} (repeat with --audience-seed {self.seed}, or run --seed {self.seed})"
+        )
         if self.run_end != RunEnd.COMPLETED:
             write(f"no verdict: {artefacts.CAUSES.get(self.run_end, self.run_end.value)}")
             return
@@ -221,7 +267,11 @@ class RunRecorder:
         junit = self.junit_path
         if not self.started or junit is None or not junit.is_file():
             return
-        detail = self.failed_start[1] if self.failed_start else "; ".join(self.suite_errors + self.crashes)
+        detail = (
+            self.failed_start[1]
+            if self.failed_start
+            else "; ".join(self.suite_errors + self.crashes)
+        )
         artefacts.record_run_end(junit, self.run_end, detail)
         from conformance.report import ReportError, write_certificate
 

@@ -37,7 +37,9 @@ def _base64_spellings(secret: str) -> set[str]:
 def _bounded(form: str) -> str:
     """``form`` as a whole token: not the middle of a longer word, so that masking never cuts
     into ordinary text."""
-    head = r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))" if form[0].isalnum() else ""  # '%3D' before a key still bounds it
+    head = (
+        r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))" if form[0].isalnum() else ""
+    )  # '%3D' before a key still bounds it
     tail = r"(?![A-Za-z0-9])" if form[-1].isalnum() else ""
     return head + re.escape(form) + tail
 
@@ -50,7 +52,9 @@ class Redactor:
     anywhere inside base64 (where it is never a token of its own).
     """
 
-    def __init__(self, secrets: Iterable[str | None] = (), secret_headers: Iterable[str] = ()) -> None:
+    def __init__(
+        self, secrets: Iterable[str | None] = (), secret_headers: Iterable[str] = ()
+    ) -> None:
         self._tokens: set[str] = set()
         self._encoded: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
@@ -72,8 +76,14 @@ class Redactor:
             return
         self._tokens |= {secret, quote(secret, safe=""), quote_plus(secret)}
         self._encoded |= _base64_spellings(secret)
-        ordered = sorted(self._tokens | self._encoded, key=len, reverse=True)  # longest first: a form may contain another
-        self._pattern = re.compile("|".join(_bounded(form) if form in self._tokens else re.escape(form) for form in ordered))
+        ordered = sorted(
+            self._tokens | self._encoded, key=len, reverse=True
+        )  # longest first: a form may contain another
+        self._pattern = re.compile(
+            "|".join(
+                _bounded(form) if form in self._tokens else re.escape(form) for form in ordered
+            )
+        )
 
     def mark_header(self, name: str) -> None:
         """A header whose value is secret (a credential the run sends besides the key)."""
@@ -85,13 +95,18 @@ class Redactor:
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """A copy of ``headers`` with every secret header's value masked."""
-        return {name: MASK if self.is_secret_header(name) else value for name, value in headers.items()}
+        return {
+            name: MASK if self.is_secret_header(name) else value for name, value in headers.items()
+        }
 
     def _compile_headers(self) -> re.Pattern[str]:
         names = "|".join(re.escape(name) for name in sorted(self._headers, key=len, reverse=True))
         # "Name: value" in a header dump or a curl -H argument; "'name': 'value'" in a dict's repr.
         # The value is all that follows, to the end of the line or the closing quote.
-        return re.compile(rf"(?i)((?:^|(?<=[\s'\"{{(,]))(?:{names})['\"]?[ \t]*[:=][ \t]*['\"]?)(?!\[REDACTED\]|\[Filtered\])([^'\"\s][^'\"\r\n]*)", re.MULTILINE)
+        return re.compile(
+            rf"(?i)((?:^|(?<=[\s'\"{{(,]))(?:{names})['\"]?[ \t]*[:=][ \t]*['\"]?)(?!\[REDACTED\]|\[Filtered\])([^'\"\s][^'\"\r\n]*)",
+            re.MULTILINE,
+        )
 
     def __call__(self, text: str) -> str:
         if not text:

@@ -34,8 +34,23 @@ class _RunEnd:
         self.recorder = plugin if isinstance(plugin, RunRecorder) else None
 
 
-def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = None, workers: str | None = None, shard: str | None = None) -> int:
-    args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), f"--junit-xml={junit_xml}", "--pyargs", "conformance.suite"]
+def run_suite(
+    settings: RunSettings,
+    *,
+    junit_xml: Path,
+    keyword: str | None = None,
+    workers: str | None = None,
+    shard: str | None = None,
+) -> int:
+    args = [
+        "-c",
+        str(SUITE_INI),
+        "--rootdir",
+        str(SUITE_DIR),
+        f"--junit-xml={junit_xml}",
+        "--pyargs",
+        "conformance.suite",
+    ]
     args += _plugin_args(settings) + parallel_args(workers, shard)
     if keyword:
         args += ["-k", keyword]
@@ -47,7 +62,14 @@ def run_suite(settings: RunSettings, *, junit_xml: Path, keyword: str | None = N
 
 
 def _plugin_args(settings: RunSettings) -> list[str]:
-    args = ["--audience-front", CLI_FRONT, "--audience-profile", settings.profile.name, "--audience-timeout", str(settings.timeout)]
+    args = [
+        "--audience-front",
+        CLI_FRONT,
+        "--audience-profile",
+        settings.profile.name,
+        "--audience-timeout",
+        str(settings.timeout),
+    ]
     if settings.strict:
         args.append("--audience-strict")
     if settings.read_only:
@@ -72,7 +94,9 @@ def _connection_args(settings: RunSettings) -> list[str]:
     cert = transport.client_cert
     if cert is not None:
         cert_path, key_path = cert if isinstance(cert, tuple) else (cert, None)
-        args += ["--audience-client-cert", cert_path] + (["--audience-client-key", key_path] if key_path else [])
+        args += ["--audience-client-cert", cert_path] + (
+            ["--audience-client-key", key_path] if key_path else []
+        )
     if transport.trust_env:
         args.append("--audience-trust-env")
     if settings.rate_limit is not None:
@@ -84,7 +108,9 @@ class _keys_in_environment:
     """The target and keys reach the plugin through the environment, never through argv."""
 
     def __init__(self, settings: RunSettings) -> None:
-        headers = "\n".join(f"{name}: {value}" for name, value in settings.transport.headers) or None
+        headers = (
+            "\n".join(f"{name}: {value}" for name, value in settings.transport.headers) or None
+        )
         self.values = {
             ENV_BASE_URL: settings.base_url,
             ENV_API_KEY: settings.api_key,
@@ -115,7 +141,10 @@ def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
     if code == pytest.ExitCode.USAGE_ERROR and (recorder is None or not recorder.started):
         return Exit.USAGE
     if recorder is None:
-        print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
+        print(
+            f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.",
+            file=sys.stderr,
+        )
         return Exit.INCOMPLETE
     exit_code = _outcome(code, recorder)
     _print_reports(recorder)
@@ -127,19 +156,38 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
     if recorder.failed_start is not None:
         return exit_code_of(recorder.failed_start[0]) or Exit.UNREACHABLE
     if recorder.run_end != RunEnd.COMPLETED:
-        print(f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.", file=sys.stderr)
+        print(
+            f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.",
+            file=sys.stderr,
+        )
         return Exit.INCOMPLETE
     if recorder.certificate_problem:
         # The run's verdict must be read from its certificate: without one there is none to give.
-        print("audience-conformance: no verdict: the certificate could not be written.", file=sys.stderr)
+        print(
+            "audience-conformance: no verdict: the certificate could not be written.",
+            file=sys.stderr,
+        )
         return Exit.INCOMPLETE
     verdict = recorder.verdict
-    if recorder.suite_errors or verdict is None or code not in {int(value) for value in EXIT_OF_VERDICT.values()}:
-        print(f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.", file=sys.stderr)
+    if (
+        recorder.suite_errors
+        or verdict is None
+        or code not in {int(value) for value in EXIT_OF_VERDICT.values()}
+    ):
+        print(
+            f"audience-conformance: run incomplete (pytest exit code {code}); no verdict.",
+            file=sys.stderr,
+        )
         return Exit.INCOMPLETE
     failing = ", ".join(result.rule.id for result in verdict.counted_failures())
     unverified = ", ".join(result.rule.id for result in verdict.unverified())
-    detail = f"; failing rules: {failing}" if failing else f"; not verified: {unverified}" if unverified else ""
+    detail = (
+        f"; failing rules: {failing}"
+        if failing
+        else f"; not verified: {unverified}"
+        if unverified
+        else ""
+    )
     if verdict.errors and not failing:
         detail += f"; {len(verdict.errors)} test(s) ended in an error that names no rule"
     print(f"verdict: {verdict.headline}{detail}")

@@ -34,7 +34,12 @@ def negative_data_rejection_allowing_clamping(ctx: Any, response: Any, case: Any
         asked = invalid_page_size(case.query)
         if asked is None:
             raise
-        raise RuleViolation("PAGE-10", expected=f"400 with the error envelope for page_size={asked!r}, not an integer from 1 to 100", received=f"HTTP {response.status_code}", context=f"{case.method} {case.formatted_path}") from None
+        raise RuleViolation(
+            "PAGE-10",
+            expected=f"400 with the error envelope for page_size={asked!r}, not an integer from 1 to 100",
+            received=f"HTTP {response.status_code}",
+            context=f"{case.method} {case.formatted_path}",
+        ) from None
     return result
 
 
@@ -51,7 +56,12 @@ def invalid_page_size(query: Any) -> str | None:
 
 def _clamped_page_size(response: Any, case: Any) -> bool:
     asked = (case.query or {}).get("page_size")
-    if response.status_code != 200 or not isinstance(asked, (int, str)) or not str(asked).isdigit() or int(asked) <= MAX_PAGE_SIZE:
+    if (
+        response.status_code != 200
+        or not isinstance(asked, (int, str))
+        or not str(asked).isdigit()
+        or int(asked) <= MAX_PAGE_SIZE
+    ):
         return False
     try:
         size = response.json()["pagination"]["size"]
@@ -66,11 +76,21 @@ def every_body_is_json(ctx: Any, response: Any, case: Any) -> bool | None:
     if not response.content:
         return None
     content_type = (response.headers.get("content-type") or [""])[0]
-    check(content_type.split(";")[0].strip().lower() == "application/json", "JSON-01", expected="a body of Content-Type application/json, whatever the status", received=f"HTTP {response.status_code} {content_type or '(no Content-Type)'}: {response.content[:120]!r}")
+    check(
+        content_type.split(";")[0].strip().lower() == "application/json",
+        "JSON-01",
+        expected="a body of Content-Type application/json, whatever the status",
+        received=f"HTTP {response.status_code} {content_type or '(no Content-Type)'}: {response.content[:120]!r}",
+    )
     try:
         json.loads(response.content)
     except ValueError:
-        check(False, "JSON-01", expected="a body that parses as JSON, whatever the status", received=f"HTTP {response.status_code}: {response.content[:120]!r}")
+        check(
+            False,
+            "JSON-01",
+            expected="a body that parses as JSON, whatever the status",
+            received=f"HTTP {response.status_code}: {response.content[:120]!r}",
+        )
     return None
 
 

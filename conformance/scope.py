@@ -36,7 +36,9 @@ def out_of_scope(reason: str) -> None:
     raise OutOfScope(reason)
 
 
-_LEFT_OUT: dict[str, str] = {}  # the running test's checks left out by the user's choice: rule -> why
+_LEFT_OUT: dict[
+    str, str
+] = {}  # the running test's checks left out by the user's choice: rule -> why
 
 
 def not_checked(rule: str, reason: str) -> None:
@@ -65,7 +67,9 @@ def from_properties(properties: Iterable[tuple[str, object]]) -> dict[str, str]:
     return {rule: why for rule, _, why in pairs}
 
 
-def unselected_rules(selected: Iterable[Iterable[str]], deselected: Iterable[Iterable[str]]) -> dict[str, str]:
+def unselected_rules(
+    selected: Iterable[Iterable[str]], deselected: Iterable[Iterable[str]]
+) -> dict[str, str]:
     """Rules some of whose tests were deselected or never collected (``deselected`` holds the
     rules of each), or none of whose tests was collected at all: a verdict on them would rest
     on part of their checks."""
@@ -86,4 +90,6 @@ def decode(value: str | None) -> dict[str, str]:
         decoded = json.loads(value)
     except json.JSONDecodeError:
         return {}
-    return {str(rule): str(why) for rule, why in decoded.items()} if isinstance(decoded, dict) else {}
+    return (
+        {str(rule): str(why) for rule, why in decoded.items()} if isinstance(decoded, dict) else {}
+    )

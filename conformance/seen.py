@@ -61,7 +61,10 @@ class SeenSet:
         return None
 
     def _digest(self, value: str) -> int:
-        digest = int.from_bytes(blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8, key=self._key).digest(), "little")
+        digest = int.from_bytes(
+            blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8, key=self._key).digest(),
+            "little",
+        )
         return digest or 1  # 0 marks an empty slot
 
     @staticmethod

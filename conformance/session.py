@@ -27,7 +27,15 @@ from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
-from conformance.target import AUDIENCES_PATH, ClearTextProxyRefused, Origin, RequestPolicy, RunDeadlineExceeded, Target, TargetError
+from conformance.target import (
+    AUDIENCES_PATH,
+    ClearTextProxyRefused,
+    Origin,
+    RequestPolicy,
+    RunDeadlineExceeded,
+    Target,
+    TargetError,
+)
 from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
 
@@ -68,23 +76,34 @@ class Misconfigured(PreflightFailure):
 class RunContext:
     """Everything the suite's tests share during one run."""
 
-    def __init__(self, settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None) -> None:
+    def __init__(
+        self, settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None
+    ) -> None:
         self.settings = settings
         self.stop = stop
         self.shared = shared  # in a worker process: the run its controller made (id, target, keys)
         self.run_id = shared.run_id if shared is not None else new_run_id()
-        self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+        self.seed = (
+            settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+        )
         self.started_at = time.time()
-        self.redactor = Redactor([settings.api_key, settings.secondary_api_key, *settings.transport.secrets()], secret_headers=[name for name, _ in settings.transport.headers])
+        self.redactor = Redactor(
+            [settings.api_key, settings.secondary_api_key, *settings.transport.secrets()],
+            secret_headers=[name for name, _ in settings.transport.headers],
+        )
         self.ledger = Ledger()
         self.witness = Witness(self.ledger.owns)
         self.namer = Namer(self.run_id)
         self._resources = ExitStack()
-        self.before_cleanup: list[Callable[[], None]] = []  # e.g. stop the workers, merge their ledgers
+        self.before_cleanup: list[
+            Callable[[], None]
+        ] = []  # e.g. stop the workers, merge their ledgers
         base_url, api_key, secondary_key = self._resolve_target()
         self.base_url = base_url
         max_duration = settings.max_duration or settings.profile.max_duration
-        self.guard = WriteGuard(self.ledger, base_path=urlsplit(base_url).path, run_prefix=self.namer.prefix)
+        self.guard = WriteGuard(
+            self.ledger, base_path=urlsplit(base_url).path, run_prefix=self.namer.prefix
+        )
         self.policy = RequestPolicy(
             origin=Origin.of(base_url),
             timeout=settings.timeout,
@@ -120,11 +139,16 @@ class RunContext:
         from conformance.reference.keys import generate_key
         from conformance.reference.server import ReferenceServer
 
-        folder = Path(self._resources.enter_context(tempfile.TemporaryDirectory(prefix="audience-reference-")))
+        folder = Path(
+            self._resources.enter_context(tempfile.TemporaryDirectory(prefix="audience-reference-"))
+        )
         key, secondary_key = generate_key(), generate_key()
         self.redactor.add(key)
         self.redactor.add(secondary_key)
-        server = ReferenceServer(db=str(folder / "reference.sqlite3"), keys={key: PRIMARY_ACCOUNT, secondary_key: SECONDARY_ACCOUNT})
+        server = ReferenceServer(
+            db=str(folder / "reference.sqlite3"),
+            keys={key: PRIMARY_ACCOUNT, secondary_key: SECONDARY_ACCOUNT},
+        )
         self._resources.enter_context(server)
         return server.base_url, key, secondary_key
 
@@ -142,7 +166,9 @@ class RunContext:
         if self.secondary is None:
             return
         other_listed = self._probe(self.secondary, "secondary_api_key")
-        if not self.settings.embedded:  # the embedded server's two keys are of two accounts by construction
+        if (
+            not self.settings.embedded
+        ):  # the embedded server's two keys are of two accounts by construction
             self._check_two_accounts(listed, other_listed)
 
     def _probe(self, target: Target, key_name: str) -> list[Any]:
@@ -153,19 +179,33 @@ class RunContext:
         except ClearTextProxyRefused as error:
             raise TargetUnreachable(str(error)) from None
         except requests.Timeout:
-            raise TargetUnreachable(f"{base} did not answer within {self.settings.timeout:g} s.") from None
+            raise TargetUnreachable(
+                f"{base} did not answer within {self.settings.timeout:g} s."
+            ) from None
         except requests.ConnectionError as error:
-            reason = describe_connection_failure(error, self.settings.transport, https=self.policy.origin.scheme == "https")
+            reason = describe_connection_failure(
+                error, self.settings.transport, https=self.policy.origin.scheme == "https"
+            )
             raise TargetUnreachable(f"{base} cannot be reached: {reason}") from None
         except RunDeadlineExceeded:
             raise
         except (requests.RequestException, TargetError) as error:
-            reason = str(error).rstrip(".") if isinstance(error, TargetError) else describe_connection_error(error)
-            raise TargetUnreachable(f"{base} did not answer as an HTTP server ({reason}).") from None
+            reason = (
+                str(error).rstrip(".")
+                if isinstance(error, TargetError)
+                else describe_connection_error(error)
+            )
+            raise TargetUnreachable(
+                f"{base} did not answer as an HTTP server ({reason})."
+            ) from None
         which = "secondary API key" if key_name == "secondary_api_key" else "API key"
         if response.status_code == 401:
-            raise KeyRefused(f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}.")
-        if response.status_code in (404, 405) and not _serves_the_api(target, self.guard.mint_absent()):
+            raise KeyRefused(
+                f"{base} refused the {which} (HTTP 401); check {self.settings.source(key_name)}."
+            )
+        if response.status_code in (404, 405) and not _serves_the_api(
+            target, self.guard.mint_absent()
+        ):
             raise Misconfigured(
                 f"{base}{AUDIENCES_PATH} answers HTTP {response.status_code}: the Audience API is not served under {base}; "
                 f"give {self.settings.option('base_url')} the URL that /v1/audiences follows."
@@ -188,7 +228,11 @@ class RunContext:
                 # find): what the key creates is the server's own word on whose key it is.
                 secondary_seen = self._created_by(self.secondary) or secondary_seen
                 secondary = _account_in(secondary_seen) or secondary
-            if primary is not None and primary == secondary and self._sees(self.secondary, primary_seen):
+            if (
+                primary is not None
+                and primary == secondary
+                and self._sees(self.secondary, primary_seen)
+            ):
                 raise Misconfigured(
                     f"the API key and the secondary API key belong to one account ('{primary}'); "
                     f"{self.settings.source('secondary_api_key')} must be a key of another account."
@@ -202,7 +246,9 @@ class RunContext:
         refuses. Only asked when the listings cannot tell the accounts apart (empty accounts)."""
         if self.settings.read_only:
             return []
-        response = target.post(AUDIENCES_PATH, json={"data": {"name": self.namer.fresh(), "channel": "SMS"}})
+        response = target.post(
+            AUDIENCES_PATH, json={"data": {"name": self.namer.fresh(), "channel": "SMS"}}
+        )
         return _items_of(response) if response.status_code == 201 else []
 
     def _sees(self, target: Target, items: list[Any]) -> bool:
@@ -221,7 +267,9 @@ class RunContext:
     def cleanup_command(self) -> str:
         """What finishes this run's cleanup when the run could not (it is printed, never run)."""
         if self.settings.embedded:
-            return "The embedded reference's database was a temporary one: nothing is left to clean."
+            return (
+                "The embedded reference's database was a temporary one: nothing is left to clean."
+            )
         return f"To delete what this run created, run: audience-conformance cleanup --base-url {self.base_url} --run-id {self.run_id}"
 
     def close(self) -> CleanupReport:
@@ -250,7 +298,9 @@ class RunContext:
 _active: RunContext | None = None
 
 
-def activate(settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None) -> RunContext:
+def activate(
+    settings: RunSettings, stop: RunStop | None = None, shared: SharedRun | None = None
+) -> RunContext:
     """The run of this process, made on first use."""
     global _active
     if _active is None:
@@ -265,7 +315,9 @@ def active() -> RunContext | None:
 def current() -> RunContext:
     """The active run, for suite modules that build names and strategies at import time."""
     if _active is None:
-        raise RuntimeError("No conformance run is active: the suite's conftest starts one before any test module is imported.")
+        raise RuntimeError(
+            "No conformance run is active: the suite's conftest starts one before any test module is imported."
+        )
     return _active
 
 
@@ -302,7 +354,15 @@ def _error_codes(response: requests.Response) -> list[int]:
     except (ValueError, UnicodeDecodeError):
         return []
     errors = body.get("errors") if isinstance(body, dict) else None
-    return [item["code"] for item in errors if isinstance(item, dict) and type(item.get("code")) is int] if isinstance(errors, list) else []
+    return (
+        [
+            item["code"]
+            for item in errors
+            if isinstance(item, dict) and type(item.get("code")) is int
+        ]
+        if isinstance(errors, list)
+        else []
+    )
 
 
 def _items_of(response: requests.Response) -> list[Any]:
@@ -319,5 +379,9 @@ def _items_of(response: requests.Response) -> list[Any]:
 
 
 def _account_in(items: list[Any]) -> str | None:
-    accounts = {str(item["account_id"]) for item in items if isinstance(item, dict) and item.get("account_id") not in (None, "")}
+    accounts = {
+        str(item["account_id"])
+        for item in items
+        if isinstance(item, dict) and item.get("account_id") not in (None, "")
+    }
     return accounts.pop() if len(accounts) == 1 else None

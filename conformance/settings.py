@@ -65,7 +65,9 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
-    options: Mapping[str, str] = field(default_factory=lambda: CLI_OPTIONS)  # how the user spells them
+    options: Mapping[str, str] = field(
+        default_factory=lambda: CLI_OPTIONS
+    )  # how the user spells them
 
     def option(self, name: str) -> str:
         """The option for ``name`` as the user types it (``--api-key`` or ``--audience-api-key``)."""
@@ -107,11 +109,17 @@ def build_settings(
     if base_url is not None:
         base_url = _checked_base_url(base_url, options)
         if not api_key:
-            raise SettingsError(f"An API key is needed for {base_url}: pass {options['api_key']} or set {ENV_API_KEY}.")
+            raise SettingsError(
+                f"An API key is needed for {base_url}: pass {options['api_key']} or set {ENV_API_KEY}."
+            )
     elif api_key or secondary_api_key:
-        raise SettingsError(f"API keys were given but no target: pass {options['base_url']} or set {ENV_BASE_URL} (without a target the embedded reference server is certified with keys of its own).")
+        raise SettingsError(
+            f"API keys were given but no target: pass {options['base_url']} or set {ENV_BASE_URL} (without a target the embedded reference server is certified with keys of its own)."
+        )
     if secondary_api_key is not None and secondary_api_key == api_key:
-        raise SettingsError(f"The secondary API key must belong to another account; it equals the primary key ({options['secondary_api_key']}).")
+        raise SettingsError(
+            f"The secondary API key must belong to another account; it equals the primary key ({options['secondary_api_key']})."
+        )
     for name, key in (("api_key", api_key), ("secondary_api_key", secondary_api_key)):
         if base_url is not None and key is not None and len(key) < MIN_KEY_LENGTH:
             raise SettingsError(
@@ -120,11 +128,17 @@ def build_settings(
             )
     try:
         transport = build_transport(connection or ConnectionOptions(), env)
-        limit = RateLimit.parse(rate_limit or env[ENV_RATE_LIMIT]) if rate_limit or env.get(ENV_RATE_LIMIT) else None
+        limit = (
+            RateLimit.parse(rate_limit or env[ENV_RATE_LIMIT])
+            if rate_limit or env.get(ENV_RATE_LIMIT)
+            else None
+        )
     except (TransportError, ValueError) as error:
         raise SettingsError(str(error)) from None
     if transport.proxy and (base_url is None or base_url.startswith("http:")):
-        raise SettingsError(f"{options['proxy']} needs an https target: over plain http a proxy reads every request, the API key included.")
+        raise SettingsError(
+            f"{options['proxy']} needs an https target: over plain http a proxy reads every request, the API key included."
+        )
     chosen = profile or DEFAULT_PROFILE
     if chosen not in PROFILES:
         raise SettingsError(f"Unknown profile '{chosen}'; choose one of: {', '.join(PROFILES)}.")
@@ -146,18 +160,26 @@ def build_settings(
 
 
 def _checked_base_url(url: str, options: Mapping[str, str]) -> str:
-    from conformance.target import AUDIENCES_PATH  # the request path's module: imported only when a target is named
+    from conformance.target import (
+        AUDIENCES_PATH,
+    )  # the request path's module: imported only when a target is named
 
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"Base URL '{url}' is not an http(s) URL with a host, e.g. https://staging.example.com/api.")
+        raise SettingsError(
+            f"Base URL '{url}' is not an http(s) URL with a host, e.g. https://staging.example.com/api."
+        )
     if parts.username or parts.password:
-        raise SettingsError(f"Base URL must not carry credentials; pass the key with {options['api_key']} or {ENV_API_KEY}.")
+        raise SettingsError(
+            f"Base URL must not carry credentials; pass the key with {options['api_key']} or {ENV_API_KEY}."
+        )
     path = parts.path.rstrip("/")
     for contract_part in (AUDIENCES_PATH, AUDIENCES_PATH.rsplit("/", 1)[0]):
         if path.lower().endswith(contract_part):
             base = url.strip().rstrip("/")[: -len(contract_part)]
-            raise SettingsError(f"Base URL '{url}' ends in '{contract_part}', which the suite adds itself (it calls <base>{AUDIENCES_PATH}): pass {options['base_url']} {base}")
+            raise SettingsError(
+                f"Base URL '{url}' ends in '{contract_part}', which the suite adds itself (it calls <base>{AUDIENCES_PATH}): pass {options['base_url']} {base}"
+            )
     if parts.query or parts.fragment:
         raise SettingsError(f"Base URL '{url}' must not have a query or fragment.")
     try:
@@ -204,16 +226,26 @@ def checked_output_file(value: str | os.PathLike[str], option: str) -> Path:
     text = os.fspath(value)
     path = Path(text)
     if text.endswith(("/", os.sep)) or path.is_dir():
-        raise SettingsError(f"{option} '{text}' is a folder; give a file name, e.g. {option} {path / 'junit.xml'}")
+        raise SettingsError(
+            f"{option} '{text}' is a folder; give a file name, e.g. {option} {path / 'junit.xml'}"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise SettingsError(f"{option} '{text}': cannot make its folder '{path.parent}' ({error.strerror or error}).") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise SettingsError(f"{option} '{text}' cannot be written (no write permission); choose another place.")
+        raise SettingsError(
+            f"{option} '{text}': cannot make its folder '{path.parent}' ({error.strerror or error})."
+        ) from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise SettingsError(
+            f"{option} '{text}' cannot be written (no write permission); choose another place."
+        )
     problem = _write_problem(path)
     if problem:
-        raise SettingsError(f"{option} '{text}' cannot be written: {problem}; choose another place.")
+        raise SettingsError(
+            f"{option} '{text}' cannot be written: {problem}; choose another place."
+        )
     return path
 
 
@@ -225,7 +257,9 @@ def _write_problem(path: Path) -> str:
     for appending, which changes nothing in it.
     """
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".audience-conformance-", suffix=".probe"):
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=".audience-conformance-", suffix=".probe"
+        ):
             pass
     except OSError as error:
         return f"no file can be made in '{path.parent}' ({error.strerror or error})"

@@ -20,8 +20,24 @@ from conformance.sharding import SHARD_PROPERTY
 
 MERGED_NAME = "junit.xml"
 # What every shard of one certification must share.
-SAME_IN_EVERY_SHARD = ("target", "spec_sha256", "suite_version", "profile", "seed", "strict", "read_only", "secondary_account", "embedded_reference")
-SUMMED = ("cleanup_deleted", "cleanup_leftovers_found", "cleanup_leftovers_deleted", "cleanup_leftovers_remaining", "cleanup_problems")
+SAME_IN_EVERY_SHARD = (
+    "target",
+    "spec_sha256",
+    "suite_version",
+    "profile",
+    "seed",
+    "strict",
+    "read_only",
+    "secondary_account",
+    "embedded_reference",
+)
+SUMMED = (
+    "cleanup_deleted",
+    "cleanup_leftovers_found",
+    "cleanup_leftovers_deleted",
+    "cleanup_leftovers_remaining",
+    "cleanup_problems",
+)
 COUNTS = ("tests", "failures", "errors", "skipped")
 COMPLETED = "completed"
 UNKNOWN_END = "unknown"
@@ -46,17 +62,23 @@ def merge_shards(junit_paths: list[Path], out_dir: Path) -> Path:
             suite.extend(case for case in shard_suite if case.tag == "testcase")
     suite.attrib.update({key: str(value) for key, value in counts.items()})
     suite.set("time", f"{seconds:.3f}")
-    timestamps = sorted(s.get("timestamp", "") for _, _, suites in shards for s in suites if s.get("timestamp"))
+    timestamps = sorted(
+        s.get("timestamp", "") for _, _, suites in shards for s in suites if s.get("timestamp")
+    )
     if timestamps:
         suite.set("timestamp", timestamps[0])
     target = out_dir / MERGED_NAME
     if any(path.resolve() == target.resolve() for path in junit_paths):
-        raise ReportError(f"--out '{out_dir}' holds a shard's own {MERGED_NAME}; give another folder for the merge.")
+        raise ReportError(
+            f"--out '{out_dir}' holds a shard's own {MERGED_NAME}; give another folder for the merge."
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         ET.ElementTree(merged).write(target, encoding="utf-8", xml_declaration=True)
     except OSError as error:
-        raise ReportError(f"Cannot write the merged JUnit file to '{out_dir}': {error.strerror or error}.") from None
+        raise ReportError(
+            f"Cannot write the merged JUnit file to '{out_dir}': {error.strerror or error}."
+        ) from None
     return target
 
 
@@ -71,7 +93,10 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
     first_path, first, _ = shards[0]
     for path, props, _ in shards[1:]:
         for name in SAME_IN_EVERY_SHARD:
-            if name == "target" and props.get("embedded_reference") == first.get("embedded_reference") == "true":
+            if (
+                name == "target"
+                and props.get("embedded_reference") == first.get("embedded_reference") == "true"
+            ):
                 continue  # each shard started its own embedded reference, on its own port
             if props.get(name) != first.get(name):
                 raise ReportError(
@@ -80,10 +105,14 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
     marks = [(path, props.get(SHARD_PROPERTY)) for path, props, _ in shards]
     unmarked = [str(path) for path, mark in marks if not mark]
     if unmarked:
-        raise ReportError(f"'{unmarked[0]}' is not a shard (it was not run with --shard K/N); only shards of one run can be merged.")
+        raise ReportError(
+            f"'{unmarked[0]}' is not a shard (it was not run with --shard K/N); only shards of one run can be merged."
+        )
     counts = {mark.split("/")[1] for _, mark in marks if mark}
     if len(counts) != 1:
-        raise ReportError(f"the files are shards of different splits ({', '.join(sorted(f'of {n}' for n in counts))}); give the N shards of one split.")
+        raise ReportError(
+            f"the files are shards of different splits ({', '.join(sorted(f'of {n}' for n in counts))}); give the N shards of one split."
+        )
     total = int(counts.pop())
     seen: dict[str, Path] = {}
     for path, mark in marks:
@@ -93,7 +122,9 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
         seen[mark] = path
     missing = [f"{k}/{total}" for k in range(1, total + 1) if f"{k}/{total}" not in seen]
     if missing:
-        raise ReportError(f"shard {', '.join(missing)} is missing: a merge needs every shard of the run.")
+        raise ReportError(
+            f"shard {', '.join(missing)} is missing: a merge needs every shard of the run."
+        )
 
 
 def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
@@ -111,5 +142,7 @@ def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
     # Out of scope in the merge: only what every shard left out (a rule whose tests all ran in
     # another shard is out of this shard's scope, not the run's).
     scopes = [scope.decode(props.get(scope.PROPERTY)) for props in all_props]
-    merged[scope.PROPERTY] = scope.encode({rule: why for rule, why in scopes[0].items() if all(rule in other for other in scopes[1:])})
+    merged[scope.PROPERTY] = scope.encode(
+        {rule: why for rule, why in scopes[0].items() if all(rule in other for other in scopes[1:])}
+    )
     return merged

@@ -26,7 +26,9 @@ def parse_shard(text: str, option: str = "--shard") -> tuple[int, int]:
     """'2/4' -> (2, 4); anything else is the user's mistake."""
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
     if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise SettingsError(f"{option} takes K/N with 1 <= K <= N (this job's shard of N), not '{text}'.")
+        raise SettingsError(
+            f"{option} takes K/N with 1 <= K <= N (this job's shard of N), not '{text}'."
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -36,7 +38,11 @@ def shard_of(group: str, count: int) -> int:
 
 
 def add_option(parser: pytest.Parser) -> None:
-    parser.getgroup("audience-conformance").addoption(OPTION, default=None, help="Run only shard K of N (K/N): a deterministic part of the tests; merge the shards' JUnit files with 'audience-conformance report'.")
+    parser.getgroup("audience-conformance").addoption(
+        OPTION,
+        default=None,
+        help="Run only shard K of N (K/N): a deterministic part of the tests; merge the shards' JUnit files with 'audience-conformance report'.",
+    )
 
 
 def register(config: pytest.Config) -> None:
@@ -66,11 +72,18 @@ class Sharding:
         self.left_out += [rule_ids_of(item) for item in items]
 
     @pytest.hookimpl(trylast=True)  # after --rule and -k
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         from conformance.plugin import rule_ids_of
 
-        self.whole = scope.unselected_rules([rule_ids_of(item) for item in items], self.left_out + whole_suite.uncollected(session, items, rule_ids_of))
-        items[:] = [item for item in items if shard_of(quiet.group_of(item), self.count) == self.index]
+        self.whole = scope.unselected_rules(
+            [rule_ids_of(item) for item in items],
+            self.left_out + whole_suite.uncollected(session, items, rule_ids_of),
+        )
+        items[:] = [
+            item for item in items if shard_of(quiet.group_of(item), self.count) == self.index
+        ]
 
     @pytest.hookimpl(trylast=True)  # after the recorder worked out this shard's scope
     def pytest_collection_finish(self, session: pytest.Session) -> None:

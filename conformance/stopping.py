@@ -24,7 +24,9 @@ from typing import Any
 
 from conformance.exits import Exit, RunEnd
 
-USER_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+USER_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class RunStopped(KeyboardInterrupt):
@@ -102,13 +104,17 @@ class RunStop:
             return
         self._signals_seen += 1
         if self._signals_seen > 1:
-            sys.stderr.write(f"\naudience-conformance: second signal: exiting at once. {self.cleanup_command}\n")
+            sys.stderr.write(
+                f"\naudience-conformance: second signal: exiting at once. {self.cleanup_command}\n"
+            )
             sys.stderr.flush()
             os._exit(Exit.INCOMPLETE)
         if self.finishing:
             if self.reason is None:
                 self.reason = RunEnd.INTERRUPTED
-            sys.stderr.write("\naudience-conformance: stopping: deleting what this run created; a second signal exits at once.\n")
+            sys.stderr.write(
+                "\naudience-conformance: stopping: deleting what this run created; a second signal exits at once.\n"
+            )
             sys.stderr.flush()
             return
         self.stop(RunEnd.INTERRUPTED)

@@ -74,7 +74,13 @@ class ResponseTooLarge(TargetError):
 # What a server that drops a request looks like from here: it closed or reset the connection
 # instead of answering, or cut its answer off. (A refused connection, a TLS failure or a
 # timeout is not: the server was not reached, or may still be working.)
-_DROPS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.IncompleteRead, urllib3.exceptions.IncompleteRead)
+_DROPS = (
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+    http.client.IncompleteRead,
+    urllib3.exceptions.IncompleteRead,
+)
 DROP_RETRIES = 1  # a keep-alive connection the server closed just as a request left it drops once
 
 
@@ -121,7 +127,11 @@ def dropped(error: BaseException) -> str:
             if isinstance(current, http.client.RemoteDisconnected):
                 return "connection aborted: closed without an answer"
             return "connection reset: reset without an answer"
-        pending.extend(inner for inner in (*current.args, current.__cause__, current.__context__) if isinstance(inner, BaseException))
+        pending.extend(
+            inner
+            for inner in (*current.args, current.__cause__, current.__context__)
+            if isinstance(inner, BaseException)
+        )
     return ""
 
 
@@ -162,7 +172,9 @@ class RequestPolicy:
     on_deadline: Callable[[], None] | None = None  # stops the run when the deadline is found passed
     transport: Transport = field(default_factory=Transport)
     rate_limiter: RateLimiter | None = None
-    on_rate_limited: Callable[[], None] | None = None  # stops the run when the target keeps answering 429
+    on_rate_limited: Callable[[], None] | None = (
+        None  # stops the run when the target keeps answering 429
+    )
 
 
 class TargetAdapter(HTTPAdapter):
@@ -192,11 +204,17 @@ class TargetAdapter(HTTPAdapter):
         destination = Origin.of(request.url or "")
         if destination != policy.origin:
             # PAGE-09: never send anything, the key least of all, to another origin.
-            raise OffTargetError(f"Refused to send {request.method} to {destination}: the target is {policy.origin}.")
+            raise OffTargetError(
+                f"Refused to send {request.method} to {destination}: the target is {policy.origin}."
+            )
         if policy.read_only and request.method != "GET":
-            raise ReadOnlyViolation(f"Refused to send {request.method} {_path_of(request)}: the run is read-only.")
+            raise ReadOnlyViolation(
+                f"Refused to send {request.method} {_path_of(request)}: the run is read-only."
+            )
         if self._proxies and policy.origin.scheme == "http":
-            raise ClearTextProxyRefused(f"Refused to send {request.method} to {policy.origin} through a proxy: over plain http the proxy would read the key; use the https URL.")
+            raise ClearTextProxyRefused(
+                f"Refused to send {request.method} to {policy.origin} through a proxy: over plain http the proxy would read the key; use the https URL."
+            )
         if policy.write_guard is not None:
             policy.write_guard(request)
         timeout = policy.timeout if timeout is None else timeout
@@ -211,11 +229,23 @@ class TargetAdapter(HTTPAdapter):
             try:
                 # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
                 # its own defaults, and a request that bypassed them would not reach the staging.
-                response = super().send(request, stream=True, timeout=timeout, verify=transport.verify, cert=transport.client_cert, proxies=self._proxies)
+                response = super().send(
+                    request,
+                    stream=True,
+                    timeout=timeout,
+                    verify=transport.verify,
+                    cert=transport.client_cert,
+                    proxies=self._proxies,
+                )
                 with self._count_lock:
                     self.requests_sent += 1
                 _read_bounded(response)
-            except (requests.ConnectionError, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
+            except (
+                requests.ConnectionError,
+                urllib3.exceptions.HTTPError,
+                http.client.HTTPException,
+                OSError,
+            ) as error:
                 words = dropped(error)
                 if not words:
                     raise
@@ -231,7 +261,9 @@ class TargetAdapter(HTTPAdapter):
                 response.close()
                 if policy.on_rate_limited is not None:
                     policy.on_rate_limited()
-                raise RateLimited(f"The target answered 429 to {attempt + 1} tries of {request.method} {_path_of(request)}: it is throttling the run, which says nothing about conformance; set a lower --rate-limit.")
+                raise RateLimited(
+                    f"The target answered 429 to {attempt + 1} tries of {request.method} {_path_of(request)}: it is throttling the run, which says nothing about conformance; set a lower --rate-limit."
+                )
             attempt += 1
             response.close()
             time.sleep(wait)
@@ -256,7 +288,9 @@ class TargetAdapter(HTTPAdapter):
     def _wait_for_rate_limit(self) -> None:
         limiter = self.policy.rate_limiter
         if limiter is not None and not limiter.wait(self.policy.deadline):
-            self._budget_spent(f"The run's time budget would be spent before the next request may leave under --rate-limit {limiter.limit}.")
+            self._budget_spent(
+                f"The run's time budget would be spent before the next request may leave under --rate-limit {limiter.limit}."
+            )
 
 
 def _read_bounded(response: requests.Response) -> None:
@@ -265,7 +299,9 @@ def _read_bounded(response: requests.Response) -> None:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
         response.close()
-        raise ResponseTooLarge(f"The response declares {int(declared)} bytes; the limit is {MAX_RESPONSE_BYTES}.")
+        raise ResponseTooLarge(
+            f"The response declares {int(declared)} bytes; the limit is {MAX_RESPONSE_BYTES}."
+        )
     chunks, size = [], 0
     for chunk in response.raw.stream(64 * 1024, decode_content=True):
         size += len(chunk)

@@ -29,7 +29,9 @@ ENV_HEADERS = "AUDIENCE_HEADERS"
 
 # Headers the suite itself must control: the key has its own option (and is tested with and
 # without it), and the others describe the request's own body or destination.
-RESERVED_HEADERS = frozenset({"x-dexatel-key", "host", "content-length", "content-type", "transfer-encoding", "connection"})
+RESERVED_HEADERS = frozenset(
+    {"x-dexatel-key", "host", "content-length", "content-type", "transfer-encoding", "connection"}
+)
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
@@ -42,7 +44,9 @@ class Transport:
     """What every request of a run carries besides what its test decides."""
 
     verify: bool | str = True  # False with --insecure; a path: the CA bundle that signs the target
-    client_cert: tuple[str, str] | str | None = None  # mutual TLS: (certificate, key) or one PEM with both
+    client_cert: tuple[str, str] | str | None = (
+        None  # mutual TLS: (certificate, key) or one PEM with both
+    )
     proxy: str | None = None
     trust_env: bool = False  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY, only when the user opts in
     headers: tuple[tuple[str, str], ...] = ()
@@ -62,8 +66,12 @@ class Transport:
     def secrets(self) -> list[str]:
         """What must be masked in every output: header values, and a proxy's password."""
         found = [value for _, value in self.headers]
-        proxies = [self.proxy] if self.proxy else list(getproxies().values()) if self.trust_env else []
-        found += [password for password in (urlsplit(proxy).password for proxy in proxies) if password]
+        proxies = (
+            [self.proxy] if self.proxy else list(getproxies().values()) if self.trust_env else []
+        )
+        found += [
+            password for password in (urlsplit(proxy).password for proxy in proxies) if password
+        ]
         return found
 
     def describe(self) -> dict[str, str]:
@@ -72,7 +80,9 @@ class Transport:
         return {
             "tls_verify": "false" if self.insecure else "true",
             "client_certificate": str(self.client_cert is not None).lower(),
-            "proxy": f"{proxy.scheme}://{proxy.hostname}:{proxy.port}" if proxy else ("environment" if self.trust_env else "none"),
+            "proxy": f"{proxy.scheme}://{proxy.hostname}:{proxy.port}"
+            if proxy
+            else ("environment" if self.trust_env else "none"),
             "extra_headers": ", ".join(name for name, _ in self.headers),
         }
 
@@ -90,15 +100,22 @@ class ConnectionOptions:
     headers: tuple[str, ...] = ()
 
 
-def build_transport(options: ConnectionOptions, environ: Mapping[str, str] | None = None) -> Transport:
+def build_transport(
+    options: ConnectionOptions, environ: Mapping[str, str] | None = None
+) -> Transport:
     """Merge options with the environment and check them; raise TransportError on a mistake."""
     env = os.environ if environ is None else environ
     if options.insecure and options.ca_bundle:
-        raise TransportError("--insecure and --ca-bundle contradict each other: give the CA bundle, or turn verification off.")
+        raise TransportError(
+            "--insecure and --ca-bundle contradict each other: give the CA bundle, or turn verification off."
+        )
     ca_bundle = options.ca_bundle or env.get(ENV_CA_BUNDLE) or _standard_ca_bundle(env)
     return Transport(
         verify=False if options.insecure else _ca_bundle(ca_bundle),
-        client_cert=_client_cert(options.client_cert or env.get(ENV_CLIENT_CERT) or None, options.client_key or env.get(ENV_CLIENT_KEY) or None),
+        client_cert=_client_cert(
+            options.client_cert or env.get(ENV_CLIENT_CERT) or None,
+            options.client_key or env.get(ENV_CLIENT_KEY) or None,
+        ),
         proxy=_proxy(options.proxy or env.get(ENV_PROXY) or None),
         trust_env=options.trust_env,
         headers=parse_headers([*env.get(ENV_HEADERS, "").splitlines(), *options.headers]),
@@ -120,7 +137,9 @@ def _ca_bundle(path: str | None) -> bool | str:
         else:
             ssl.create_default_context(cafile=path)
     except (ssl.SSLError, OSError) as error:
-        raise TransportError(f"CA bundle '{path}' holds no PEM certificate ({_reason(error)}).") from None
+        raise TransportError(
+            f"CA bundle '{path}' holds no PEM certificate ({_reason(error)})."
+        ) from None
     return path
 
 
@@ -135,12 +154,16 @@ def _client_cert(cert: str | None, key: str | None) -> tuple[str, str] | str | N
 
     def no_passphrase() -> str:
         # A run in CI cannot answer a prompt: an encrypted key is refused, not asked about.
-        raise TransportError(f"Client key '{key or cert}' is encrypted; give an unencrypted key (keep it in a CI secret file).")
+        raise TransportError(
+            f"Client key '{key or cert}' is encrypted; give an unencrypted key (keep it in a CI secret file)."
+        )
 
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key, password=no_passphrase)
     except ssl.SSLError as error:
-        raise TransportError(f"Client certificate '{cert}' and key '{key or cert}' cannot be used together ({_reason(error)}).") from None
+        raise TransportError(
+            f"Client certificate '{cert}' and key '{key or cert}' cannot be used together ({_reason(error)})."
+        ) from None
     return (cert, key) if key else cert
 
 
@@ -153,7 +176,9 @@ def _proxy(url: str | None) -> str | None:
     except ValueError:
         port = None
     if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
-        raise TransportError("Proxy must be an http(s) URL with a host and a port, e.g. http://proxy.internal:3128.")
+        raise TransportError(
+            "Proxy must be an http(s) URL with a host and a port, e.g. http://proxy.internal:3128."
+        )
     return url.strip()
 
 
@@ -166,9 +191,18 @@ def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
         name, colon, value = line.partition(":")
         name, value = name.strip(), value.strip()
         if not colon or not _TOKEN.fullmatch(name):
-            raise TransportError(f"Header '{name or line.strip()[:40]}' is not 'Name: value' with a valid header name.")
+            raise TransportError(
+                f"Header '{name or line.strip()[:40]}' is not 'Name: value' with a valid header name."
+            )
         if name.lower() in RESERVED_HEADERS:
-            raise TransportError(f"Header '{name}' is set by the suite itself and cannot be given with --header" + (" (pass the key with AUDIENCE_API_KEY)." if name.lower() == "x-dexatel-key" else "."))
+            raise TransportError(
+                f"Header '{name}' is set by the suite itself and cannot be given with --header"
+                + (
+                    " (pass the key with AUDIENCE_API_KEY)."
+                    if name.lower() == "x-dexatel-key"
+                    else "."
+                )
+            )
         if any(character in value for character in "\r\n\0"):
             raise TransportError(f"Header '{name}' has a line break in its value.")
         found[name.lower()] = (name, value)
@@ -183,11 +217,17 @@ def describe_connection_failure(error: BaseException, transport: Transport, *, h
     """One line on why a connection failed, naming the option that fixes it when TLS is the cause
     (requests buries the reason three exceptions deep)."""
     text = str(error)
-    match = re.search(r"\[SSL: [A-Z0-9_]+\] ([^(]+?)\s*\(_ssl", text) or re.search(r"\[SSL: [A-Z0-9_]+\] ([^'\")]+)", text)
+    match = re.search(r"\[SSL: [A-Z0-9_]+\] ([^(]+?)\s*\(_ssl", text) or re.search(
+        r"\[SSL: [A-Z0-9_]+\] ([^'\")]+)", text
+    )
     reason = match.group(1).strip() if match else describe_connection_error(error)
     if "verify failed" in reason:
         return f"the TLS handshake failed ({reason}): pass --ca-bundle with the CA that signs the target (or set {ENV_CA_BUNDLE} or REQUESTS_CA_BUNDLE)."
-    if "certificate required" in reason or "handshake failure" in reason or (https and transport.client_cert is None and "aborted" in text):
+    if (
+        "certificate required" in reason
+        or "handshake failure" in reason
+        or (https and transport.client_cert is None and "aborted" in text)
+    ):
         # With TLS 1.3 a server that wants a client certificate often just closes the connection.
         return f"the TLS connection was refused or closed ({reason}): the target may want a client certificate (--client-cert and --client-key)."
     if match:

@@ -52,6 +52,8 @@ def _copy_missing(source: Path, destination: Path) -> None:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             os.close(handle)
             shutil.copyfile(path, temporary)
-            os.replace(temporary, target)  # two runs filling the cache at once both write whole files
+            os.replace(
+                temporary, target
+            )  # two runs filling the cache at once both write whole files
     except OSError:
         return

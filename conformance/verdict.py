@@ -23,7 +23,13 @@ from conformance import scope
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of
 from conformance.rules import RULES, Level, Rule
 
-PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE = "passed", "failed", "not verified", "not exercised", "out of scope"
+PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE = (
+    "passed",
+    "failed",
+    "not verified",
+    "not exercised",
+    "out of scope",
+)
 RULE_OUTCOMES = (PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE)
 # How a test ended, as JUnit says it.
 TEST_PASSED, TEST_FAILED, TEST_SKIPPED = "passed", "failed", "skipped"
@@ -41,16 +47,31 @@ class TestRecord:
     outcomes: tuple[RuleOutcome, ...]
     outcome: str  # the test's: passed, failed or skipped
     detail: str = ""
-    left_out: tuple[tuple[str, str], ...] = ()  # (rule, why): checks it went on without, by the user's choice
+    left_out: tuple[
+        tuple[str, str], ...
+    ] = ()  # (rule, why): checks it went on without, by the user's choice
 
     @classmethod
-    def from_properties(cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = "") -> TestRecord:
+    def from_properties(
+        cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = ""
+    ) -> TestRecord:
         rule_ids = [str(value) for name, value in properties if name == "rule"]
         levels = [Level(str(value)) for name, value in properties if name == "level"]
         declared = tuple(zip(rule_ids, levels, strict=True))
-        written = [RuleOutcome.from_property(str(value), dict(declared)) for name, value in properties if name == "outcome"]
+        written = [
+            RuleOutcome.from_property(str(value), dict(declared))
+            for name, value in properties
+            if name == "outcome"
+        ]
         left_out = tuple(scope.from_properties(properties).items())
-        return cls(nodeid, declared, tuple(written) or tuple(_without_outcomes(declared, outcome)), outcome, detail, left_out)
+        return cls(
+            nodeid,
+            declared,
+            tuple(written) or tuple(_without_outcomes(declared, outcome)),
+            outcome,
+            detail,
+            left_out,
+        )
 
     def why_out_of_scope(self, rule_id: str) -> str:
         """Why this test left ``rule_id`` out: the check it went on without, or why it was skipped."""
@@ -82,30 +103,55 @@ class RuleResult:
     outcome: str = NOT_VERIFIED
     failed_level: Level | None = None  # the strongest level at which a test failed this rule
     tests: list[TestRecord] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)  # why it is not verified, not exercised or out of scope
+    reasons: list[str] = field(
+        default_factory=list
+    )  # why it is not verified, not exercised or out of scope
 
     def decide(self, out_of_scope: str | None) -> None:
         found = [(record, record.outcome_for(self.rule.id)) for record in self.tests]
         kinds = {outcome.outcome for _, outcome in found if outcome is not None}
         if Outcome.FAILED in kinds:
             self.outcome = FAILED
-            levels = {outcome.level for _, outcome in found if outcome is not None and outcome.outcome is Outcome.FAILED}
+            levels = {
+                outcome.level
+                for _, outcome in found
+                if outcome is not None and outcome.outcome is Outcome.FAILED
+            }
             self.failed_level = Level.MUST if Level.MUST in levels else Level.SHOULD
         elif out_of_scope is not None or Outcome.OUT_OF_SCOPE in kinds:
             # Some of its checks did not run by the user's choice: a pass would rest on the others.
-            left_out = [record.why_out_of_scope(self.rule.id) for record, outcome in found if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE]
+            left_out = [
+                record.why_out_of_scope(self.rule.id)
+                for record, outcome in found
+                if outcome is not None and outcome.outcome is Outcome.OUT_OF_SCOPE
+            ]
             self.outcome = OUT_OF_SCOPE
-            self.reasons = list(dict.fromkeys(([out_of_scope] if out_of_scope is not None else []) + left_out))
+            self.reasons = list(
+                dict.fromkeys(([out_of_scope] if out_of_scope is not None else []) + left_out)
+            )
         elif kinds & {Outcome.BLOCKED, Outcome.ERROR, Outcome.NOT_VERIFIED}:
             # Blocked, errored or undecided checks would have spoken: the rule is not verified,
             # whatever its other tests found (a rule passes only when all its tests passed).
             self.outcome = NOT_VERIFIED
-            self.reasons = list(dict.fromkeys(_why_not(record, outcome) for record, outcome in found if outcome is not None and outcome.outcome in (Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR)))
+            self.reasons = list(
+                dict.fromkeys(
+                    _why_not(record, outcome)
+                    for record, outcome in found
+                    if outcome is not None
+                    and outcome.outcome in (Outcome.BLOCKED, Outcome.NOT_VERIFIED, Outcome.ERROR)
+                )
+            )
         elif Outcome.PASSED in kinds:
             self.outcome = PASSED
         elif Outcome.NOT_EXERCISED in kinds:
             self.outcome = NOT_EXERCISED
-            self.reasons = list(dict.fromkeys(record.detail for record, outcome in found if outcome is not None and outcome.outcome is Outcome.NOT_EXERCISED))
+            self.reasons = list(
+                dict.fromkeys(
+                    record.detail
+                    for record, outcome in found
+                    if outcome is not None and outcome.outcome is Outcome.NOT_EXERCISED
+                )
+            )
         else:
             self.outcome, self.reasons = NOT_VERIFIED, ["none of its tests ran"]
 
@@ -128,7 +174,11 @@ def first_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     raised = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
     if raised is not None:
-        return raised.split(": ", 1)[1] if re.match(r"^[\w.]+(Error|Exception|Exceeded|Large|Refused|Limited|Group): ", raised) else raised
+        return (
+            raised.split(": ", 1)[1]
+            if re.match(r"^[\w.]+(Error|Exception|Exceeded|Large|Refused|Limited|Group): ", raised)
+            else raised
+        )
     return lines[0] if lines else "(no detail)"
 
 
@@ -136,23 +186,39 @@ def first_line(text: str) -> str:
 class Verdict:
     results: dict[str, RuleResult]
     strict: bool
-    errors: list[TestRecord] = field(default_factory=list)  # tests that ended in an exception no rule's violation (a suite bug, a reset connection, an answer over the size bound)
+    errors: list[TestRecord] = field(
+        default_factory=list
+    )  # tests that ended in an exception no rule's violation (a suite bug, a reset connection, an answer over the size bound)
 
     def counted(self, result: RuleResult) -> bool:
         return self.strict or result.rule.level is Level.MUST
 
     def failing(self, level: Level | None = None) -> list[RuleResult]:
-        return [result for result in self.results.values() if result.outcome == FAILED and (level is None or result.failed_level == level)]
+        return [
+            result
+            for result in self.results.values()
+            if result.outcome == FAILED and (level is None or result.failed_level == level)
+        ]
 
     def counted_failures(self) -> list[RuleResult]:
-        return [result for result in self.failing() if self.strict or result.failed_level is Level.MUST]
+        return [
+            result for result in self.failing() if self.strict or result.failed_level is Level.MUST
+        ]
 
     def unverified(self) -> list[RuleResult]:
         """Counted rules that no check decided: they withhold the verdict."""
-        return [result for result in self.results.values() if self.counted(result) and result.outcome == NOT_VERIFIED]
+        return [
+            result
+            for result in self.results.values()
+            if self.counted(result) and result.outcome == NOT_VERIFIED
+        ]
 
     def in_scope(self) -> list[RuleResult]:
-        return [result for result in self.results.values() if self.counted(result) and result.outcome != OUT_OF_SCOPE]
+        return [
+            result
+            for result in self.results.values()
+            if self.counted(result) and result.outcome != OUT_OF_SCOPE
+        ]
 
     @property
     def kind(self) -> str:
@@ -170,7 +236,9 @@ class Verdict:
     @property
     def partial(self) -> bool:
         """Conformant on the rules in scope, some counted rules being out of it by the user's choice."""
-        return self.conformant and len(self.in_scope()) < sum(1 for result in self.results.values() if self.counted(result))
+        return self.conformant and len(self.in_scope()) < sum(
+            1 for result in self.results.values() if self.counted(result)
+        )
 
     @property
     def rules_counted(self) -> str:
@@ -184,25 +252,37 @@ class Verdict:
         return self.kind
 
     def count(self, outcome: str, level: Level) -> int:
-        return sum(1 for result in self.results.values() if result.outcome == outcome and result.rule.level == level)
+        return sum(
+            1
+            for result in self.results.values()
+            if result.outcome == outcome and result.rule.level == level
+        )
 
     def summary_lines(self) -> list[str]:
         lines = []
         for rule_level in (Level.MUST, Level.SHOULD):
-            counts = ", ".join(f"{self.count(outcome, rule_level)} {outcome}" for outcome in RULE_OUTCOMES)
+            counts = ", ".join(
+                f"{self.count(outcome, rule_level)} {outcome}" for outcome in RULE_OUTCOMES
+            )
             lines.append(f"{rule_level.value} rules: {counts}")
         for result in self.failing():
             assert result.failed_level is not None
-            lines.append(f"FAILED {result.rule.id} ({result.failed_level.value}): {result.rule.statement}")
+            lines.append(
+                f"FAILED {result.rule.id} ({result.failed_level.value}): {result.rule.statement}"
+            )
         for result in self.unverified():
             lines.append(f"NOT VERIFIED {result.rule.id}: {'; '.join(result.reasons[:3])}")
         for record in self.errors:
             lines.append(f"ERROR {record.nodeid}: {first_line(record.detail)}")
-        lines.append(f"verdict: {self.headline} ({'strict: ' if self.strict else ''}on {self.rules_counted})")
+        lines.append(
+            f"verdict: {self.headline} ({'strict: ' if self.strict else ''}on {self.rules_counted})"
+        )
         return lines
 
 
-def compute_verdict(records: Iterable[TestRecord], *, strict: bool, out_of_scope: Mapping[str, str] | None = None) -> Verdict:
+def compute_verdict(
+    records: Iterable[TestRecord], *, strict: bool, out_of_scope: Mapping[str, str] | None = None
+) -> Verdict:
     scope = out_of_scope or {}
     results = {rule.id: RuleResult(rule) for rule in RULES}
     errors: list[TestRecord] = []

@@ -30,16 +30,30 @@ class RuleViolation(AssertionError):
 
     def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:
         if cls is RuleViolation:
-            cls = RuleViolation._by_rule.setdefault(rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__}))
+            cls = RuleViolation._by_rule.setdefault(
+                rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
+            )
         return super().__new__(cls, rule)
 
-    def __init__(self, rule: str, *, expected: str, received: str, response: requests.Response | None = None, context: str = "") -> None:
+    def __init__(
+        self,
+        rule: str,
+        *,
+        expected: str,
+        received: str,
+        response: requests.Response | None = None,
+        context: str = "",
+    ) -> None:
         self.rule = rule
         self.expected = expected
         self.received = received
         self.context = context
         self.exchange = describe_exchange(response) if response is not None else ""
-        lines = [f"[{rule}] {context}".rstrip(), f"  expected: {expected}", f"  received: {received}"]
+        lines = [
+            f"[{rule}] {context}".rstrip(),
+            f"  expected: {expected}",
+            f"  received: {received}",
+        ]
         if self.exchange:
             lines.append(self.exchange)
         super().__init__(_redact("\n".join(lines)))
@@ -59,25 +73,43 @@ def describe_exchange(response: requests.Response) -> str:
     lines = [f"  request:  {request.method} {request.url}"]
     for name, value in request.headers.items():
         if name.lower() in {"content-type", KEY_HEADER.lower()}:
-            lines.append(f"            {name}: {MASK if name.lower() == KEY_HEADER.lower() else value}")  # masked by position
+            lines.append(
+                f"            {name}: {MASK if name.lower() == KEY_HEADER.lower() else value}"
+            )  # masked by position
     body = request.body
     if body:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
         lines.append(f"            body: {_preview(text)}")
-    lines.append(f"  response: {response.status_code} {response.headers.get('Content-Type', '(no content type)')}")
+    lines.append(
+        f"  response: {response.status_code} {response.headers.get('Content-Type', '(no content type)')}"
+    )
     lines.append(f"            body: {_preview(response.text)}")
     return "\n".join(lines)
 
 
 def _preview(text: str) -> str:
-    return text if len(text) <= BODY_PREVIEW_CHARS else text[:BODY_PREVIEW_CHARS] + f"... ({len(text)} characters)"
+    return (
+        text
+        if len(text) <= BODY_PREVIEW_CHARS
+        else text[:BODY_PREVIEW_CHARS] + f"... ({len(text)} characters)"
+    )
 
 
-def check(condition: bool, rule: str, *, expected: str, received: Any, response: requests.Response | None = None, context: str = "") -> None:
+def check(
+    condition: bool,
+    rule: str,
+    *,
+    expected: str,
+    received: Any,
+    response: requests.Response | None = None,
+    context: str = "",
+) -> None:
     """Raise :class:`RuleViolation` unless ``condition`` holds."""
     if not condition:
         shown = received if isinstance(received, str) else json.dumps(received, default=str)
-        raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)
+        raise RuleViolation(
+            rule, expected=expected, received=shown, response=response, context=context
+        )
 
 
 class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -115,7 +147,11 @@ class KeptViolations(BaseExceptionGroup[BaseException]):
     failure never blocks a MUST rule)."""
 
     def __new__(cls, violations: Sequence[BaseException]) -> Self:
-        return super().__new__(cls, f"{len(violations)} SHOULD failure(s) kept for the end of the test", list(violations))
+        return super().__new__(
+            cls,
+            f"{len(violations)} SHOULD failure(s) kept for the end of the test",
+            list(violations),
+        )
 
     def derive(self, excs: Sequence[BaseException]) -> KeptViolations:  # type: ignore[override]
         return KeptViolations(excs)

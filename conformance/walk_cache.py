@@ -59,27 +59,56 @@ class Walks:
     own_items: int  # the run's own audiences (the profile's data set size)
     kept: dict[Key, tuple[int, Walk]] = field(default_factory=dict)
     counters: dict[int, WriteCounter] = field(default_factory=dict)
-    to_end: set[int] = field(default_factory=set)  # page sizes walked to the end by the current test
+    to_end: set[int] = field(
+        default_factory=set
+    )  # page sizes walked to the end by the current test
     reasons: set[str] = field(default_factory=set)  # why a drawn size walked only a prefix
 
-    def complete(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04", fresh: bool = False) -> Walk:
+    def complete(
+        self,
+        target: Target,
+        query: Query,
+        *,
+        keep: Sequence[str] = ("channel",),
+        matching: ItemFilter | None = None,
+        entry_rule: str = "PAGE-04",
+        fresh: bool = False,
+    ) -> Walk:
         """A complete walk of ``query``: a kept one while the run has not written since (unless
         ``fresh``), else a new one, kept for the next caller."""
         counter = self._counter(target)
-        key = (id(target), query, tuple(keep), matching.wanted if matching else "", f"{entry_rule}/{matching.first_page_rule if matching else ''}")
+        key = (
+            id(target),
+            query,
+            tuple(keep),
+            matching.wanted if matching else "",
+            f"{entry_rule}/{matching.first_page_rule if matching else ''}",
+        )
         kept = self.kept.get(key)
         if kept is not None and kept[0] == counter.writes and not fresh:
             self._note(query)
             return kept[1]
         walked = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule)
         self.kept.pop(key, None)
-        while self.kept and sum(kept.count for _, kept in self.kept.values()) + walked.count > MAX_KEPT_ITEMS:
+        while (
+            self.kept
+            and sum(kept.count for _, kept in self.kept.values()) + walked.count > MAX_KEPT_ITEMS
+        ):
             del self.kept[next(iter(self.kept))]  # dicts keep insertion order: the oldest first
         self.kept[key] = (counter.writes, walked)
         self._note(query)
         return walked
 
-    def planned(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04", fresh: bool = False) -> Planned:
+    def planned(
+        self,
+        target: Target,
+        query: Query,
+        *,
+        keep: Sequence[str] = ("channel",),
+        matching: ItemFilter | None = None,
+        entry_rule: str = "PAGE-04",
+        fresh: bool = False,
+    ) -> Planned:
         """``query`` at its drawn size, to the end when the budget allows it, else a prefix at the
         drawn size and a complete walk at the size :func:`~conformance.paging.plan` picks
         (``fresh``: the walk at the drawn size is made now; a complete walk at a larger size may be
@@ -87,27 +116,68 @@ class Walks:
         total = self.total(target, query, entry_rule)
         chosen = plan(total, query.page_size, budget=self.budget, own_items=self.own_items)
         if not chosen.bounded:
-            walked = self.complete(target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=fresh)
+            walked = self.complete(
+                target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=fresh
+            )
             return Planned(chosen, walked, walked)
-        prefix = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule, max_pages=chosen.prefix_pages)
-        if prefix.complete:  # the collection shrank meanwhile: the drawn size reached the end after all
+        prefix = walk(
+            target,
+            query,
+            keep=keep,
+            matching=matching,
+            entry_rule=entry_rule,
+            max_pages=chosen.prefix_pages,
+        )
+        if (
+            prefix.complete
+        ):  # the collection shrank meanwhile: the drawn size reached the end after all
             self._note(query)
             return Planned(chosen, prefix, prefix)
-        self.reasons.add(f"a walk over {self.budget} requests, or over twice the pages the run's own audiences fill, goes to the end at a larger size")
+        self.reasons.add(
+            f"a walk over {self.budget} requests, or over twice the pages the run's own audiences fill, goes to the end at a larger size"
+        )
         larger = Query(query.path, chosen.to_end, query.filters)
-        return Planned(chosen, prefix, self.complete(target, larger, keep=keep, matching=matching, entry_rule=entry_rule))
+        return Planned(
+            chosen,
+            prefix,
+            self.complete(target, larger, keep=keep, matching=matching, entry_rule=entry_rule),
+        )
 
-    def bounded(self, target: Target, query: Query, *, keep: Sequence[str] = ("channel",), matching: ItemFilter | None = None, entry_rule: str = "PAGE-04") -> Walk:
+    def bounded(
+        self,
+        target: Target,
+        query: Query,
+        *,
+        keep: Sequence[str] = ("channel",),
+        matching: ItemFilter | None = None,
+        entry_rule: str = "PAGE-04",
+    ) -> Walk:
         """``query`` at its drawn size, made now: to the end when the budget allows it, else the
         prefix :func:`~conformance.paging.plan` allows; for checks a prefix can make."""
-        chosen = plan(self.total(target, query, entry_rule), query.page_size, budget=self.budget, own_items=self.own_items)
+        chosen = plan(
+            self.total(target, query, entry_rule),
+            query.page_size,
+            budget=self.budget,
+            own_items=self.own_items,
+        )
         if not chosen.bounded:
-            return self.complete(target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=True)
-        return walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule, max_pages=chosen.prefix_pages)
+            return self.complete(
+                target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=True
+            )
+        return walk(
+            target,
+            query,
+            keep=keep,
+            matching=matching,
+            entry_rule=entry_rule,
+            max_pages=chosen.prefix_pages,
+        )
 
     def total(self, target: Target, query: Query, entry_rule: str = "PAGE-04") -> int:
         """The total a query's first page announces: one page at size 1, every rule of a first page checked."""
-        return walk(target, Query(query.path, 1, query.filters), entry_rule=entry_rule, max_pages=1).total
+        return walk(
+            target, Query(query.path, 1, query.filters), entry_rule=entry_rule, max_pages=1
+        ).total
 
     @contextmanager
     def fresh_on_failure(self) -> Iterator[None]:
@@ -127,7 +197,11 @@ class Walks:
         if not self.to_end:
             return ""
         text = "page sizes " + ", ".join(str(size) for size in sorted(self.to_end))
-        return text + (f"; smaller sizes walked prefixes only: {'; '.join(sorted(self.reasons))}" if self.reasons else "")
+        return text + (
+            f"; smaller sizes walked prefixes only: {'; '.join(sorted(self.reasons))}"
+            if self.reasons
+            else ""
+        )
 
     def _note(self, query: Query) -> None:
         self.to_end.add(DEFAULT_PAGE_SIZE if query.page_size is None else query.page_size)

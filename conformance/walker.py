@@ -27,7 +27,11 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.client import body_of
-from conformance.paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE as MAX_PAGE_SIZE, page_bound
+from conformance.paging import (
+    DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE as MAX_PAGE_SIZE,
+    page_bound,
+)
 from conformance.seen import SeenSet
 from conformance.target import OffTargetError, Origin, Target
 from conformance.violations import RuleViolation, check
@@ -102,7 +106,9 @@ class Walk:
     page_count: int = 0  # pages visited, retained or not
     complete: bool = True  # False: stopped after max_pages with next still a link (a prefix)
     count: int = 0  # items visited
-    seen: SeenSet = field(default_factory=SeenSet, repr=False)  # every id met, with the page it was first on
+    seen: SeenSet = field(
+        default_factory=SeenSet, repr=False
+    )  # every id met, with the page it was first on
 
     def add(self, page: Page) -> None:
         if not self.retain and len(self.pages) == 2:
@@ -135,7 +141,9 @@ class Walk:
 
     def _every_page(self) -> list[Page]:
         if not self.retain:
-            raise ValueError(f"The walk of {self.query} was made with retain=False: it kept counts and digests, not its items.")
+            raise ValueError(
+                f"The walk of {self.query} was made with retain=False: it kept counts and digests, not its items."
+            )
         return self.pages
 
 
@@ -155,14 +163,20 @@ class ItemFilter:
 def _exact_channel(query: Query) -> str | None:
     """The channel an audiences query filters on, when spelled as the contract's (FILT-01)."""
     value = dict(query.filters).get("filter[channel]")
-    return value if query.path.rstrip("/").endswith("audiences") and value in ("SMS", "VIBER", "WHATSAPP") else None
+    return (
+        value
+        if query.path.rstrip("/").endswith("audiences") and value in ("SMS", "VIBER", "WHATSAPP")
+        else None
+    )
 
 
 def _of_channel(channel: str) -> ItemFilter:
     """Every walk of a channel-filtered query checks each item's channel: items of another channel
     behind a link mean the link lost the filter (PAGE-08), which must be told before a total that
     changed with it (PAGE-04)."""
-    return ItemFilter(lambda item: item.get("channel") in (channel, None), f"with channel '{channel}'", "FILT-01")  # a missing channel is AUD-01's
+    return ItemFilter(
+        lambda item: item.get("channel") in (channel, None), f"with channel '{channel}'", "FILT-01"
+    )  # a missing channel is AUD-01's
 
 
 def walk(
@@ -192,7 +206,14 @@ def walk(
     if matching is None and (channel := _exact_channel(query)) is not None:
         matching, keep = _of_channel(channel), (*keep, "channel")
     response = target.get(query.path, params=query.params())
-    check(response.status_code == 200, entry_rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response, context="the first page of a walk")
+    check(
+        response.status_code == 200,
+        entry_rule,
+        expected=f"200 for {query}",
+        received=f"HTTP {response.status_code}",
+        response=response,
+        context="the first page of a walk",
+    )
     result = Walk(query, retain=retain)
     page = read_page(response, via="the first request", keep=keep)
     visited = SeenSet()  # URLs requested, with their page numbers
@@ -212,7 +233,12 @@ def walk(
         url = resolve_link(target, page, "next")
         if url in visited:
             # PAGE-04: a cycle would visit the same items again, forever.
-            raise RuleViolation("PAGE-04", expected="next links to a page not yet visited", received=f"next of {page.describe()} links back to a visited page: {link}", context=str(query))
+            raise RuleViolation(
+                "PAGE-04",
+                expected="next links to a page not yet visited",
+                received=f"next of {page.describe()} links back to a visited page: {link}",
+                context=str(query),
+            )
         if result.page_count >= bound:
             raise RuleViolation(
                 "PAGE-04",
@@ -222,7 +248,14 @@ def walk(
             )
         visited.add(url, result.page_count + 1)
         response = fetch(target, url, link=link)
-        check(response.status_code == 200, "PAGE-04", expected="200 when following next", received=f"HTTP {response.status_code}", response=response, context=f"next of {page.describe()}: {link}")
+        check(
+            response.status_code == 200,
+            "PAGE-04",
+            expected="200 when following next",
+            received=f"HTTP {response.status_code}",
+            response=response,
+            context=f"next of {page.describe()}: {link}",
+        )
         page = read_page(response, via=f"next of page {page.number}: {link}", keep=keep)
         _check_page(target, result, page, response, stable=stable, matching=matching)
         result.add(page)
@@ -231,7 +264,13 @@ def walk(
 def first_page(target: Target, query: Query, *, rule: str = "PAGE-04") -> Page:
     """The first page of ``query`` as it is, without the walk's checks (a refused list breaks ``rule``)."""
     response = target.get(query.path, params=query.params())
-    check(response.status_code == 200, rule, expected=f"200 for {query}", received=f"HTTP {response.status_code}", response=response)
+    check(
+        response.status_code == 200,
+        rule,
+        expected=f"200 for {query}",
+        received=f"HTTP {response.status_code}",
+        response=response,
+    )
     return read_page(response, via="the first request")
 
 
@@ -240,7 +279,9 @@ def resolve_link(target: Target, page: Page, name: str) -> str:
     the rule of its kind (:data:`LINK_RULES`) unless it is an absolute URL or an absolute path."""
     link = page.links.get(name)
     if link is None:
-        raise RuleViolation("PAGE-06", expected=f"a '{name}' link", received="null", context=page.describe())
+        raise RuleViolation(
+            "PAGE-06", expected=f"a '{name}' link", received="null", context=page.describe()
+        )
     url = target.follow(link, relative_to=page.url)
     origin = Origin.of(url)
     check(
@@ -249,7 +290,12 @@ def resolve_link(target: Target, page: Page, name: str) -> str:
         expected=f"links on the target's own scheme, host and port ({target.policy.origin})",
         received=f"'{name}' of {page.describe()} is {link!r}, which resolves to {origin}",
     )
-    check(is_absolute_link(link), LINK_RULES[name], expected=f"links.{name} an absolute URL or an absolute path (section 4)", received=f"'{name}' of {page.describe()} is {link!r}, a relative reference")
+    check(
+        is_absolute_link(link),
+        LINK_RULES[name],
+        expected=f"links.{name} an absolute URL or an absolute path (section 4)",
+        received=f"'{name}' of {page.describe()} is {link!r}, a relative reference",
+    )
     return url
 
 
@@ -258,7 +304,11 @@ def fetch(target: Target, url: str, *, link: str) -> requests.Response:
     try:
         return target.get(url)
     except OffTargetError as error:
-        raise RuleViolation("PAGE-09", expected="links on the target's own origin", received=f"the link {link!r} was refused by the request path: {error}") from None
+        raise RuleViolation(
+            "PAGE-09",
+            expected="links on the target's own origin",
+            received=f"the link {link!r} was refused by the request path: {error}",
+        ) from None
 
 
 def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()) -> Page:
@@ -267,26 +317,92 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
     context = f"the page reached by {via}"
     data = body.get("data") if isinstance(body, dict) else None
     pagination = body.get("pagination") if isinstance(body, dict) else None
-    check(isinstance(data, list), "PAGE-01", expected="a 'data' array", received=_short(body), response=response, context=context)
-    check(isinstance(pagination, dict), "PAGE-01", expected="a 'pagination' object", received=_short(body), response=response, context=context)
+    check(
+        isinstance(data, list),
+        "PAGE-01",
+        expected="a 'data' array",
+        received=_short(body),
+        response=response,
+        context=context,
+    )
+    check(
+        isinstance(pagination, dict),
+        "PAGE-01",
+        expected="a 'pagination' object",
+        received=_short(body),
+        response=response,
+        context=context,
+    )
     assert isinstance(data, list) and isinstance(pagination, dict)
     items = []
     for position, raw in enumerate(data):
         has_id = isinstance(raw, dict) and isinstance(raw.get("id"), str)
-        check(has_id, "PAGE-04", expected="items with a string 'id' (to tell them apart)", received=f"item {position}: {_short(raw)}", response=response, context=context)
+        check(
+            has_id,
+            "PAGE-04",
+            expected="items with a string 'id' (to tell them apart)",
+            received=f"item {position}: {_short(raw)}",
+            response=response,
+            context=context,
+        )
         items.append(Item(raw["id"], tuple((name, raw.get(name)) for name in keep)))
-    number, size, total, links = (pagination.get(name) for name in ("number", "size", "total", "links"))
-    check(_is_int(size), "PAGE-01", expected="an integer pagination.size", received=_short(size), response=response, context=context)
-    check(_is_int(total) and total >= 0, "PAGE-02", expected="an integer pagination.total >= 0", received=_short(total), response=response, context=context)
-    check(_is_int(number), "PAGE-03", expected="an integer pagination.number", received=_short(number), response=response, context=context)
-    check(isinstance(links, dict), "PAGE-06", expected="a pagination.links object", received=_short(links), response=response, context=context)
+    number, size, total, links = (
+        pagination.get(name) for name in ("number", "size", "total", "links")
+    )
+    check(
+        _is_int(size),
+        "PAGE-01",
+        expected="an integer pagination.size",
+        received=_short(size),
+        response=response,
+        context=context,
+    )
+    check(
+        _is_int(total) and total >= 0,
+        "PAGE-02",
+        expected="an integer pagination.total >= 0",
+        received=_short(total),
+        response=response,
+        context=context,
+    )
+    check(
+        _is_int(number),
+        "PAGE-03",
+        expected="an integer pagination.number",
+        received=_short(number),
+        response=response,
+        context=context,
+    )
+    check(
+        isinstance(links, dict),
+        "PAGE-06",
+        expected="a pagination.links object",
+        received=_short(links),
+        response=response,
+        context=context,
+    )
     assert _is_int(number) and _is_int(size) and _is_int(total) and isinstance(links, dict)
     for name, rule in LINK_RULES.items():
         value = links.get(name)
         nullable = name in ("previous", "next")  # PAGE-06: first and current are never null
         is_link = isinstance(value, str) and value != ""
-        check(is_link or (nullable and value is None), rule, expected=f"links.{name} a link" + (" or null" if nullable else ""), received=_short(value), response=response, context=context)
-    return Page(response.url, via, number, size, total, tuple(items), {name: links.get(name) for name in LINK_NAMES})
+        check(
+            is_link or (nullable and value is None),
+            rule,
+            expected=f"links.{name} a link" + (" or null" if nullable else ""),
+            received=_short(value),
+            response=response,
+            context=context,
+        )
+    return Page(
+        response.url,
+        via,
+        number,
+        size,
+        total,
+        tuple(items),
+        {name: links.get(name) for name in LINK_NAMES},
+    )
 
 
 def is_absolute_link(link: str) -> bool:
@@ -302,7 +418,9 @@ def is_absolute_link(link: str) -> bool:
     return not parts.netloc and link.startswith("/")
 
 
-def _check_filter_kept(target: Target, query: Query, page: Page, response: requests.Response) -> None:
+def _check_filter_kept(
+    target: Target, query: Query, page: Page, response: requests.Response
+) -> None:
     """A total that changed behind a link of a filtered walk: when it is the unfiltered query's
     total, the link lost the filter (PAGE-08), which is the fault to name, not the total (PAGE-04)."""
     unfiltered = target.get(query.path, params=[("page_size", "1")])
@@ -311,47 +429,149 @@ def _check_filter_kept(target: Target, query: Query, page: Page, response: reque
     except (ValueError, KeyError, TypeError):
         total = None
     filters = ", ".join(f"{name}={value}" for name, value in query.filters)
-    check(total != page.total, "PAGE-08", expected=f"{filters} still in force on pages reached through links", received=f"total {page.total} on {page.describe()}, the total of the query without its filter", response=response, context=str(query))
+    check(
+        total != page.total,
+        "PAGE-08",
+        expected=f"{filters} still in force on pages reached through links",
+        received=f"total {page.total} on {page.describe()}, the total of the query without its filter",
+        response=response,
+        context=str(query),
+    )
 
 
-def _check_page(target: Target, walked: Walk, page: Page, response: requests.Response, *, stable: bool, matching: ItemFilter | None) -> None:
+def _check_page(
+    target: Target,
+    walked: Walk,
+    page: Page,
+    response: requests.Response,
+    *,
+    stable: bool,
+    matching: ItemFilter | None,
+) -> None:
     """The rules a page must keep on its own and against the pages before it."""
     query, in_force = walked.query, walked.query.size_in_force
     for name in LINK_NAMES:
         if page.links[name] is not None:
             resolve_link(target, page, name)  # PAGE-09, for every link of every page
-    check(page.size == len(page.items), "PAGE-01", expected=f"pagination.size equal to the {len(page.items)} items in data", received=f"size {page.size}", response=response, context=page.describe())
+    check(
+        page.size == len(page.items),
+        "PAGE-01",
+        expected=f"pagination.size equal to the {len(page.items)} items in data",
+        received=f"size {page.size}",
+        response=response,
+        context=page.describe(),
+    )
     if not walked.page_count:
-        check(page.size <= in_force, "PAGE-01", expected=f"at most {in_force} items (the page size in force)", received=f"{page.size} items", response=response, context=page.describe())
-        check(page.number == 1, "PAGE-03", expected="number 1 on the first page", received=f"number {page.number}", response=response, context=str(query))
-        check(page.links["previous"] is None, "PAGE-03", expected="previous null on the first page", received=page.links["previous"], response=response, context=str(query))
+        check(
+            page.size <= in_force,
+            "PAGE-01",
+            expected=f"at most {in_force} items (the page size in force)",
+            received=f"{page.size} items",
+            response=response,
+            context=page.describe(),
+        )
+        check(
+            page.number == 1,
+            "PAGE-03",
+            expected="number 1 on the first page",
+            received=f"number {page.number}",
+            response=response,
+            context=str(query),
+        )
+        check(
+            page.links["previous"] is None,
+            "PAGE-03",
+            expected="previous null on the first page",
+            received=page.links["previous"],
+            response=response,
+            context=str(query),
+        )
     else:
         before = walked.last
         # PAGE-08: the first page kept the page size; a larger page reached through a link did not.
-        check(page.size <= in_force, "PAGE-08", expected=f"page_size {in_force} still in force on pages reached through links", received=f"{page.size} items", response=response, context=page.describe())
-        check(page.number == before.number + 1, "PAGE-03", expected=f"number {before.number + 1} after following next of page {before.number}", received=f"number {page.number}", response=response, context=page.describe())
+        check(
+            page.size <= in_force,
+            "PAGE-08",
+            expected=f"page_size {in_force} still in force on pages reached through links",
+            received=f"{page.size} items",
+            response=response,
+            context=page.describe(),
+        )
+        check(
+            page.number == before.number + 1,
+            "PAGE-03",
+            expected=f"number {before.number + 1} after following next of page {before.number}",
+            received=f"number {page.number}",
+            response=response,
+            context=page.describe(),
+        )
     if matching is not None:
         rule = "PAGE-08" if walked.page_count else matching.first_page_rule
         for item in page.items:
             shown = ", ".join(f"{name} {value!r}" for name, value in item.fields)
-            check(matching.accept(item), rule, expected=f"every item {matching.wanted}", received=f"item {item.id!r} with {shown}", response=response, context=page.describe())
+            check(
+                matching.accept(item),
+                rule,
+                expected=f"every item {matching.wanted}",
+                received=f"item {item.id!r} with {shown}",
+                response=response,
+                context=page.describe(),
+            )
     # Every id is recorded, stable or not; only a stable walk must meet each one once.
-    repeated = [(item.id, earlier) for item in page.items if (earlier := walked.seen.add(item.id, page.number)) is not None]
+    repeated = [
+        (item.id, earlier)
+        for item in page.items
+        if (earlier := walked.seen.add(item.id, page.number)) is not None
+    ]
     if not stable:
         return
     first_total = walked.total if walked.page_count else page.total
     if page.total != first_total and walked.page_count and query.filters:
         _check_filter_kept(target, query, page, response)
-    check(page.total == first_total, "PAGE-04", expected=f"total {first_total} on every page (no writes in between)", received=f"total {page.total}", response=response, context=page.describe())
+    check(
+        page.total == first_total,
+        "PAGE-04",
+        expected=f"total {first_total} on every page (no writes in between)",
+        received=f"total {page.total}",
+        response=response,
+        context=page.describe(),
+    )
     if repeated:
         item_id, earlier = repeated[0]
-        raise RuleViolation("PAGE-04", expected="every item visited once", received=f"item {item_id!r} on {page.describe()} was already on page {earlier}", response=response, context=str(query))
+        raise RuleViolation(
+            "PAGE-04",
+            expected="every item visited once",
+            received=f"item {item_id!r} on {page.describe()} was already on page {earlier}",
+            response=response,
+            context=str(query),
+        )
     if page.links["next"] is not None:
-        check(page.size == in_force, "PAGE-05", expected=f"a full page ({in_force} items) whenever next is a link", received=f"{page.size} items and next {page.links['next']!r}", response=response, context=page.describe())
+        check(
+            page.size == in_force,
+            "PAGE-05",
+            expected=f"a full page ({in_force} items) whenever next is a link",
+            received=f"{page.size} items and next {page.links['next']!r}",
+            response=response,
+            context=page.describe(),
+        )
     if walked.page_count:
-        check(page.size > 0, "PAGE-05", expected="next null on the last page, never a link to an empty page", received=f"an empty page behind next of page {walked.last.number}", response=response, context=page.describe())
+        check(
+            page.size > 0,
+            "PAGE-05",
+            expected="next null on the last page, never a link to an empty page",
+            received=f"an empty page behind next of page {walked.last.number}",
+            response=response,
+            context=page.describe(),
+        )
     elif page.size == 0:
-        check(page.total == 0, "PAGE-05", expected="an empty first page only for an empty collection (total 0)", received=f"total {page.total}", response=response, context=str(query))
+        check(
+            page.total == 0,
+            "PAGE-05",
+            expected="an empty first page only for an empty collection (total 0)",
+            received=f"total {page.total}",
+            response=response,
+            context=str(query),
+        )
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -368,10 +588,15 @@ def difference_text(expected: Sequence[str], received: Sequence[str]) -> str:
 
     Two long lists cut to their first ids can read alike while they differ further on; the
     difference itself is what a reader needs, and what tells two failures apart."""
-    at = next((i for i, (x, y) in enumerate(zip(expected, received, strict=False)) if x != y), min(len(expected), len(received)))
+    at = next(
+        (i for i, (x, y) in enumerate(zip(expected, received, strict=False)) if x != y),
+        min(len(expected), len(received)),
+    )
     extra = [item for item in received if item not in set(expected)]
     gone = [item for item in expected if item not in set(received)]
-    parts = [f"{len(received)} items against {len(expected)}, differing from position {at}: {ids_text(received[at:at + 3])} where {ids_text(expected[at:at + 3])} was expected"]
+    parts = [
+        f"{len(received)} items against {len(expected)}, differing from position {at}: {ids_text(received[at : at + 3])} where {ids_text(expected[at : at + 3])} was expected"
+    ]
     if extra:
         parts.append(f"not expected: {ids_text(extra)}")
     if gone:

@@ -29,16 +29,26 @@ def suite_modules() -> list[Path]:
     return sorted(SUITE_DIR.glob("test_*.py"))
 
 
-def whole_suite(session: pytest.Session, rules_of: Callable[[pytest.Item], list[str]]) -> dict[str, list[str]]:
+def whole_suite(
+    session: pytest.Session, rules_of: Callable[[pytest.Item], list[str]]
+) -> dict[str, list[str]]:
     """Every test of the suite's modules (its key) and the rules it declares; built once a run."""
     cached = session.config.stash.get(WHOLE_KEY, None)
     if cached is None:
-        cached = {key_of(item): rules_of(item) for path in suite_modules() for item in _items(pytest.Module.from_parent(session, path=path))}
+        cached = {
+            key_of(item): rules_of(item)
+            for path in suite_modules()
+            for item in _items(pytest.Module.from_parent(session, path=path))
+        }
         session.config.stash[WHOLE_KEY] = cached
     return cached
 
 
-def uncollected(session: pytest.Session, collected: Iterable[pytest.Item], rules_of: Callable[[pytest.Item], list[str]]) -> list[list[str]]:
+def uncollected(
+    session: pytest.Session,
+    collected: Iterable[pytest.Item],
+    rules_of: Callable[[pytest.Item], list[str]],
+) -> list[list[str]]:
     """The rules of each suite test that is not among ``collected`` (the tests the run keeps, or
     every test pytest collected): nothing when the run collected no test of the suite."""
     kept = {key_of(item) for item in collected}

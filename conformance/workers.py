@@ -81,7 +81,11 @@ def with_controller_seed(config: pytest.Config, settings: RunSettings) -> RunSet
 
 
 def controls_workers(config: pytest.Config) -> bool:
-    return not is_worker(config) and bool(getattr(config.option, "numprocesses", None)) and config.getoption("dist", "no") != "no"
+    return (
+        not is_worker(config)
+        and bool(getattr(config.option, "numprocesses", None))
+        and config.getoption("dist", "no") != "no"
+    )
 
 
 def register(config: pytest.Config) -> None:
@@ -92,7 +96,9 @@ def register(config: pytest.Config) -> None:
         config.pluginmanager.register(WorkerSide(config, shared), WORKER_PLUGIN)
     elif controls_workers(config):
         if config.getoption("dist") == "load":
-            config.option.dist = "loadgroup"  # tests handed out a few at a time, in order: the phases hold
+            config.option.dist = (
+                "loadgroup"  # tests handed out a few at a time, in order: the phases hold
+            )
         config.pluginmanager.register(Controller(config), "audience-conformance-controller")
 
 
@@ -127,7 +133,9 @@ class Controller:
         # The run's properties on the JUnit file, and the preflight: once, here (the controller
         # collects no tests, so the recorder's collection hook would not run in this process).
         recorder.pytest_collection_finish(session)
-        set_scope(self.config, recorder, {})  # the workers collect the tests; they say what is in scope
+        set_scope(
+            self.config, recorder, {}
+        )  # the workers collect the tests; they say what is in scope
         failed = recorder.failed_start is not None
         progress = self.config.pluginmanager.get_plugin(PROGRESS_NAME)
         if progress is not None and not failed:
@@ -144,7 +152,9 @@ class Controller:
         )
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]) -> pytest.TestReport | None:
+    def pytest_report_from_serializable(
+        self, config: pytest.Config, data: dict[str, Any]
+    ) -> pytest.TestReport | None:
         return failure_from_wire(data)
 
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -161,13 +171,21 @@ class Controller:
     def stop_workers(self, context: run_session.RunContext) -> None:
         """Before the cleanup: no worker may still be writing; then their journals join the ledger."""
         journals = [read_journal(path) for path in sorted(self.folder.glob("journal-*.jsonl"))]
-        running = [journal.pid for journal in journals if journal.pid and not journal.ended and _alive(journal.pid)]
+        running = [
+            journal.pid
+            for journal in journals
+            if journal.pid and not journal.ended and _alive(journal.pid)
+        ]
         for pid in running:
             _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE
         while running and time.monotonic() < deadline:
             time.sleep(0.05)
-            ended = {journal.pid for journal in (read_journal(path) for path in self.folder.glob("journal-*.jsonl")) if journal.ended}
+            ended = {
+                journal.pid
+                for journal in (read_journal(path) for path in self.folder.glob("journal-*.jsonl"))
+                if journal.ended
+            }
             running = [pid for pid in running if pid not in ended and _alive(pid)]
         for pid in running:
             _signal(pid, signal.SIGKILL)
@@ -230,7 +248,9 @@ class WorkerSide:
         self._reader = False  # the current test is a quiet reader
         self.waited = 0.0  # seconds this worker's tests waited for the quiet lock
         self._holding = threading.Lock()
-        self.journal: IO[str] = open(Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1)
+        self.journal: IO[str] = open(
+            Path(shared.folder) / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1
+        )
         self._write({"pid": os.getpid()})
 
     def _write(self, entry: dict[str, Any]) -> None:
@@ -238,7 +258,9 @@ class WorkerSide:
         self.journal.flush()
 
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         items[:] = quiet.in_phases(items)
         if self.shared.preflight_failed and items:
             config.hook.pytest_deselected(items=list(items))
@@ -287,7 +309,12 @@ class WorkerSide:
         """The data another process made is there: a quiet reader that took EXCLUSIVE to make it,
         and wrote nothing, reads beside the other readers again."""
         with self._holding:
-            if self._held is not None and self._held.kind is quiet.Kind.EXCLUSIVE and self._reader and not self._wrote:
+            if (
+                self._held is not None
+                and self._held.kind is quiet.Kind.EXCLUSIVE
+                and self._reader
+                and not self._wrote
+            ):
                 self._let_go()
                 self._take(quiet.Kind.READERS)
 
@@ -302,7 +329,9 @@ class WorkerSide:
             self._held = None
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, None]:
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, Any, None]:
         kind = quiet.kind_at_start(item)
         self._reader, self._wrote = kind is quiet.Kind.READERS, False
         if kind is not None:
@@ -315,14 +344,18 @@ class WorkerSide:
                 self._let_go()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, None]:
         outcome = yield
         context = run_session.active()
         if context is not None:
             setattr(outcome.get_result(), REQUESTS_ATTRIBUTE, count_requests(context).count)
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_report_to_serializable(self, config: pytest.Config, report: pytest.TestReport) -> dict[str, Any] | None:
+    def pytest_report_to_serializable(
+        self, config: pytest.Config, report: pytest.TestReport
+    ) -> dict[str, Any] | None:
         return failure_to_wire(report)
 
     @pytest.hookimpl(tryfirst=True)
@@ -344,7 +377,9 @@ def set_scope(config: pytest.Config, recorder: Any, out_of_scope: dict[str, str]
     recorder.out_of_scope = dict(out_of_scope)
     xml = config.stash.get(xml_key, None)
     if xml is not None:
-        xml.global_properties = [(name, value) for name, value in xml.global_properties if name != scope.PROPERTY]
+        xml.global_properties = [
+            (name, value) for name, value in xml.global_properties if name != scope.PROPERTY
+        ]
         xml.add_global_property(scope.PROPERTY, scope.encode(out_of_scope))
 
 
@@ -360,7 +395,12 @@ def failure_to_wire(report: Any) -> dict[str, Any] | None:
     finally:
         report.longrepr = failure
     crash = failure.reprcrash
-    data[_FAILURE_KEY] = {"text": failure.text, "summary": crash.message, "path": crash.path, "lineno": crash.lineno}
+    data[_FAILURE_KEY] = {
+        "text": failure.text,
+        "summary": crash.message,
+        "path": crash.path,
+        "lineno": crash.lineno,
+    }
     data["$report_type"] = "TestReport"
     return data
 
@@ -369,9 +409,13 @@ def failure_from_wire(data: dict[str, Any]) -> pytest.TestReport | None:
     failure = data.get(_FAILURE_KEY)
     if not isinstance(failure, dict):
         return None
-    fields = {key: value for key, value in data.items() if key not in (_FAILURE_KEY, "$report_type")}
+    fields = {
+        key: value for key, value in data.items() if key not in (_FAILURE_KEY, "$report_type")
+    }
     report = pytest.TestReport._from_json(fields)
-    report.longrepr = FailureText(failure["text"], failure["summary"], failure["path"], failure["lineno"])  # type: ignore[assignment]
+    report.longrepr = FailureText(
+        failure["text"], failure["summary"], failure["path"], failure["lineno"]
+    )  # type: ignore[assignment]
     return report
 
 

@@ -35,7 +35,9 @@ from conformance.target import AUDIENCES_PATH, ForeignWriteRefused
 # Methods that change nothing by their definition (RFC 9110); anything else may.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 COLLECTION_WRITES = frozenset({"PUT", "DELETE"})
-WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")  # section 1 [decided]; \Z: no newline after it
+WELL_FORMED_ID = re.compile(
+    r"^[A-Za-z0-9_-]{1,64}\Z"
+)  # section 1 [decided]; \Z: no newline after it
 ABSENT_SHAPES = ("token", "uuid", "hex", "digits")
 
 
@@ -63,7 +65,9 @@ class WriteGuard:
         elif shape == "token":
             identifier = f"{self.run_prefix}absent{secrets.token_hex(12)}"
         else:
-            raise ValueError(f"Unknown id shape '{shape}'; choose one of {', '.join(ABSENT_SHAPES)}.")
+            raise ValueError(
+                f"Unknown id shape '{shape}'; choose one of {', '.join(ABSENT_SHAPES)}."
+            )
         with self._lock:
             self._minted.add(identifier)
         return identifier
@@ -72,7 +76,9 @@ class WriteGuard:
         """Allow writes to ``identifier``, which must lie outside section 1's pattern (so no
         conformant server can hold it) and, read as a path, name no other id."""
         if WELL_FORMED_ID.match(identifier):
-            raise ValueError(f"'{identifier}' is a well-formed id: use mint_absent() for an id that must not exist.")
+            raise ValueError(
+                f"'{identifier}' is a well-formed id: use mint_absent() for an id that must not exist."
+            )
         with self._lock:
             self._minted.add(identifier)
         return identifier

@@ -20,6 +20,12 @@ def fill(db: Path, account: str, count: int, *, prefix: str = "existing") -> Non
     """``count`` audiences of ``account`` (channels in turn), straight into the store's tables."""
     Store(str(db)).close()  # the schema, the page-token secret
     now = utc_now_text()
-    rows = ((new_public_id(), account, f"{prefix}-{index:06d}", CHANNELS[index % 3], now, now) for index in range(count))
+    rows = (
+        (new_public_id(), account, f"{prefix}-{index:06d}", CHANNELS[index % 3], now, now)
+        for index in range(count)
+    )
     with sqlite3.connect(db) as connection:
-        connection.executemany("INSERT INTO audiences (id, account_id, name, channel, create_date, update_date) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        connection.executemany(
+            "INSERT INTO audiences (id, account_id, name, channel, create_date, update_date) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )

@@ -49,7 +49,9 @@ def recording_server() -> Iterator[Callable[[Callable[[str, str], Reply]], Recor
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         servers.append(server)
         record.url = f"http://127.0.0.1:{server.server_address[1]}"
         return record

@@ -14,7 +14,9 @@ from pathlib import Path
 from conformance.api_schema import spec_sha256
 from conformance.rules import RULES
 
-LEAKED_KEY = "sk-live-4f9e2c7a1b3d5e6f"  # a key the redactor missed; the certificate must still hide it
+LEAKED_KEY = (
+    "sk-live-4f9e2c7a1b3d5e6f"  # a key the redactor missed; the certificate must still hide it
+)
 SOURCE = "conformance/suite/test_pagination.py"
 
 
@@ -26,14 +28,24 @@ class Case:
     failed_rules: list[str] = field(default_factory=list)
     text: str = ""  # the failure's traceback or the skip reason
     classname: str = "test_sample"
-    levels: dict[str, str] = field(default_factory=dict)  # level overrides, as @pytest.mark.rule(level=...)
+    levels: dict[str, str] = field(
+        default_factory=dict
+    )  # level overrides, as @pytest.mark.rule(level=...)
 
 
 def run_properties(**overrides: str) -> dict[str, str]:
     properties = {
-        "target": "http://127.0.0.1:8080", "embedded_reference": "false", "profile": "quick", "seed": "1",
-        "strict": "false", "read_only": "false", "secondary_account": "true", "suite_version": "0.1.0",
-        "spec_sha256": spec_sha256(), "started_at": "2026-11-26T21:07:03Z", "run_id": "ab12cd",
+        "target": "http://127.0.0.1:8080",
+        "embedded_reference": "false",
+        "profile": "quick",
+        "seed": "1",
+        "strict": "false",
+        "read_only": "false",
+        "secondary_account": "true",
+        "suite_version": "0.1.0",
+        "spec_sha256": spec_sha256(),
+        "started_at": "2026-11-26T21:07:03Z",
+        "run_id": "ab12cd",
         "run_end": "completed",
     }
     return properties | overrides
@@ -43,21 +55,47 @@ def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None
     root = ET.Element("testsuites", name="pytest tests")
     failures = sum(case.outcome == "failed" for case in cases)
     skipped = sum(case.outcome == "skipped" for case in cases)
-    suite = ET.SubElement(root, "testsuite", name="pytest", errors="0", failures=str(failures), skipped=str(skipped), tests=str(len(cases)), time="1.234", timestamp="2026-11-26T21:07:03.000000+00:00", hostname="ci")
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name="pytest",
+        errors="0",
+        failures=str(failures),
+        skipped=str(skipped),
+        tests=str(len(cases)),
+        time="1.234",
+        timestamp="2026-11-26T21:07:03.000000+00:00",
+        hostname="ci",
+    )
     props = ET.SubElement(suite, "properties")
     for name, value in (run_properties() if properties is None else properties).items():
         ET.SubElement(props, "property", name=name, value=value)
     by_id = {rule.id: rule for rule in RULES}
     for case in cases:
-        element = ET.SubElement(suite, "testcase", classname=case.classname, name=case.name, file=SOURCE, line="10", time="0.010")
+        element = ET.SubElement(
+            suite,
+            "testcase",
+            classname=case.classname,
+            name=case.name,
+            file=SOURCE,
+            line="10",
+            time="0.010",
+        )
         case_props = ET.SubElement(element, "properties")
         for rule_id in case.rules:
             ET.SubElement(case_props, "property", name="rule", value=rule_id)
-            ET.SubElement(case_props, "property", name="level", value=case.levels.get(rule_id, by_id[rule_id].level.value))
+            ET.SubElement(
+                case_props,
+                "property",
+                name="level",
+                value=case.levels.get(rule_id, by_id[rule_id].level.value),
+            )
         for name, value in _outcomes(case):
             ET.SubElement(case_props, "property", name=name, value=value)
         if case.outcome == "failed":
-            failure = ET.SubElement(element, "failure", message=case.text.splitlines()[0] if case.text else "failed")
+            failure = ET.SubElement(
+                element, "failure", message=case.text.splitlines()[0] if case.text else "failed"
+            )
             failure.text = case.text
         elif case.outcome == "skipped":
             skip = ET.SubElement(element, "skipped", type="pytest.skip", message=case.text)
@@ -70,9 +108,21 @@ def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None
 def _outcomes(case: Case) -> list[tuple[str, str]]:
     """The ``outcome`` properties the plugin writes for a test that ended this way."""
     if case.outcome == "failed":
-        blocked = [f"{rule} blocked {' '.join(case.failed_rules)}" for rule in case.rules if rule not in case.failed_rules]
-        return [("outcome", f"{rule} failed") for rule in case.failed_rules] + [("outcome", value) for value in blocked]
-    kind = "passed" if case.outcome == "passed" else "out-of-scope" if case.text == SKIP_REASON else "not-verified"
+        blocked = [
+            f"{rule} blocked {' '.join(case.failed_rules)}"
+            for rule in case.rules
+            if rule not in case.failed_rules
+        ]
+        return [("outcome", f"{rule} failed") for rule in case.failed_rules] + [
+            ("outcome", value) for value in blocked
+        ]
+    kind = (
+        "passed"
+        if case.outcome == "passed"
+        else "out-of-scope"
+        if case.text == SKIP_REASON
+        else "not-verified"
+    )
     return [("outcome", f"{rule} {kind}") for rule in case.rules]
 
 
@@ -82,7 +132,7 @@ def traceback(*exception_lines: str, test: str = "test_next_links_visit_every_it
         f"    def {test}(target):",
         '        """Following next visits every matching item exactly once."""',
         "        walk = walk_pages(target, page_size=2)",
-        ">       check(len(walk.items) == walk.total, \"PAGE-04\", expected=..., received=...)",
+        '>       check(len(walk.items) == walk.total, "PAGE-04", expected=..., received=...)',
         "",
         f"{SOURCE}:88: ",
         "_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ ",
@@ -90,7 +140,14 @@ def traceback(*exception_lines: str, test: str = "test_next_links_visit_every_it
         "    def check(condition, rule, *, expected, received, response=None, context=''):",
         ">           raise RuleViolation(rule, expected=expected, received=shown, response=response, context=context)",
     ]
-    return "\n".join([*source, *(f"E           {line}" if line else "E" for line in exception_lines), "", "conformance/violations.py:55: RuleViolation"])
+    return "\n".join(
+        [
+            *source,
+            *(f"E           {line}" if line else "E" for line in exception_lines),
+            "",
+            "conformance/violations.py:55: RuleViolation",
+        ]
+    )
 
 
 SHORT_PAGE_04 = traceback(
@@ -134,12 +191,43 @@ NOT_RUN = ("DATE-02", "CRUD-06")
 def failing_run(path: Path, **properties: str) -> Path:
     """A run where PAGE-04 (MUST) fails twice, PAGE-10 (SHOULD) fails, TEN-01 is skipped and two rules did not run."""
     special = {"PAGE-04", "PAGE-10", "TEN-01", *NOT_RUN}
-    cases = [Case(f"test_{rule.id.lower().replace('-', '_')}", [rule.id]) for rule in RULES if rule.id not in special]
+    cases = [
+        Case(f"test_{rule.id.lower().replace('-', '_')}", [rule.id])
+        for rule in RULES
+        if rule.id not in special
+    ]
     cases += [
-        Case("test_next_links_visit_every_item_once", ["PAGE-04", "PAGE-03"], "failed", ["PAGE-04"], SHORT_PAGE_04, classname="test_pagination"),
-        Case("test_operation_conforms_to_schema[GET /v1/audiences]", ["PAGE-04", "ROB-01"], "failed", ["PAGE-04"], LONG_PAGE_04, classname="test_schema"),
-        Case("test_page_size_out_of_range_is_refused[0]", ["PAGE-10"], "failed", ["PAGE-10"], PAGE_10_FAILURE, classname="test_pagination"),
-        Case("test_other_accounts_audience_is_hidden", ["TEN-01"], "skipped", text=SKIP_REASON, classname="test_tenancy"),
+        Case(
+            "test_next_links_visit_every_item_once",
+            ["PAGE-04", "PAGE-03"],
+            "failed",
+            ["PAGE-04"],
+            SHORT_PAGE_04,
+            classname="test_pagination",
+        ),
+        Case(
+            "test_operation_conforms_to_schema[GET /v1/audiences]",
+            ["PAGE-04", "ROB-01"],
+            "failed",
+            ["PAGE-04"],
+            LONG_PAGE_04,
+            classname="test_schema",
+        ),
+        Case(
+            "test_page_size_out_of_range_is_refused[0]",
+            ["PAGE-10"],
+            "failed",
+            ["PAGE-10"],
+            PAGE_10_FAILURE,
+            classname="test_pagination",
+        ),
+        Case(
+            "test_other_accounts_audience_is_hidden",
+            ["TEN-01"],
+            "skipped",
+            text=SKIP_REASON,
+            classname="test_tenancy",
+        ),
     ]
     return write_junit(path, cases, run_properties(**properties))
 

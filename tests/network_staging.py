@@ -43,7 +43,10 @@ def make_ca(folder: Path) -> TestCA:
     ca = trustme.CA()
     server = ca.issue_cert("127.0.0.1")
     client = ca.issue_cert("conformance-client@example.com")
-    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "server-cert", "server-key", "client-cert", "client-key")}
+    paths = {
+        name: str(folder / f"{name}.pem")
+        for name in ("ca", "server-cert", "server-key", "client-cert", "client-key")
+    }
     ca.cert_pem.write_to_path(paths["ca"])
     server.cert_chain_pems[0].write_to_path(paths["server-cert"])
     for blob in server.cert_chain_pems[1:]:
@@ -51,7 +54,13 @@ def make_ca(folder: Path) -> TestCA:
     server.private_key_pem.write_to_path(paths["server-key"])
     client.cert_chain_pems[0].write_to_path(paths["client-cert"])
     client.private_key_pem.write_to_path(paths["client-key"])
-    return TestCA(paths["ca"], paths["server-cert"], paths["server-key"], paths["client-cert"], paths["client-key"])
+    return TestCA(
+        paths["ca"],
+        paths["server-cert"],
+        paths["server-key"],
+        paths["client-cert"],
+        paths["client-key"],
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,10 @@ class RecordsArrivals:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+            headers = {
+                name.decode("latin-1").lower(): value.decode("latin-1")
+                for name, value in scope["headers"]
+            }
             self.seen.append(Arrival(time.monotonic(), scope["method"], scope["path"], headers))
         await self.app(scope, receive, send)
 
@@ -85,7 +97,9 @@ class HttpsStaging:
 
 
 @contextmanager
-def https_reference(*, mutual: bool = False, keys: tuple[str, str] | None = None, wrap: Any = None) -> Iterator[HttpsStaging]:
+def https_reference(
+    *, mutual: bool = False, keys: tuple[str, str] | None = None, wrap: Any = None
+) -> Iterator[HttpsStaging]:
     """The reference over HTTPS on a free loopback port, signed by a fresh test CA; with
     ``mutual`` only a client certificate of that CA gets in. ``wrap(app)`` may put a faulty or
     throttling layer in front."""
@@ -141,10 +155,17 @@ class ForwardProxy:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> ForwardProxy:
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -166,7 +187,9 @@ class ForwardProxy:
         method, target, _ = line.split(" ", 2)
         host, _, port = target.rpartition(":")
         if method != "CONNECT" or host != "127.0.0.1":
-            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            client.sendall(
+                b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
             return
         with socket.create_connection((host, int(port)), timeout=10) as upstream:
             with self._lock:
@@ -202,6 +225,18 @@ class ForwardProxy:
 
 def environment_with(values: Mapping[str, str]) -> dict[str, str]:
     """This process' environment without any proxy or CA variable of the machine, plus ``values``."""
-    cleared = {"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"}
-    base = {name: value for name, value in os.environ.items() if name.upper() not in cleared and not name.startswith("AUDIENCE_")}
+    cleared = {
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "REQUESTS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "CURL_CA_BUNDLE",
+    }
+    base = {
+        name: value
+        for name, value in os.environ.items()
+        if name.upper() not in cleared and not name.startswith("AUDIENCE_")
+    }
     return {**base, **values}

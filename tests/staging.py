@@ -45,8 +45,12 @@ PRE_EXISTING = (
 )
 OLD = (("acxold001_left_long_ago", "SMS"), ("acxold002_left_long_ago", "WHATSAPP"))
 
-Wrap = Callable[[ASGIApp, Store, Mapping[str, str]], ASGIApp]  # (the reference, its store, key -> account) -> a faulty server
-Row = tuple[str, str, str, str, str, str, tuple[tuple[str, str, str], ...]]  # id, account, name, channel, dates, contacts
+Wrap = Callable[
+    [ASGIApp, Store, Mapping[str, str]], ASGIApp
+]  # (the reference, its store, key -> account) -> a faulty server
+Row = tuple[
+    str, str, str, str, str, str, tuple[tuple[str, str, str], ...]
+]  # id, account, name, channel, dates, contacts
 
 
 @dataclass
@@ -66,7 +70,11 @@ class ServerWrites:
     def to(self, audience_ids: set[str]) -> list[tuple[str, str, int]]:
         """The writes whose path names one of ``audience_ids``."""
         with self.lock:
-            return [entry for entry in self.seen if any(f"/{audience_id}" in entry[1] for audience_id in audience_ids)]
+            return [
+                entry
+                for entry in self.seen
+                if any(f"/{audience_id}" in entry[1] for audience_id in audience_ids)
+            ]
 
 
 class CountingApp:
@@ -90,7 +98,11 @@ class CountingApp:
         try:
             await self.app(scope, receive, watching)
         finally:
-            self.writes.record(scope["method"], scope.get("raw_path", b"").decode("latin-1") or scope["path"], status)
+            self.writes.record(
+                scope["method"],
+                scope.get("raw_path", b"").decode("latin-1") or scope["path"],
+                status,
+            )
 
 
 @dataclass
@@ -104,7 +116,11 @@ class Staging:
     store: Store
 
     def env(self) -> dict[str, str]:
-        return {"AUDIENCE_BASE_URL": self.base_url, "AUDIENCE_API_KEY": self.api_key, "AUDIENCE_SECONDARY_API_KEY": self.secondary_api_key}
+        return {
+            "AUDIENCE_BASE_URL": self.base_url,
+            "AUDIENCE_API_KEY": self.api_key,
+            "AUDIENCE_SECONDARY_API_KEY": self.secondary_api_key,
+        }
 
     def foreign_writes(self) -> list[tuple[str, str, int]]:
         return self.writes.to(set(self.before))
@@ -112,8 +128,14 @@ class Staging:
     def changes(self) -> tuple[dict[str, tuple[Row, Row | None]], dict[str, Row]]:
         """(pre-existing audiences that changed or went, audiences that were not there before)."""
         after = snapshot(self.db)
-        changed = {audience_id: (row, after.get(audience_id)) for audience_id, row in self.before.items() if after.get(audience_id) != row}
-        added = {audience_id: row for audience_id, row in after.items() if audience_id not in self.before}
+        changed = {
+            audience_id: (row, after.get(audience_id))
+            for audience_id, row in self.before.items()
+            if after.get(audience_id) != row
+        }
+        added = {
+            audience_id: row for audience_id, row in after.items() if audience_id not in self.before
+        }
         return changed, added
 
 
@@ -122,10 +144,25 @@ def snapshot(db: Path) -> dict[str, Row]:
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         contacts: dict[str, list[tuple[str, str, str]]] = {}
-        for audience_id, number, first, last in connection.execute("SELECT audience_id, number, first_name, last_name FROM contacts ORDER BY seq"):
+        for audience_id, number, first, last in connection.execute(
+            "SELECT audience_id, number, first_name, last_name FROM contacts ORDER BY seq"
+        ):
             contacts.setdefault(audience_id, []).append((number, first, last))
-        rows = connection.execute("SELECT id, account_id, name, channel, create_date, update_date FROM audiences")
-        return {row[0]: (row[0], row[1], row[2], row[3], row[4], row[5], tuple(contacts.get(row[0], ()))) for row in rows}
+        rows = connection.execute(
+            "SELECT id, account_id, name, channel, create_date, update_date FROM audiences"
+        )
+        return {
+            row[0]: (
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                tuple(contacts.get(row[0], ())),
+            )
+            for row in rows
+        }
     finally:
         connection.close()
 
@@ -134,14 +171,19 @@ def populate(store: Store, old_store: Store) -> None:
     """Both accounts hold audiences that are not the run's (some made long ago)."""
     for account in (PRIMARY, SECONDARY):
         for name, channel, contact_count in PRE_EXISTING:
-            contacts = [NewContact(f"+3749100{index:04d}", f"First{index}", f"Last{index}") for index in range(contact_count)]
+            contacts = [
+                NewContact(f"+3749100{index:04d}", f"First{index}", f"Last{index}")
+                for index in range(contact_count)
+            ]
             store.create_audience(account, name, channel, contacts)
         for name, channel in OLD:
             old_store.create_audience(account, name, channel, [])
 
 
 @contextmanager
-def shared_staging(*, keys: tuple[str, str] | None = None, wrap: Wrap | None = None) -> Iterator[Staging]:
+def shared_staging(
+    *, keys: tuple[str, str] | None = None, wrap: Wrap | None = None
+) -> Iterator[Staging]:
     """The reference on loopback, both accounts pre-populated, writes counted at the server."""
     with tempfile.TemporaryDirectory(prefix="shared-staging-") as folder:
         db = Path(folder) / "staging.sqlite3"
@@ -176,6 +218,19 @@ def run_env(staging: Staging, **extra: str) -> dict[str, str]:
     return {**os.environ, **staging.env(), **extra}
 
 
-def run_cli(staging: Staging, *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = SUITE_RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    staging: Staging,
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = SUITE_RUN_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
     """``audience-conformance ARGS`` in a child process, as a CI job starts it."""
-    return subprocess.run(cli(*args), env=env or run_env(staging), capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        cli(*args),
+        env=env or run_env(staging),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )

@@ -47,7 +47,11 @@ class Account:
         url = urlsplit(path)
         if url.path.rstrip("/") != "/v1/audiences":
             found = url.path.rsplit("/", 1)[-1] in self.ids
-            body = {"data": self.audience(url.path.rsplit("/", 1)[-1])} if found else {"errors": [{"code": 1301, "message": "not found"}]}
+            body = (
+                {"data": self.audience(url.path.rsplit("/", 1)[-1])}
+                if found
+                else {"errors": [{"code": 1301, "message": "not found"}]}
+            )
             return (200 if found else 404), JSON, json.dumps(body).encode()
         query = parse_qs(url.query)
         size = min(int(query.get("page_size", ["2"])[0]), PAGE_SIZE)
@@ -58,15 +62,34 @@ class Account:
         if self.wrong is not None and number > 1:
             ids = self.wrong(number, ids)
         last = number * size >= len(self.ids)
-        links = {"first": f"/v1/audiences?page_size={size}", "current": f"/v1/audiences?page_size={size}&page={number}", "previous": None if number == 1 else f"/v1/audiences?page_size={size}&page={number - 1}", "next": None if last else f"/v1/audiences?page_size={size}&page={number + 1}"}
-        body = {"data": [self.audience(item) for item in ids], "pagination": {"number": number, "size": len(ids), "total": len(self.ids) + self.total_shift(), "links": links}}
+        links = {
+            "first": f"/v1/audiences?page_size={size}",
+            "current": f"/v1/audiences?page_size={size}&page={number}",
+            "previous": None
+            if number == 1
+            else f"/v1/audiences?page_size={size}&page={number - 1}",
+            "next": None if last else f"/v1/audiences?page_size={size}&page={number + 1}",
+        }
+        body = {
+            "data": [self.audience(item) for item in ids],
+            "pagination": {
+                "number": number,
+                "size": len(ids),
+                "total": len(self.ids) + self.total_shift(),
+                "links": links,
+            },
+        }
         return 200, JSON, json.dumps(body).encode()
 
 
 def watched(server: RecordingServer, owned: set[str] | None = None) -> tuple[Target, Witness]:
     owns = (owned or set()).__contains__
     witness = Witness(owns)
-    target = Target(server.url, "k-evidence", RequestPolicy(origin=Origin.of(server.url), observers=[witness.observe]))
+    target = Target(
+        server.url,
+        "k-evidence",
+        RequestPolicy(origin=Origin.of(server.url), observers=[witness.observe]),
+    )
     witness.watch([target])
     return target, witness
 
@@ -76,19 +99,28 @@ def complete_walk(target: Target) -> Callable[[], None]:
     return lambda: check_complete(walk(target, Query("/v1/audiences", 2)))
 
 
-def test_a_later_page_with_a_random_earlier_item_fails_at_once(recording_server: StartServer) -> None:
+def test_a_later_page_with_a_random_earlier_item_fails_at_once(
+    recording_server: StartServer,
+) -> None:
     """A fault that differs on every read is no other client's write: nothing appeared, nothing went."""
     draw = random.Random(7)
-    account = Account([f"a{n}" for n in range(9)], wrong=lambda number, ids: [*ids[:-1], f"a{draw.randrange((number - 1) * PAGE_SIZE)}"])
+    account = Account(
+        [f"a{n}" for n in range(9)],
+        wrong=lambda number, ids: [*ids[:-1], f"a{draw.randrange((number - 1) * PAGE_SIZE)}"],
+    )
     target, witness = watched(recording_server(account.reply))
     tries = []
     with pytest.raises(RuleViolation) as caught:
-        decide(lambda: tries.append(1) or complete_walk(target)(), witness=witness, pauses=NO_PAUSES)
+        decide(
+            lambda: tries.append(1) or complete_walk(target)(), witness=witness, pauses=NO_PAUSES
+        )
     assert caught.value.rule == "PAGE-04"
     assert len(tries) == 1
 
 
-def test_a_total_wrong_now_and_then_fails_the_first_time_it_is_seen(recording_server: StartServer) -> None:
+def test_a_total_wrong_now_and_then_fails_the_first_time_it_is_seen(
+    recording_server: StartServer,
+) -> None:
     shifts = iter([0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0])
     account = Account([f"a{n}" for n in range(6)], total_shift=lambda: next(shifts, 0))
     target, witness = watched(recording_server(account.reply))
@@ -96,7 +128,9 @@ def test_a_total_wrong_now_and_then_fails_the_first_time_it_is_seen(recording_se
         decide(complete_walk(target), witness=witness, pauses=NO_PAUSES)
 
 
-def test_an_audience_another_client_created_mid_walk_excuses_the_try_and_the_next_decides(recording_server: StartServer) -> None:
+def test_an_audience_another_client_created_mid_walk_excuses_the_try_and_the_next_decides(
+    recording_server: StartServer,
+) -> None:
     account = Account([f"a{n}" for n in range(6)])
     reads_of_page_2 = []
 
@@ -113,10 +147,14 @@ def test_an_audience_another_client_created_mid_walk_excuses_the_try_and_the_nex
     assert len(tries) == 2
 
 
-def test_writes_proven_beside_every_try_leave_the_check_not_verified_naming_them(recording_server: StartServer) -> None:
+def test_writes_proven_beside_every_try_leave_the_check_not_verified_naming_them(
+    recording_server: StartServer,
+) -> None:
     account = Account([f"a{n}" for n in range(6)])
     made = iter(range(100))
-    account.before_page.append(lambda number: account.ids.insert(0, f"new{next(made)}") if number == 2 else None)
+    account.before_page.append(
+        lambda number: account.ids.insert(0, f"new{next(made)}") if number == 2 else None
+    )
     target, witness = watched(recording_server(account.reply))
     with pytest.raises(Inconclusive) as caught:
         decide(complete_walk(target), witness=witness, pauses=NO_PAUSES)
@@ -124,7 +162,9 @@ def test_writes_proven_beside_every_try_leave_the_check_not_verified_naming_them
     assert "appeared ('new" in caught.value.reason and "try 5:" in caught.value.reason
 
 
-def test_an_audience_deleted_by_another_client_is_evidence_when_its_get_answers_404(recording_server: StartServer) -> None:
+def test_an_audience_deleted_by_another_client_is_evidence_when_its_get_answers_404(
+    recording_server: StartServer,
+) -> None:
     account = Account([f"a{n}" for n in range(6)])
     target, witness = watched(recording_server(account.reply))
     witness.ensure_baseline()
@@ -134,7 +174,9 @@ def test_an_audience_deleted_by_another_client_is_evidence_when_its_get_answers_
     assert witness.gather(since) == Evidence(gone=("a3",))
 
 
-def test_an_id_that_is_gone_and_comes_back_proves_the_server_wrong_not_a_writer(recording_server: StartServer) -> None:
+def test_an_id_that_is_gone_and_comes_back_proves_the_server_wrong_not_a_writer(
+    recording_server: StartServer,
+) -> None:
     account = Account([f"a{n}" for n in range(6)])
     target, witness = watched(recording_server(account.reply))
     witness.ensure_baseline()
@@ -145,7 +187,9 @@ def test_an_id_that_is_gone_and_comes_back_proves_the_server_wrong_not_a_writer(
     assert not witness.gather(since)
 
 
-def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline_not_made(recording_server: StartServer) -> None:
+def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline_not_made(
+    recording_server: StartServer,
+) -> None:
     """A server that hides a different item on every walk shows each one "for the first time"
     sooner or later: its create_date, before the baseline began, says it existed all along."""
     account = Account([f"a{n}" for n in range(6)])
@@ -215,7 +259,9 @@ def test_other_errors_are_not_retried(recording_server: StartServer) -> None:
     assert calls == ["try"]
 
 
-def test_several_failures_reported_together_are_decided_like_one(recording_server: StartServer) -> None:
+def test_several_failures_reported_together_are_decided_like_one(
+    recording_server: StartServer,
+) -> None:
     """Hypothesis reports a test's distinct failures as a group: without proven writes the
     group stands the first time; beside proven writes every time, it is inconclusive."""
     account = Account([f"a{n}" for n in range(4)])
@@ -226,7 +272,13 @@ def test_several_failures_reported_together_are_decided_like_one(recording_serve
         if writes:
             account.ids.insert(0, f"new{next(made)}")
             target.get("/v1/audiences")
-        raise ExceptionGroup("two", [RuleViolation("PAGE-06", expected="page 3", received="page 4"), RuleViolation("PAGE-04", expected="total 5", received="total 6")])
+        raise ExceptionGroup(
+            "two",
+            [
+                RuleViolation("PAGE-06", expected="page 3", received="page 4"),
+                RuleViolation("PAGE-04", expected="total 5", received="total 6"),
+            ],
+        )
 
     with pytest.raises(ExceptionGroup):
         decide(lambda: group(False), witness=witness, pauses=NO_PAUSES)
@@ -239,19 +291,26 @@ def test_a_group_with_a_bug_of_the_suite_is_not_retried() -> None:
 
     def check() -> None:
         calls.append("try")
-        raise ExceptionGroup("two", [RuleViolation("PAGE-04", expected="total 5", received="total 6"), KeyError("links")])
+        raise ExceptionGroup(
+            "two",
+            [RuleViolation("PAGE-04", expected="total 5", received="total 6"), KeyError("links")],
+        )
 
     with pytest.raises(ExceptionGroup):
         decide(check, pauses=NO_PAUSES)
     assert calls == ["try"]
 
 
-def test_a_writer_whose_audiences_live_a_moment_is_caught_reading_the_ends_of_the_list(recording_server: StartServer) -> None:
+def test_a_writer_whose_audiences_live_a_moment_is_caught_reading_the_ends_of_the_list(
+    recording_server: StartServer,
+) -> None:
     """Another client creates and deletes at once: one walk after the failure sees nothing, but
     reading the first and last pages again for a moment shows one of its audiences."""
     account = Account([f"a{n}" for n in range(6)])
     reads = iter(range(1000))
-    shifted = iter([0, 0, 0, 0, 1])  # the baseline walk (3 pages), then the check's first page and a moved total
+    shifted = iter(
+        [0, 0, 0, 0, 1]
+    )  # the baseline walk (3 pages), then the check's first page and a moved total
 
     def passing(number: int) -> None:
         if "flash" in account.ids:
@@ -267,7 +326,9 @@ def test_a_writer_whose_audiences_live_a_moment_is_caught_reading_the_ends_of_th
     assert len(tries) == 2
 
 
-def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evidence(recording_server: StartServer) -> None:
+def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evidence(
+    recording_server: StartServer,
+) -> None:
     """The failing try read one page; the audience another client deleted was on none it read
     (a total that dropped between pages). The run knew it from earlier: asked for, it is gone."""
     account = Account([f"a{n}" for n in range(6)])
@@ -290,7 +351,9 @@ def test_with_repeats_the_same_failure_beside_writes_stands(recording_server: St
     def leaves_a_draft() -> None:
         tries.append(1)
         account.ids.insert(0, f"draft{next(made)}")
-        raise RuleViolation("VAL-01", expected="no audience appears", received="others named ['draft']")
+        raise RuleViolation(
+            "VAL-01", expected="no audience appears", received="others named ['draft']"
+        )
 
     with pytest.raises(RuleViolation, match="draft"):
         decide(leaves_a_draft, witness=witness, pauses=NO_PAUSES, repeats=3)

@@ -18,7 +18,15 @@ from conformance.report import build_certificate, write_certificate
 from conformance.report.html import render_html
 from conformance.report.markdown import render_markdown
 from conformance.rules import RULES
-from junit_samples import LEAKED_KEY, NOT_RUN, SKIP_REASON, Case, failing_run, passing_run, write_junit
+from junit_samples import (
+    LEAKED_KEY,
+    NOT_RUN,
+    SKIP_REASON,
+    Case,
+    failing_run,
+    passing_run,
+    write_junit,
+)
 
 XSD = Path(__file__).parent / "data" / "junit.xsd"
 
@@ -31,9 +39,17 @@ def failing_junit(tmp_path: Path) -> Path:
 def test_verdict_and_header_come_from_the_junit_file(failing_junit: Path) -> None:
     """A failed MUST rule makes the run NOT CONFORMANT; the header is the run's properties."""
     certificate = build_certificate(failing_junit)
-    assert (certificate.conformant, certificate.verdict, certificate.level) == (False, "NOT CONFORMANT", "MUST rules")
+    assert (certificate.conformant, certificate.verdict, certificate.level) == (
+        False,
+        "NOT CONFORMANT",
+        "MUST rules",
+    )
     assert certificate.run["target"] == "http://127.0.0.1:8080"
-    assert (certificate.run["profile"], certificate.run["seed"], certificate.run["started_at"]) == ("quick", "1", "2026-11-26T21:07:03Z")
+    assert (certificate.run["profile"], certificate.run["seed"], certificate.run["started_at"]) == (
+        "quick",
+        "1",
+        "2026-11-26T21:07:03Z",
+    )
     assert certificate.junit_sha256 == hashlib.sha256(failing_junit.read_bytes()).hexdigest()
 
 
@@ -45,14 +61,32 @@ def test_rows_say_passed_failed_out_of_scope_or_not_verified_with_why(failing_ju
     assert [row.id for row in certificate.failing()] == ["PAGE-04", "PAGE-10"]
     assert rows["PAGE-04"].failed_level == "MUST" and rows["PAGE-10"].failed_level == "SHOULD"
     assert rows["TEN-01"].outcome == "out of scope" and rows["TEN-01"].reasons == (SKIP_REASON,)
-    assert all(rows[rule_id].outcome == "not verified" and rows[rule_id].reasons == ("none of its tests ran",) for rule_id in NOT_RUN)
+    assert all(
+        rows[rule_id].outcome == "not verified"
+        and rows[rule_id].reasons == ("none of its tests ran",)
+        for rule_id in NOT_RUN
+    )
     # The test that failed for PAGE-04 stopped there: PAGE-03, its other rule, was not checked to the end.
     assert rows["PAGE-03"].outcome == "not verified"
-    assert rows["PAGE-03"].reasons == ("blocked by PAGE-04 (test_next_links_visit_every_item_once)",)
+    assert rows["PAGE-03"].reasons == (
+        "blocked by PAGE-04 (test_next_links_visit_every_item_once)",
+    )
     assert {ref.outcome for ref in rows["PAGE-03"].tests} == {"blocked", "passed"}
     assert [row.id for row in certificate.gaps()] == ["PAGE-03", "ROB-01"]
-    assert certificate.counts()["MUST"] == {"passed": 30, "failed": 1, "not verified": 2, "not exercised": 0, "out of scope": 1}
-    assert certificate.counts()["SHOULD"] == {"passed": 12, "failed": 1, "not verified": 2, "not exercised": 0, "out of scope": 0}
+    assert certificate.counts()["MUST"] == {
+        "passed": 30,
+        "failed": 1,
+        "not verified": 2,
+        "not exercised": 0,
+        "out of scope": 1,
+    }
+    assert certificate.counts()["SHOULD"] == {
+        "passed": 12,
+        "failed": 1,
+        "not verified": 2,
+        "not exercised": 0,
+        "out of scope": 0,
+    }
 
 
 def test_reproduction_is_the_shortest_failure_without_traceback(failing_junit: Path) -> None:
@@ -105,19 +139,32 @@ def test_markdown_is_a_pull_request_comment(failing_junit: Path) -> None:
     fences = [line for line in lines if line.startswith("```")]
     assert len(fences) % 2 == 0
     outside_code = re.sub(r"^```text$.*?^```$", "", text, flags=re.MULTILINE | re.DOTALL)
-    assert "<script>" in text and "<script>" not in outside_code  # target text is shown literally, in code blocks only
+    assert (
+        "<script>" in text and "<script>" not in outside_code
+    )  # target text is shown literally, in code blocks only
 
 
 def test_json_names_its_junit_file_and_its_hash(tmp_path: Path, failing_junit: Path) -> None:
     """The machine form links back to the JUnit file, relative to itself, with the file's SHA-256."""
-    beside = json.loads(next(path for path in write_certificate(failing_junit) if path.suffix == ".json").read_text(encoding="utf-8"))
+    beside = json.loads(
+        next(path for path in write_certificate(failing_junit) if path.suffix == ".json").read_text(
+            encoding="utf-8"
+        )
+    )
     assert beside["junit"] == "junit.xml"
     assert beside["junit_sha256"] == hashlib.sha256(failing_junit.read_bytes()).hexdigest()
-    assert (beside["verdict"], beside["conformant"], beside["strict"]) == ("NOT CONFORMANT", False, False)
+    assert (beside["verdict"], beside["conformant"], beside["strict"]) == (
+        "NOT CONFORMANT",
+        False,
+        False,
+    )
     assert beside["run"]["spec_sha256"] and beside["gaps"] == ["PAGE-03", "ROB-01"]
     rules = {rule["id"]: rule for rule in beside["rules"]}
     assert len(rules) == len(RULES)
-    assert rules["PAGE-04"]["outcome"] == "failed" and rules["PAGE-04"]["reproduction"]["expected"] == "every audience exactly once, 5 in all"
+    assert (
+        rules["PAGE-04"]["outcome"] == "failed"
+        and rules["PAGE-04"]["reproduction"]["expected"] == "every audience exactly once, 5 in all"
+    )
     assert rules["TEN-01"]["reasons"] == [SKIP_REASON]
     elsewhere = write_certificate(failing_junit, tmp_path / "elsewhere")
     assert json.loads(elsewhere[2].read_text(encoding="utf-8"))["junit"] == "../run/junit.xml"
@@ -137,7 +184,9 @@ def test_strict_runs_count_should_rules(tmp_path: Path) -> None:
     cases = [Case(f"test_{rule.id}", [rule.id]) for rule in RULES if rule.id != "PAGE-10"]
     cases.append(Case("test_page_size", ["PAGE-10"], "failed", ["PAGE-10"], PAGE_10_FAILURE))
     lenient = build_certificate(write_junit(tmp_path / "lenient.xml", cases))
-    strict = build_certificate(write_junit(tmp_path / "strict.xml", cases, run_properties(strict="true")))
+    strict = build_certificate(
+        write_junit(tmp_path / "strict.xml", cases, run_properties(strict="true"))
+    )
     assert lenient.conformant and not strict.conformant
     assert strict.level == "MUST and SHOULD rules (strict)"
 
@@ -147,13 +196,26 @@ CLI = "import sys; from conformance.cli import main; sys.exit(main())"  # as the
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     clean = {name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")}
-    return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, env=clean, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", CLI, *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def test_report_command_rebuilds_the_certificate(tmp_path: Path, failing_junit: Path) -> None:
     done = _cli("report", str(failing_junit), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [*(f"certificate: {tmp_path / 'out' / name}" for name in ("certificate.html", "certificate.md", "certificate.json")), "verdict: NOT CONFORMANT"]
+    assert done.stdout.splitlines() == [
+        *(
+            f"certificate: {tmp_path / 'out' / name}"
+            for name in ("certificate.html", "certificate.md", "certificate.json")
+        ),
+        "verdict: NOT CONFORMANT",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -162,11 +224,19 @@ def test_report_command_rebuilds_the_certificate(tmp_path: Path, failing_junit: 
         (None, "does not exist"),
         ("not xml at all", "is not a JUnit XML file"),
         ("<html><body/></html>", "its root element is <html>"),
-        ('<testsuites><testsuite name="pytest" tests="1" failures="0" errors="0"><testcase classname="t" name="test_x"/></testsuite></testsuites>', "has no testcase of the conformance suite"),
-        ('<testsuite name="p" tests="1" failures="0" errors="0"><testcase classname="t" name="x"><properties><property name="rule" value="PAGE-04"/></properties></testcase></testsuite>', "its rule properties cannot be read"),
+        (
+            '<testsuites><testsuite name="pytest" tests="1" failures="0" errors="0"><testcase classname="t" name="test_x"/></testsuite></testsuites>',
+            "has no testcase of the conformance suite",
+        ),
+        (
+            '<testsuite name="p" tests="1" failures="0" errors="0"><testcase classname="t" name="x"><properties><property name="rule" value="PAGE-04"/></properties></testcase></testsuite>',
+            "its rule properties cannot be read",
+        ),
     ],
 )
-def test_report_of_something_else_is_a_usage_error(tmp_path: Path, content: str | None, message: str) -> None:
+def test_report_of_something_else_is_a_usage_error(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
     """One line, exit 2, no traceback."""
     junit = tmp_path / "junit.xml"
     if content is not None:
@@ -174,23 +244,46 @@ def test_report_of_something_else_is_a_usage_error(tmp_path: Path, content: str 
     done = _cli("report", str(junit))
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("audience-conformance: error: "), done.stderr
+    assert (
+        len(lines) == 1
+        and message in lines[0]
+        and lines[0].startswith("audience-conformance: error: ")
+    ), done.stderr
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.CompletedProcess[str], Path]]:
+def real_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.CompletedProcess[str], Path]]:
     """``audience-conformance run`` of two rules against the embedded reference server."""
     folder = tmp_path_factory.mktemp("real-run")
     junit = folder / "reports" / "junit.xml"
-    done = _cli("run", "--profile", "quick", "--seed", "1", "--rule", "AUTH-01", "--rule", "VAL-1303", "--junit-xml", str(junit), cwd=folder)
+    done = _cli(
+        "run",
+        "--profile",
+        "quick",
+        "--seed",
+        "1",
+        "--rule",
+        "AUTH-01",
+        "--rule",
+        "VAL-1303",
+        "--junit-xml",
+        str(junit),
+        cwd=folder,
+    )
     yield done, junit
 
 
-def test_a_run_writes_its_certificate_beside_the_junit_file(real_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_a_run_writes_its_certificate_beside_the_junit_file(
+    real_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     """The run's last lines name the certificate, whose verdict is the run's exit code."""
     done, junit = real_run
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
-    html, markdown, machine = (junit.parent / name for name in ("certificate.html", "certificate.md", "certificate.json"))
+    html, markdown, machine = (
+        junit.parent / name for name in ("certificate.html", "certificate.md", "certificate.json")
+    )
     assert done.stdout.strip().splitlines()[-1] == f"certificate: {html}, {markdown}, {machine}"
     claimed = json.loads(machine.read_text(encoding="utf-8"))
     assert claimed["conformant"] is (done.returncode == 0)
@@ -201,7 +294,9 @@ def _schema_errors(junit: Path) -> list[xmlschema.XMLSchemaValidationError]:
     return list(xmlschema.XMLSchema(str(XSD)).iter_errors(str(junit)))
 
 
-def test_a_real_runs_junit_validates_against_the_jenkins_schema(real_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_a_real_runs_junit_validates_against_the_jenkins_schema(
+    real_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     """The JUnit of a real run is valid JUnit as Jenkins' JUnit plugin and GitLab read it (tests/data/junit.xsd)."""
     _, junit = real_run
     errors = _schema_errors(junit)
@@ -212,26 +307,28 @@ def test_each_rule_gets_its_own_violation_out_of_an_exception_group() -> None:
     """Hypothesis reports several failures as a group; each rule is shown its own sub-exception."""
     from conformance.report.reproduction import essential_text
 
-    detail = "\n".join([
-        "  + Exception Group Traceback (most recent call last):",
-        "  | ExceptionGroup: Hypothesis found 2 distinct failures. (2 sub-exceptions)",
-        "  +-+---------------- 1 ----------------",
-        "    | Traceback (most recent call last):",
-        '    |   File "conformance/walker.py", line 331, in _expect_same',
-        "    | conformance.violations.RuleViolation: [PAGE-06] 'previous' of page 3",
-        "    |   expected: the items of page 2 in order: ['a']",
-        "    |   received: ['b']",
-        "    |   request:  GET http://127.0.0.1:8080/v1/audiences?page_token=x",
-        "    |             X-Dexatel-Key: " + LEAKED_KEY,
-        "    | Failing test case: test_current_first_and_previous_return_their_pages(",
-        "    |     page_size=,",
-        "    | )",
-        "    +---------------- 2 ----------------",
-        "    | conformance.violations.RuleViolation: [PAGE-05] page 4",
-        "    |   expected: next null on the last page",
-        "    |   received: an empty page behind next of page 3",
-        "    +------------------------------------",
-    ])
+    detail = "\n".join(
+        [
+            "  + Exception Group Traceback (most recent call last):",
+            "  | ExceptionGroup: Hypothesis found 2 distinct failures. (2 sub-exceptions)",
+            "  +-+---------------- 1 ----------------",
+            "    | Traceback (most recent call last):",
+            '    |   File "conformance/walker.py", line 331, in _expect_same',
+            "    | conformance.violations.RuleViolation: [PAGE-06] 'previous' of page 3",
+            "    |   expected: the items of page 2 in order: ['a']",
+            "    |   received: ['b']",
+            "    |   request:  GET http://127.0.0.1:8080/v1/audiences?page_token=x",
+            "    |             X-Dexatel-Key: " + LEAKED_KEY,
+            "    | Failing test case: test_current_first_and_previous_return_their_pages(",
+            "    |     page_size=,",
+            "    | )",
+            "    +---------------- 2 ----------------",
+            "    | conformance.violations.RuleViolation: [PAGE-05] page 4",
+            "    |   expected: next null on the last page",
+            "    |   received: an empty page behind next of page 3",
+            "    +------------------------------------",
+        ]
+    )
     assert essential_text(detail, "PAGE-06").splitlines() == [
         "[PAGE-06] 'previous' of page 3",
         "  expected: the items of page 2 in order: ['a']",
@@ -240,7 +337,9 @@ def test_each_rule_gets_its_own_violation_out_of_an_exception_group() -> None:
         "            X-Dexatel-Key: [REDACTED]",
     ]
     assert essential_text(detail, "PAGE-05").splitlines()[0] == "[PAGE-05] page 4"
-    assert essential_text(detail, "PAGE-07").startswith("+ Exception Group Traceback")  # no violation of it: the text as it is
+    assert essential_text(detail, "PAGE-07").startswith(
+        "+ Exception Group Traceback"
+    )  # no violation of it: the text as it is
 
 
 def test_markdown_writes_no_html_entities(failing_junit: Path) -> None:
@@ -259,13 +358,20 @@ def test_html_tables_have_captions_and_scoped_header_cells(failing_junit: Path) 
     for table in tables:
         assert re.match(r"<table><caption>[^<]{10,}</caption>", table), table[:200]
     headers = re.findall(r"<th\b[^>]*>", page)
-    assert headers and all(re.fullmatch(r'<th scope="(col|row)">', header) for header in headers), set(headers)
+    assert headers and all(re.fullmatch(r'<th scope="(col|row)">', header) for header in headers), (
+        set(headers)
+    )
     assert '<th scope="row">PAGE-04</th>' in page
 
 
 def test_test_names_are_relative_to_the_suite_whatever_the_install_path(tmp_path: Path) -> None:
     """Rebuilt from plain pytest's JUnit, tests were named '.venv.lib.python3.11.site-packages.conformance.suite.test_auth::...'."""
     installed = ".venv.lib.python3.11.site-packages.conformance.suite.test_pagination"
-    junit = write_junit(tmp_path / "junit.xml", [Case("test_next_links_visit_every_item_once", ["PAGE-04"], classname=installed)])
+    junit = write_junit(
+        tmp_path / "junit.xml",
+        [Case("test_next_links_visit_every_item_once", ["PAGE-04"], classname=installed)],
+    )
     row = next(row for row in build_certificate(junit).rules if row.id == "PAGE-04")
-    assert [ref.nodeid for ref in row.tests] == ["test_pagination::test_next_links_visit_every_item_once"]
+    assert [ref.nodeid for ref in row.tests] == [
+        "test_pagination::test_next_links_visit_every_item_once"
+    ]

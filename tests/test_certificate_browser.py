@@ -55,12 +55,22 @@ document.body.appendChild(out);
 
 def _chromium(tmp_path: Path, *args: str) -> str:
     if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: install Debian's package with 'apt-get update && apt-get install -y chromium' (CI's .ci/run installs it).")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: install Debian's package with 'apt-get update && apt-get install -y chromium' (CI's .ci/run installs it)."
+        )
     profile = tmp_path / "chromium-profile"
     command = [
         CHROMIUM if Path(CHROMIUM).is_file() else str(shutil.which("chromium")),
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars", f"--user-data-dir={profile}",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
         *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -78,9 +88,20 @@ def certificate(tmp_path: Path) -> Path:
 def _probed(tmp_path: Path, page: Path, probe: str, window: tuple[int, int]) -> Any:
     """What ``probe`` (a script that leaves JSON in ``<pre id="probe">``) found in ``page`` as Chromium rendered it."""
     probed = tmp_path / f"probed-{page.stem}-{window[0]}.html"
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
-    dom = _chromium(tmp_path, f"--window-size={window[0]},{window[1]}", "--dump-dom", probed.as_uri())
-    return json.loads(dom.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0].replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8"
+    )
+    dom = _chromium(
+        tmp_path, f"--window-size={window[0]},{window[1]}", "--dump-dom", probed.as_uri()
+    )
+    return json.loads(
+        dom.split('<pre id="probe">', 1)[1]
+        .split("</pre>", 1)[0]
+        .replace("&quot;", '"')
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def test_verdict_and_failing_rules_are_on_screen(tmp_path: Path, certificate: Path) -> None:
@@ -95,9 +116,14 @@ def test_verdict_and_failing_rules_are_on_screen(tmp_path: Path, certificate: Pa
     for failure in failures.values():
         assert failure["heading"]["visible"] and failure["evidence"]["visible"], failure
     assert failures["failed-PAGE-04"]["heading"]["text"].startswith("PAGE-04")
-    assert failures["failed-PAGE-04"]["heading"]["top"] < WINDOW[1] / 2  # on the first screen, right under the verdict
+    assert (
+        failures["failed-PAGE-04"]["heading"]["top"] < WINDOW[1] / 2
+    )  # on the first screen, right under the verdict
     assert "expected" in failures["failed-PAGE-04"]["evidence"]["text"]
-    assert [row["id"] for row in report["rows"] if row["cell"]["visible"]] == ["rule-PAGE-04", "rule-PAGE-10"]
+    assert [row["id"] for row in report["rows"] if row["cell"]["visible"]] == [
+        "rule-PAGE-04",
+        "rule-PAGE-10",
+    ]
 
 
 def test_the_rendered_page_reads_right(tmp_path: Path, certificate: Path) -> None:
@@ -111,11 +137,18 @@ def test_the_rendered_page_reads_right(tmp_path: Path, certificate: Path) -> Non
 def test_a_screenshot_shows_the_red_verdict_band(tmp_path: Path, certificate: Path) -> None:
     """One screenshot, kept in the test's folder; its top is the verdict's red band, and it is not blank."""
     shot = tmp_path / "certificate.png"
-    _chromium(tmp_path, f"--screenshot={shot}", f"--window-size={WINDOW[0]},{WINDOW[1]}", certificate.as_uri())
+    _chromium(
+        tmp_path,
+        f"--screenshot={shot}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        certificate.as_uri(),
+    )
     width, height, pixels = _read_png(shot, rows=500)  # the verdict band and the first failing rule
     assert (width, height) == WINDOW
     assert _close(pixels[20][width // 2], FAIL_RED), pixels[20][width // 2]
-    assert len({pixel for row in pixels[::5] for pixel in row[::5]}) > 20  # text on it, not a flat page
+    assert (
+        len({pixel for row in pixels[::5] for pixel in row[::5]}) > 20
+    )  # text on it, not a flat page
 
 
 def _close(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
@@ -144,7 +177,10 @@ def _read_png(path: Path, rows: int) -> tuple[int, int, list[list[tuple[int, ...
     lines: list[bytearray] = []
     previous = bytearray(stride)
     for y in range(min(rows, height)):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
         for x in range(stride):
             left = line[x - channels] if x >= channels else 0
             up, up_left = previous[x], previous[x - channels] if x >= channels else 0
@@ -156,7 +192,11 @@ def _read_png(path: Path, rows: int) -> tuple[int, int, list[list[tuple[int, ...
                 line[x] = (line[x] + (left + up) // 2) & 0xFF
             elif kind == 4:
                 estimate = left + up - up_left
-                best = min((abs(estimate - left), 0, left), (abs(estimate - up), 1, up), (abs(estimate - up_left), 2, up_left))[2]
+                best = min(
+                    (abs(estimate - left), 0, left),
+                    (abs(estimate - up), 1, up),
+                    (abs(estimate - up_left), 2, up_left),
+                )[2]
                 line[x] = (line[x] + best) & 0xFF
         lines.append(line)
         previous = line
@@ -225,18 +265,24 @@ document.body.appendChild(out);
 
 @pytest.mark.parametrize("outcome", ["failing", "passing"])
 @pytest.mark.parametrize("window", [WINDOW, PHONE], ids=["desktop", "phone"])
-def test_the_certificate_meets_wcag_aa_as_rendered(tmp_path: Path, outcome: str, window: tuple[int, int]) -> None:
+def test_the_certificate_meets_wcag_aa_as_rendered(
+    tmp_path: Path, outcome: str, window: tuple[int, int]
+) -> None:
     """axe found the kicker at 4.43:1 on the red band; pa11y found header cells without scope and
     tables without captions; at 390 px the page scrolled sideways."""
     junit = (failing_run if outcome == "failing" else passing_run)(tmp_path / outcome / "junit.xml")
     page = next(path for path in write_certificate(junit) if path.suffix == ".html")
     framed = tmp_path / f"framed-{window[0]}.html"
     frame = f'<iframe id="page" style="border:0;width:{window[0]}px;height:{window[1]}px" srcdoc="{html.escape(page.read_text(encoding="utf-8"), quote=True)}"></iframe>'
-    framed.write_text(f"<!DOCTYPE html><html><body style=\"margin:0\">{frame}</body></html>", encoding="utf-8")
+    framed.write_text(
+        f'<!DOCTYPE html><html><body style="margin:0">{frame}</body></html>', encoding="utf-8"
+    )
     report = _probed(tmp_path, framed, WCAG_PROBE, (max(window[0], 800), window[1]))
     low = [found for found in report["contrasts"] if found["ratio"] < found["needed"]]
     assert report["contrasts"] and not low, low[:5]
-    assert report["headers"] and all(scope in ("col", "row") for scope in report["headers"]), report["headers"]
+    assert report["headers"] and all(scope in ("col", "row") for scope in report["headers"]), (
+        report["headers"]
+    )
     assert report["tables"] and all(report["tables"]), report["tables"]
     assert report["window"] == window[0]
     assert report["page"] <= report["window"] and not report["wider"], report

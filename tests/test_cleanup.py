@@ -55,7 +55,9 @@ def test_a_run_id_removes_that_run_whatever_its_age(tmp_path: Path) -> None:
     assert left == sorted(name for name in _all_names() if name != "acxzzz999_other_pipeline")
 
 
-def test_older_than_zero_removes_every_leftover_of_the_suite_and_nothing_else(tmp_path: Path) -> None:
+def test_older_than_zero_removes_every_leftover_of_the_suite_and_nothing_else(
+    tmp_path: Path,
+) -> None:
     with shared_staging() as staging:
         done = run_cli(staging, "cleanup", "--older-than", "0s", cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -65,7 +67,14 @@ def test_older_than_zero_removes_every_leftover_of_the_suite_and_nothing_else(tm
 
 def test_a_refused_key_is_named_with_its_status(tmp_path: Path) -> None:
     with shared_staging() as staging:
-        done = run_cli(staging, "cleanup", "--api-key", "not-a-key-of-this-server", cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "AUDIENCE_BASE_URL": staging.base_url})
+        done = run_cli(
+            staging,
+            "cleanup",
+            "--api-key",
+            "not-a-key-of-this-server",
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "AUDIENCE_BASE_URL": staging.base_url},
+        )
         assert staging.writes.seen == []
     assert done.returncode == 3  # as for run: the target refuses the key
     assert "HTTP 401 (the key was refused); nothing deleted" in done.stdout

@@ -27,7 +27,14 @@ OTHER_CLIENT = "other-client"
 
 def start_run(staging: Staging, folder: Path) -> subprocess.Popen[str]:
     folder.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(cli("run", "--profile", "default", "--junit-xml", str(folder / "junit.xml")), env=run_env(staging), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder)
+    return subprocess.Popen(
+        cli("run", "--profile", "default", "--junit-xml", str(folder / "junit.xml")),
+        env=run_env(staging),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=folder,
+    )
 
 
 def finish(child: subprocess.Popen[str]) -> tuple[int, str]:
@@ -37,7 +44,11 @@ def finish(child: subprocess.Popen[str]) -> tuple[int, str]:
 
 def inconclusive_reasons(junit: Path) -> list[str]:
     root = ET.parse(junit).getroot()
-    return [skipped.get("message", "") for skipped in root.iter("skipped") if "inconclusive" in skipped.get("message", "")]
+    return [
+        skipped.get("message", "")
+        for skipped in root.iter("skipped")
+        if "inconclusive" in skipped.get("message", "")
+    ]
 
 
 def assert_only_own_writes_and_nothing_left(staging: Staging) -> None:
@@ -53,7 +64,9 @@ def assert_decided_or_inconclusive_for_that_cause(code: int, output: str, junit:
     assert code in (0, 4), output[-3000:]
     if code == 4:
         reasons = inconclusive_reasons(junit)
-        assert reasons and all("appeared" in reason or "answer 404" in reason for reason in reasons), output[-3000:]
+        assert reasons and all(
+            "appeared" in reason or "answer 404" in reason for reason in reasons
+        ), output[-3000:]
 
 
 def test_two_runs_at_once_on_one_account_each_reach_their_own_verdict(tmp_path: Path) -> None:
@@ -73,9 +86,18 @@ def test_a_run_beside_a_client_writing_every_50_ms(tmp_path: Path) -> None:
         def other_client() -> None:
             headers = {"X-Dexatel-Key": staging.api_key}
             while not stop.is_set():
-                made = requests.post(staging.base_url + "/v1/audiences", json={"data": {"name": f"{OTHER_CLIENT}-{written[0]}", "channel": "SMS"}}, headers=headers, timeout=10)
+                made = requests.post(
+                    staging.base_url + "/v1/audiences",
+                    json={"data": {"name": f"{OTHER_CLIENT}-{written[0]}", "channel": "SMS"}},
+                    headers=headers,
+                    timeout=10,
+                )
                 if made.status_code == 201:
-                    requests.delete(f"{staging.base_url}/v1/audiences/{made.json()['data']['id']}", headers=headers, timeout=10)
+                    requests.delete(
+                        f"{staging.base_url}/v1/audiences/{made.json()['data']['id']}",
+                        headers=headers,
+                        timeout=10,
+                    )
                 written[0] += 1
                 time.sleep(0.05)
 

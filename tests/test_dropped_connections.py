@@ -36,13 +36,17 @@ def _close(connection: socket.socket, _: int) -> None:
 
 def _reset(connection: socket.socket, _: int) -> None:
     _read_request(connection)
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+    connection.setsockopt(
+        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+    )  # close with RST
     connection.close()
 
 
 def _cut_off(connection: socket.socket, _: int) -> None:
     _read_request(connection)
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\": [")
+    connection.sendall(
+        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data": ['
+    )
     connection.close()
 
 
@@ -80,7 +84,9 @@ def raw_server() -> Iterator[Callable[[Behaviour], tuple[str, list[int]]]]:
 
     yield start
     for listener, thread in listeners:
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(), which close() alone does not
+        listener.shutdown(
+            socket.SHUT_RDWR
+        )  # wakes the blocked accept(), which close() alone does not
         listener.close()
         thread.join(5)
 
@@ -89,8 +95,12 @@ def _target(url: str, timeout: float = 5.0) -> Target:
     return Target(url, "k-primary-key", RequestPolicy(origin=Origin.of(url), timeout=timeout))
 
 
-@pytest.mark.parametrize("behaviour", [_close, _reset, _cut_off], ids=["closed", "reset", "cut-off"])
-def test_a_dropped_connection_fails_rob_01(raw_server: Callable[[Behaviour], tuple[str, list[int]]], behaviour: Behaviour) -> None:
+@pytest.mark.parametrize(
+    "behaviour", [_close, _reset, _cut_off], ids=["closed", "reset", "cut-off"]
+)
+def test_a_dropped_connection_fails_rob_01(
+    raw_server: Callable[[Behaviour], tuple[str, list[int]]], behaviour: Behaviour
+) -> None:
     """Closed without an answer, reset, or an answer cut off: a violation of ROB-01 that says
     what was asked and what came back, after one more try on a fresh connection."""
     url, accepted = raw_server(behaviour)
@@ -98,19 +108,25 @@ def test_a_dropped_connection_fails_rob_01(raw_server: Callable[[Behaviour], tup
         _target(url).get("/v1/audiences")
     violation = raised.value
     assert isinstance(violation, RuleViolation) and violation.rule == "ROB-01"
-    assert "GET /v1/audiences" in violation.expected and violation.received.startswith("no answer: ")
+    assert "GET /v1/audiences" in violation.expected and violation.received.startswith(
+        "no answer: "
+    )
     assert str(violation).startswith("[ROB-01]")
     assert len(accepted) == 2  # tried twice: once may be a keep-alive connection closing
 
 
-def test_a_dropped_connection_is_still_a_connection_error(raw_server: Callable[[Behaviour], tuple[str, list[int]]]) -> None:
+def test_a_dropped_connection_is_still_a_connection_error(
+    raw_server: Callable[[Behaviour], tuple[str, list[int]]],
+) -> None:
     """The preflight and cleanup handle lost connections as requests' ConnectionError; they still do."""
     url, _ = raw_server(_close)
     with pytest.raises(requests.ConnectionError):
         _target(url).delete("/v1/audiences/abc")
 
 
-def test_one_drop_then_an_answer_is_no_violation(raw_server: Callable[[Behaviour], tuple[str, list[int]]]) -> None:
+def test_one_drop_then_an_answer_is_no_violation(
+    raw_server: Callable[[Behaviour], tuple[str, list[int]]],
+) -> None:
     """A connection closed once (a keep-alive connection closing as the request left) is tried again."""
     url, accepted = raw_server(_close_first_then_answer)
     assert _target(url).get("/v1/audiences").status_code == 200
@@ -126,7 +142,9 @@ def test_a_refused_connection_is_not_charged_to_rob_01() -> None:
     assert not isinstance(raised.value, RuleViolation)
 
 
-def test_a_timeout_is_not_charged_to_rob_01(raw_server: Callable[[Behaviour], tuple[str, list[int]]]) -> None:
+def test_a_timeout_is_not_charged_to_rob_01(
+    raw_server: Callable[[Behaviour], tuple[str, list[int]]],
+) -> None:
     """A server still silent at the timeout may be working: the run's error, not ROB-01."""
     hold = threading.Event()
     url, _ = raw_server(lambda connection, _: (_read_request(connection), hold.wait(5)) and None)

@@ -40,7 +40,9 @@ from mutation.harness import serve
 pytestmark = pytest.mark.slow
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
-MAX_DURATION = 300.0  # generous: a loaded CI machine must not turn a bounded run into an incomplete one
+MAX_DURATION = (
+    300.0  # generous: a loaded CI machine must not turn a bounded run into an incomplete one
+)
 SLACK = 60.0  # interpreter start, collection, cleanup and the certificate, beyond the run's budget
 KEY, SECONDARY_KEY = "hostile-key-primary-0001", "hostile-key-secondary-0002"
 HUGE_BODY = 50 * 1024 * 1024
@@ -74,11 +76,24 @@ class HostileRun:
         return f"exit {self.exit_code} after {self.seconds:.0f}s, peak {self.peak_mib:.0f} MiB, failed {sorted(self.failed_rules())}\n{self.stdout[-2500:]}\n{self.stderr[-1500:]}"
 
 
-def run_against(base_url: str, *, rules: Sequence[str] = (), extra: Sequence[str] = (), secondary: bool = True) -> HostileRun:
+def run_against(
+    base_url: str, *, rules: Sequence[str] = (), extra: Sequence[str] = (), secondary: bool = True
+) -> HostileRun:
     """``audience-conformance run`` (quick profile, bounded) in a process whose peak memory is measured."""
     with tempfile.TemporaryDirectory(prefix="hostile-run-") as folder:
         junit = Path(folder) / "junit.xml"
-        command = [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--profile", "quick", "--seed", "1"]
+        command = [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--base-url",
+            base_url,
+            "--profile",
+            "quick",
+            "--seed",
+            "1",
+        ]
         command += ["--junit-xml", str(junit), "--max-duration", str(MAX_DURATION), *extra]
         for rule in rules:
             command += ["--rule", rule]
@@ -86,10 +101,24 @@ def run_against(base_url: str, *, rules: Sequence[str] = (), extra: Sequence[str
         if not secondary:
             del env["AUDIENCE_SECONDARY_API_KEY"]
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", MEASURE_PEAK, *command], env=env, capture_output=True, text=True, timeout=MAX_DURATION + 2 * SLACK, cwd=folder)
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE_PEAK, *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=MAX_DURATION + 2 * SLACK,
+            cwd=folder,
+        )
         seconds = time.monotonic() - started
         records = read_records(junit) if junit.exists() else []
-    peak = next((int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("peak-rss-kib ")), 0)
+    peak = next(
+        (
+            int(line.split()[1])
+            for line in done.stderr.splitlines()
+            if line.startswith("peak-rss-kib ")
+        ),
+        0,
+    )
     return HostileRun(done.returncode, done.stdout, done.stderr, records, seconds, peak / 1024)
 
 
@@ -144,14 +173,24 @@ def test_html_error_pages_fail_json_and_robustness(recording_server: StartServer
     run = run_against(proxy.url)
     assert run.exit_code == 1, run.explain()
     assert {"JSON-01", "ROB-01"} <= run.failed_rules(), run.explain()
-    verdict = next(line for line in reversed(run.stdout.splitlines()) if line.startswith("verdict:"))
-    assert "NOT CONFORMANT" in verdict and "JSON-01" in verdict and "ROB-01" in verdict, run.explain()
+    verdict = next(
+        line for line in reversed(run.stdout.splitlines()) if line.startswith("verdict:")
+    )
+    assert "NOT CONFORMANT" in verdict and "JSON-01" in verdict and "ROB-01" in verdict, (
+        run.explain()
+    )
     assert_bounded(run)
 
 
 def test_bodies_that_are_not_json_fail_json_01(recording_server: StartServer) -> None:
     """Every answer says application/json but is cut short: the whole suite runs, exit 1, JSON-01 named."""
-    broken = recording_server(lambda method, path: (200, {"Content-Type": "application/json"}, b'{"data": [{"id": "a1", "name": '))
+    broken = recording_server(
+        lambda method, path: (
+            200,
+            {"Content-Type": "application/json"},
+            b'{"data": [{"id": "a1", "name": ',
+        )
+    )
     run = run_against(broken.url)
     assert run.exit_code == 1, run.explain()
     assert "JSON-01" in run.failed_rules(), run.explain()
@@ -164,12 +203,18 @@ def test_bodies_that_are_not_json_fail_json_01(recording_server: StartServer) ->
 
 async def stream_huge_body(send: Send) -> None:
     """50 MB of JSON-looking bytes, chunked, with no Content-Length to warn the client."""
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     chunk = b" " * (1024 * 1024)
-    await send({"type": "http.response.body", "body": b"{\"data\": \"", "more_body": True})
+    await send({"type": "http.response.body", "body": b'{"data": "', "more_body": True})
     for _ in range(HUGE_BODY // len(chunk)):
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"\"}"})
+    await send({"type": "http.response.body", "body": b'"}'})
 
 
 def huge_audiences(store: Any, keys: Mapping[str, str]) -> ASGIApp:
@@ -177,7 +222,12 @@ def huge_audiences(store: Any, keys: Mapping[str, str]) -> ASGIApp:
     app = create_app(store, keys)
 
     async def hostile(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith("/v1/audiences/") and not scope["path"].endswith("/contacts"):
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"].startswith("/v1/audiences/")
+            and not scope["path"].endswith("/contacts")
+        ):
             return await stream_huge_body(send)
         await app(scope, receive, send)
 
@@ -188,14 +238,23 @@ def test_a_50_mb_body_is_refused_in_bounded_time_and_memory() -> None:
     """Reading stops at 8 MiB: the answer decides nothing (no rule names a size), so CRUD-02 is not
     verified and the run gives no verdict, saying why; its peak memory stays near that of a run
     against the plain reference (reading the body whole would add 100 MiB or more)."""
-    with serve(Server("reference", "the reference", create_app), keys=(KEY, SECONDARY_KEY)) as served:
+    with serve(
+        Server("reference", "the reference", create_app), keys=(KEY, SECONDARY_KEY)
+    ) as served:
         plain = run_against(served.base_url, rules=("CRUD-02",))
-    with serve(Server("huge-audiences", "50 MB answers to get", huge_audiences), keys=(KEY, SECONDARY_KEY)) as served:
+    with serve(
+        Server("huge-audiences", "50 MB answers to get", huge_audiences), keys=(KEY, SECONDARY_KEY)
+    ) as served:
         run = run_against(served.base_url, rules=("CRUD-02",))
     assert plain.exit_code == 0, plain.explain()
     assert run.exit_code == 4, run.explain()
-    assert f"NOT VERIFIED CRUD-02: test_get_and_list_show_the_created_audience ended in an error that names no rule: The response body exceeds {MAX_RESPONSE_BYTES} bytes." in run.output, run.explain()
-    assert run.peak_mib < plain.peak_mib + 4 * MAX_RESPONSE_BYTES / 2**20, f"peak {run.peak_mib:.0f} MiB, plain run {plain.peak_mib:.0f} MiB\n{run.explain()}"
+    assert (
+        f"NOT VERIFIED CRUD-02: test_get_and_list_show_the_created_audience ended in an error that names no rule: The response body exceeds {MAX_RESPONSE_BYTES} bytes."
+        in run.output
+    ), run.explain()
+    assert run.peak_mib < plain.peak_mib + 4 * MAX_RESPONSE_BYTES / 2**20, (
+        f"peak {run.peak_mib:.0f} MiB, plain run {plain.peak_mib:.0f} MiB\n{run.explain()}"
+    )
     assert_bounded(run)
 
 
@@ -226,7 +285,16 @@ async def read_body(receive: Receive) -> bytes:
 
 async def send_json(send: Send, status: int, document: object) -> None:
     body = json.dumps(document).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -235,7 +303,15 @@ FAKE_IDS = itertools.count(1)
 
 def fake_audience(name: object, channel: object) -> dict[str, object]:
     now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-    return {"id": f"endless{next(FAKE_IDS)}", "account_id": "account-a", "name": name, "channel": channel, "create_date": now, "update_date": now, "contacts_count": 0}
+    return {
+        "id": f"endless{next(FAKE_IDS)}",
+        "account_id": "account-a",
+        "name": name,
+        "channel": channel,
+        "create_date": now,
+        "update_date": now,
+        "contacts_count": 0,
+    }
 
 
 async def endless_audiences(scope: Scope, receive: Receive, send: Send) -> None:
@@ -247,9 +323,13 @@ async def endless_audiences(scope: Scope, receive: Receive, send: Send) -> None:
     if method == "POST":
         try:
             data = json.loads(await read_body(receive))["data"]
-            return await send_json(send, 201, {"data": fake_audience(data["name"], data["channel"])})
+            return await send_json(
+                send, 201, {"data": fake_audience(data["name"], data["channel"])}
+            )
         except (ValueError, KeyError, TypeError):
-            return await send_json(send, 400, {"errors": [{"code": 1303, "message": "bad request"}]})
+            return await send_json(
+                send, 400, {"errors": [{"code": 1303, "message": "bad request"}]}
+            )
     if method == "DELETE":
         await send({"type": "http.response.start", "status": 204, "headers": []})
         return await send({"type": "http.response.body", "body": b""})
@@ -258,10 +338,30 @@ async def endless_audiences(scope: Scope, receive: Receive, send: Send) -> None:
     query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
     size = min(max(int(query["page_size"]), 1), 100) if query.get("page_size", "").isdigit() else 20
     number = int(query["page_token"]) if query.get("page_token", "").isdigit() else 1
-    link = "/v1/audiences?" + urlencode({"page_size": size, **({"filter[channel]": query["filter[channel]"]} if "filter[channel]" in query else {})})
-    items = [fake_audience(f"endless-{number}-{index}", query.get("filter[channel]", "SMS").upper()) for index in range(size)]
-    links = {"first": link, "current": f"{link}&page_token={number}", "previous": None if number == 1 else f"{link}&page_token={number - 1}", "next": f"{link}&page_token={number + 1}"}
-    await send_json(send, 200, {"data": items, "pagination": {"number": number, "size": size, "total": 2 * size, "links": links}})
+    link = "/v1/audiences?" + urlencode(
+        {
+            "page_size": size,
+            **({"filter[channel]": query["filter[channel]"]} if "filter[channel]" in query else {}),
+        }
+    )
+    items = [
+        fake_audience(f"endless-{number}-{index}", query.get("filter[channel]", "SMS").upper())
+        for index in range(size)
+    ]
+    links = {
+        "first": link,
+        "current": f"{link}&page_token={number}",
+        "previous": None if number == 1 else f"{link}&page_token={number - 1}",
+        "next": f"{link}&page_token={number + 1}",
+    }
+    await send_json(
+        send,
+        200,
+        {
+            "data": items,
+            "pagination": {"number": number, "size": size, "total": 2 * size, "links": links},
+        },
+    )
 
 
 def test_next_links_that_never_end_are_not_followed_forever() -> None:
@@ -288,7 +388,11 @@ def links_to(elsewhere: str) -> Callable[[Any, Mapping[str, str]], ASGIApp]:
         app = create_app(store, keys)
 
         async def hostile(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/v1/audiences":
+            if (
+                scope["type"] != "http"
+                or scope["method"] != "GET"
+                or scope["path"] != "/v1/audiences"
+            ):
                 return await app(scope, receive, send)
             status, body = 500, b""
             chunks: list[bytes] = []
@@ -307,7 +411,9 @@ def links_to(elsewhere: str) -> Callable[[Any, Mapping[str, str]], ASGIApp]:
                 links = document["pagination"]["links"]
                 for name, link in links.items():
                     if link is not None:
-                        links[name] = urlunsplit(urlsplit(link)._replace(scheme=moved.scheme, netloc=moved.netloc))
+                        links[name] = urlunsplit(
+                            urlsplit(link)._replace(scheme=moved.scheme, netloc=moved.netloc)
+                        )
             await send_json(send, status, document)
 
         return hostile
@@ -324,9 +430,19 @@ def redirects_to(elsewhere: str) -> Callable[[Any, Mapping[str, str]], ASGIApp]:
         async def hostile(scope: Scope, receive: Receive, send: Send) -> None:
             query = scope.get("query_string", b"").decode("latin-1")
             one_audience = scope["type"] == "http" and scope["path"].startswith("/v1/audiences/")
-            if scope["type"] == "http" and scope["method"] == "GET" and (one_audience or "page_token=" in query):
+            if (
+                scope["type"] == "http"
+                and scope["method"] == "GET"
+                and (one_audience or "page_token=" in query)
+            ):
                 location = f"{elsewhere}{scope['path']}" + (f"?{query}" if query else "")
-                await send({"type": "http.response.start", "status": 307, "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 307,
+                        "headers": [(b"location", location.encode()), (b"content-length", b"0")],
+                    }
+                )
                 return await send({"type": "http.response.body", "body": b""})
             await app(scope, receive, send)
 
@@ -338,7 +454,10 @@ def redirects_to(elsewhere: str) -> Callable[[Any, Mapping[str, str]], ASGIApp]:
 def test_links_to_another_host_are_never_followed(recording_server: StartServer) -> None:
     """Pagination links to another origin: nothing reaches it, not even a request without the key; PAGE-09 fails."""
     elsewhere = recording_server(lambda method, path: OK_JSON)
-    with serve(Server("links-elsewhere", "links to another origin", links_to(elsewhere.url)), keys=(KEY, SECONDARY_KEY)) as served:
+    with serve(
+        Server("links-elsewhere", "links to another origin", links_to(elsewhere.url)),
+        keys=(KEY, SECONDARY_KEY),
+    ) as served:
         run = run_against(served.base_url, rules=("PAGE-09",))
     assert elsewhere.seen == [], f"requests reached the other host: {elsewhere.seen}"
     assert run.exit_code == 1, run.explain()
@@ -350,7 +469,10 @@ def test_links_to_another_host_are_never_followed(recording_server: StartServer)
 def test_redirects_to_another_host_are_never_followed(recording_server: StartServer) -> None:
     """Redirects to another origin are answers, not instructions: nothing reaches it; the rules that needed a 200 fail."""
     elsewhere = recording_server(lambda method, path: OK_JSON)
-    with serve(Server("redirects-elsewhere", "redirects to another origin", redirects_to(elsewhere.url)), keys=(KEY, SECONDARY_KEY)) as served:
+    with serve(
+        Server("redirects-elsewhere", "redirects to another origin", redirects_to(elsewhere.url)),
+        keys=(KEY, SECONDARY_KEY),
+    ) as served:
         run = run_against(served.base_url, rules=("PAGE-04", "CRUD-02"))
     assert elsewhere.seen == [], f"requests reached the other host: {elsewhere.seen}"
     assert run.exit_code == 1, run.explain()

@@ -53,7 +53,13 @@ class _WritesFail:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "DELETE"):
-            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/plain")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"Internal Server Error"})
             return
         await self.app(scope, receive, send)
@@ -61,7 +67,13 @@ class _WritesFail:
 
 @pytest.fixture(scope="module")
 def broken_run() -> Iterator[tuple[SuiteRun, Path]]:
-    with serve(Server("writes-fail", "500 on every write", lambda store, keys: _WritesFail(create_app(store, keys)))) as served:
+    with serve(
+        Server(
+            "writes-fail",
+            "500 on every write",
+            lambda store, keys: _WritesFail(create_app(store, keys)),
+        )
+    ) as served:
         run = run_suite(served)
     assert run.folder is not None
     yield run, run.folder / "junit.xml"
@@ -75,7 +87,12 @@ def cases(broken_run: tuple[SuiteRun, Path]) -> list[SuiteCase]:
 
 
 def _failures(cases: list[SuiteCase]) -> list[tuple[SuiteCase, Any]]:
-    return [(case, result) for case in cases for result in case.result if isinstance(result, (Failure, Error))]
+    return [
+        (case, result)
+        for case in cases
+        for result in case.result
+        if isinstance(result, (Failure, Error))
+    ]
 
 
 def test_testcase_names_are_short_readable_and_distinct(cases: list[SuiteCase]) -> None:
@@ -86,7 +103,9 @@ def test_testcase_names_are_short_readable_and_distinct(cases: list[SuiteCase]) 
     for name in names:
         assert name.isprintable() and name.isascii() and "\\" not in name, name
         parameters = name.partition("[")[2]
-        assert parameters.count("'") % 2 == 0 and parameters.count('"') % 2 == 0, name  # no cut-off repr
+        assert parameters.count("'") % 2 == 0 and parameters.count('"') % 2 == 0, (
+            name
+        )  # no cut-off repr
     assert "test_a_body_that_is_not_json_gets_400[not json]" in names
     assert "test_a_body_that_is_not_json_gets_400[0xfffe00]" in names
 
@@ -95,13 +114,23 @@ def test_file_and_line_point_at_the_suites_test(cases: list[SuiteCase]) -> None:
     """The schema tests' file pointed into schemathesis."""
     for case in cases:
         assert SUITE_MODULE.match(case.file), (case.name, case.file)
-        assert case.file == f"{case.classname}.py" and case.line >= 1, (case.name, case.file, case.line)
+        assert case.file == f"{case.classname}.py" and case.line >= 1, (
+            case.name,
+            case.file,
+            case.line,
+        )
     schema = [case for case in cases if case.name.startswith("test_operation_conforms_to_schema[")]
-    source = (Path(__file__).parents[1] / "conformance" / "suite" / "test_schema.py").read_text(encoding="utf-8").splitlines()
+    source = (
+        (Path(__file__).parents[1] / "conformance" / "suite" / "test_schema.py")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     assert schema
     for case in schema:  # pytest's lines count from 0 and start at a test's first decorator
         header = source[case.line : case.line + 5]
-        assert header[0].startswith("@") and any(line.startswith("def test_operation_conforms_to_schema(") for line in header), header
+        assert header[0].startswith("@") and any(
+            line.startswith("def test_operation_conforms_to_schema(") for line in header
+        ), header
 
 
 def test_no_hypothesis_statistics_among_the_properties(broken_run: tuple[SuiteRun, Path]) -> None:
@@ -120,7 +149,11 @@ def test_failure_messages_are_one_line_naming_the_rule(cases: list[SuiteCase]) -
         assert "\n" not in message and len(message) <= 320, (case.name, message)
         assert re.search(r"\[[A-Z]+-\d+(, [A-Z]+-\d+)*\] \S", message), (case.name, message)
         assert "Traceback" not in message and (result.text or "").strip(), case.name
-    violations = [result for _, result in failures if re.match(r"\[[A-Z]+-\d+\]\n  expected: ", result.text or "")]
+    violations = [
+        result
+        for _, result in failures
+        if re.match(r"\[[A-Z]+-\d+\]\n  expected: ", result.text or "")
+    ]
     assert len(violations) > 20
     for result in violations:
         assert re.search(r"\[[A-Z]+-\d+\] expected .+ received ", result.message), result.message
@@ -132,9 +165,13 @@ def test_a_failing_quick_runs_junit_stays_small(broken_run: tuple[SuiteRun, Path
     assert junit.stat().st_size < MAX_BYTES, junit.stat().st_size
 
 
-def test_its_certificate_in_markdown_carries_no_html_entities(broken_run: tuple[SuiteRun, Path], tmp_path: Path) -> None:
+def test_its_certificate_in_markdown_carries_no_html_entities(
+    broken_run: tuple[SuiteRun, Path], tmp_path: Path
+) -> None:
     """The Markdown form wrote '&#x27;' for apostrophes."""
     _, junit = broken_run
-    markdown = next(path for path in write_certificate(junit, tmp_path) if path.suffix == ".md").read_text(encoding="utf-8")
+    markdown = next(
+        path for path in write_certificate(junit, tmp_path) if path.suffix == ".md"
+    ).read_text(encoding="utf-8")
     assert not re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-z]+);", markdown)
     assert "'yyyy-MM-dd HH:mm:ss'" in markdown

@@ -31,7 +31,14 @@ def _keep(store: Store, account: str | None, data: dict[str, object]) -> dict[st
         record = store.create_audience(account, name, channel if channel in CHANNELS else "SMS", [])
     except (NameTaken, UnicodeEncodeError):  # a name taken, or one no database can hold
         return None
-    return {"id": record.id, "name": record.name, "channel": record.channel, "account_id": account, "create_date": record.create_date, "update_date": record.update_date}
+    return {
+        "id": record.id,
+        "name": record.name,
+        "channel": record.channel,
+        "account_id": account,
+        "create_date": record.create_date,
+        "update_date": record.update_date,
+    }
 
 
 def creates_answered_200(app: ASGIApp, store: Store, accounts: Mapping[str, str]) -> ASGIApp:
@@ -42,15 +49,23 @@ def creates_answered_200(app: ASGIApp, store: Store, accounts: Mapping[str, str]
     return Rewrite(app, on_answer=answer)
 
 
-def refused_creates_stored_anyway(app: ASGIApp, store: Store, accounts: Mapping[str, str]) -> ASGIApp:
+def refused_creates_stored_anyway(
+    app: ASGIApp, store: Store, accounts: Mapping[str, str]
+) -> ASGIApp:
     def answer(exchange: Exchange, reply: Answer) -> None:
-        if exchange.method == "POST" and exchange.segments == [] and reply.status in (400, 409, 413, 415):
+        if (
+            exchange.method == "POST"
+            and exchange.segments == []
+            and reply.status in (400, 409, 413, 415)
+        ):
             _keep(store, account_of(exchange, accounts), exchange.data())
 
     return Rewrite(app, on_answer=answer)
 
 
-def updates_of_missing_audiences_create_them(app: ASGIApp, store: Store, accounts: Mapping[str, str]) -> ASGIApp:
+def updates_of_missing_audiences_create_them(
+    app: ASGIApp, store: Store, accounts: Mapping[str, str]
+) -> ASGIApp:
     def answer(exchange: Exchange, reply: Answer) -> None:
         if exchange.method == "PUT" and reply.status == 404:
             made = _keep(store, account_of(exchange, accounts), exchange.data())
@@ -71,20 +86,29 @@ SERVERS: dict[str, Wrap] = {
 
 def _property(junit: Path, name: str) -> int:
     root = ET.parse(junit).getroot()
-    return int(next(prop.get("value", "0") for prop in root.iter("property") if prop.get("name") == name))
+    return int(
+        next(prop.get("value", "0") for prop in root.iter("property") if prop.get("name") == name)
+    )
 
 
 @pytest.mark.parametrize("server", sorted(SERVERS))
 def test_the_sweep_by_prefix_leaves_nothing_of_the_run(tmp_path: Path, server: str) -> None:
     junit = tmp_path / "junit.xml"
     with shared_staging(wrap=SERVERS[server]) as staging:
-        done = run_cli(staging, "run", "--profile", "quick", "--junit-xml", str(junit), cwd=tmp_path)
+        done = run_cli(
+            staging, "run", "--profile", "quick", "--junit-xml", str(junit), cwd=tmp_path
+        )
         changed, added = staging.changes()
         assert staging.foreign_writes() == [] and changed == {}
         assert added == {}, f"left behind: {sorted(row[2] for row in added.values())}"
     output = done.stdout + done.stderr
-    assert done.returncode in (1, 4), output[-3000:]  # the server is faulty; what matters here is what is left
+    assert done.returncode in (1, 4), output[
+        -3000:
+    ]  # the server is faulty; what matters here is what is left
     found = _property(junit, "cleanup_leftovers_found")
     assert found > 0, output[-3000:]
-    assert _property(junit, "cleanup_leftovers_deleted") == found and _property(junit, "cleanup_leftovers_remaining") == 0
+    assert (
+        _property(junit, "cleanup_leftovers_deleted") == found
+        and _property(junit, "cleanup_leftovers_remaining") == 0
+    )
     assert f"{found} more audience(s) named with this run's prefix were still there" in output

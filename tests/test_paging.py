@@ -36,14 +36,18 @@ def test_a_walk_within_the_budget_goes_to_the_end_at_the_drawn_size() -> None:
     assert plan(5047, 100, budget=60, own_items=5000).bounded is False
 
 
-def test_a_walk_over_the_budget_goes_to_the_end_at_one_larger_size_and_the_drawn_one_on_a_prefix() -> None:
+def test_a_walk_over_the_budget_goes_to_the_end_at_one_larger_size_and_the_drawn_one_on_a_prefix() -> (
+    None
+):
     chosen = plan(5047, 1, budget=60, own_items=47)
     assert chosen.bounded and chosen.to_end == 85 and pages_for(5047, 85) <= 60
     assert chosen.prefix_pages == 48  # the run's own 47 audiences at page size 1, and one page more
     assert plan(5047, None, budget=60, own_items=47).prefix_pages == 4  # none drawn: the default 20
     # Within the budget but far more than the run's own share: the same size to the end, reused.
     assert plan(5047, 99, budget=60, own_items=47).to_end == 85
-    assert plan(10**6, 3, budget=60, own_items=47).to_end == MAX_PAGE_SIZE  # nothing larger to go to
+    assert (
+        plan(10**6, 3, budget=60, own_items=47).to_end == MAX_PAGE_SIZE
+    )  # nothing larger to go to
 
 
 def test_page_12_splits_the_run_s_block_over_two_pages() -> None:
@@ -71,8 +75,12 @@ def test_a_planned_walk_proves_completeness_at_the_larger_size(big: Target) -> N
     assert planned.complete.query.page_size == 60 and planned.complete.count == HELD
     check_complete(planned.complete)
     check_same_sequence(planned.at_drawn, planned.complete)
-    assert big.adapter.requests_sent - sent == 1 + 6 + 10  # the total, the prefix, the walk to the end
-    assert walks.walked_to_end().startswith("page sizes 60; smaller sizes walked prefixes only: a walk over 10 requests")
+    assert (
+        big.adapter.requests_sent - sent == 1 + 6 + 10
+    )  # the total, the prefix, the walk to the end
+    assert walks.walked_to_end().startswith(
+        "page sizes 60; smaller sizes walked prefixes only: a walk over 10 requests"
+    )
     with pytest.raises(ValueError, match="prefix proves no completeness"):
         check_complete(planned.at_drawn)
 

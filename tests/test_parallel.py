@@ -27,14 +27,27 @@ from conformance.workers import read_journal, worker_tag
 
 
 def test_workers_take_a_count_or_auto() -> None:
-    assert checked_workers(None) is None and checked_workers("1") is None  # one process: no xdist at all
+    assert (
+        checked_workers(None) is None and checked_workers("1") is None
+    )  # one process: no xdist at all
     assert checked_workers("4") == "4"
     assert checked_workers("auto") == str(max(os.cpu_count() or 1, 1))
-    assert parallel_args("3", "2/5") == ["-n", "3", "--dist", "loadgroup", "--max-worker-restart", "0", "--audience-shard", "2/5"]
+    assert parallel_args("3", "2/5") == [
+        "-n",
+        "3",
+        "--dist",
+        "loadgroup",
+        "--max-worker-restart",
+        "0",
+        "--audience-shard",
+        "2/5",
+    ]
 
 
 @pytest.mark.parametrize("given", ["0", "-2", "two", "1.5", ""])
-def test_a_bad_worker_count_is_one_line_and_exit_2(given: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_worker_count_is_one_line_and_exit_2(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", "--workers", given]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("audience-conformance: error: --workers takes") and "\n" not in err
@@ -50,9 +63,15 @@ def test_shards_are_stable_and_cover_every_group_once() -> None:
     assert parse_shard(" 2 / 3 ") == (2, 3)
     groups = [f"test_x.py::test_{n}" for n in range(300)]
     shards = [shard_of(group, 3) for group in groups]
-    assert shards == [shard_of(group, 3) for group in groups]  # the same on every call, in every process
+    assert shards == [
+        shard_of(group, 3) for group in groups
+    ]  # the same on every call, in every process
     assert set(shards) == {1, 2, 3} and all(60 < shards.count(k) < 140 for k in (1, 2, 3))
-    assert shard_of("test_x.py::test_0", 3) == 1 + int.from_bytes(__import__("hashlib").sha256(b"test_x.py::test_0").digest()[:8], "big") % 3
+    assert (
+        shard_of("test_x.py::test_0", 3)
+        == 1
+        + int.from_bytes(__import__("hashlib").sha256(b"test_x.py::test_0").digest()[:8], "big") % 3
+    )
 
 
 def test_worker_tags_are_distinct_letters() -> None:
@@ -63,7 +82,10 @@ def test_worker_tags_are_distinct_letters() -> None:
 
 def test_a_journal_cut_short_by_a_kill_is_read_up_to_the_cut(tmp_path: Path) -> None:
     journal = tmp_path / "journal-gw0.jsonl"
-    journal.write_text('{"pid": 42}\n{"account": 0, "id": "a1"}\n{"account": 1, "id": "b2"}\n{"account": 0, "id": "c', encoding="utf-8")
+    journal.write_text(
+        '{"pid": 42}\n{"account": 0, "id": "a1"}\n{"account": 1, "id": "b2"}\n{"account": 0, "id": "c',
+        encoding="utf-8",
+    )
     read = read_journal(journal)
     assert (read.pid, read.ended, read.created) == (42, False, [(0, "a1"), (1, "b2")])
     journal.write_text(journal.read_text() + '\n{"end": true}\n', encoding="utf-8")
@@ -87,9 +109,17 @@ def test_each_class_of_the_quiet_lock_holds_its_rooms(tmp_path: Path) -> None:
     with lock.held(Kind.EXCLUSIVE):
         assert not free(Kind.READERS, fcntl.LOCK_SH) and not free(Kind.WRITERS, fcntl.LOCK_SH)
     with lock.held(Kind.READERS):
-        assert free(Kind.READERS, fcntl.LOCK_SH) and not free(Kind.READERS, fcntl.LOCK_EX) and free(Kind.WRITERS, fcntl.LOCK_EX)
+        assert (
+            free(Kind.READERS, fcntl.LOCK_SH)
+            and not free(Kind.READERS, fcntl.LOCK_EX)
+            and free(Kind.WRITERS, fcntl.LOCK_EX)
+        )
     with lock.held(Kind.WRITERS):
-        assert free(Kind.WRITERS, fcntl.LOCK_SH) and not free(Kind.WRITERS, fcntl.LOCK_EX) and free(Kind.READERS, fcntl.LOCK_EX)
+        assert (
+            free(Kind.WRITERS, fcntl.LOCK_SH)
+            and not free(Kind.WRITERS, fcntl.LOCK_EX)
+            and free(Kind.READERS, fcntl.LOCK_EX)
+        )
     assert free(Kind.READERS, fcntl.LOCK_EX) and free(Kind.WRITERS, fcntl.LOCK_EX)
 
 
@@ -99,7 +129,9 @@ def test_the_reference_can_answer_late(tmp_path: Path) -> None:
     try:
         with ReferenceServer(Latency(create_app(store, {key: "account-1"}), 0.05)) as server:
             started = time.perf_counter()
-            answer = requests.get(f"{server.base_url}/v1/audiences", headers={"X-Dexatel-Key": key}, timeout=5)
+            answer = requests.get(
+                f"{server.base_url}/v1/audiences", headers={"X-Dexatel-Key": key}, timeout=5
+            )
             elapsed = time.perf_counter() - started
     finally:
         store.close()
@@ -111,23 +143,50 @@ def _shard(path: Path, shard: str, **changes: str) -> Path:
              "secondary_account": "true", "suite_version": "0.1.0", "spec_sha256": "abc", "run_id": f"run{shard[0]}xx", "run_end": "completed",
              "cleanup_deleted": "3", "shard": shard, **changes}  # fmt: skip
     root = ET.Element("testsuites")
-    suite = ET.SubElement(root, "testsuite", {"name": "pytest", "tests": "1", "failures": "0", "errors": "0", "skipped": "0", "time": "1.0"})
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        {
+            "name": "pytest",
+            "tests": "1",
+            "failures": "0",
+            "errors": "0",
+            "skipped": "0",
+            "time": "1.0",
+        },
+    )
     properties = ET.SubElement(suite, "properties")
     for name, value in props.items():
         ET.SubElement(properties, "property", {"name": name, "value": value})
     case = ET.SubElement(suite, "testcase", {"classname": "test_auth", "name": f"test_{shard[0]}"})
-    ET.SubElement(ET.SubElement(case, "properties"), "property", {"name": "rule", "value": "AUTH-01"})
+    ET.SubElement(
+        ET.SubElement(case, "properties"), "property", {"name": "rule", "value": "AUTH-01"}
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path)
     return path
 
 
 def test_shards_merge_into_one_file_with_every_testcase(tmp_path: Path) -> None:
-    merged = merge_shards([_shard(tmp_path / "a.xml", "1/2"), _shard(tmp_path / "b.xml", "2/2", run_end="interrupted")], tmp_path / "out")
+    merged = merge_shards(
+        [
+            _shard(tmp_path / "a.xml", "1/2"),
+            _shard(tmp_path / "b.xml", "2/2", run_end="interrupted"),
+        ],
+        tmp_path / "out",
+    )
     root = ET.parse(merged).getroot()
-    props = {prop.get("name"): prop.get("value") for prop in root.iter("property") if prop.get("name") not in ("rule",)}
+    props = {
+        prop.get("name"): prop.get("value")
+        for prop in root.iter("property")
+        if prop.get("name") not in ("rule",)
+    }
     assert [case.get("name") for case in root.iter("testcase")] == ["test_1", "test_2"]
-    assert props["run_id"] == "run1xx+run2xx" and props["cleanup_deleted"] == "6" and props["run_end"] == "interrupted"
+    assert (
+        props["run_id"] == "run1xx+run2xx"
+        and props["cleanup_deleted"] == "6"
+        and props["run_end"] == "interrupted"
+    )
     assert root.find("testsuite").get("tests") == "2"  # type: ignore[union-attr]
 
 
@@ -143,19 +202,50 @@ def test_shards_merge_into_one_file_with_every_testcase(tmp_path: Path) -> None:
     ],
     ids=["seed", "profile", "target", "spec", "twice", "split"],
 )
-def test_files_of_different_runs_are_refused(tmp_path: Path, second: dict[str, str], words: str) -> None:
+def test_files_of_different_runs_are_refused(
+    tmp_path: Path, second: dict[str, str], words: str
+) -> None:
     with pytest.raises(ReportError, match=words.replace("(", r"\(")):
-        merge_shards([_shard(tmp_path / "a.xml", "1/2"), _shard(tmp_path / "b.xml", **{"shard": "2/2", **second})], tmp_path / "out")
+        merge_shards(
+            [
+                _shard(tmp_path / "a.xml", "1/2"),
+                _shard(tmp_path / "b.xml", **{"shard": "2/2", **second}),
+            ],
+            tmp_path / "out",
+        )
 
 
-def test_a_missing_shard_is_refused_by_the_command_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["report", str(_shard(tmp_path / "a.xml", "1/3")), str(_shard(tmp_path / "b.xml", "2/3")), "--out", str(tmp_path / "out")])
+def test_a_missing_shard_is_refused_by_the_command_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "report",
+            str(_shard(tmp_path / "a.xml", "1/3")),
+            str(_shard(tmp_path / "b.xml", "2/3")),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
-    assert code == 2 and err == "audience-conformance: error: shard 3/3 is missing: a merge needs every shard of the run."
+    assert (
+        code == 2
+        and err
+        == "audience-conformance: error: shard 3/3 is missing: a merge needs every shard of the run."
+    )
 
 
 def test_merging_needs_an_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(_shard(tmp_path / "a.xml", "1/2")), str(_shard(tmp_path / "b.xml", "2/2"))]) == 2
+    assert (
+        main(
+            [
+                "report",
+                str(_shard(tmp_path / "a.xml", "1/2")),
+                str(_shard(tmp_path / "b.xml", "2/2")),
+            ]
+        )
+        == 2
+    )
     assert "merging shards needs --out DIR" in capsys.readouterr().err
 
 

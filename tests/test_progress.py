@@ -17,12 +17,28 @@ STAGES = ("collected", "preflight done", "tests done", "cleanup done")
 
 
 def command(tmp_path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "conformance", "run", "--profile", "quick", "--rule", "AUTH-01", "--seed", "1", "--junit-xml", str(tmp_path / "junit.xml"), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--profile",
+        "quick",
+        "--rule",
+        "AUTH-01",
+        "--seed",
+        "1",
+        "--junit-xml",
+        str(tmp_path / "junit.xml"),
+        *extra,
+    ]
 
 
 def on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
     leader, follower = pty.openpty()
-    child = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, cwd=cwd)
+    child = subprocess.Popen(
+        args, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, cwd=cwd
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -38,7 +54,9 @@ def on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["one-process", "workers"])
-def test_a_terminal_sees_the_live_line_and_the_stages(tmp_path: Path, workers: tuple[str, ...]) -> None:
+def test_a_terminal_sees_the_live_line_and_the_stages(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
     code, output = on_a_terminal(command(tmp_path, *workers), tmp_path)
     assert code == 0, output[-3000:]
     assert LIVE.search(output), output[-3000:]
@@ -49,9 +67,18 @@ def test_a_terminal_sees_the_live_line_and_the_stages(tmp_path: Path, workers: t
 
 
 def test_a_log_sees_one_line_per_stage_and_no_live_line(tmp_path: Path) -> None:
-    done = subprocess.run(command(tmp_path, "--workers", "2"), capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    done = subprocess.run(
+        command(tmp_path, "--workers", "2"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "\r" not in done.stdout and not LIVE.search(done.stdout)
     lines = [line for line in done.stdout.splitlines() if line.startswith("audience-conformance: ")]
-    assert [next(stage for stage in STAGES if line.startswith(f"audience-conformance: {stage}")) for line in lines] == ["preflight done", "collected", "tests done", "cleanup done"]
+    assert [
+        next(stage for stage in STAGES if line.startswith(f"audience-conformance: {stage}"))
+        for line in lines
+    ] == ["preflight done", "collected", "tests done", "cleanup done"]
     assert re.search(r"tests done: (\d+) of \1, [1-9]\d* requests", done.stdout)

@@ -24,7 +24,9 @@ from conformance.quiet import Kind, QuietLock
 SPAWN = multiprocessing.get_context("spawn")
 
 
-def _hold_repeatedly(folder: str, kind: str, log: str, until: float, hold: float, pause: float) -> None:
+def _hold_repeatedly(
+    folder: str, kind: str, log: str, until: float, hold: float, pause: float
+) -> None:
     """Enter, note the interval, leave; until the monotonic clock (one clock for all processes) passes ``until``."""
     lock = QuietLock(Path(folder))
     chance = random.Random(os.getpid())
@@ -35,29 +37,45 @@ def _hold_repeatedly(folder: str, kind: str, log: str, until: float, hold: float
                 entered = time.monotonic()
                 time.sleep(hold * chance.uniform(0.5, 1.5))
                 left = time.monotonic()
-            out.write(json.dumps({"kind": kind, "pid": os.getpid(), "asked": asked, "in": entered, "out": left}) + "\n")
+            out.write(
+                json.dumps(
+                    {"kind": kind, "pid": os.getpid(), "asked": asked, "in": entered, "out": left}
+                )
+                + "\n"
+            )
             out.flush()
             if time.monotonic() >= until:
                 return
             time.sleep(pause * chance.uniform(0.5, 1.5))
 
 
-def _run(folder: Path, plan: list[tuple[str, float, float, float, float]]) -> list[dict[str, object]]:
+def _run(
+    folder: Path, plan: list[tuple[str, float, float, float, float]]
+) -> list[dict[str, object]]:
     """Start one process per (kind, start delay, duration, hold, pause), wait for all, read their intervals."""
     now = time.monotonic() + 1.0  # every process is up before the first one enters
     processes = []
     for number, (kind, delay, duration, hold, pause) in enumerate(plan):
         log = folder / f"log-{number}.jsonl"
-        process = SPAWN.Process(target=_delayed, args=(str(folder), kind, str(log), now + delay, now + delay + duration, hold, pause))
+        process = SPAWN.Process(
+            target=_delayed,
+            args=(str(folder), kind, str(log), now + delay, now + delay + duration, hold, pause),
+        )
         process.start()
         processes.append(process)
     for process in processes:
         process.join(60)
         assert process.exitcode == 0
-    return [json.loads(line) for log in sorted(folder.glob("log-*.jsonl")) for line in log.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for log in sorted(folder.glob("log-*.jsonl"))
+        for line in log.read_text(encoding="utf-8").splitlines()
+    ]
 
 
-def _delayed(folder: str, kind: str, log: str, start: float, until: float, hold: float, pause: float) -> None:
+def _delayed(
+    folder: str, kind: str, log: str, start: float, until: float, hold: float, pause: float
+) -> None:
     time.sleep(max(0.0, start - time.monotonic()))
     _hold_repeatedly(folder, kind, log, until, hold, pause)
 
@@ -71,18 +89,33 @@ def _overlap(a: dict[str, object], b: dict[str, object]) -> bool:
 
 
 def test_classes_that_exclude_each_other_never_hold_the_lock_together(tmp_path: Path) -> None:
-    plan = [("readers", 0.0, 2.5, 0.02, 0.005)] * 3 + [("writers", 0.0, 2.5, 0.02, 0.005)] * 3 + [("exclusive", 0.0, 2.5, 0.01, 0.05)]
+    plan = (
+        [("readers", 0.0, 2.5, 0.02, 0.005)] * 3
+        + [("writers", 0.0, 2.5, 0.02, 0.005)] * 3
+        + [("exclusive", 0.0, 2.5, 0.01, 0.05)]
+    )
     intervals = _run(tmp_path, plan)
     kinds = {str(entry["kind"]) for entry in intervals}
     assert kinds == {"readers", "writers", "exclusive"}  # every class got in
-    clashes = [(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :] if a["pid"] != b["pid"] and not _compatible(str(a["kind"]), str(b["kind"])) and _overlap(a, b)]
+    clashes = [
+        (a, b)
+        for i, a in enumerate(intervals)
+        for b in intervals[i + 1 :]
+        if a["pid"] != b["pid"]
+        and not _compatible(str(a["kind"]), str(b["kind"]))
+        and _overlap(a, b)
+    ]
     assert clashes == []
 
 
 @pytest.mark.parametrize("kind", ["readers", "writers"])
 def test_a_shared_class_holds_the_lock_together(tmp_path: Path, kind: str) -> None:
     intervals = _run(tmp_path, [(kind, 0.0, 1.0, 0.05, 0.005)] * 3)
-    assert any(a["pid"] != b["pid"] and _overlap(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :]), f"{kind} never shared the lock"
+    assert any(
+        a["pid"] != b["pid"] and _overlap(a, b)
+        for i, a in enumerate(intervals)
+        for b in intervals[i + 1 :]
+    ), f"{kind} never shared the lock"
 
 
 def test_exclusive_holders_take_turns(tmp_path: Path) -> None:
@@ -91,8 +124,18 @@ def test_exclusive_holders_take_turns(tmp_path: Path) -> None:
     assert not any(_overlap(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :])
 
 
-@pytest.mark.parametrize(("stream", "arriving"), [("readers", "writers"), ("writers", "readers"), ("readers", "exclusive"), ("writers", "exclusive")])
-def test_a_stream_of_one_class_does_not_starve_another(tmp_path: Path, stream: str, arriving: str) -> None:
+@pytest.mark.parametrize(
+    ("stream", "arriving"),
+    [
+        ("readers", "writers"),
+        ("writers", "readers"),
+        ("readers", "exclusive"),
+        ("writers", "exclusive"),
+    ],
+)
+def test_a_stream_of_one_class_does_not_starve_another(
+    tmp_path: Path, stream: str, arriving: str
+) -> None:
     """Three processes of ``stream`` enter back to back for 4 s (their room is never empty);
     one of ``arriving`` asks after 0.5 s and must get in while the stream still flows."""
     plan = [(stream, 0.0, 4.0, 0.06, 0.0)] * 3 + [(arriving, 0.5, 0.01, 0.01, 0.0)]
@@ -113,14 +156,25 @@ def _make_once(folder: str, counter: str, results: str) -> None:
         return [f"made-by-{os.getpid()}"]
 
     steps: list[str] = []
-    value = shared(Path(folder), "thing", make, list, list, before_making=lambda: steps.append("about to make"), made_elsewhere=lambda: steps.append("made elsewhere"))
+    value = shared(
+        Path(folder),
+        "thing",
+        make,
+        list,
+        list,
+        before_making=lambda: steps.append("about to make"),
+        made_elsewhere=lambda: steps.append("made elsewhere"),
+    )
     with open(results, "a", encoding="utf-8") as out:
         out.write(json.dumps({"value": value, "steps": steps}) + "\n")
 
 
 def test_data_made_once_is_made_by_one_process_and_read_by_the_others(tmp_path: Path) -> None:
     counter, results = tmp_path / "made.txt", tmp_path / "results.jsonl"
-    processes = [SPAWN.Process(target=_make_once, args=(str(tmp_path), str(counter), str(results))) for _ in range(4)]
+    processes = [
+        SPAWN.Process(target=_make_once, args=(str(tmp_path), str(counter), str(results)))
+        for _ in range(4)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -132,7 +186,10 @@ def test_data_made_once_is_made_by_one_process_and_read_by_the_others(tmp_path: 
     assert [entry["value"] for entry in got] == [[f"made-by-{makers[0]}"]] * 4
     # Whoever got ready to make it (a reader turned exclusive) and found it made is told so (and reads again).
     assert sorted(tuple(entry["steps"]) for entry in got).count(("about to make",)) == 1
-    assert all(entry["steps"] in ([], ["about to make"], ["about to make", "made elsewhere"]) for entry in got)
+    assert all(
+        entry["steps"] in ([], ["about to make"], ["about to make", "made elsewhere"])
+        for entry in got
+    )
 
 
 def test_a_maker_that_fails_leaves_it_to_the_next(tmp_path: Path) -> None:
@@ -141,11 +198,25 @@ def test_a_maker_that_fails_leaves_it_to_the_next(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         shared(tmp_path, "thing", failing, list, list, before_making=lambda: None)
-    assert shared(tmp_path, "thing", lambda: ["second"], list, list, before_making=lambda: None) == ["second"]
-    assert shared(tmp_path, "thing", lambda: ["third"], list, list, before_making=lambda: None) == ["second"]
+    assert shared(
+        tmp_path, "thing", lambda: ["second"], list, list, before_making=lambda: None
+    ) == ["second"]
+    assert shared(tmp_path, "thing", lambda: ["third"], list, list, before_making=lambda: None) == [
+        "second"
+    ]
 
 
 def test_a_data_set_reads_back_from_json_as_it_was_made() -> None:
-    made = DataSet((OwnAudience("a1", "x-1", "SMS", (Contact("+4915550100", "Anna", "Smith"), Contact("+61491570156"))), OwnAudience("b2", "x-2", "VIBER")))
+    made = DataSet(
+        (
+            OwnAudience(
+                "a1",
+                "x-1",
+                "SMS",
+                (Contact("+4915550100", "Anna", "Smith"), Contact("+61491570156")),
+            ),
+            OwnAudience("b2", "x-2", "VIBER"),
+        )
+    )
     again = DataSet.from_json(json.loads(json.dumps(made.to_json())))
     assert again == made and again.with_contacts(2).contacts[0].matches("smi")

@@ -26,9 +26,19 @@ def test_every_racing_create_is_counted_and_recorded(recording_server: StartServ
     """Each thread sends on a session of its own (a sticky cookie comes with every answer), all
     on the one adapter: the count, the ledger and the server agree on every request."""
     ids = itertools.count()
-    server = recording_server(lambda method, path: (201, {"Content-Type": "application/json", "Set-Cookie": f"sticky={next(ids)}"}, json.dumps({"data": {"id": f"a{next(ids)}"}}).encode()))
+    server = recording_server(
+        lambda method, path: (
+            201,
+            {"Content-Type": "application/json", "Set-Cookie": f"sticky={next(ids)}"},
+            json.dumps({"data": {"id": f"a{next(ids)}"}}).encode(),
+        )
+    )
     ledger = Ledger()
-    target = Target(server.url, "k-primary", RequestPolicy(origin=Origin.of(server.url), observers=[ledger.observe]))
+    target = Target(
+        server.url,
+        "k-primary",
+        RequestPolicy(origin=Origin.of(server.url), observers=[ledger.observe]),
+    )
     sessions: set[int] = set()
 
     def create() -> requests.Response:
@@ -37,7 +47,9 @@ def test_every_racing_create_is_counted_and_recorded(recording_server: StartServ
 
     with Racers(RACERS) as racers:
         for _ in range(ROUNDS):
-            assert [response.status_code for response in racers.at_once([create] * RACERS)] == [201] * RACERS
+            assert [response.status_code for response in racers.at_once([create] * RACERS)] == [
+                201
+            ] * RACERS
     target.close()
     assert target.adapter.requests_sent == len(server.seen) == RACERS * ROUNDS
     assert len(ledger.created("k-primary")) == RACERS * ROUNDS
@@ -45,10 +57,14 @@ def test_every_racing_create_is_counted_and_recorded(recording_server: StartServ
 
 
 def test_a_racer_error_is_raised_once_every_racer_is_done(recording_server: StartServer) -> None:
-    server = recording_server(lambda method, path: (200, {"Content-Type": "application/json"}, b"{}"))
+    server = recording_server(
+        lambda method, path: (200, {"Content-Type": "application/json"}, b"{}")
+    )
     target = Target(server.url, "k", RequestPolicy(origin=Origin.of(server.url), read_only=True))
     with Racers(2) as racers, pytest.raises(ReadOnlyViolation):
-        racers.at_once([partial(target.get, "/v1/audiences"), partial(target.post, "/v1/audiences", json={})])
+        racers.at_once(
+            [partial(target.get, "/v1/audiences"), partial(target.post, "/v1/audiences", json={})]
+        )
     assert [method for method, _, _ in server.seen] == ["GET"]
     target.close()
 

@@ -36,7 +36,10 @@ def test_text_without_secrets_is_untouched() -> None:
 def test_a_key_is_masked_as_a_token_never_inside_a_word() -> None:
     """A key that also spells part of ordinary words leaves those words whole (no 'e[REDACTED]pected')."""
     redact = Redactor(["expected"])
-    assert redact("expected: 200, unexpected: 500, key=expected&x") == f"{MASK}: 200, unexpected: 500, key={MASK}&x"
+    assert (
+        redact("expected: 200, unexpected: 500, key=expected&x")
+        == f"{MASK}: 200, unexpected: 500, key={MASK}&x"
+    )
 
 
 def test_a_percent_encoded_key_inside_an_encoded_url_is_masked() -> None:
@@ -49,7 +52,10 @@ def test_a_percent_encoded_key_inside_an_encoded_url_is_masked() -> None:
     ("text", "shown"),
     [
         ("X-Dexatel-Key: any value at all", f"X-Dexatel-Key: {MASK}"),
-        ("curl -H 'x-dexatel-key: k' -H 'Accept: */*'", f"curl -H 'x-dexatel-key: {MASK}' -H 'Accept: */*'"),
+        (
+            "curl -H 'x-dexatel-key: k' -H 'Accept: */*'",
+            f"curl -H 'x-dexatel-key: {MASK}' -H 'Accept: */*'",
+        ),
         ("{'X-Dexatel-Key': 'k', 'Accept': 'a'}", f"{{'X-Dexatel-Key': '{MASK}', 'Accept': 'a'}}"),
         ("Authorization: Bearer t0k3n; more", f"Authorization: {MASK}"),
         ("X-Dexatel-Key:\nnext: line", "X-Dexatel-Key:\nnext: line"),
@@ -63,4 +69,8 @@ def test_secret_header_values_are_masked_by_position(text: str, shown: str) -> N
 
 def test_headers_mapping_is_masked_by_name() -> None:
     redactor = Redactor(secret_headers=["X-Extra-Token"])
-    assert redactor.headers({"x-dexatel-key": "k", "X-Extra-Token": "t", "Accept": "a"}) == {"x-dexatel-key": MASK, "X-Extra-Token": MASK, "Accept": "a"}
+    assert redactor.headers({"x-dexatel-key": "k", "X-Extra-Token": "t", "Accept": "a"}) == {
+        "x-dexatel-key": MASK,
+        "X-Extra-Token": MASK,
+        "Accept": "a",
+    }

@@ -32,7 +32,10 @@ def test_a_failure_whose_context_is_the_group_that_holds_it_is_read_once() -> No
 
 
 def test_a_refused_write_inside_such_a_loop_is_still_found() -> None:
-    error = _reraised_from_its_group(AssertionError("the step failed"), ForeignWriteRefused("a write to an audience this run did not create"))
+    error = _reraised_from_its_group(
+        AssertionError("the step failed"),
+        ForeignWriteRefused("a write to an audience this run did not create"),
+    )
     assert _refused_write(error) is True
 
 

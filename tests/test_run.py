@@ -55,7 +55,13 @@ class _FailsLongNames:
         except (ValueError, KeyError, TypeError, RecursionError):
             name = None
         if isinstance(name, str) and len(name) > 20:
-            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/plain")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"Internal Server Error"})
             return
         replayed = False
@@ -112,13 +118,19 @@ def passing_run() -> Iterator[tuple[SuiteRun, list[str]]]:
 
 @pytest.fixture(scope="module")
 def failing_run() -> Iterator[tuple[SuiteRun, list[str]]]:
-    broken = Server("fails-long-names", "500 on long names", lambda store, keys: _FailsLongNames(create_app(store, keys)))
+    broken = Server(
+        "fails-long-names",
+        "500 on long names",
+        lambda store, keys: _FailsLongNames(create_app(store, keys)),
+    )
     with serve(broken, keys=(CANARY, SECONDARY_CANARY)) as served:
         run = run_suite(served)
         yield run, _leftovers(served)
 
 
-def test_conformant_target_exits_0_with_rule_and_level_on_every_testcase(passing_run: tuple[SuiteRun, list[str]]) -> None:
+def test_conformant_target_exits_0_with_rule_and_level_on_every_testcase(
+    passing_run: tuple[SuiteRun, list[str]],
+) -> None:
     """Every testcase of the JUnit file names its rules and their levels; the verdict is CONFORMANT."""
     run, _ = passing_run
     assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -136,22 +148,36 @@ def test_broken_target_exits_1_naming_the_rule(failing_run: tuple[SuiteRun, list
     run, _ = failing_run
     assert run.exit_code == 1, run.stdout[-3000:] + run.stderr[-3000:]
     assert "ROB-01" in run.failed_rules()
-    verdict_line = next(line for line in reversed(run.stdout.splitlines()) if line.startswith("verdict:"))
+    verdict_line = next(
+        line for line in reversed(run.stdout.splitlines()) if line.startswith("verdict:")
+    )
     assert verdict_line.startswith("verdict: NOT CONFORMANT") and "ROB-01" in verdict_line
 
 
 @pytest.mark.parametrize("secret", [CANARY, SECONDARY_CANARY])
-def test_keys_never_appear_in_any_output(failing_run: tuple[SuiteRun, list[str]], secret: str) -> None:
+def test_keys_never_appear_in_any_output(
+    failing_run: tuple[SuiteRun, list[str]], secret: str
+) -> None:
     """Neither key shows in stdout, stderr, JUnit, certificate or any file the run wrote: raw, URL-encoded or base64."""
     run, _ = failing_run
     written = _everything_written(run)
-    assert "Reproduce with" in written or "curl" in written, "the failing run should print reproductions"
+    assert "Reproduce with" in written or "curl" in written, (
+        "the failing run should print reproductions"
+    )
     raw = secret.encode()
-    for form in (secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+    for form in (
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+    ):
         assert form not in written, f"a key leaked as {form!r}"
 
 
-def test_nothing_the_run_created_remains(passing_run: tuple[SuiteRun, list[str]], failing_run: tuple[SuiteRun, list[str]]) -> None:
+def test_nothing_the_run_created_remains(
+    passing_run: tuple[SuiteRun, list[str]], failing_run: tuple[SuiteRun, list[str]]
+) -> None:
     """After a passing run and after a failing one, no audience with a run prefix is left."""
     assert passing_run[1] == []
     assert failing_run[1] == []
@@ -160,7 +186,11 @@ def test_nothing_the_run_created_remains(passing_run: tuple[SuiteRun, list[str]]
 def test_read_only_run_sends_nothing_but_get() -> None:
     """With --read-only, the server sees only GET requests, and the run still gives a verdict."""
     seen: list[str] = []
-    recording = Server("recording", "records methods", lambda store, keys: _RecordsMethods(create_app(store, keys), seen))
+    recording = Server(
+        "recording",
+        "records methods",
+        lambda store, keys: _RecordsMethods(create_app(store, keys), seen),
+    )
     with serve(recording) as served:
         run = run_suite(served, extra=("--read-only",))
     assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -48,4 +48,6 @@ def test_memory_per_value_is_a_few_bytes_not_a_string() -> None:
     finally:
         tracemalloc.stop()
     assert len(seen) == 100_000
-    assert held < 40 * 100_000, f"{held / 100_000:.1f} bytes per id"  # a set of the strings alone would be over 80
+    assert held < 40 * 100_000, (
+        f"{held / 100_000:.1f} bytes per id"
+    )  # a set of the strings alone would be over 80

@@ -27,7 +27,9 @@ from staging import SUITE_RUN_TIMEOUT, Staging, cli, run_cli, run_env, shared_st
 
 pytestmark = pytest.mark.slow
 
-Trigger = Callable[[str, str, int], bool]  # (method, path, status) of each write the server answered -> send now?
+Trigger = Callable[
+    [str, str, int], bool
+]  # (method, path, status) of each write the server answered -> send now?
 
 
 def creates(count: int) -> Trigger:
@@ -69,10 +71,19 @@ MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[], Trigger]]] = {
 }
 
 
-def run_and_signal(staging: Staging, folder: Path, extra: tuple[str, ...], trigger: Trigger, signals: list[int]) -> tuple[subprocess.CompletedProcess[str], int]:
+def run_and_signal(
+    staging: Staging, folder: Path, extra: tuple[str, ...], trigger: Trigger, signals: list[int]
+) -> tuple[subprocess.CompletedProcess[str], int]:
     """Start a quick run; when ``trigger`` fires, send ``signals`` to it one after another."""
     command = cli("run", "--profile", "quick", "--junit-xml", str(folder / "junit.xml"), *extra)
-    child = subprocess.Popen(command, env=run_env(staging), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder)
+    child = subprocess.Popen(
+        command,
+        env=run_env(staging),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=folder,
+    )
     sent = threading.Event()
 
     def send_all() -> None:
@@ -88,7 +99,9 @@ def run_and_signal(staging: Staging, folder: Path, extra: tuple[str, ...], trigg
     staging.writes.listeners.append(listener)
     stdout, stderr = child.communicate(timeout=SUITE_RUN_TIMEOUT)
     assert sent.is_set(), "the moment never came: " + stdout[-2000:]
-    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr), len(staging.writes.seen)
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr), len(
+        staging.writes.seen
+    )
 
 
 def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
@@ -104,11 +117,15 @@ def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
 
 def junit_property(path: Path, name: str) -> str | None:
     root = ET.parse(path).getroot()
-    return next((prop.get("value") for prop in root.iter("property") if prop.get("name") == name), None)
+    return next(
+        (prop.get("value") for prop in root.iter("property") if prop.get("name") == name), None
+    )
 
 
 @pytest.mark.parametrize("moment", sorted(MOMENTS))
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int) -> None:
     extra, make_trigger = MOMENTS[moment]
     with shared_staging() as staging:
@@ -122,18 +139,26 @@ def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int
     assert "verdict: CONFORMANT" not in output and "Traceback" not in output
     assert junit_property(tmp_path / "junit.xml", "run_end") == "interrupted"
     certificate = json.loads((tmp_path / "certificate.json").read_text())
-    assert certificate["verdict"] == "NO VERDICT (interrupted)" and certificate["conformant"] is False
+    assert (
+        certificate["verdict"] == "NO VERDICT (interrupted)" and certificate["conformant"] is False
+    )
 
 
 def test_a_second_signal_exits_at_once_and_says_how_to_finish(tmp_path: Path) -> None:
     """During cleanup a first signal is noted, a second exits; `cleanup --run-id` then removes the rest."""
     with shared_staging(wrap=slow_deletes) as staging:
-        done, _ = run_and_signal(staging, tmp_path, (), deletes_in_a_row(20), [signal.SIGTERM, signal.SIGTERM])
+        done, _ = run_and_signal(
+            staging, tmp_path, (), deletes_in_a_row(20), [signal.SIGTERM, signal.SIGTERM]
+        )
         assert done.returncode == 4
-        found = re.search(r"audience-conformance cleanup --base-url (\S+) --run-id ([a-z0-9]{6})", done.stderr)
+        found = re.search(
+            r"audience-conformance cleanup --base-url (\S+) --run-id ([a-z0-9]{6})", done.stderr
+        )
         assert found, done.stderr[-2000:]
         _, added = staging.changes()
-        assert added, "the run was stopped before its cleanup ended: some of its audiences are still there"
+        assert added, (
+            "the run was stopped before its cleanup ended: some of its audiences are still there"
+        )
         finish = run_cli(staging, "cleanup", "--run-id", found.group(2), cwd=tmp_path)
         assert finish.returncode == 0, finish.stdout + finish.stderr
         changed, added = staging.changes()
@@ -145,7 +170,17 @@ def test_the_time_budget_is_a_hard_bound(tmp_path: Path) -> None:
     budget = 8
     with shared_staging() as staging:
         started = time.monotonic()
-        done = run_cli(staging, "run", "--profile", "default", "--max-duration", str(budget), "--junit-xml", str(tmp_path / "junit.xml"), cwd=tmp_path)
+        done = run_cli(
+            staging,
+            "run",
+            "--profile",
+            "default",
+            "--max-duration",
+            str(budget),
+            "--junit-xml",
+            str(tmp_path / "junit.xml"),
+            cwd=tmp_path,
+        )
         elapsed = time.monotonic() - started
         changed, added = staging.changes()
         assert staging.foreign_writes() == [] and changed == {} and added == {}
@@ -153,6 +188,13 @@ def test_the_time_budget_is_a_hard_bound(tmp_path: Path) -> None:
     assert done.returncode == 4, output[-3000:]
     assert elapsed <= budget + 15, f"the run took {elapsed:.1f} s on a budget of {budget} s"
     assert "no verdict: the run's time budget (--max-duration) ran out" in output
-    assert "Traceback" not in output and "RunDeadlineExceeded" not in output and "verdict: CONFORMANT" not in output
+    assert (
+        "Traceback" not in output
+        and "RunDeadlineExceeded" not in output
+        and "verdict: CONFORMANT" not in output
+    )
     assert junit_property(tmp_path / "junit.xml", "run_end") == "budget_spent"
-    assert json.loads((tmp_path / "certificate.json").read_text())["verdict"] == "NO VERDICT (time budget spent)"
+    assert (
+        json.loads((tmp_path / "certificate.json").read_text())["verdict"]
+        == "NO VERDICT (time budget spent)"
+    )

@@ -127,7 +127,9 @@ def _annotated_rule_ids() -> set[str]:
 
 def _validator(pointer: str) -> Validator:
     """A JSON Schema validator for the schema at ``pointer``, with the spec's own $refs resolvable."""
-    registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
+    registry: Registry[Any] = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)
+    )
     return jsonschema.Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
 
 
@@ -150,7 +152,9 @@ def test_info_servers_and_security() -> None:
 
 def test_the_six_operations_are_present() -> None:
     """Each operationId sits on its contract method and path, and there are no others."""
-    found = {operation["operationId"]: (method, path) for path, method, _, operation in _operations()}
+    found = {
+        operation["operationId"]: (method, path) for path, method, _, operation in _operations()
+    }
     assert found == OPERATIONS
 
 
@@ -243,7 +247,10 @@ def test_listed_error_codes_per_operation() -> None:
 
 def test_query_parameters() -> None:
     """Paging and filter parameters carry the names, styles and bounds the contract gives them."""
-    for operation_id, filter_name in (("queryAudiences", "filter[channel]"), ("queryContacts", "filter[search]")):
+    for operation_id, filter_name in (
+        ("queryAudiences", "filter[channel]"),
+        ("queryContacts", "filter[search]"),
+    ):
         parameters = _parameters(operation_id)
         assert set(parameters) - {"id"} == {"page_token", "page_size", filter_name}
         for name in ("page_token", "page_size", filter_name):
@@ -252,7 +259,12 @@ def test_query_parameters() -> None:
             assert parameters[name].get("required", False) is False
     parameters = _parameters("queryAudiences")
     page_size = parameters["page_size"]["schema"]
-    assert (page_size["type"], page_size["minimum"], page_size["maximum"], page_size["default"]) == ("integer", 1, 100, 20)
+    assert (
+        page_size["type"],
+        page_size["minimum"],
+        page_size["maximum"],
+        page_size["default"],
+    ) == ("integer", 1, 100, 20)
     assert parameters["page_token"]["schema"]["type"] == "string"
     assert "links" in parameters["page_token"]["description"]
     channel = parameters["filter[channel]"]
@@ -274,7 +286,14 @@ def test_schemas_follow_the_contract() -> None:
     """Audience, name, channel, date, contact and envelope schemas say what the contract says."""
     schemas = SPEC["components"]["schemas"]
     audience = schemas["Audience"]
-    assert set(audience["required"]) == {"id", "account_id", "name", "channel", "create_date", "update_date"}
+    assert set(audience["required"]) == {
+        "id",
+        "account_id",
+        "name",
+        "channel",
+        "create_date",
+        "update_date",
+    }
     assert audience.get("additionalProperties", True) is not False
     assert audience["properties"]["contacts_count"]["minimum"] == 0
     assert schemas["Name"]["pattern"] == "^[A-Za-z0-9_-]+$"
@@ -282,14 +301,18 @@ def test_schemas_follow_the_contract() -> None:
     assert schemas["Channel"]["enum"] == ["SMS", "VIBER", "WHATSAPP"]
     assert schemas["Date"]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
     assert schemas["ContactInput"]["required"] == ["number"]
-    assert _resolve(schemas["ContactInput"]["properties"]["number"])["pattern"] == r"^\+[0-9]{7,15}$"
+    assert (
+        _resolve(schemas["ContactInput"]["properties"]["number"])["pattern"] == r"^\+[0-9]{7,15}$"
+    )
     contacts = schemas["CreateAudienceRequest"]["properties"]["data"]["properties"]["contacts"]
     assert contacts["maxItems"] == 10
     assert set(schemas["ErrorItem"]["required"]) == {"code", "message"}
     assert schemas["ErrorEnvelope"]["properties"]["errors"]["minItems"] == 1
     for request in ("CreateAudienceRequest", "UpdateAudienceRequest"):
         for _, value in _walk(schemas[request]):
-            assert not (isinstance(value, dict) and value.get("additionalProperties") is False), request
+            assert not (isinstance(value, dict) and value.get("additionalProperties") is False), (
+                request
+            )
 
 
 @pytest.mark.parametrize(
@@ -303,12 +326,56 @@ def test_schemas_follow_the_contract() -> None:
         ("/components/schemas/PhoneNumber", "+37455123456", True),
         ("/components/schemas/PhoneNumber", "37455123456", False),
         ("/components/schemas/AudienceId", "a" * 65, False),
-        ("/components/schemas/UpdateAudienceRequest", {"data": {"name": "n", "channel": "anything"}}, True),
-        ("/components/schemas/CreateAudienceRequest", {"data": {"name": "n", "channel": "SMS", "extra": 1}, "other": True}, True),
-        ("/components/schemas/CreateAudienceRequest", {"data": {"name": "n", "channel": "Viber"}}, False),
-        ("/components/schemas/CreateAudienceRequest", {"data": {"name": "n", "channel": "SMS", "contacts": [{"number": "+3745512345"}] * 11}}, False),
-        ("/components/schemas/Pagination", {"number": 1, "size": 0, "total": 0, "links": {"first": "/v1/audiences", "current": "/v1/audiences", "previous": None, "next": None}}, True),
-        ("/components/schemas/Pagination", {"number": 1, "size": 0, "total": 0, "links": {"first": None, "current": "/v1/audiences", "previous": None, "next": None}}, False),
+        (
+            "/components/schemas/UpdateAudienceRequest",
+            {"data": {"name": "n", "channel": "anything"}},
+            True,
+        ),
+        (
+            "/components/schemas/CreateAudienceRequest",
+            {"data": {"name": "n", "channel": "SMS", "extra": 1}, "other": True},
+            True,
+        ),
+        (
+            "/components/schemas/CreateAudienceRequest",
+            {"data": {"name": "n", "channel": "Viber"}},
+            False,
+        ),
+        (
+            "/components/schemas/CreateAudienceRequest",
+            {"data": {"name": "n", "channel": "SMS", "contacts": [{"number": "+3745512345"}] * 11}},
+            False,
+        ),
+        (
+            "/components/schemas/Pagination",
+            {
+                "number": 1,
+                "size": 0,
+                "total": 0,
+                "links": {
+                    "first": "/v1/audiences",
+                    "current": "/v1/audiences",
+                    "previous": None,
+                    "next": None,
+                },
+            },
+            True,
+        ),
+        (
+            "/components/schemas/Pagination",
+            {
+                "number": 1,
+                "size": 0,
+                "total": 0,
+                "links": {
+                    "first": None,
+                    "current": "/v1/audiences",
+                    "previous": None,
+                    "next": None,
+                },
+            },
+            False,
+        ),
         ("/components/schemas/ErrorEnvelope", {"errors": []}, False),
     ],
 )
@@ -321,7 +388,11 @@ def test_examples_validate_against_their_schemas() -> None:
     """Every media-type example and every schema example conforms to its schema."""
     checked = 0
     for key, value in _walk(SPEC["paths"]):
-        if key in {"requestBody", "200", "201", "400"} and isinstance(value, dict) and "content" in value:
+        if (
+            key in {"requestBody", "200", "201", "400"}
+            and isinstance(value, dict)
+            and "content" in value
+        ):
             media = value["content"]["application/json"]
             for example in media.get("examples", {}).values():
                 _validator(media["schema"]["$ref"].removeprefix("#")).validate(example["value"])
@@ -373,7 +444,9 @@ def test_channel_spelling_is_explained() -> None:
 def test_packaged_spec_is_the_source_spec() -> None:
     """conformance/spec/audiences.yaml ships the very bytes of openapi/audiences.yaml."""
     if not SOURCE_SPEC.is_file():
-        pytest.skip("no source tree here: openapi/audiences.yaml is absent (the package is installed elsewhere)")
+        pytest.skip(
+            "no source tree here: openapi/audiences.yaml is absent (the package is installed elsewhere)"
+        )
     assert PACKAGED_SPEC.read_bytes() == SOURCE_SPEC.read_bytes()
 
 
@@ -394,7 +467,9 @@ def test_schemathesis_loads_six_operations() -> None:
     """schemathesis reads the spec and finds the six operations without errors."""
     operations = _schemathesis_operations()
     assert set(operations) == set(OPERATIONS)
-    assert {operation.label for operation in operations.values()} == {f"{method.upper()} {path}" for method, path in OPERATIONS.values()}
+    assert {operation.label for operation in operations.values()} == {
+        f"{method.upper()} {path}" for method, path in OPERATIONS.values()
+    }
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -412,7 +487,13 @@ def test_schemathesis_generates_cases(operation_id: str, mode: GenerationMode) -
     }[operation_id]
     cases: list[schemathesis.Case] = []
 
-    @hypothesis.settings(max_examples=10, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @hypothesis.settings(
+        max_examples=10,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @hypothesis.given(operation.as_strategy(generation_mode=mode))
     def draw(case: schemathesis.Case) -> None:
         """Keep each generated case."""

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.target import OffTargetError, Origin, RateLimited, ReadOnlyViolation, RequestPolicy, RunDeadlineExceeded, Target
+from conformance.target import (
+    OffTargetError,
+    Origin,
+    RateLimited,
+    ReadOnlyViolation,
+    RequestPolicy,
+    RunDeadlineExceeded,
+    Target,
+)
 
 from conftest import RecordingServer, Reply
 
@@ -73,7 +81,9 @@ def test_429_is_returned_as_it_is_when_retries_are_off(recording_server: StartSe
     assert len(server.seen) == 1
 
 
-def test_a_retry_after_past_the_deadline_ends_as_rate_limited_at_once(recording_server: StartServer) -> None:
+def test_a_retry_after_past_the_deadline_ends_as_rate_limited_at_once(
+    recording_server: StartServer,
+) -> None:
     """A Retry-After that the run's budget cannot wait out is not slept through."""
     server = recording_server(lambda m, p: (429, {"Retry-After": "5"}, b"{}"))
     started = time.monotonic()
@@ -106,14 +116,18 @@ def test_oversized_body_is_refused(recording_server: StartServer) -> None:
     """A body past the limit ends the request with ResponseTooLarge instead of filling memory."""
     from conformance.target import MAX_RESPONSE_BYTES, ResponseTooLarge
 
-    server = recording_server(lambda m, p: (200, {"Content-Type": "application/json"}, b" " * (MAX_RESPONSE_BYTES + 1)))
+    server = recording_server(
+        lambda m, p: (200, {"Content-Type": "application/json"}, b" " * (MAX_RESPONSE_BYTES + 1))
+    )
     with pytest.raises(ResponseTooLarge):
         _target(server.url).get("/v1/audiences")
 
 
 def test_body_is_readable_after_the_bounded_read(recording_server: StartServer) -> None:
     """Callers, streaming or not, still get the whole body."""
-    server = recording_server(lambda m, p: (200, {"Content-Type": "application/json"}, b'{"data": []}'))
+    server = recording_server(
+        lambda m, p: (200, {"Content-Type": "application/json"}, b'{"data": []}')
+    )
     target = _target(server.url)
     assert target.get("/v1/audiences").json() == {"data": []}
     streamed = target.session.get(server.url + "/v1/audiences", stream=True)

@@ -22,7 +22,9 @@ def interrupt_with_a_lineless_entry() -> pytest.ExceptionInfo[BaseException]:
         try:
             raise KeyboardInterrupt
         except KeyboardInterrupt as stop:
-            stop.__traceback__ = types.TracebackType(stop.__traceback__, sys._getframe(), NO_LINE, -1)
+            stop.__traceback__ = types.TracebackType(
+                stop.__traceback__, sys._getframe(), NO_LINE, -1
+            )
             return pytest.ExceptionInfo.from_exception(stop)
 
 
@@ -38,7 +40,10 @@ def test_made_printable_it_prints_with_every_line_it_had() -> None:
     make_printable(excinfo)
     text = str(excinfo.getrepr(funcargs=True))
     assert "KeyboardInterrupt" in text and "ValueError: the test that was running" in text
-    assert "raise KeyboardInterrupt" in text and 'raise ValueError("the test that was running")' in text
+    assert (
+        "raise KeyboardInterrupt" in text
+        and 'raise ValueError("the test that was running")' in text
+    )
 
 
 def test_only_the_lineless_entries_go() -> None:
@@ -49,4 +54,7 @@ def test_only_the_lineless_entries_go() -> None:
         lineless = types.TracebackType(kept, sys._getframe(), NO_LINE, -1)
     rebuilt = without_lineless_entries(lineless)
     assert rebuilt is not None and rebuilt.tb_next is None
-    assert kept is not None and (rebuilt.tb_frame, rebuilt.tb_lineno) == (kept.tb_frame, kept.tb_lineno)
+    assert kept is not None and (rebuilt.tb_frame, rebuilt.tb_lineno) == (
+        kept.tb_frame,
+        kept.tb_lineno,
+    )

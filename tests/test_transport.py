@@ -23,10 +23,24 @@ from conformance.session import RunContext, TargetUnreachable
 from conformance.settings import RunSettings, SettingsError, build_settings
 from conformance.stopping import RunStop, RunStopped
 from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
-from conformance.transport import ConnectionOptions, Transport, build_transport, describe_connection_failure
+from conformance.transport import (
+    ConnectionOptions,
+    Transport,
+    build_transport,
+    describe_connection_failure,
+)
 
 from conftest import RecordingServer, Reply
-from network_staging import Arrival, ForwardProxy, HttpsStaging, RecordsArrivals, TestCA, https_reference, make_ca, most_in_any_second
+from network_staging import (
+    Arrival,
+    ForwardProxy,
+    HttpsStaging,
+    RecordsArrivals,
+    TestCA,
+    https_reference,
+    make_ca,
+    most_in_any_second,
+)
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
 KEY = "canary-transport-key-7c41d09e"
@@ -65,7 +79,9 @@ def mutual() -> Iterator[HttpsStaging]:
 # -- TLS -----------------------------------------------------------------------------------------
 
 
-def test_a_target_signed_by_an_internal_ca_is_refused_without_the_bundle(staging: HttpsStaging) -> None:
+def test_a_target_signed_by_an_internal_ca_is_refused_without_the_bundle(
+    staging: HttpsStaging,
+) -> None:
     """The default trust store does not know a test CA: the handshake fails, and says which option fixes it."""
     with pytest.raises(requests.exceptions.SSLError) as failure:
         _target(staging.base_url, Transport()).get("/v1/audiences")
@@ -78,12 +94,19 @@ def test_the_ca_bundle_is_used_whatever_the_caller_passes(staging: HttpsStaging)
     schemathesis does: the request path decides how TLS is verified."""
     target = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle))
     assert target.get("/v1/audiences").status_code == 200
-    assert target.session.get(staging.base_url + "/v1/audiences", headers={"X-Dexatel-Key": KEY}, verify=True).status_code == 200
+    assert (
+        target.session.get(
+            staging.base_url + "/v1/audiences", headers={"X-Dexatel-Key": KEY}, verify=True
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_insecure_reaches_the_target_without_its_ca(staging: HttpsStaging) -> None:
-    assert _target(staging.base_url, Transport(verify=False)).get("/v1/audiences").status_code == 200
+    assert (
+        _target(staging.base_url, Transport(verify=False)).get("/v1/audiences").status_code == 200
+    )
 
 
 def test_mutual_tls_needs_the_client_certificate(mutual: HttpsStaging) -> None:
@@ -91,14 +114,32 @@ def test_mutual_tls_needs_the_client_certificate(mutual: HttpsStaging) -> None:
     without = _target(mutual.base_url, Transport(verify=mutual.ca.ca_bundle))
     with pytest.raises(requests.exceptions.ConnectionError) as failure:
         without.get("/v1/audiences")
-    assert "--client-cert" in describe_connection_failure(failure.value, without.policy.transport, https=True)
-    with_cert = _target(mutual.base_url, Transport(verify=mutual.ca.ca_bundle, client_cert=(mutual.ca.client_cert, mutual.ca.client_key)))
+    assert "--client-cert" in describe_connection_failure(
+        failure.value, without.policy.transport, https=True
+    )
+    with_cert = _target(
+        mutual.base_url,
+        Transport(
+            verify=mutual.ca.ca_bundle, client_cert=(mutual.ca.client_cert, mutual.ca.client_key)
+        ),
+    )
     assert with_cert.get("/v1/audiences").status_code == 200
 
 
 def test_an_unknown_ca_ends_the_run_before_any_test_with_one_line(staging: HttpsStaging) -> None:
     """The preflight names the TLS failure and the option that fixes it."""
-    settings = build_settings(base_url=staging.base_url, api_key=KEY, secondary_api_key=None, profile="quick", strict=False, read_only=False, seed=1, rules=None, timeout=None, environ={})
+    settings = build_settings(
+        base_url=staging.base_url,
+        api_key=KEY,
+        secondary_api_key=None,
+        profile="quick",
+        strict=False,
+        read_only=False,
+        seed=1,
+        rules=None,
+        timeout=None,
+        environ={},
+    )
     context = RunContext(settings)
     try:
         with pytest.raises(TargetUnreachable, match="--ca-bundle"):
@@ -113,12 +154,24 @@ def test_an_unknown_ca_ends_the_run_before_any_test_with_one_line(staging: Https
 def test_an_https_target_is_reached_through_a_connect_tunnel(staging: HttpsStaging) -> None:
     """The proxy is asked for a tunnel to the target only, and the key never crosses it in clear."""
     with ForwardProxy() as proxy:
-        target = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, proxy=proxy.url, headers=(("X-Tenant", TENANT),)))
+        target = _target(
+            staging.base_url,
+            Transport(
+                verify=staging.ca.ca_bundle, proxy=proxy.url, headers=(("X-Tenant", TENANT),)
+            ),
+        )
         assert target.get("/v1/audiences").status_code == 200
-        assert target.post("/v1/audiences", json={"data": {"name": "acxproxy1_tunnel", "channel": "SMS"}}).status_code == 201
+        assert (
+            target.post(
+                "/v1/audiences", json={"data": {"name": "acxproxy1_tunnel", "channel": "SMS"}}
+            ).status_code
+            == 201
+        )
         target.close()
     port = Origin.of(staging.base_url).port
-    assert proxy.request_lines and {line.rsplit(" ", 1)[0] for line in proxy.request_lines} == {f"CONNECT 127.0.0.1:{port}"}
+    assert proxy.request_lines and {line.rsplit(" ", 1)[0] for line in proxy.request_lines} == {
+        f"CONNECT 127.0.0.1:{port}"
+    }
     assert proxy.relayed, "the requests went through the tunnel"
     for secret in (KEY, TENANT):
         assert secret.encode() not in bytes(proxy.relayed)
@@ -136,7 +189,9 @@ def test_the_origin_check_is_the_same_through_a_proxy(staging: HttpsStaging) -> 
     assert proxy.request_lines == []
 
 
-def test_a_plain_http_target_is_never_sent_through_a_proxy(recording_server: Callable[[Callable[[str, str], Reply]], RecordingServer]) -> None:
+def test_a_plain_http_target_is_never_sent_through_a_proxy(
+    recording_server: Callable[[Callable[[str, str], Reply]], RecordingServer],
+) -> None:
     """Over http the proxy would read the key: the request path refuses before anything leaves."""
     server = recording_server(lambda m, p: OK)
     with ForwardProxy() as proxy:
@@ -145,28 +200,51 @@ def test_a_plain_http_target_is_never_sent_through_a_proxy(recording_server: Cal
     assert proxy.request_lines == [] and server.seen == []
 
 
-def test_environment_proxies_are_used_only_when_trusted(staging: HttpsStaging, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_proxies_are_used_only_when_trusted(
+    staging: HttpsStaging, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """HTTPS_PROXY is ignored unless --trust-env; with it, NO_PROXY still excludes the target."""
     with ForwardProxy() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        assert _target(staging.base_url, Transport(verify=staging.ca.ca_bundle)).get("/v1/audiences").status_code == 200
+        assert (
+            _target(staging.base_url, Transport(verify=staging.ca.ca_bundle))
+            .get("/v1/audiences")
+            .status_code
+            == 200
+        )
         assert proxy.request_lines == []
-        assert _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, trust_env=True)).get("/v1/audiences").status_code == 200
-        assert len(proxy.request_lines) == 1 and proxy.request_lines[0].startswith("CONNECT 127.0.0.1:")
+        assert (
+            _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, trust_env=True))
+            .get("/v1/audiences")
+            .status_code
+            == 200
+        )
+        assert len(proxy.request_lines) == 1 and proxy.request_lines[0].startswith(
+            "CONNECT 127.0.0.1:"
+        )
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        assert _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, trust_env=True)).get("/v1/audiences").status_code == 200
+        assert (
+            _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, trust_env=True))
+            .get("/v1/audiences")
+            .status_code
+            == 200
+        )
         assert len(proxy.request_lines) == 1
 
 
 # -- headers -------------------------------------------------------------------------------------
 
 
-def test_gateway_headers_are_on_every_request(recording_server: Callable[[Callable[[str, str], Reply]], RecordingServer]) -> None:
+def test_gateway_headers_are_on_every_request(
+    recording_server: Callable[[Callable[[str, str], Reply]], RecordingServer],
+) -> None:
     """With or without the key, through the session directly, and over a caller's own value."""
     server = recording_server(lambda m, p: OK)
-    target = _target(server.url, Transport(headers=(("X-Tenant", TENANT), ("X-Gateway-Token", "g-1"))))
+    target = _target(
+        server.url, Transport(headers=(("X-Tenant", TENANT), ("X-Gateway-Token", "g-1")))
+    )
     target.get("/v1/audiences")
     target.get("/v1/audiences", key=None)
     target.post("/v1/audiences", json={}, headers={"X-Tenant": "someone-else"})
@@ -182,10 +260,21 @@ def test_gateway_headers_are_on_every_request(recording_server: Callable[[Callab
 def test_the_rate_limit_holds_at_the_server_across_threads_and_accounts() -> None:
     """Three threads, two accounts, one bucket: the server never sees more than N in any second."""
     arrivals: list[Arrival] = []
-    with ReferenceServer(RecordsArrivals(lambda scope, receive, send: _ok(send), arrivals)) as server:
-        policy = RequestPolicy(origin=Origin.of(server.base_url), rate_limiter=RateLimiter(RateLimit.parse("5/s")))
+    with ReferenceServer(
+        RecordsArrivals(lambda scope, receive, send: _ok(send), arrivals)
+    ) as server:
+        policy = RequestPolicy(
+            origin=Origin.of(server.base_url), rate_limiter=RateLimiter(RateLimit.parse("5/s"))
+        )
         targets = [Target(server.base_url, "k-1", policy), Target(server.base_url, "k-2", policy)]
-        threads = [threading.Thread(target=lambda index=index: [targets[index % 2].get("/v1/audiences") for _ in range(5)]) for index in range(3)]
+        threads = [
+            threading.Thread(
+                target=lambda index=index: [
+                    targets[index % 2].get("/v1/audiences") for _ in range(5)
+                ]
+            )
+            for index in range(3)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -199,7 +288,13 @@ def test_the_rate_limit_holds_at_the_server_across_threads_and_accounts() -> Non
 
 
 async def _ok(send: Send) -> None:
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": b"{}"})
 
 
@@ -211,8 +306,12 @@ def test_the_limiter_will_not_wait_past_the_deadline() -> None:
     assert time.monotonic() - started < 1
 
 
-@pytest.mark.parametrize(("text", "requests_", "period"), [("10/s", 10, 1.0), ("300/m", 300, 60.0), (" 1 / s ", 1, 1.0)])
-def test_rate_limits_are_read_per_second_or_minute(text: str, requests_: int, period: float) -> None:
+@pytest.mark.parametrize(
+    ("text", "requests_", "period"), [("10/s", 10, 1.0), ("300/m", 300, 60.0), (" 1 / s ", 1, 1.0)]
+)
+def test_rate_limits_are_read_per_second_or_minute(
+    text: str, requests_: int, period: float
+) -> None:
     limit = RateLimit.parse(text)
     assert (limit.requests, limit.period) == (requests_, period)
 
@@ -220,8 +319,27 @@ def test_rate_limits_are_read_per_second_or_minute(text: str, requests_: int, pe
 # -- settings: one-line errors, the environment, secrets -----------------------------------------
 
 
-def _settings(connection: ConnectionOptions, *, base_url: str = "https://staging.example.com", environ: dict[str, str] | None = None, rate_limit: str | None = None) -> RunSettings:
-    return build_settings(base_url=base_url, api_key="a-key-long-enough", secondary_api_key=None, profile=None, strict=False, read_only=False, seed=None, rules=None, timeout=None, environ=environ or {}, connection=connection, rate_limit=rate_limit)
+def _settings(
+    connection: ConnectionOptions,
+    *,
+    base_url: str = "https://staging.example.com",
+    environ: dict[str, str] | None = None,
+    rate_limit: str | None = None,
+) -> RunSettings:
+    return build_settings(
+        base_url=base_url,
+        api_key="a-key-long-enough",
+        secondary_api_key=None,
+        profile=None,
+        strict=False,
+        read_only=False,
+        seed=None,
+        rules=None,
+        timeout=None,
+        environ=environ or {},
+        connection=connection,
+        rate_limit=rate_limit,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -247,34 +365,59 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
         (ConnectionOptions(), "0/s", "at least 1"),
     ],
 )
-def test_connection_mistakes_are_one_line_errors(connection: ConnectionOptions, rate_limit: str | None, message: str) -> None:
-    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
+def test_connection_mistakes_are_one_line_errors(
+    connection: ConnectionOptions, rate_limit: str | None, message: str
+) -> None:
+    with pytest.raises(
+        SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ) as error:
         _settings(connection, rate_limit=rate_limit)
     assert "\n" not in str(error.value)
 
 
 def test_a_proxy_is_refused_for_a_plain_http_target() -> None:
     with pytest.raises(SettingsError, match="needs an https target"):
-        _settings(ConnectionOptions(proxy="http://127.0.0.1:3128"), base_url="http://staging.example.com")
+        _settings(
+            ConnectionOptions(proxy="http://127.0.0.1:3128"), base_url="http://staging.example.com"
+        )
 
 
-def test_an_encrypted_client_key_is_refused_rather_than_prompted_for(ca: TestCA, tmp_path: Path) -> None:
+def test_an_encrypted_client_key_is_refused_rather_than_prompted_for(
+    ca: TestCA, tmp_path: Path
+) -> None:
     key = serialization.load_pem_private_key(Path(ca.client_key).read_bytes(), password=None)
     encrypted = tmp_path / "encrypted.pem"
-    encrypted.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"passphrase")))
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
     with pytest.raises(SettingsError, match="encrypted"):
         _settings(ConnectionOptions(client_cert=ca.client_cert, client_key=str(encrypted)))
 
 
-@pytest.mark.parametrize("variable", ["AUDIENCE_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"])
+@pytest.mark.parametrize(
+    "variable", ["AUDIENCE_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"]
+)
 def test_the_standard_ca_variables_are_honoured(ca: TestCA, variable: str) -> None:
     assert build_transport(ConnectionOptions(), {variable: ca.ca_bundle}).verify == ca.ca_bundle
 
 
 def test_options_and_the_environment_combine(ca: TestCA) -> None:
     """Headers from AUDIENCE_HEADERS (one per line) and -H; an option wins over a variable of the same name."""
-    environ = {"AUDIENCE_HEADERS": f"X-Tenant: {TENANT}\n\nX-Gateway-Token: from-env\n", "AUDIENCE_CLIENT_CERT": ca.client_cert, "AUDIENCE_CLIENT_KEY": ca.client_key, "AUDIENCE_PROXY": "http://user:proxy-pass-5e6f@127.0.0.1:3128", "AUDIENCE_RATE_LIMIT": "20/s"}
-    settings = _settings(ConnectionOptions(ca_bundle=ca.ca_bundle, headers=("X-Gateway-Token: from-option",)), environ=environ)
+    environ = {
+        "AUDIENCE_HEADERS": f"X-Tenant: {TENANT}\n\nX-Gateway-Token: from-env\n",
+        "AUDIENCE_CLIENT_CERT": ca.client_cert,
+        "AUDIENCE_CLIENT_KEY": ca.client_key,
+        "AUDIENCE_PROXY": "http://user:proxy-pass-5e6f@127.0.0.1:3128",
+        "AUDIENCE_RATE_LIMIT": "20/s",
+    }
+    settings = _settings(
+        ConnectionOptions(ca_bundle=ca.ca_bundle, headers=("X-Gateway-Token: from-option",)),
+        environ=environ,
+    )
     transport = settings.transport
     assert transport.headers == (("X-Tenant", TENANT), ("X-Gateway-Token", "from-option"))
     assert transport.client_cert == (ca.client_cert, ca.client_key)
@@ -285,7 +428,16 @@ def test_options_and_the_environment_combine(ca: TestCA) -> None:
 
 def test_secrets_reach_the_plugin_through_the_environment_never_argv(ca: TestCA) -> None:
     """Header values and the proxy (which may carry a password) are not in pytest's arguments."""
-    settings = _settings(ConnectionOptions(ca_bundle=ca.ca_bundle, client_cert=ca.client_cert, client_key=ca.client_key, headers=(f"X-Tenant: {TENANT}",), proxy="http://user:proxy-pass-5e6f@127.0.0.1:3128"), rate_limit="7/s")
+    settings = _settings(
+        ConnectionOptions(
+            ca_bundle=ca.ca_bundle,
+            client_cert=ca.client_cert,
+            client_key=ca.client_key,
+            headers=(f"X-Tenant: {TENANT}",),
+            proxy="http://user:proxy-pass-5e6f@127.0.0.1:3128",
+        ),
+        rate_limit="7/s",
+    )
     args = _plugin_args(settings)
     assert TENANT not in " ".join(args) and "proxy-pass" not in " ".join(args)
     assert args[args.index("--audience-ca-bundle") + 1] == ca.ca_bundle
@@ -309,16 +461,27 @@ def test_throttling_stops_a_run_but_not_its_cleanup() -> None:
     assert finishing.reason is None
 
 
-def test_cleanup_reaches_an_https_staging_with_the_same_settings(staging: HttpsStaging, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cleanup_reaches_an_https_staging_with_the_same_settings(
+    staging: HttpsStaging, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`cleanup` takes the CA bundle from the environment and the gateway header from -H, as `run` does."""
     from conformance.cleanup import cleanup_leftovers
 
     creator = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle))
-    created = creator.post("/v1/audiences", json={"data": {"name": "acxclean1_left", "channel": "SMS"}})
+    created = creator.post(
+        "/v1/audiences", json={"data": {"name": "acxclean1_left", "channel": "SMS"}}
+    )
     assert created.status_code == 201
     monkeypatch.setenv("AUDIENCE_CA_BUNDLE", staging.ca.ca_bundle)
     before = len(staging.seen)
-    code = cleanup_leftovers(base_url=staging.base_url, keys=[KEY], run_id="clean1", timeout=None, connection=ConnectionOptions(headers=(f"X-Tenant: {TENANT}",)), rate_limit="50/s")
+    code = cleanup_leftovers(
+        base_url=staging.base_url,
+        keys=[KEY],
+        run_id="clean1",
+        timeout=None,
+        connection=ConnectionOptions(headers=(f"X-Tenant: {TENANT}",)),
+        rate_limit="50/s",
+    )
     assert code == 0, capsys.readouterr().out
     assert "deleted 1 leftover" in capsys.readouterr().out
     sent = staging.seen[before:]
@@ -326,18 +489,29 @@ def test_cleanup_reaches_an_https_staging_with_the_same_settings(staging: HttpsS
     assert all(arrival.headers.get("x-tenant") == TENANT for arrival in sent)
 
 
-def test_run_help_lists_each_staging_option_with_its_variable(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_help_lists_each_staging_option_with_its_variable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from conformance.cli import main
 
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for option, variable in [("--ca-bundle", "AUDIENCE_CA_BUNDLE"), ("--client-cert", "AUDIENCE_CLIENT_CERT"), ("--client-key", "AUDIENCE_CLIENT_KEY"), ("--proxy", "AUDIENCE_PROXY"), ("--header", "AUDIENCE_HEADERS"), ("--rate-limit", "AUDIENCE_RATE_LIMIT")]:
+    for option, variable in [
+        ("--ca-bundle", "AUDIENCE_CA_BUNDLE"),
+        ("--client-cert", "AUDIENCE_CLIENT_CERT"),
+        ("--client-key", "AUDIENCE_CLIENT_KEY"),
+        ("--proxy", "AUDIENCE_PROXY"),
+        ("--header", "AUDIENCE_HEADERS"),
+        ("--rate-limit", "AUDIENCE_RATE_LIMIT"),
+    ]:
         assert re.search(rf"{option} [^\[]*\[{variable}\b", text), option
     assert "--insecure" in text and "--trust-env" in text and "REQUESTS_CA_BUNDLE" in text
 
 
-def test_a_password_in_a_trusted_environment_proxy_is_masked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_password_in_a_trusted_environment_proxy_is_masked_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://user:env-proxy-pass-9d8c@127.0.0.1:3128")
     assert "env-proxy-pass-9d8c" in Transport(trust_env=True).secrets()
     assert Transport().secrets() == []

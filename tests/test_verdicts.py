@@ -47,7 +47,11 @@ def lists_answer_404(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
     def not_found(exchange: Exchange) -> Answer | None:
         query = dict(parse_qsl(exchange.scope.get("query_string", b"").decode("latin-1")))
-        if exchange.method == "GET" and exchange.scope["path"] == "/v1/audiences" and query.get("page_size") != "1":
+        if (
+            exchange.method == "GET"
+            and exchange.scope["path"] == "/v1/audiences"
+            and query.get("page_size") != "1"
+        ):
             return envelope(exchange, 404, 1301, "Not found.")
         return None
 
@@ -59,7 +63,11 @@ def refuses_a_valid_number(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
     def refuse(exchange: Exchange) -> Answer | None:
         contacts = exchange.data().get("contacts")
-        numbers = [contact.get("number") for contact in contacts if isinstance(contact, dict)] if isinstance(contacts, list) else []
+        numbers = (
+            [contact.get("number") for contact in contacts if isinstance(contact, dict)]
+            if isinstance(contacts, list)
+            else []
+        )
         if exchange.method == "POST" and VALID_NUMBER in numbers:
             return envelope(exchange, 400, 1354, "Invalid contact number.")
         return None
@@ -71,7 +79,12 @@ def viber_creates_not_implemented(store: Store, keys: Mapping[str, str]) -> ASGI
     """A valid create of a VIBER audience answers 501, as a server would that has not built it yet."""
 
     def not_implemented(exchange: Exchange) -> Answer | None:
-        if exchange.method == "POST" and not exchange.segments and exchange.data().get("channel") == "VIBER" and isinstance(exchange.data().get("name"), str):
+        if (
+            exchange.method == "POST"
+            and not exchange.segments
+            and exchange.data().get("channel") == "VIBER"
+            and isinstance(exchange.data().get("name"), str)
+        ):
             return envelope(exchange, 501, 1000, "VIBER audiences are not implemented.")
         return None
 
@@ -92,27 +105,43 @@ class Case:
     outcomes: Mapping[str, str | frozenset[str]]  # rule -> its outcome (or one of several)
     never: Mapping[str, str] = field(default_factory=dict)  # rule -> an outcome it must not have
     rules: tuple[str, ...] = ()  # --rule, where the case allows narrowing
-    reason_names: Mapping[str, str] = field(default_factory=dict)  # rule -> a word its reasons must hold
+    reason_names: Mapping[str, str] = field(
+        default_factory=dict
+    )  # rule -> a word its reasons must hold
 
 
 CASES = {
     "list-404-passes-nothing-else": Case(
-        Server("lists-answer-404", "GET /v1/audiences answers 404 but at page size 1", lists_answer_404),
+        Server(
+            "lists-answer-404", "GET /v1/audiences answers 404 but at page size 1", lists_answer_404
+        ),
         exit_code=1,
         headline="NOT CONFORMANT",
         outcomes={"PAGE-04": "failed", "PAGE-01": frozenset({"not verified", "out of scope"})},
-        never={rule: "passed" for rule in ("PAGE-01", "PAGE-03", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")},
+        never={
+            rule: "passed"
+            for rule in ("PAGE-01", "PAGE-03", "PAGE-05", "PAGE-06", "PAGE-08", "PAGE-09")
+        },
         rules=("PAGE-04",),
     ),
     "refused-contact-fails-crud-01": Case(
         MUTANTS["contact-names-with-a-space-refused"],
         exit_code=1,
         headline="NOT CONFORMANT",
-        outcomes={"CRUD-01": "failed", "FILT-01": "not verified", "FILT-02": "not verified", "CRUD-06": "not verified"},
+        outcomes={
+            "CRUD-01": "failed",
+            "FILT-01": "not verified",
+            "FILT-02": "not verified",
+            "CRUD-06": "not verified",
+        },
         reason_names={"FILT-01": "CRUD-01"},
     ),
     "refused-number-charged-to-crud-01": Case(
-        Server("refuses-a-valid-number", f"refuses the valid number {VALID_NUMBER}", refuses_a_valid_number),
+        Server(
+            "refuses-a-valid-number",
+            f"refuses the valid number {VALID_NUMBER}",
+            refuses_a_valid_number,
+        ),
         exit_code=1,
         headline="NOT CONFORMANT",
         outcomes={"CRUD-01": "failed"},
@@ -129,10 +158,20 @@ CASES = {
         MUTANTS["invalid-page-size-means-the-default"],
         exit_code=0,
         headline="CONFORMANT",
-        outcomes={"PAGE-10": "failed", "ROB-01": "passed", "AUD-01": "passed", "JSON-01": "passed", "ROB-04": "passed"},
+        outcomes={
+            "PAGE-10": "failed",
+            "ROB-01": "passed",
+            "AUD-01": "passed",
+            "JSON-01": "passed",
+            "ROB-04": "passed",
+        },
     ),
     "not-implemented-create-charged-to-crud-01": Case(
-        Server("viber-creates-not-implemented", "501 on a valid VIBER create", viber_creates_not_implemented),
+        Server(
+            "viber-creates-not-implemented",
+            "501 on a valid VIBER create",
+            viber_creates_not_implemented,
+        ),
         exit_code=1,
         headline="NOT CONFORMANT",
         outcomes={"CRUD-01": "failed"},
@@ -197,14 +236,24 @@ CASES = {
 def certificate_of(run: SuiteRun) -> dict[str, Any]:
     """The run's certificate JSON: next to its JUnit file, or in reports/ below the run's folder."""
     assert run.folder is not None
-    found = [path for path in (run.folder / "certificate.json", run.folder / "reports" / "certificate.json") if path.exists()]
-    assert found, f"no certificate.json in {run.folder}: exit {run.exit_code}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+    found = [
+        path
+        for path in (run.folder / "certificate.json", run.folder / "reports" / "certificate.json")
+        if path.exists()
+    ]
+    assert found, (
+        f"no certificate.json in {run.folder}: exit {run.exit_code}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+    )
     document: dict[str, Any] = json.loads(found[0].read_text(encoding="utf-8"))
     return document
 
 
 def explain(run: SuiteRun, rules: Mapping[str, Mapping[str, Any]]) -> str:
-    shown = {rule_id: (entry.get("outcome"), entry.get("reasons")) for rule_id, entry in rules.items() if entry.get("outcome") != "passed"}
+    shown = {
+        rule_id: (entry.get("outcome"), entry.get("reasons"))
+        for rule_id, entry in rules.items()
+        if entry.get("outcome") != "passed"
+    }
     return f"exit {run.exit_code}; rules not passed: {shown}\n{run.stdout[-1500:]}\n{run.stderr[-1500:]}"
 
 
@@ -217,15 +266,23 @@ def test_the_verdict_says_what_the_server_did(name: str, tmp_path: Path) -> None
     certificate = certificate_of(run)
     rules = {str(entry["id"]): entry for entry in certificate["rules"]}
     assert run.exit_code == case.exit_code, explain(run, rules)
-    assert re.fullmatch(case.headline, str(certificate["verdict"])), f"headline {certificate['verdict']!r}, expected {case.headline!r}\n{explain(run, rules)}"
+    assert re.fullmatch(case.headline, str(certificate["verdict"])), (
+        f"headline {certificate['verdict']!r}, expected {case.headline!r}\n{explain(run, rules)}"
+    )
     assert {str(entry["outcome"]) for entry in rules.values()} <= OUTCOMES, explain(run, rules)
     for rule_id, wanted in case.outcomes.items():
         allowed = wanted if isinstance(wanted, frozenset) else frozenset({wanted})
-        assert rules[rule_id]["outcome"] in allowed, f"{rule_id}: {rules[rule_id]['outcome']!r}, expected {sorted(allowed)}\n{explain(run, rules)}"
+        assert rules[rule_id]["outcome"] in allowed, (
+            f"{rule_id}: {rules[rule_id]['outcome']!r}, expected {sorted(allowed)}\n{explain(run, rules)}"
+        )
     for rule_id, refused in case.never.items():
-        assert rules[rule_id]["outcome"] != refused, f"{rule_id} is {refused!r}\n{explain(run, rules)}"
+        assert rules[rule_id]["outcome"] != refused, (
+            f"{rule_id} is {refused!r}\n{explain(run, rules)}"
+        )
     for rule_id, word in case.reason_names.items():
-        assert word in json.dumps(rules[rule_id].get("reasons")), f"{rule_id}'s reasons do not name {word}\n{explain(run, rules)}"
+        assert word in json.dumps(rules[rule_id].get("reasons")), (
+            f"{rule_id}'s reasons do not name {word}\n{explain(run, rules)}"
+        )
 
 
 def test_every_case_names_real_rules_and_outcomes() -> None:

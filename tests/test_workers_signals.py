@@ -22,11 +22,33 @@ pytestmark = pytest.mark.slow
 WRITES_BEFORE_THE_SIGNAL = 80
 
 
-@pytest.mark.parametrize(("signum", "whole_group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c-to-the-group", "sigterm-to-the-controller"])
-def test_a_signal_to_a_run_with_workers_leaves_nothing(tmp_path: Path, signum: int, whole_group: bool) -> None:
+@pytest.mark.parametrize(
+    ("signum", "whole_group"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c-to-the-group", "sigterm-to-the-controller"],
+)
+def test_a_signal_to_a_run_with_workers_leaves_nothing(
+    tmp_path: Path, signum: int, whole_group: bool
+) -> None:
     with shared_staging() as staging:
-        command = cli("run", "--profile", "quick", "--workers", "2", "--junit-xml", str(tmp_path / "junit.xml"))
-        child = subprocess.Popen(command, env=run_env(staging), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
+        command = cli(
+            "run",
+            "--profile",
+            "quick",
+            "--workers",
+            "2",
+            "--junit-xml",
+            str(tmp_path / "junit.xml"),
+        )
+        child = subprocess.Popen(
+            command,
+            env=run_env(staging),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
         sent = threading.Event()
         seen = [0]
 
@@ -45,7 +67,13 @@ def test_a_signal_to_a_run_with_workers_leaves_nothing(tmp_path: Path, signum: i
     output = stdout + stderr
     assert child.returncode == 4, output[-3000:]
     assert "no verdict: the run was interrupted" in output and "verdict: CONFORMANT" not in output
-    created = int(next(line.split()[2] for line in stdout.splitlines() if line.startswith("cleanup: deleted ")))
-    assert created > 0, "the controller deleted nothing: the workers' audiences never reached its ledger"
+    created = int(
+        next(
+            line.split()[2] for line in stdout.splitlines() if line.startswith("cleanup: deleted ")
+        )
+    )
+    assert created > 0, (
+        "the controller deleted nothing: the workers' audiences never reached its ledger"
+    )
     certificate = json.loads((tmp_path / "certificate.json").read_text())
     assert certificate["verdict"] == "NO VERDICT (interrupted)"

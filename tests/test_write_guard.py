@@ -18,14 +18,20 @@ from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
 from conftest import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
-CREATED: Reply = (201, {"Content-Type": "application/json"}, json.dumps({"data": {"id": "mine-1", "name": "acxrun001_1"}}).encode())
+CREATED: Reply = (
+    201,
+    {"Content-Type": "application/json"},
+    json.dumps({"data": {"id": "mine-1", "name": "acxrun001_1"}}).encode(),
+)
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
 
 
 def _guarded(server: RecordingServer, base_path: str = "") -> tuple[Target, WriteGuard]:
     ledger = Ledger()
     guard = WriteGuard(ledger, base_path=base_path, run_prefix="acxrun001_")
-    policy = RequestPolicy(origin=Origin.of(server.url), observers=[ledger.observe], write_guard=guard.check)
+    policy = RequestPolicy(
+        origin=Origin.of(server.url), observers=[ledger.observe], write_guard=guard.check
+    )
     return Target(server.url + base_path, "k-primary", policy), guard
 
 
@@ -34,7 +40,9 @@ def _arrived(server: RecordingServer) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST"])
-def test_a_hand_made_write_to_a_foreign_id_is_never_sent(recording_server: StartServer, method: str) -> None:
+def test_a_hand_made_write_to_a_foreign_id_is_never_sent(
+    recording_server: StartServer, method: str
+) -> None:
     """An id the run did not create: refused before sending, recorded, and the server sees nothing."""
     server = recording_server(lambda m, p: OK)
     target, guard = _guarded(server)
@@ -49,7 +57,10 @@ def test_reads_of_any_audience_are_sent(recording_server: StartServer) -> None:
     target, _ = _guarded(server)
     target.get("/v1/audiences/customer-list-42")
     target.get("/v1/audiences/customer-list-42/contacts")
-    assert _arrived(server) == [("GET", "/v1/audiences/customer-list-42"), ("GET", "/v1/audiences/customer-list-42/contacts")]
+    assert _arrived(server) == [
+        ("GET", "/v1/audiences/customer-list-42"),
+        ("GET", "/v1/audiences/customer-list-42/contacts"),
+    ]
 
 
 def test_what_the_run_created_may_be_changed_and_deleted(recording_server: StartServer) -> None:
@@ -59,13 +70,21 @@ def test_what_the_run_created_may_be_changed_and_deleted(recording_server: Start
     target.post("/v1/audiences", json={"data": {"name": "acxrun001_1", "channel": "SMS"}})
     target.put("/v1/audiences/mine-1", json={"data": {"name": "acxrun001_2"}})
     target.delete("/v1/audiences/mine-1")
-    assert _arrived(server) == [("POST", "/v1/audiences"), ("PUT", "/v1/audiences/mine-1"), ("DELETE", "/v1/audiences/mine-1")]
+    assert _arrived(server) == [
+        ("POST", "/v1/audiences"),
+        ("PUT", "/v1/audiences/mine-1"),
+        ("DELETE", "/v1/audiences/mine-1"),
+    ]
     assert guard.refusals == [] and guard.writes_let_through == 3
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-@pytest.mark.parametrize("path", ["/v1/audiences", "/v1/audiences/", "/v1/audiences/%2F", "/v1/audiences//"])
-def test_the_whole_collection_is_never_replaced_or_deleted(recording_server: StartServer, method: str, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/v1/audiences", "/v1/audiences/", "/v1/audiences/%2F", "/v1/audiences//"]
+)
+def test_the_whole_collection_is_never_replaced_or_deleted(
+    recording_server: StartServer, method: str, path: str
+) -> None:
     server = recording_server(lambda m, p: OK)
     target, _ = _guarded(server)
     with pytest.raises(ForeignWriteRefused):
@@ -82,17 +101,23 @@ def test_the_whole_collection_is_never_replaced_or_deleted(recording_server: Sta
         "/v1/x/../audiences/customer-1",  # dot-segments resolved by the server
     ],
 )
-def test_every_reading_of_the_path_must_name_an_id_of_the_run(recording_server: StartServer, path: str) -> None:
+def test_every_reading_of_the_path_must_name_an_id_of_the_run(
+    recording_server: StartServer, path: str
+) -> None:
     server = recording_server(lambda m, p: OK)
     target, guard = _guarded(server)
-    guard.mint_malformed("customer-1/contacts")  # the exact text is minted, its decoded first part is not
+    guard.mint_malformed(
+        "customer-1/contacts"
+    )  # the exact text is minted, its decoded first part is not
     with pytest.raises(ForeignWriteRefused):
         target.delete(path)
     assert _arrived(server) == []
 
 
 @pytest.mark.parametrize("shape", ABSENT_SHAPES)
-def test_ids_minted_to_be_absent_are_well_formed_unique_and_writable(recording_server: StartServer, shape: str) -> None:
+def test_ids_minted_to_be_absent_are_well_formed_unique_and_writable(
+    recording_server: StartServer, shape: str
+) -> None:
     server = recording_server(lambda m, p: (404, {"Content-Type": "application/json"}, b"{}"))
     target, guard = _guarded(server)
     minted = {guard.mint_absent(shape) for _ in range(50)}

@@ -32,12 +32,18 @@ Operation = Callable[[Call], Reply]
 BODY_METHODS = ("POST", "PUT")
 
 
-def create_app(store: Store, keys: Mapping[str, str], *, paginator: Paginator | None = None) -> Starlette:
+def create_app(
+    store: Store, keys: Mapping[str, str], *, paginator: Paginator | None = None
+) -> Starlette:
     """The reference server over ``store``, accepting ``keys`` (key -> account id)."""
     operations = Operations(store, paginator or Paginator(CursorCodec(store.cursor_secret)))
     app = Starlette(
         middleware=[Middleware(KeyCheckMiddleware, keyring=KeyRing(keys))],
-        exception_handlers={ApiError: _refusal, HTTPException: _http_refusal, Exception: _unexpected},
+        exception_handlers={
+            ApiError: _refusal,
+            HTTPException: _http_refusal,
+            Exception: _unexpected,
+        },
     )
     # No route patterns: every request, whatever characters its path holds (a newline
     # included, which a '{path:path}' pattern would miss), reaches the dispatcher, which
@@ -70,17 +76,30 @@ class Dispatcher:
         allowed = ALLOWED_METHODS[resource.kind]
         if request.method not in allowed:
             # ROB-02: 405 names the methods the resource has (RFC 9110 Allow).
-            raise ApiError.one(405, Code.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed here.", headers={"Allow": ", ".join(allowed)})
+            raise ApiError.one(
+                405,
+                Code.METHOD_NOT_ALLOWED,
+                f"Method {request.method} is not allowed here.",
+                headers={"Allow": ", ".join(allowed)},
+            )
         audience_id = None if resource.audience_id is None else check_id(resource.audience_id)
         body = await read_json_body(request) if request.method in BODY_METHODS else None
-        call = Call(getattr(request.state, ACCOUNT_STATE), audience_id, request.query_params, body, api_base_url(request.scope))
+        call = Call(
+            getattr(request.state, ACCOUNT_STATE),
+            audience_id,
+            request.query_params,
+            body,
+            api_base_url(request.scope),
+        )
         method = "GET" if request.method == "HEAD" else request.method
         # On the event loop, not in a worker thread: an operation is a few SQLite statements
         # under the store's lock, well under a millisecond, and the hop to a thread and back
         # cost more than the operation itself (README, Performance).
         reply = self.operations[(resource.kind, method)](call)
         if reply.content is None:
-            return Response(status_code=reply.status)  # JSON-01: a 204 has no body and no content type
+            return Response(
+                status_code=reply.status
+            )  # JSON-01: a 204 has no body and no content type
         return FastJSONResponse(reply.content, status_code=reply.status)
 
 
@@ -92,10 +111,20 @@ async def _refusal(request: Request, exc: Exception) -> Response:
 async def _http_refusal(request: Request, exc: Exception) -> Response:
     """Refusals raised by Starlette itself (a path outside any route) get the envelope too."""
     assert isinstance(exc, HTTPException)
-    code = {404: Code.ROUTE_NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}.get(exc.status_code, Code.WRONG_TYPE)
-    return error_response(ApiError.one(exc.status_code, code, exc.detail, headers=exc.headers), path=request.scope["path"], method=request.method)
+    code = {404: Code.ROUTE_NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}.get(
+        exc.status_code, Code.WRONG_TYPE
+    )
+    return error_response(
+        ApiError.one(exc.status_code, code, exc.detail, headers=exc.headers),
+        path=request.scope["path"],
+        method=request.method,
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """ROB-01 backstop: a defect still answers with the envelope, never with a traceback."""
-    return error_response(ApiError.one(500, Code.INTERNAL, "The server failed to answer this request."), path=request.scope["path"], method=request.method)
+    return error_response(
+        ApiError.one(500, Code.INTERNAL, "The server failed to answer this request."),
+        path=request.scope["path"],
+        method=request.method,
+    )

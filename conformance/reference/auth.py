@@ -25,8 +25,12 @@ class KeyCheckMiddleware:
         account = self._account(scope)
         if account is None:
             # AUTH-01: missing, empty, blank or unknown key; the key itself is never echoed or logged.
-            refusal = ApiError.one(401, Code.UNAUTHORIZED, "A valid X-Dexatel-Key header is required.")
-            await error_response(refusal, path=scope["path"], method=scope["method"])(scope, receive, send)
+            refusal = ApiError.one(
+                401, Code.UNAUTHORIZED, "A valid X-Dexatel-Key header is required."
+            )
+            await error_response(refusal, path=scope["path"], method=scope["method"])(
+                scope, receive, send
+            )
             return
         scope.setdefault("state", {})[ACCOUNT_STATE] = account
         await self.app(scope, receive, send)

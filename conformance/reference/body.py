@@ -22,7 +22,9 @@ async def read_json_body(request: Request) -> object:
     """The parsed body, or None when there is none (which validation reports as missing data)."""
     content_type = request.headers.get("content-type", "").strip()
     if content_type and not is_json_media_type(content_type):
-        raise ApiError.one(415, Code.UNSUPPORTED_MEDIA_TYPE, "The body must be sent as application/json.")
+        raise ApiError.one(
+            415, Code.UNSUPPORTED_MEDIA_TYPE, "The body must be sent as application/json."
+        )
     raw = await _read_limited(request)
     if not raw.strip():
         return None
@@ -33,7 +35,10 @@ def parse_json(raw: bytes) -> object:
     """Strict JSON (no NaN or Infinity); ROB-01: every way of failing is a 400, never a 5xx."""
     try:
         return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):  # ValueError covers bad syntax, bad UTF-8 and oversized integers
+    except (
+        ValueError,
+        RecursionError,
+    ):  # ValueError covers bad syntax, bad UTF-8 and oversized integers
         raise ApiError.one(400, Code.MALFORMED_JSON, "The body is not valid JSON.") from None
 
 
@@ -55,9 +60,13 @@ async def _read_limited(request: Request) -> bytes:
                 raise _too_large()
             chunks.append(chunk)
     except ClientDisconnect:
-        raise ApiError.one(400, Code.MALFORMED_JSON, "The body ended before it was complete.") from None
+        raise ApiError.one(
+            400, Code.MALFORMED_JSON, "The body ended before it was complete."
+        ) from None
     return b"".join(chunks)
 
 
 def _too_large() -> ApiError:
-    return ApiError.one(413, Code.PAYLOAD_TOO_LARGE, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    return ApiError.one(
+        413, Code.PAYLOAD_TOO_LARGE, f"The body is larger than {MAX_BODY_BYTES} bytes."
+    )

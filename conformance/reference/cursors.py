@@ -43,7 +43,14 @@ class CursorCodec:
 
     def encode(self, cursor: Cursor) -> str:
         payload = json.dumps(
-            {"c": cursor.collection, "a": cursor.account_id, "f": [list(pair) for pair in cursor.filters], "s": cursor.page_size, "p": cursor.after_seq, "n": cursor.number},
+            {
+                "c": cursor.collection,
+                "a": cursor.account_id,
+                "f": [list(pair) for pair in cursor.filters],
+                "s": cursor.page_size,
+                "p": cursor.after_seq,
+                "n": cursor.number,
+            },
             separators=(",", ":"),
             ensure_ascii=True,
         ).encode("ascii")
@@ -95,7 +102,11 @@ def _cursor_from(fields: object) -> Cursor:
         raise InvalidToken("payload has wrong numbers")
     pairs: list[tuple[str, str]] = []
     for pair in filters:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)):
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+        ):
             raise InvalidToken("payload has wrong filters")
         pairs.append((pair[0], pair[1]))
     assert isinstance(size, int) and isinstance(after, int) and isinstance(number, int)

@@ -55,7 +55,9 @@ class Fault:
 class ApiError(Exception):
     """A refusal: the HTTP status, one or more faults, and any headers the status needs."""
 
-    def __init__(self, status: int, faults: Sequence[Fault], *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, faults: Sequence[Fault], *, headers: Mapping[str, str] | None = None
+    ) -> None:
         if not faults:
             raise ValueError("An ApiError needs at least one fault (ERR-01).")
         super().__init__(f"{status}: {', '.join(str(int(fault.code)) for fault in faults)}")
@@ -64,7 +66,9 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     @classmethod
-    def one(cls, status: int, code: Code, message: str, *, headers: Mapping[str, str] | None = None) -> ApiError:
+    def one(
+        cls, status: int, code: Code, message: str, *, headers: Mapping[str, str] | None = None
+    ) -> ApiError:
         """A refusal with a single fault, the common case."""
         return cls(status, [Fault(code, message)], headers=headers)
 
@@ -73,7 +77,14 @@ def error_response(error: ApiError, *, path: str, method: str) -> FastJSONRespon
     """The envelope: ERR-01 code and message, ERR-02 status, timestamp, path and method."""
     timestamp = utc_now_text()
     items = [
-        {"code": int(fault.code), "message": fault.message, "status": error.status, "timestamp": timestamp, "path": path, "method": method}
+        {
+            "code": int(fault.code),
+            "message": fault.message,
+            "status": error.status,
+            "timestamp": timestamp,
+            "path": path,
+            "method": method,
+        }
         for fault in error.faults
     ]
     return FastJSONResponse({"errors": items}, status_code=error.status, headers=error.headers)

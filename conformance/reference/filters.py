@@ -19,7 +19,9 @@ def channel_filter(query: Mapping[str, str]) -> str | None:
     # ASCII only: str.upper() would turn some non-ASCII letters (such as 'ſ') into ASCII ones.
     channel = value.upper() if value.isascii() else value
     if channel not in CHANNELS:
-        raise ApiError.one(400, Code.CHANNEL_INVALID, f"'{CHANNEL_FILTER}' must be one of {', '.join(CHANNELS)}.")
+        raise ApiError.one(
+            400, Code.CHANNEL_INVALID, f"'{CHANNEL_FILTER}' must be one of {', '.join(CHANNELS)}."
+        )
     return channel
 
 

@@ -23,9 +23,13 @@ def parse_key_spec(spec: str) -> tuple[str, str]:
     """Split 'KEY=ACCOUNT' at its last '=' (keys may end in base64 padding); the key is never echoed."""
     key, separator, account = spec.rpartition("=")
     if not separator or not key or not account.strip():
-        raise ValueError("A key spec must look like KEY=ACCOUNT, for example 0f3c...9a=account-1; the one given has no key or no account.")
+        raise ValueError(
+            "A key spec must look like KEY=ACCOUNT, for example 0f3c...9a=account-1; the one given has no key or no account."
+        )
     if not _KEY_TEXT.fullmatch(key):
-        raise ValueError("The key of a KEY=ACCOUNT spec must be visible ASCII characters without spaces.")
+        raise ValueError(
+            "The key of a KEY=ACCOUNT spec must be visible ASCII characters without spaces."
+        )
     return key, account.strip()
 
 

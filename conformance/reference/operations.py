@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from conformance.reference.errors import ApiError, Code
-from conformance.reference.filters import CHANNEL_FILTER, SEARCH_FILTER, channel_filter, search_filter
+from conformance.reference.filters import (
+    CHANNEL_FILTER,
+    SEARCH_FILTER,
+    channel_filter,
+    search_filter,
+)
 from conformance.reference.pagination import PageQuery, Paginator, parse_page_size
 from conformance.reference.records import AudienceRecord
 from conformance.reference.sources import AudienceSource, ContactSource
@@ -47,14 +52,24 @@ class Operations:
         query = PageQuery(AUDIENCES_PATH, call.account_id, filters, page_size)
         position = self.paginator.position(query, call.query.get("page_token"))
         # TEN-01: the source holds only the key's own account.
-        page = self.paginator.page(query, position, AudienceSource(self.store, call.account_id, channel), call.base_url)
-        return Reply(200, {"data": [audience_view(record, call.base_url) for record in page.items], "pagination": page.pagination})
+        page = self.paginator.page(
+            query, position, AudienceSource(self.store, call.account_id, channel), call.base_url
+        )
+        return Reply(
+            200,
+            {
+                "data": [audience_view(record, call.base_url) for record in page.items],
+                "pagination": page.pagination,
+            },
+        )
 
     def create_audience(self, call: Call) -> Reply:
         """POST /v1/audiences: CRUD-01; validated whole before anything is written (VAL-01)."""
         new = check_create(call.body)
         try:
-            record = self.store.create_audience(call.account_id, new.name, new.channel, new.contacts)
+            record = self.store.create_audience(
+                call.account_id, new.name, new.channel, new.contacts
+            )
         except NameTaken:
             raise _name_taken() from None
         return Reply(201, {"data": audience_view(record, call.base_url)})
@@ -89,8 +104,19 @@ class Operations:
         query = PageQuery(contacts_path(audience_id), call.account_id, filters, page_size)
         position = self.paginator.position(query, call.query.get("page_token"))
         self._audience(call)
-        page = self.paginator.page(query, position, ContactSource(self.store, call.account_id, audience_id, search), call.base_url)
-        return Reply(200, {"data": [contact_view(record) for record in page.items], "pagination": page.pagination})
+        page = self.paginator.page(
+            query,
+            position,
+            ContactSource(self.store, call.account_id, audience_id, search),
+            call.base_url,
+        )
+        return Reply(
+            200,
+            {
+                "data": [contact_view(record) for record in page.items],
+                "pagination": page.pagination,
+            },
+        )
 
     def _audience(self, call: Call) -> AudienceRecord:
         record = self.store.get_audience(call.account_id, _id(call))
@@ -110,4 +136,6 @@ def _not_found() -> ApiError:
 
 
 def _name_taken() -> ApiError:
-    return ApiError.one(409, Code.NAME_TAKEN, "Another audience of this account already has this name.")  # VAL-1309
+    return ApiError.one(
+        409, Code.NAME_TAKEN, "Another audience of this account already has this name."
+    )  # VAL-1309

@@ -65,7 +65,11 @@ def parse_page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not _PAGE_SIZE_TEXT.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise ApiError.one(400, Code.INVALID_PAGE_SIZE, f"'page_size' must be an integer from 1 to {MAX_PAGE_SIZE}.")
+        raise ApiError.one(
+            400,
+            Code.INVALID_PAGE_SIZE,
+            f"'page_size' must be an integer from 1 to {MAX_PAGE_SIZE}.",
+        )
     return int(raw)
 
 
@@ -88,15 +92,30 @@ class Paginator:
         try:
             cursor = self._codec.decode(token)
         except InvalidToken:
-            raise ApiError.one(400, Code.INVALID_PAGE_TOKEN, "'page_token' is not a valid page token.") from None
+            raise ApiError.one(
+                400, Code.INVALID_PAGE_TOKEN, "'page_token' is not a valid page token."
+            ) from None
         # PAGE-11, TEN-01: a token works only for the collection, account, filter and page size it was made for.
-        if (cursor.collection, cursor.account_id, cursor.filters, cursor.page_size) != (query.path, query.account_id, query.filters, query.page_size):
-            raise ApiError.one(400, Code.INVALID_PAGE_TOKEN, "'page_token' belongs to another query; follow the links of the page that gave it.")
+        if (cursor.collection, cursor.account_id, cursor.filters, cursor.page_size) != (
+            query.path,
+            query.account_id,
+            query.filters,
+            query.page_size,
+        ):
+            raise ApiError.one(
+                400,
+                Code.INVALID_PAGE_TOKEN,
+                "'page_token' belongs to another query; follow the links of the page that gave it.",
+            )
         if cursor.number < 1 or (cursor.number == 1) != (cursor.after_seq == 0):
-            raise ApiError.one(400, Code.INVALID_PAGE_TOKEN, "'page_token' is not a valid page token.")
+            raise ApiError.one(
+                400, Code.INVALID_PAGE_TOKEN, "'page_token' is not a valid page token."
+            )
         return Position(cursor.after_seq, cursor.number)
 
-    def page(self, query: PageQuery, position: Position, source: PageSource[ItemT], base_url: str) -> Page[ItemT]:
+    def page(
+        self, query: PageQuery, position: Position, source: PageSource[ItemT], base_url: str
+    ) -> Page[ItemT]:
         size = query.page_size
         rows = list(source.rows(position.after_seq, size + 1))
         items = rows[:size]  # PAGE-01: never more than the page size
@@ -108,11 +127,21 @@ class Paginator:
             "first": self._link(query, FIRST_PAGE, query_link),  # PAGE-06: never null
             "current": self._link(query, position, query_link),  # PAGE-06: re-fetches this page
             # PAGE-03: the first page has no previous.
-            "previous": None if position.number == 1 else self._link(query, self._previous(position, size, source), query_link),
+            "previous": None
+            if position.number == 1
+            else self._link(query, self._previous(position, size, source), query_link),
             "next": None if next_position is None else self._link(query, next_position, query_link),
         }
         # PAGE-01 size is the items here; PAGE-02 total counts every match now, filter included.
-        return Page(items, {"number": position.number, "size": len(items), "total": source.count(), "links": links})
+        return Page(
+            items,
+            {
+                "number": position.number,
+                "size": len(items),
+                "total": source.count(),
+                "links": links,
+            },
+        )
 
     @staticmethod
     def _previous(position: Position, size: int, source: PageSource[Positioned]) -> Position:
@@ -126,6 +155,13 @@ class Paginator:
         """The link to ``position``: the query's own link (the first page) plus a token."""
         if position == FIRST_PAGE:
             return query_link
-        cursor = Cursor(query.path, query.account_id, query.filters, query.page_size, position.after_seq, position.number)
+        cursor = Cursor(
+            query.path,
+            query.account_id,
+            query.filters,
+            query.page_size,
+            position.after_seq,
+            position.number,
+        )
         # A token is base64url and '.', characters a query keeps as they are.
         return f"{query_link}&page_token={self._codec.encode(cursor)}"

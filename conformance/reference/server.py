@@ -26,7 +26,9 @@ class ServerTLS:
 
     certfile: str  # PEM: the server's certificate chain
     keyfile: str
-    client_ca: str | None = None  # mutual TLS: only clients with a certificate this CA signed get in
+    client_ca: str | None = (
+        None  # mutual TLS: only clients with a certificate this CA signed get in
+    )
 
 
 class ReferenceServer:
@@ -36,7 +38,16 @@ class ReferenceServer:
     reference on a store that the server opens and closes itself.
     """
 
-    def __init__(self, app: ASGIApp | None = None, *, db: str | None = None, keys: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 0, tls: ServerTLS | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp | None = None,
+        *,
+        db: str | None = None,
+        keys: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ServerTLS | None = None,
+    ) -> None:
         if (app is None) == (db is None or keys is None):
             raise ValueError("ReferenceServer needs either an app, or both db and keys.")
         self._app = app
@@ -80,12 +91,24 @@ class ReferenceServer:
         # log_config=None: leave the host process's logging alone; keys are never logged anyway.
         tls = self.tls
         config = uvicorn.Config(
-            app, lifespan="off", log_level="warning", access_log=False, log_config=None, timeout_graceful_shutdown=5,
-            ssl_certfile=tls.certfile if tls else None, ssl_keyfile=tls.keyfile if tls else None,
-            ssl_ca_certs=tls.client_ca if tls else None, ssl_cert_reqs=ssl.CERT_REQUIRED if tls and tls.client_ca else ssl.CERT_NONE,
+            app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            log_config=None,
+            timeout_graceful_shutdown=5,
+            ssl_certfile=tls.certfile if tls else None,
+            ssl_keyfile=tls.keyfile if tls else None,
+            ssl_ca_certs=tls.client_ca if tls else None,
+            ssl_cert_reqs=ssl.CERT_REQUIRED if tls and tls.client_ca else ssl.CERT_NONE,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, name="reference-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name="reference-server",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._server.started:
@@ -93,7 +116,12 @@ class ReferenceServer:
                 raise RuntimeError(f"The reference server did not start on {self.base_url}.")
             time.sleep(0.01)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._stop()
 
     def _stop(self) -> None:
@@ -115,7 +143,13 @@ def serve(db: str, host: str, port: int, keys: Mapping[str, str], latency: float
 
     store = Store(db)
     try:
-        config = uvicorn.Config(Latency(create_app(store, keys), latency), host=host, port=port, lifespan="off", log_level="info")
+        config = uvicorn.Config(
+            Latency(create_app(store, keys), latency),
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="info",
+        )
         # uvicorn shuts down gracefully on SIGINT, then raises it again for the caller.
         uvicorn.Server(config).run()
     except KeyboardInterrupt:

@@ -33,10 +33,14 @@ class ContactSource:
     search: str | None
 
     def rows(self, after_seq: int, limit: int) -> Sequence[ContactRecord]:
-        return self.store.list_contacts(self.account_id, self.audience_id, self.search, after_seq, limit)
+        return self.store.list_contacts(
+            self.account_id, self.audience_id, self.search, after_seq, limit
+        )
 
     def count(self) -> int:
         return self.store.count_contacts(self.account_id, self.audience_id, self.search)
 
     def seq_before(self, up_to_seq: int, skip: int) -> int | None:
-        return self.store.contact_seq_before(self.account_id, self.audience_id, self.search, up_to_seq, skip)
+        return self.store.contact_seq_before(
+            self.account_id, self.audience_id, self.search, up_to_seq, skip
+        )

@@ -91,7 +91,9 @@ def new_public_id() -> str:
 
 def folded_contains(text: object, needle: object) -> bool:
     """CRUD-06: case-insensitive containment, for all of Unicode (SQLite's lower() is ASCII only)."""
-    return isinstance(text, str) and isinstance(needle, str) and needle.casefold() in text.casefold()
+    return (
+        isinstance(text, str) and isinstance(needle, str) and needle.casefold() in text.casefold()
+    )
 
 
 class Store:
@@ -137,19 +139,29 @@ class Store:
     def _add_counts(self) -> None:
         """The per-channel counts and their triggers, counted once from the rows a file already holds."""
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_counts'").fetchone() is None:
+            if (
+                db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audience_counts'"
+                ).fetchone()
+                is None
+            ):
                 for statement in _statements(COUNTS_SCHEMA):
                     db.execute(statement)
 
     def _load_cursor_secret(self) -> bytes:
         """The page-token signing key, made once per database so tokens survive a restart."""
-        self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_secret', ?)", (secrets.token_hex(32),))
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_secret', ?)",
+            (secrets.token_hex(32),),
+        )
         row = self._db.execute("SELECT value FROM meta WHERE key = 'cursor_secret'").fetchone()
         return bytes.fromhex(row["value"])
 
     # -- audiences --------------------------------------------------------------------
 
-    def create_audience(self, account_id: str, name: str, channel: str, contacts: Sequence[NewContact]) -> AudienceRecord:
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: Sequence[NewContact]
+    ) -> AudienceRecord:
         """Insert an audience and its contacts together; NameTaken when the account has the name."""
         now = self._clock()
         audience_id = new_public_id()
@@ -163,17 +175,36 @@ class Store:
                 raise NameTaken(name) from None
             db.executemany(
                 "INSERT INTO contacts (id, account_id, audience_id, number, first_name, last_name, create_date, update_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(new_public_id(), account_id, audience_id, c.number, c.first_name, c.last_name, now, now) for c in contacts],
+                [
+                    (
+                        new_public_id(),
+                        account_id,
+                        audience_id,
+                        c.number,
+                        c.first_name,
+                        c.last_name,
+                        now,
+                        now,
+                    )
+                    for c in contacts
+                ],
             )
         assert cursor.lastrowid is not None
-        return AudienceRecord(cursor.lastrowid, audience_id, account_id, name, channel, now, now, len(contacts))
+        return AudienceRecord(
+            cursor.lastrowid, audience_id, account_id, name, channel, now, now, len(contacts)
+        )
 
     def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
         """The account's audience of that id; another account's is None, as a missing one (TEN-01)."""
-        rows = self._read(f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account AND a.id = :id", {"account": account_id, "id": audience_id})
+        rows = self._read(
+            f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account AND a.id = :id",
+            {"account": account_id, "id": audience_id},
+        )
         return _audience(rows[0]) if rows else None
 
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
         """CRUD-03: change the name only; update_date becomes now and never goes back."""
         with self._transaction() as db:
             try:
@@ -185,17 +216,27 @@ class Store:
                 raise NameTaken(name) from None
             if cursor.rowcount == 0:
                 return None
-            row = db.execute(f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = ? AND a.id = ?", (account_id, audience_id)).fetchone()
+            row = db.execute(
+                f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = ? AND a.id = ?",
+                (account_id, audience_id),
+            ).fetchone()
         return _audience(row)
 
     def delete_audience(self, account_id: str, audience_id: str) -> bool:
         """Remove an audience with its contacts; False when the account has no such audience."""
         with self._transaction() as db:
-            cursor = db.execute("DELETE FROM audiences WHERE account_id = ? AND id = ?", (account_id, audience_id))
-            db.execute("DELETE FROM contacts WHERE account_id = ? AND audience_id = ?", (account_id, audience_id))
+            cursor = db.execute(
+                "DELETE FROM audiences WHERE account_id = ? AND id = ?", (account_id, audience_id)
+            )
+            db.execute(
+                "DELETE FROM contacts WHERE account_id = ? AND audience_id = ?",
+                (account_id, audience_id),
+            )
         return cursor.rowcount > 0
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         """Up to ``limit`` of the account's audiences after ``after_seq``, oldest first (PAGE-07)."""
         rows = self._read(
             f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq > :after ORDER BY a.seq LIMIT :limit",
@@ -205,10 +246,15 @@ class Store:
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
         """PAGE-02: how many of the account's audiences match, now (kept by triggers: no scan)."""
-        rows = self._read(f"SELECT COALESCE(SUM(n), 0) AS n FROM audience_counts a WHERE a.account_id = :account{_channel_clause(channel)}", {"account": account_id, "channel": channel})
+        rows = self._read(
+            f"SELECT COALESCE(SUM(n), 0) AS n FROM audience_counts a WHERE a.account_id = :account{_channel_clause(channel)}",
+            {"account": account_id, "channel": channel},
+        )
         return int(rows[0]["n"])
 
-    def audience_seq_before(self, account_id: str, channel: str | None, up_to_seq: int, skip: int) -> int | None:
+    def audience_seq_before(
+        self, account_id: str, channel: str | None, up_to_seq: int, skip: int
+    ) -> int | None:
         """The seq ``skip`` matching audiences back from ``up_to_seq`` (inclusive); None past the start."""
         rows = self._read(
             f"SELECT a.seq FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq <= :up_to ORDER BY a.seq DESC LIMIT 1 OFFSET :skip",
@@ -218,11 +264,19 @@ class Store:
 
     # -- contacts ---------------------------------------------------------------------
 
-    def list_contacts(self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int) -> list[ContactRecord]:
+    def list_contacts(
+        self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int
+    ) -> list[ContactRecord]:
         """Up to ``limit`` of an audience's contacts after ``after_seq``, in the order given at create."""
         rows = self._read(
             f"SELECT * FROM contacts WHERE account_id = :account AND audience_id = :audience AND {SEARCH_MATCH} AND seq > :after ORDER BY seq LIMIT :limit",
-            {"account": account_id, "audience": audience_id, "search": search, "after": after_seq, "limit": limit},
+            {
+                "account": account_id,
+                "audience": audience_id,
+                "search": search,
+                "after": after_seq,
+                "limit": limit,
+            },
         )
         return [_contact(row) for row in rows]
 
@@ -234,11 +288,19 @@ class Store:
         )
         return int(rows[0]["n"])
 
-    def contact_seq_before(self, account_id: str, audience_id: str, search: str | None, up_to_seq: int, skip: int) -> int | None:
+    def contact_seq_before(
+        self, account_id: str, audience_id: str, search: str | None, up_to_seq: int, skip: int
+    ) -> int | None:
         """The seq ``skip`` matching contacts back from ``up_to_seq`` (inclusive); None past the start."""
         rows = self._read(
             f"SELECT seq FROM contacts WHERE account_id = :account AND audience_id = :audience AND {SEARCH_MATCH} AND seq <= :up_to ORDER BY seq DESC LIMIT 1 OFFSET :skip",
-            {"account": account_id, "audience": audience_id, "search": search, "up_to": up_to_seq, "skip": skip},
+            {
+                "account": account_id,
+                "audience": audience_id,
+                "search": search,
+                "up_to": up_to_seq,
+                "skip": skip,
+            },
         )
         return int(rows[0]["seq"]) if rows else None
 
@@ -267,5 +329,13 @@ def _audience(row: sqlite3.Row) -> AudienceRecord:
 
 def _contact(row: sqlite3.Row) -> ContactRecord:
     return ContactRecord(
-        row["seq"], row["id"], row["account_id"], row["audience_id"], row["number"], row["first_name"], row["last_name"], row["create_date"], row["update_date"]
+        row["seq"],
+        row["id"],
+        row["account_id"],
+        row["audience_id"],
+        row["number"],
+        row["first_name"],
+        row["last_name"],
+        row["create_date"],
+        row["update_date"],
     )

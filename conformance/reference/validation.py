@@ -72,11 +72,20 @@ def _data(body: object) -> Mapping[str, object]:
 def _name(data: Mapping[str, object], faults: list[Fault]) -> str | None:
     name = data.get("name")
     if name is None or name == "":
-        faults.append(Fault(Code.NAME_MISSING, "'data.name' is required."))  # VAL-1303, ROB-04: null is absent
+        faults.append(
+            Fault(Code.NAME_MISSING, "'data.name' is required.")
+        )  # VAL-1303, ROB-04: null is absent
     elif not isinstance(name, str) or not _NAME_TEXT.fullmatch(name):
-        faults.append(Fault(Code.NAME_INVALID, "'data.name' must be a string of ASCII letters, digits, '-' and '_'."))  # VAL-1304
+        faults.append(
+            Fault(
+                Code.NAME_INVALID,
+                "'data.name' must be a string of ASCII letters, digits, '-' and '_'.",
+            )
+        )  # VAL-1304
     elif len(name) > MAX_NAME_LENGTH:
-        faults.append(Fault(Code.NAME_TOO_LONG, f"'data.name' is longer than {MAX_NAME_LENGTH} characters."))  # VAL-1305
+        faults.append(
+            Fault(Code.NAME_TOO_LONG, f"'data.name' is longer than {MAX_NAME_LENGTH} characters.")
+        )  # VAL-1305
     else:
         return name
     return None
@@ -85,9 +94,13 @@ def _name(data: Mapping[str, object], faults: list[Fault]) -> str | None:
 def _channel(data: Mapping[str, object], faults: list[Fault]) -> str | None:
     channel = data.get("channel")
     if channel is None:
-        faults.append(Fault(Code.CHANNEL_MISSING, "'data.channel' is required."))  # VAL-1306, ROB-04: null is absent
+        faults.append(
+            Fault(Code.CHANNEL_MISSING, "'data.channel' is required.")
+        )  # VAL-1306, ROB-04: null is absent
     elif not isinstance(channel, str) or channel not in CHANNELS:
-        faults.append(Fault(Code.CHANNEL_INVALID, f"'data.channel' must be one of {', '.join(CHANNELS)}."))  # VAL-1307: exact, upper case
+        faults.append(
+            Fault(Code.CHANNEL_INVALID, f"'data.channel' must be one of {', '.join(CHANNELS)}.")
+        )  # VAL-1307: exact, upper case
     else:
         return channel
     return None
@@ -98,11 +111,15 @@ def _contacts(data: Mapping[str, object], faults: list[Fault]) -> tuple[NewConta
         return ()
     contacts = data["contacts"]
     if not isinstance(contacts, list):
-        faults.append(Fault(Code.WRONG_TYPE, "'data.contacts' must be an array."))  # ROB-04: null is a wrong type here
+        faults.append(
+            Fault(Code.WRONG_TYPE, "'data.contacts' must be an array.")
+        )  # ROB-04: null is a wrong type here
         return None
     if len(contacts) > MAX_CONTACTS:
         # VAL-1308; the items themselves are not inspected, so a huge list costs one fault.
-        faults.append(Fault(Code.TOO_MANY_CONTACTS, f"'data.contacts' has more than {MAX_CONTACTS} items."))
+        faults.append(
+            Fault(Code.TOO_MANY_CONTACTS, f"'data.contacts' has more than {MAX_CONTACTS} items.")
+        )
         return None
     before = len(faults)
     checked = [_contact(index, contact, faults) for index, contact in enumerate(contacts)]
@@ -129,24 +146,37 @@ def _number(contact: Mapping[str, object], where: str, faults: list[Fault]) -> s
     if number is None:
         faults.append(Fault(Code.NUMBER_MISSING, f"{where}.number' is required."))  # VAL-1353
     elif not isinstance(number, str):
-        faults.append(Fault(Code.NUMBER_INVALID, f"{where}.number' must be a string."))  # VAL-1354, ROB-04
+        faults.append(
+            Fault(Code.NUMBER_INVALID, f"{where}.number' must be a string.")
+        )  # VAL-1354, ROB-04
     elif len(number) > MAX_NUMBER_LENGTH:
         # VAL-1355 before the pattern: a long number is reported as too long, not as malformed.
-        faults.append(Fault(Code.NUMBER_TOO_LONG, f"{where}.number' is longer than {MAX_NUMBER_LENGTH} characters."))
+        faults.append(
+            Fault(
+                Code.NUMBER_TOO_LONG,
+                f"{where}.number' is longer than {MAX_NUMBER_LENGTH} characters.",
+            )
+        )
     elif not _NUMBER_TEXT.fullmatch(number):
-        faults.append(Fault(Code.NUMBER_INVALID, f"{where}.number' must be '+' and 7 to 15 digits."))  # VAL-1354
+        faults.append(
+            Fault(Code.NUMBER_INVALID, f"{where}.number' must be '+' and 7 to 15 digits.")
+        )  # VAL-1354
     else:
         return number
     return None
 
 
-def _optional_text(contact: Mapping[str, object], field: str, where: str, faults: list[Fault]) -> str | None:
+def _optional_text(
+    contact: Mapping[str, object], field: str, where: str, faults: list[Fault]
+) -> str | None:
     """An optional name: absent or null is stored as ''; it must be text SQLite can store."""
     value = contact.get(field)
     if value is None:
         return ""
     if not isinstance(value, str) or not _is_encodable(value):
-        faults.append(Fault(Code.WRONG_TYPE, f"{where}.{field}' must be a string of valid Unicode text."))  # ROB-04
+        faults.append(
+            Fault(Code.WRONG_TYPE, f"{where}.{field}' must be a string of valid Unicode text.")
+        )  # ROB-04
         return None
     return value
 

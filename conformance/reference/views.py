@@ -25,7 +25,9 @@ def contacts_path(audience_id: str) -> str:
 
 
 def audience_view(record: AudienceRecord, base_url: str) -> dict[str, object]:
-    own = f"{base_url}{AUDIENCES_PATH}/{record.id}"  # audience_path, inlined: a page makes a hundred
+    own = (
+        f"{base_url}{AUDIENCES_PATH}/{record.id}"  # audience_path, inlined: a page makes a hundred
+    )
     return {
         "id": record.id,
         "account_id": record.account_id,

@@ -29,12 +29,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         path, line, _ = item.location
         function = getattr(item, "function", None)
-        items.append({
-            "nodeid": item.nodeid,
-            "name": getattr(item, "originalname", None) or item.name,
-            "doc": (inspect.getdoc(function) or "") if function is not None else "",
-            "file": path,
-            "line": (line or 0) + 1,
-            "rules": [[rule_id, level.value] for rule_id, level in rules_of(item)],
-        })
+        items.append(
+            {
+                "nodeid": item.nodeid,
+                "name": getattr(item, "originalname", None) or item.name,
+                "doc": (inspect.getdoc(function) or "") if function is not None else "",
+                "file": path,
+                "line": (line or 0) + 1,
+                "rules": [[rule_id, level.value] for rule_id, level in rules_of(item)],
+            }
+        )
     Path(target).write_text(json.dumps(items), encoding="utf-8")

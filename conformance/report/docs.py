@@ -37,7 +37,13 @@ GENERATED_PATTERNS = ("operation-*.html", "rule-*.html")
 class Site:
     """What the pages are made from, gathered once."""
 
-    def __init__(self, spec: Spec, spec_sha256: str, tests: Sequence[SuiteTest], servers: list[CataloguedServer] | None) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        spec_sha256: str,
+        tests: Sequence[SuiteTest],
+        servers: list[CataloguedServer] | None,
+    ) -> None:
         self.spec = spec
         self.spec_sha256 = spec_sha256
         self.tests = tests
@@ -53,7 +59,13 @@ class Site:
         return [operation for operation in self.spec.operations if rule_id in operation.all_rules()]
 
 
-def write_docs(out: Path, *, mutants: Path | None = None, spec_file: Path | None = None, tests: Sequence[SuiteTest] | None = None) -> list[Path]:
+def write_docs(
+    out: Path,
+    *,
+    mutants: Path | None = None,
+    spec_file: Path | None = None,
+    tests: Sequence[SuiteTest] | None = None,
+) -> list[Path]:
     """Write the site into ``out``; return the pages written, the index first.
 
     ``tests`` defaults to collecting the installed suite (seconds: it starts the embedded
@@ -66,7 +78,12 @@ def write_docs(out: Path, *, mutants: Path | None = None, spec_file: Path | None
     mutation_dir = find_mutation_dir(mutants)
     servers = scan_mutants(mutation_dir) if mutation_dir else None
     site = Site(spec, file_sha256(spec_file), collect_suite() if tests is None else tests, servers)
-    pages = {"index.html": _index(site), "schemas.html": _schemas(site), "tests.html": _tests(site), "mutants.html": _mutants(site)}
+    pages = {
+        "index.html": _index(site),
+        "schemas.html": _schemas(site),
+        "tests.html": _tests(site),
+        "mutants.html": _mutants(site),
+    }
     pages |= {operation.page: _operation(site, operation) for operation in spec.operations}
     pages |= {_rule_page(rule.id): _rule(site, rule) for rule in RULES}
     try:
@@ -78,7 +95,9 @@ def write_docs(out: Path, *, mutants: Path | None = None, spec_file: Path | None
         for name, text in pages.items():
             (out / name).write_text(text, encoding="utf-8")
     except OSError as error:
-        raise ReportError(f"Cannot write the documentation to '{out}': {error.strerror or error}.") from None
+        raise ReportError(
+            f"Cannot write the documentation to '{out}': {error.strerror or error}."
+        ) from None
     return [out / name for name in pages]
 
 
@@ -111,7 +130,9 @@ def _code(value: Any) -> str:
 
 
 def _schema(value: Any) -> str:
-    links = [f'<a href="schemas.html#schema-{esc(name)}">{esc(name)}</a>' for name in ref_names(value)]
+    links = [
+        f'<a href="schemas.html#schema-{esc(name)}">{esc(name)}</a>' for name in ref_names(value)
+    ]
     uses = f"<p>Schemas: {', '.join(links)}</p>" if links else ""
     return uses + f"<pre>{esc(yaml.safe_dump(value, sort_keys=False, allow_unicode=True))}</pre>"
 
@@ -149,27 +170,49 @@ def _error_code_table(site: Site) -> str:
     rows = []
     for code, status in ERROR_CODES.items():
         documented = [
-            (operation, entry) for operation in site.spec.operations for entry in operation.error_codes if str(entry.code) == str(code)
+            (operation, entry)
+            for operation in site.spec.operations
+            for entry in operation.error_codes
+            if str(entry.code) == str(code)
         ]
-        where = ", ".join(f'<a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})' for op, entry in documented)
-        rules = list(dict.fromkeys(entry.rule for _, entry in documented if entry.rule)) or ([f"VAL-{code}"] if f"VAL-{code}" in RULES_BY_ID else [])
+        where = ", ".join(
+            f'<a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})'
+            for op, entry in documented
+        )
+        rules = list(dict.fromkeys(entry.rule for _, entry in documented if entry.rule)) or (
+            [f"VAL-{code}"] if f"VAL-{code}" in RULES_BY_ID else []
+        )
         rows.append(
             f'<tr id="code-{code}"><td><strong>{code}</strong></td><td>{status}</td><td>{_rule_links(rules)}</td>'
             f"<td>{where or '<em>not documented by any operation</em>'}</td></tr>"
         )
-    return "<table><tr><th>code</th><th>HTTP</th><th>rule</th><th>documented on</th></tr>" + "".join(rows) + "</table>"
+    return (
+        "<table><tr><th>code</th><th>HTTP</th><th>rule</th><th>documented on</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _operation(site: Site, op: Operation) -> str:
     parts = [
-        "<main>", NAV,
+        "<main>",
+        NAV,
         f"<h1><code>{esc(op.method)} {esc(op.path)}</code></h1>",
         f"<p><strong>{esc(op.summary)}</strong> (operation <code>{esc(op.operation_id)}</code>)</p>",
     ]
     if op.description:
         parts.append(_prose(op.description))
     parts.append("<h2>Rules</h2>")
-    parts.append("<ul>" + "".join(f"<li>{_rule_link(rule_id)}: {esc(RULES_BY_ID[rule_id].statement) if rule_id in RULES_BY_ID else ''}</li>" for rule_id in op.all_rules()) + "</ul>" if op.all_rules() else "<p>No rule named.</p>")
+    parts.append(
+        "<ul>"
+        + "".join(
+            f"<li>{_rule_link(rule_id)}: {esc(RULES_BY_ID[rule_id].statement) if rule_id in RULES_BY_ID else ''}</li>"
+            for rule_id in op.all_rules()
+        )
+        + "</ul>"
+        if op.all_rules()
+        else "<p>No rule named.</p>"
+    )
     parts.append(_parameters(op))
     parts.append(_request_body(site, op))
     parts.append("<h2>Responses</h2>")
@@ -184,14 +227,26 @@ def _parameters(op: Operation) -> str:
     rows = []
     for parameter in op.parameters:
         schema = parameter.get("schema", {})
-        examples = [parameter["example"]] if "example" in parameter else [item.get("value") for item in (parameter.get("examples") or {}).values() if isinstance(item, dict)]
+        examples = (
+            [parameter["example"]]
+            if "example" in parameter
+            else [
+                item.get("value")
+                for item in (parameter.get("examples") or {}).values()
+                if isinstance(item, dict)
+            ]
+        )
         rows.append(
             f"<tr><td><code>{esc(parameter.get('name'))}</code></td><td>{esc(parameter.get('in'))}</td><td>{'yes' if parameter.get('required') else 'no'}</td>"
             f"<td><code>{esc(json.dumps(schema, ensure_ascii=False, default=str))}</code></td><td>{esc(parameter.get('description', ''))}</td>"
             f"<td>{_rule_links(rule_ids(parameter.get('x-rules')))}</td>"
             f"<td>{', '.join(f'<code>{esc(json.dumps(example, ensure_ascii=False, default=str))}</code>' for example in examples)}</td></tr>"
         )
-    return "<h2>Parameters</h2><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th><th>description</th><th>rules</th><th>examples</th></tr>" + "".join(rows) + "</table>"
+    return (
+        "<h2>Parameters</h2><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th><th>description</th><th>rules</th><th>examples</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _request_body(site: Site, op: Operation) -> str:
@@ -201,36 +256,61 @@ def _request_body(site: Site, op: Operation) -> str:
     parts = [f"<h2>Request body{' (required)' if body.get('required') else ''}</h2>"]
     if body.get("description"):
         parts.append(_prose(body["description"]))
-    parts += [_media(site, media_type, content) for media_type, content in (body.get("content") or {}).items()]
+    parts += [
+        _media(site, media_type, content)
+        for media_type, content in (body.get("content") or {}).items()
+    ]
     return "\n".join(parts)
 
 
 def _response(site: Site, status: str, response: dict[str, Any]) -> str:
-    parts = [f'<h3 id="response-{esc(status)}">{esc(status)}</h3>', _prose(response.get("description", ""))]
+    parts = [
+        f'<h3 id="response-{esc(status)}">{esc(status)}</h3>',
+        _prose(response.get("description", "")),
+    ]
     rules = rule_ids(response.get("x-rules"))
     if rules:
         parts.append(f"<p>Rules: {_rule_links(rules)}</p>")
     headers = response.get("headers") or {}
     if headers:
-        parts.append("<p>Headers: " + ", ".join(f"<code>{esc(name)}</code>" for name in headers) + "</p>")
+        parts.append(
+            "<p>Headers: " + ", ".join(f"<code>{esc(name)}</code>" for name in headers) + "</p>"
+        )
     codes = response.get("x-error-codes") or []
     if codes:
         rows = "".join(
             f"<tr><td><strong>{esc(entry.get('code', ''))}</strong></td><td>{_rule_link(str(entry.get('rule', '')))}</td><td>{esc(entry.get('when', ''))}</td></tr>"
-            for entry in codes if isinstance(entry, dict)
+            for entry in codes
+            if isinstance(entry, dict)
         )
         parts.append(f"<table><tr><th>error code</th><th>rule</th><th>when</th></tr>{rows}</table>")
-    parts += [_media(site, media_type, content) for media_type, content in (response.get("content") or {}).items()]
+    parts += [
+        _media(site, media_type, content)
+        for media_type, content in (response.get("content") or {}).items()
+    ]
     links = response.get("links") or {}
     if links:
-        parts.append("<p>Links: " + ", ".join(_link(site, name, link) for name, link in links.items()) + "</p>")
+        parts.append(
+            "<p>Links: "
+            + ", ".join(_link(site, name, link) for name, link in links.items())
+            + "</p>"
+        )
     return "\n".join(parts)
 
 
 def _link(site: Site, name: str, link: Any) -> str:
     link = resolve(site.spec.document, link)
-    target = next((op for op in site.spec.operations if isinstance(link, dict) and op.operation_id == link.get("operationId")), None)
-    return f'<a href="{esc(target.page)}">{esc(name)}</a>' if target else f"<code>{esc(name)}</code>"
+    target = next(
+        (
+            op
+            for op in site.spec.operations
+            if isinstance(link, dict) and op.operation_id == link.get("operationId")
+        ),
+        None,
+    )
+    return (
+        f'<a href="{esc(target.page)}">{esc(name)}</a>' if target else f"<code>{esc(name)}</code>"
+    )
 
 
 def _media(site: Site, media_type: str, content: Any) -> str:
@@ -252,21 +332,41 @@ def _media(site: Site, media_type: str, content: Any) -> str:
 
 def _rule(site: Site, rule: Rule) -> str:
     operations = site.operations_of(rule.id)
-    codes = [(op, entry) for op in site.spec.operations for entry in op.error_codes if entry.rule == rule.id]
+    codes = [
+        (op, entry)
+        for op in site.spec.operations
+        for entry in op.error_codes
+        if entry.rule == rule.id
+    ]
     tests = site.tests_of(rule.id)
     parts = [
-        "<main>", NAV,
+        "<main>",
+        NAV,
         f"<h1>{esc(rule.id)} {badge(rule.level.value)}</h1>",
         f"<p>{esc(rule.statement)}</p>",
         f"<p>Family {esc(rule.family)}. {'Needed for certification.' if rule.level.value == 'MUST' else 'Counts towards the verdict in strict mode only.'}</p>",
         "<h2>Operations</h2>",
-        "<ul>" + "".join(f'<li><a href="{esc(op.page)}">{esc(op.operation_id)}</a>: <code>{esc(op.method)} {esc(op.path)}</code></li>' for op in operations) + "</ul>" if operations else "<p>No operation of the spec names this rule.</p>",
+        "<ul>"
+        + "".join(
+            f'<li><a href="{esc(op.page)}">{esc(op.operation_id)}</a>: <code>{esc(op.method)} {esc(op.path)}</code></li>'
+            for op in operations
+        )
+        + "</ul>"
+        if operations
+        else "<p>No operation of the spec names this rule.</p>",
     ]
     if codes:
-        rows = "".join(f'<tr><td><strong>{esc(entry.code)}</strong></td><td><a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})</td><td>{esc(entry.when)}</td></tr>' for op, entry in codes)
-        parts.append(f"<h2>Error codes</h2><table><tr><th>code</th><th>operation</th><th>when</th></tr>{rows}</table>")
+        rows = "".join(
+            f'<tr><td><strong>{esc(entry.code)}</strong></td><td><a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})</td><td>{esc(entry.when)}</td></tr>'
+            for op, entry in codes
+        )
+        parts.append(
+            f"<h2>Error codes</h2><table><tr><th>code</th><th>operation</th><th>when</th></tr>{rows}</table>"
+        )
     parts.append(f"<h2>Tests that check it ({len(tests)})</h2>")
-    parts.append(_test_list(tests, rule.id) if tests else "<p>No test of the suite checks this rule.</p>")
+    parts.append(
+        _test_list(tests, rule.id) if tests else "<p>No test of the suite checks this rule.</p>"
+    )
     parts.append("<h2>Mutants that prove those tests</h2>")
     parts.append(_mutant_list(site, rule.id))
     parts.append("</main>")
@@ -280,7 +380,9 @@ def _test_list(tests: list[SuiteTest], rule_id: str) -> str:
         level = f" (checked at {', '.join(sorted(override))} level)" if override else ""
         others = [other for other in test.rule_ids() if other != rule_id]
         also = f" Also checks {_rule_links(others)}." if others else ""
-        items.append(f'<li><a href="tests.html#{esc(_test_anchor(test))}"><code>{esc(test.nodeid)}</code></a>{esc(level)}: {esc(test.summary)}{also}</li>')
+        items.append(
+            f'<li><a href="tests.html#{esc(_test_anchor(test))}"><code>{esc(test.nodeid)}</code></a>{esc(level)}: {esc(test.summary)}{also}</li>'
+        )
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -290,7 +392,14 @@ def _mutant_list(site: Site, rule_id: str) -> str:
     mutants = site.mutants_of(rule_id)
     if not mutants:
         return "<p>No mutant of the catalogue breaks this rule.</p>"
-    return "<ul>" + "".join(f'<li><a href="mutants.html#mutant-{esc(m.name)}"><code>{esc(m.name)}</code></a>: {esc(m.description)}</li>' for m in mutants) + "</ul>"
+    return (
+        "<ul>"
+        + "".join(
+            f'<li><a href="mutants.html#mutant-{esc(m.name)}"><code>{esc(m.name)}</code></a>: {esc(m.description)}</li>'
+            for m in mutants
+        )
+        + "</ul>"
+    )
 
 
 def _test_anchor(test: SuiteTest) -> str:
@@ -312,14 +421,20 @@ def _tests(site: Site) -> str:
 
 def _mutants(site: Site) -> str:
     if site.servers is None:
-        return page("Mutants", f"<main>{NAV}<h1>Mutants</h1><p>{esc(MUTANTS_UNAVAILABLE)}: it lives in the source tree's <code>tests/mutation/</code>; pass <code>--mutants DIR</code> or run from the source tree.</p></main>")
+        return page(
+            "Mutants",
+            f"<main>{NAV}<h1>Mutants</h1><p>{esc(MUTANTS_UNAVAILABLE)}: it lives in the source tree's <code>tests/mutation/</code>; pass <code>--mutants DIR</code> or run from the source tree.</p></main>",
+        )
     mutants = [server for server in site.servers if server.rule is not None]
     variants = [server for server in site.servers if server.rule is None]
     mutant_rows = "".join(
         f'<tr id="mutant-{esc(m.name)}"><td><code>{esc(m.name)}</code></td><td>{_rule_link(m.rule or "")}</td><td>{esc(m.description)}</td><td><code>{esc(m.file)}</code></td></tr>'
         for m in mutants
     )
-    variant_rows = "".join(f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{esc(v.description)}</td><td><code>{esc(v.file)}</code></td></tr>' for v in variants)
+    variant_rows = "".join(
+        f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{esc(v.description)}</td><td><code>{esc(v.file)}</code></td></tr>'
+        for v in variants
+    )
     body = f"""<main>{NAV}<h1>Mutants ({len(mutants)}) and legal variants ({len(variants)})</h1>
 <p>A mutant is a faulty server that breaks one rule: the suite must fail it on that rule. A legal variant differs
 from the reference only where the contract leaves things open: the suite must pass it.</p>
@@ -330,5 +445,11 @@ from the reference only where the contract leaves things open: the suite must pa
 
 def _schemas(site: Site) -> str:
     schemas = site.spec.schemas()
-    sections = "".join(f'<h2 id="schema-{esc(name)}">{esc(name)}</h2>{_schema(schema)}' for name, schema in schemas.items())
-    return page("Schemas", f"<main>{NAV}<h1>Schemas ({len(schemas)})</h1>{sections or '<p>The spec defines no component schemas.</p>'}</main>")
+    sections = "".join(
+        f'<h2 id="schema-{esc(name)}">{esc(name)}</h2>{_schema(schema)}'
+        for name, schema in schemas.items()
+    )
+    return page(
+        "Schemas",
+        f"<main>{NAV}<h1>Schemas ({len(schemas)})</h1>{sections or '<p>The spec defines no component schemas.</p>'}</main>",
+    )

@@ -11,26 +11,56 @@ from conformance.report.reproduction import Reproduction
 from conformance.rules import Level
 
 RUN_FACTS = (
-    ("Target", "target"), ("Started (UTC)", "started_at"), ("Suite version", "suite_version"),
-    ("Spec SHA-256", "spec_sha256"), ("Profile", "profile"), ("Seed", "seed"), ("Strict", "strict"),
-    ("Read-only", "read_only"), ("Second account", "secondary_account"),
-    ("Embedded reference server", "embedded_reference"), ("Run ID", "run_id"), ("Run ended", "run_end"),
-    ("Deleted at the end", "cleanup_deleted"), ("Leftovers found by prefix", "cleanup_leftovers_found"),
-    ("Leftovers deleted", "cleanup_leftovers_deleted"), ("Leftovers still listed", "cleanup_leftovers_remaining"),
-    ("TLS certificate verified", "tls_verify"), ("Client certificate", "client_certificate"),
-    ("Proxy", "proxy"), ("Extra headers", "extra_headers"), ("Rate limit", "rate_limit"),
+    ("Target", "target"),
+    ("Started (UTC)", "started_at"),
+    ("Suite version", "suite_version"),
+    ("Spec SHA-256", "spec_sha256"),
+    ("Profile", "profile"),
+    ("Seed", "seed"),
+    ("Strict", "strict"),
+    ("Read-only", "read_only"),
+    ("Second account", "secondary_account"),
+    ("Embedded reference server", "embedded_reference"),
+    ("Run ID", "run_id"),
+    ("Run ended", "run_end"),
+    ("Deleted at the end", "cleanup_deleted"),
+    ("Leftovers found by prefix", "cleanup_leftovers_found"),
+    ("Leftovers deleted", "cleanup_leftovers_deleted"),
+    ("Leftovers still listed", "cleanup_leftovers_remaining"),
+    ("TLS certificate verified", "tls_verify"),
+    ("Client certificate", "client_certificate"),
+    ("Proxy", "proxy"),
+    ("Extra headers", "extra_headers"),
+    ("Rate limit", "rate_limit"),
     ("Page sizes walked to the end", "walked_to_end"),
 )
 
 
 def render_html(certificate: Certificate) -> str:
-    parts = [_band(certificate), "<main>", _failing(certificate), _gaps(certificate), _run(certificate), _summary(certificate), _all_rules(certificate), "</main>", _footer(certificate)]
-    return page(f"Audience API conformance: {certificate.verdict}", "\n".join(part for part in parts if part))
+    parts = [
+        _band(certificate),
+        "<main>",
+        _failing(certificate),
+        _gaps(certificate),
+        _run(certificate),
+        _summary(certificate),
+        _all_rules(certificate),
+        "</main>",
+        _footer(certificate),
+    ]
+    return page(
+        f"Audience API conformance: {certificate.verdict}",
+        "\n".join(part for part in parts if part),
+    )
 
 
 def _band(certificate: Certificate) -> str:
     failing = certificate.failing()
-    detail = f"{len(failing)} rule{'s' if len(failing) != 1 else ''} failed" if failing else "no rule failed"
+    detail = (
+        f"{len(failing)} rule{'s' if len(failing) != 1 else ''} failed"
+        if failing
+        else "no rule failed"
+    )
     decided = f"decided on {certificate.level}: {detail}"
     if certificate.stopped:
         decided = f"the run ended early ({certificate.stopped}): the outcomes below are incomplete and certify nothing"
@@ -38,14 +68,26 @@ def _band(certificate: Certificate) -> str:
         decided = f"no verdict: {len(certificate.gaps())} rule(s) could not be verified, {len(certificate.errors())} test(s) ended in errors that name no rule"
     elif certificate.partial:
         decided = f"decided on the {certificate.level} in scope; the others were left out by the run's options and are not certified"
-    tone = "pass" if certificate.conformant and not certificate.partial else "partial" if certificate.partial else "fail" if certificate.kind == NOT_CONFORMANT else "none"
+    tone = (
+        "pass"
+        if certificate.conformant and not certificate.partial
+        else "partial"
+        if certificate.partial
+        else "fail"
+        if certificate.kind == NOT_CONFORMANT
+        else "none"
+    )
     return (
         f'<header class="band {tone}" id="verdict"><div>'
         '<p class="kicker">Audience API conformance certificate</p>'
         f"<h1>{esc(certificate.verdict)}</h1>"
         f"<p>{esc(decided)}</p>"
         f"<p>target <strong>{esc(certificate.run['target'])}</strong>, {esc(certificate.run['started_at'])}</p>"
-        + ("<p><strong>TLS certificate not verified (--insecure)</strong>: the target's identity was not checked.</p>" if certificate.run["tls_verify"] == "false" else "")
+        + (
+            "<p><strong>TLS certificate not verified (--insecure)</strong>: the target's identity was not checked.</p>"
+            if certificate.run["tls_verify"] == "false"
+            else ""
+        )
         + "</div></header>"
     )
 
@@ -69,17 +111,34 @@ def _failure(row: RuleRow) -> str:
     if row.reproduction is not None:
         lines.append(_evidence(row.reproduction))
     failed_tests = [ref.nodeid for ref in row.tests if ref.outcome == "failed"]
-    lines.append("<p>Failing tests: " + ", ".join(f"<code>{esc(name)}</code>" for name in failed_tests) + "</p>")
+    lines.append(
+        "<p>Failing tests: "
+        + ", ".join(f"<code>{esc(name)}</code>" for name in failed_tests)
+        + "</p>"
+    )
     lines.append("</article>")
     return "\n".join(lines)
 
 
 def _evidence(reproduction: Reproduction) -> str:
     """What the rule expects versus what came back, then the failure with its request and response."""
-    facts = [(label, value) for label, value in (("Expected", reproduction.expected), ("Received", reproduction.received)) if value]
+    facts = [
+        (label, value)
+        for label, value in (
+            ("Expected", reproduction.expected),
+            ("Received", reproduction.received),
+        )
+        if value
+    ]
     out = []
     if facts:
-        out.append('<dl class="facts">' + "".join(f"<dt>{esc(label)}</dt><dd><code>{esc(value)}</code></dd>" for label, value in facts) + "</dl>")
+        out.append(
+            '<dl class="facts">'
+            + "".join(
+                f"<dt>{esc(label)}</dt><dd><code>{esc(value)}</code></dd>" for label, value in facts
+            )
+            + "</dl>"
+        )
     out.append(f"<p>Shortest failure, from <code>{esc(reproduction.test)}</code>:</p>")
     out.append(f'<pre class="reproduction">{esc(reproduction.text)}</pre>')
     return "\n".join(out)
@@ -89,7 +148,10 @@ def _gaps(certificate: Certificate) -> str:
     gaps, errors = certificate.gaps(), certificate.errors()
     if not gaps and not errors:
         return ""
-    items = "".join(f'<li><a href="#rule-{esc(row.id)}">{esc(row.id)}</a>: {esc("; ".join(row.reasons[:3]))}</li>' for row in gaps)
+    items = "".join(
+        f'<li><a href="#rule-{esc(row.id)}">{esc(row.id)}</a>: {esc("; ".join(row.reasons[:3]))}</li>'
+        for row in gaps
+    )
     items += "".join(f"<li>error: <code>{esc(error)}</code></li>" for error in errors)
     return (
         f'<section id="gaps" class="notice"><p><strong>{len(gaps)} counted rule{"s were" if len(gaps) != 1 else " was"} not verified</strong>, '
@@ -99,7 +161,9 @@ def _gaps(certificate: Certificate) -> str:
 
 
 def _run(certificate: Certificate) -> str:
-    facts = "".join(f"<dt>{esc(label)}</dt><dd>{esc(certificate.run[key])}</dd>" for label, key in RUN_FACTS)
+    facts = "".join(
+        f"<dt>{esc(label)}</dt><dd>{esc(certificate.run[key])}</dd>" for label, key in RUN_FACTS
+    )
     return f'<section id="run"><h2>Run</h2><dl class="facts">{facts}</dl></section>'
 
 
@@ -112,7 +176,9 @@ def _table(caption: str, columns: tuple[str, ...], rows: str) -> str:
 def _summary(certificate: Certificate) -> str:
     counts = certificate.counts()
     body = "".join(
-        f'<tr><th scope="row">{esc(level.value)} rules</th>' + "".join(f"<td>{counts[level.value][outcome]}</td>" for outcome in OUTCOMES) + "</tr>"
+        f'<tr><th scope="row">{esc(level.value)} rules</th>'
+        + "".join(f"<td>{counts[level.value][outcome]}</td>" for outcome in OUTCOMES)
+        + "</tr>"
         for level in Level
     )
     return f'<section id="summary"><h2>Summary</h2>{_table("Rules by level and outcome", ("level", *OUTCOMES), body)}</section>'
@@ -120,7 +186,9 @@ def _summary(certificate: Certificate) -> str:
 
 def _all_rules(certificate: Certificate) -> str:
     rows = "\n".join(_rule_row(row) for row in certificate.rules)
-    caption = "Every rule of the catalogue: its level, its outcome in this run, and the tests behind it"
+    caption = (
+        "Every rule of the catalogue: its level, its outcome in this run, and the tests behind it"
+    )
     columns = ("rule", "level", "outcome", "statement", "tests, or why not")
     return f'<section id="rules"><h2>All rules ({len(certificate.rules)})</h2>{_table(caption, columns, rows)}</section>'
 
@@ -129,7 +197,10 @@ def _rule_row(row: RuleRow) -> str:
     if row.reasons:
         why = "; ".join(esc(reason) for reason in row.reasons)
     elif row.tests:
-        why = ", ".join(f"<code>{esc(test)}</code> ({esc(outcomes)})" for test, outcomes in _tests_by_function(row))
+        why = ", ".join(
+            f"<code>{esc(test)}</code> ({esc(outcomes)})"
+            for test, outcomes in _tests_by_function(row)
+        )
     else:
         why = "no test of this rule ran"
     outcome = badge(row.outcome)
@@ -147,7 +218,10 @@ def _tests_by_function(row: RuleRow) -> list[tuple[str, str]]:
     for ref in row.tests:
         outcomes = counts.setdefault(re.sub(r"\[.*\]$", "", ref.nodeid), {})
         outcomes[ref.outcome] = outcomes.get(ref.outcome, 0) + 1
-    return [(test, ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())) for test, outcomes in counts.items()]
+    return [
+        (test, ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items()))
+        for test, outcomes in counts.items()
+    ]
 
 
 def _footer(certificate: Certificate) -> str:

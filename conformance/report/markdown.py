@@ -11,8 +11,20 @@ from conformance.rules import Level
 
 def render_markdown(certificate: Certificate) -> str:
     run = certificate.run
-    mark = "⏹️" if certificate.kind == NO_VERDICT else "🔷" if certificate.partial else "✅" if certificate.conformant else "❌"
-    decided = f"The run ended early ({certificate.stopped}): no verdict." if certificate.stopped else f"Decided on {certificate.level}."
+    mark = (
+        "⏹️"
+        if certificate.kind == NO_VERDICT
+        else "🔷"
+        if certificate.partial
+        else "✅"
+        if certificate.conformant
+        else "❌"
+    )
+    decided = (
+        f"The run ended early ({certificate.stopped}): no verdict."
+        if certificate.stopped
+        else f"Decided on {certificate.level}."
+    )
     if certificate.partial:
         decided += " Rules left out by the run's options are not certified."
     lines = [
@@ -21,7 +33,14 @@ def render_markdown(certificate: Certificate) -> str:
         f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
         f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
         f"spec SHA-256 {_code(run['spec_sha256'][:12])}.",
-        *(["", "> ⚠️ **TLS certificate not verified** (`--insecure`): the target's identity was not checked."] if run["tls_verify"] == "false" else []),
+        *(
+            [
+                "",
+                "> ⚠️ **TLS certificate not verified** (`--insecure`): the target's identity was not checked.",
+            ]
+            if run["tls_verify"] == "false"
+            else []
+        ),
         "",
         f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
         f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed.",
@@ -32,15 +51,44 @@ def render_markdown(certificate: Certificate) -> str:
         "| --- |" + " ---: |" * len(OUTCOMES),
     ]
     counts = certificate.counts()
-    lines += [f"| {level.value} | " + " | ".join(str(counts[level.value][outcome]) for outcome in OUTCOMES) + " |" for level in Level]
+    lines += [
+        f"| {level.value} | "
+        + " | ".join(str(counts[level.value][outcome]) for outcome in OUTCOMES)
+        + " |"
+        for level in Level
+    ]
     lines += _failing(certificate)
     gaps, errors = certificate.gaps(), certificate.errors()
     if gaps or errors:
-        listed = [f"- {row.id}: {_cell('; '.join(row.reasons[:3]))}" for row in gaps] + [f"- error: {_cell(error)}" for error in errors]
-        lines += ["", f"<details><summary>{len(gaps)} counted rule(s) not verified, {len(errors)} error(s) that name no rule</summary>", "", *listed, "", "</details>"]
-    lines += ["", f"<details><summary>All rules ({len(certificate.rules)})</summary>", "", "| rule | level | outcome | statement |", "| --- | --- | --- | --- |"]
-    lines += [f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |" for row in certificate.rules]
-    lines += ["", "</details>", "", f"<sub>From {_code(certificate.junit_name)} (SHA-256 {_code(certificate.junit_sha256[:12])}); check with `audience-conformance verify certificate.json`.</sub>", ""]
+        listed = [f"- {row.id}: {_cell('; '.join(row.reasons[:3]))}" for row in gaps] + [
+            f"- error: {_cell(error)}" for error in errors
+        ]
+        lines += [
+            "",
+            f"<details><summary>{len(gaps)} counted rule(s) not verified, {len(errors)} error(s) that name no rule</summary>",
+            "",
+            *listed,
+            "",
+            "</details>",
+        ]
+    lines += [
+        "",
+        f"<details><summary>All rules ({len(certificate.rules)})</summary>",
+        "",
+        "| rule | level | outcome | statement |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {row.id} | {row.level} | {row.outcome} | {_cell(row.statement)} |"
+        for row in certificate.rules
+    ]
+    lines += [
+        "",
+        "</details>",
+        "",
+        f"<sub>From {_code(certificate.junit_name)} (SHA-256 {_code(certificate.junit_sha256[:12])}); check with `audience-conformance verify certificate.json`.</sub>",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -48,10 +96,18 @@ def _failing(certificate: Certificate) -> list[str]:
     failing = certificate.failing()
     if not failing:
         return []
-    lines = ["", f"### Failing rules ({len(failing)})", "", "| rule | level | statement | failing test |", "| --- | --- | --- | --- |"]
+    lines = [
+        "",
+        f"### Failing rules ({len(failing)})",
+        "",
+        "| rule | level | statement | failing test |",
+        "| --- | --- | --- | --- |",
+    ]
     for row in failing:
         test = row.reproduction.test if row.reproduction else ""
-        lines.append(f"| **{row.id}** | {row.failed_level or row.level} | {_cell(row.statement)} | {_cell(test)} |")
+        lines.append(
+            f"| **{row.id}** | {row.failed_level or row.level} | {_cell(row.statement)} | {_cell(test)} |"
+        )
     for row in failing:
         lines += _details(row)
     return lines
@@ -62,7 +118,18 @@ def _details(row: RuleRow) -> list[str]:
         return []
     text = row.reproduction.text
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return ["", f"<details><summary>{row.id}: shortest failure</summary>", "", f"From {_cell(row.reproduction.test)}:", "", f"{fence}text", text, fence, "", "</details>"]
+    return [
+        "",
+        f"<details><summary>{row.id}: shortest failure</summary>",
+        "",
+        f"From {_cell(row.reproduction.test)}:",
+        "",
+        f"{fence}text",
+        text,
+        fence,
+        "",
+        "</details>",
+    ]
 
 
 MARKUP = re.compile(r"([\\`*|<>&\[\]])")
@@ -83,4 +150,8 @@ def _code(text: str) -> str:
     """A code span: shown exactly as written (backslashes inside one are not escapes)."""
     flat = " ".join(str(text).split())
     fence = "`" * (_longest_backtick_run(flat) + 1)
-    return f"{fence} {flat} {fence}" if flat.startswith("`") or flat.endswith("`") else f"{fence}{flat}{fence}"
+    return (
+        f"{fence} {flat} {fence}"
+        if flat.startswith("`") or flat.endswith("`")
+        else f"{fence}{flat}{fence}"
+    )

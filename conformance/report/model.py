@@ -19,18 +19,50 @@ from conformance.report.reproduction import Reproduction, mask_keys, reproductio
 from conformance.rules import Level
 from conformance import scope
 from conformance.verdict import first_line
-from conformance.verdict import FAILED, NO_VERDICT, NOT_CONFORMANT, NOT_EXERCISED, NOT_VERIFIED, PASSED, RULE_OUTCOMES, RuleResult, TestRecord, Verdict, compute_verdict
+from conformance.verdict import (
+    FAILED,
+    NO_VERDICT,
+    NOT_CONFORMANT,
+    NOT_EXERCISED,
+    NOT_VERIFIED,
+    PASSED,
+    RULE_OUTCOMES,
+    RuleResult,
+    TestRecord,
+    Verdict,
+    compute_verdict,
+)
 
 OUTCOMES = RULE_OUTCOMES
 UNKNOWN = "unknown"
 RUN_PROPERTIES = (
-    "target", "started_at", "suite_version", "spec_sha256", "profile", "seed", "strict",
-    "read_only", "secondary_account", "embedded_reference", "run_id", "run_end",
-    "cleanup_deleted", "cleanup_leftovers_found", "cleanup_leftovers_deleted", "cleanup_leftovers_remaining", "cleanup_problems",
-    "tls_verify", "client_certificate", "proxy", "extra_headers", "rate_limit",
+    "target",
+    "started_at",
+    "suite_version",
+    "spec_sha256",
+    "profile",
+    "seed",
+    "strict",
+    "read_only",
+    "secondary_account",
+    "embedded_reference",
+    "run_id",
+    "run_end",
+    "cleanup_deleted",
+    "cleanup_leftovers_found",
+    "cleanup_leftovers_deleted",
+    "cleanup_leftovers_remaining",
+    "cleanup_problems",
+    "tls_verify",
+    "client_certificate",
+    "proxy",
+    "extra_headers",
+    "rate_limit",
 )
 COMPLETED = "completed"
-WALKED_TO_END = "walked_to_end"  # a testcase property: the page sizes a test walked to the end, and why
+WALKED_TO_END = (
+    "walked_to_end"  # a testcase property: the page sizes a test walked to the end, and why
+)
 # How a run that gave no verdict ended, in the certificate's words.
 STOPPED_BECAUSE = {
     "interrupted": "interrupted",
@@ -100,7 +132,11 @@ class Certificate:
         if self.stopped:
             return f"{NO_VERDICT} ({self.stopped})"
         if self.kind == NO_VERDICT:
-            return f"{NO_VERDICT} (rules not verified)" if self.verdict_of_rules.unverified() else f"{NO_VERDICT} (tests ended in errors that name no rule)"
+            return (
+                f"{NO_VERDICT} (rules not verified)"
+                if self.verdict_of_rules.unverified()
+                else f"{NO_VERDICT} (tests ended in errors that name no rule)"
+            )
         return self.verdict_of_rules.headline if self.kind != NOT_CONFORMANT else NOT_CONFORMANT
 
     @property
@@ -115,11 +151,18 @@ class Certificate:
 
     def gaps(self) -> list[RuleRow]:
         """Counted rules no check decided: they withhold the verdict."""
-        return [row for row in self.rules if (self.strict or row.level == Level.MUST.value) and row.outcome == NOT_VERIFIED]
+        return [
+            row
+            for row in self.rules
+            if (self.strict or row.level == Level.MUST.value) and row.outcome == NOT_VERIFIED
+        ]
 
     def errors(self) -> list[str]:
         """Tests that ended in an error that names no rule (its nodeid and first line)."""
-        return [f"{record.nodeid}: {first_line(mask_keys(record.detail))}" for record in self.verdict_of_rules.errors]
+        return [
+            f"{record.nodeid}: {first_line(mask_keys(record.detail))}"
+            for record in self.verdict_of_rules.errors
+        ]
 
     def counts(self) -> dict[str, dict[str, int]]:
         table = {level.value: dict.fromkeys(OUTCOMES, 0) for level in Level}
@@ -138,13 +181,22 @@ def build_certificate(junit_path: Path) -> Certificate:
     strict = run["strict"] == "true"
     try:
         records = read_records(junit_path)
-    except (ValueError, KeyError) as error:  # rule and level properties that do not pair up, an unknown level
-        raise ReportError(f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error}).") from None
+    except (
+        ValueError,
+        KeyError,
+    ) as error:  # rule and level properties that do not pair up, an unknown level
+        raise ReportError(
+            f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error})."
+        ) from None
     stopped = run.get("run_end", UNKNOWN) not in (COMPLETED, UNKNOWN)
     if not records and not stopped:
         # As at the end of a run: without a single test of a rule there is no verdict to give.
-        raise ReportError(f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify.")
-    verdict = compute_verdict(records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY)))
+        raise ReportError(
+            f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify."
+        )
+    verdict = compute_verdict(
+        records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY))
+    )
     rows = tuple(_row(result) for result in verdict.results.values())
     if run.get("run_end", UNKNOWN) != COMPLETED:
         rows = tuple(_unfinished(row, run.get("run_end", UNKNOWN)) for row in rows)
@@ -198,7 +250,9 @@ def walked_to_end(junit_path: Path) -> str:
     if not sizes:
         return "none"
     shown = ", ".join(str(size) for size in sorted(sizes))
-    return shown + (f"; {'; '.join(reasons)}" if reasons else "; every drawn page size walked to the end")
+    return shown + (
+        f"; {'; '.join(reasons)}" if reasons else "; every drawn page size walked to the end"
+    )
 
 
 def _junit_root(junit_path: Path) -> ET.Element:
@@ -209,7 +263,9 @@ def _junit_root(junit_path: Path) -> ET.Element:
     except ET.ParseError as error:
         raise ReportError(f"'{junit_path}' is not a JUnit XML file: {error}.") from None
     if root.tag not in ("testsuites", "testsuite"):
-        raise ReportError(f"'{junit_path}' is not a JUnit XML file: its root element is <{root.tag}>, not <testsuites> or <testsuite>.")
+        raise ReportError(
+            f"'{junit_path}' is not a JUnit XML file: its root element is <{root.tag}>, not <testsuites> or <testsuite>."
+        )
     return root
 
 
@@ -217,7 +273,11 @@ def _row(result: RuleResult) -> RuleRow:
     rule = result.rule
     reproduction = None
     if result.outcome == FAILED:
-        failures = [reproduction_of(record.nodeid, record.detail, rule.id) for record in result.tests if record.failed_for(rule.id)]
+        failures = [
+            reproduction_of(record.nodeid, record.detail, rule.id)
+            for record in result.tests
+            if record.failed_for(rule.id)
+        ]
         reproduction = shortest(failures)
     return RuleRow(
         id=rule.id,
@@ -226,7 +286,9 @@ def _row(result: RuleResult) -> RuleRow:
         statement=rule.statement,
         outcome=result.outcome,
         failed_level=result.failed_level.value if result.failed_level else None,
-        tests=tuple(TestRef(record.nodeid, _outcome_for(record, rule.id)) for record in result.tests),
+        tests=tuple(
+            TestRef(record.nodeid, _outcome_for(record, rule.id)) for record in result.tests
+        ),
         reasons=tuple(mask_keys(reason) for reason in result.reasons),
         reproduction=reproduction,
     )

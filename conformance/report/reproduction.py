@@ -17,9 +17,14 @@ MASK = "[REDACTED]"
 
 # Defence in depth: JUnit is redacted when written, but a certificate may be rebuilt from a
 # file that was not, so a key header never leaves through the certificate either.
-_KEY_HEADER = re.compile(r"(x-dexatel-key[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\]|\[Filtered\]|\*{3})([^\s'\"\\,}]+)", re.IGNORECASE)
+_KEY_HEADER = re.compile(
+    r"(x-dexatel-key[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\]|\[Filtered\]|\*{3})([^\s'\"\\,}]+)",
+    re.IGNORECASE,
+)
 _CREDENTIALS_IN_URL = re.compile(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@")
-_EXCEPTION_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Violation|Exception|Failure|Group|Interrupted): ")
+_EXCEPTION_PREFIX = re.compile(
+    r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Violation|Exception|Failure|Group|Interrupted): "
+)
 _FIELD = re.compile(r"^\s*(expected|received|request|response):\s?(.*)$")
 
 
@@ -59,7 +64,11 @@ def essential_text(detail: str, rule_id: str = "") -> str:
 def _violation(text: str, rule_id: str) -> str:
     """The first ``[rule_id] ...`` message in ``text`` with its indented lines, outside any group prefix."""
     lines = text.splitlines()
-    tag = re.compile(r"^(?P<prefix>[\s|]*?)(?:(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: )?(?P<message>\[" + re.escape(rule_id) + r"\].*)$")
+    tag = re.compile(
+        r"^(?P<prefix>[\s|]*?)(?:(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: )?(?P<message>\["
+        + re.escape(rule_id)
+        + r"\].*)$"
+    )
     for index, line in enumerate(lines):
         match = tag.match(line)
         if not match:

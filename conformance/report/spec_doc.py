@@ -48,8 +48,12 @@ class Operation:
     def all_rules(self) -> tuple[str, ...]:
         """Rules the operation names: its own, its parameters', its responses' and its error codes'."""
         found = [*self.rules]
-        found += [rule for parameter in self.parameters for rule in rule_ids(parameter.get("x-rules"))]
-        found += [rule for _, response in self.responses for rule in rule_ids(response.get("x-rules"))]
+        found += [
+            rule for parameter in self.parameters for rule in rule_ids(parameter.get("x-rules"))
+        ]
+        found += [
+            rule for _, response in self.responses for rule in rule_ids(response.get("x-rules"))
+        ]
         found += [entry.rule for entry in self.error_codes if entry.rule]
         return tuple(dict.fromkeys(found))
 
@@ -70,8 +74,12 @@ class Spec:
     def rules(self) -> tuple[str, ...]:
         """Rules the whole document names (on itself and its security schemes): they hold everywhere."""
         found = rule_ids(self.document.get("x-rules"))
-        for scheme in (self.document.get("components", {}).get("securitySchemes", {}) or {}).values():
-            found += rule_ids(resolve(self.document, scheme).get("x-rules") if isinstance(scheme, dict) else None)
+        for scheme in (
+            self.document.get("components", {}).get("securitySchemes", {}) or {}
+        ).values():
+            found += rule_ids(
+                resolve(self.document, scheme).get("x-rules") if isinstance(scheme, dict) else None
+            )
         return tuple(dict.fromkeys(found))
 
     def schemas(self) -> dict[str, Any]:
@@ -93,7 +101,11 @@ def load_spec(path: Path) -> Spec:
 def resolve(document: dict[str, Any], node: Any) -> Any:
     """Follow local ``$ref`` links until a node that is not one."""
     seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+    while (
+        isinstance(node, dict)
+        and isinstance(node.get("$ref"), str)
+        and node["$ref"].startswith("#/")
+    ):
         ref = node["$ref"]
         if ref in seen:
             raise ReportError(f"The spec's reference '{ref}' refers to itself.")
@@ -132,19 +144,30 @@ def _operations(document: dict[str, Any]) -> list[Operation]:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
-            responses = tuple((str(status), resolve(document, response) or {}) for status, response in (operation.get("responses") or {}).items())
-            operations.append(Operation(
-                operation_id=str(operation.get("operationId") or f"{method}_{path}"),
-                method=method.upper(),
-                path=str(path),
-                summary=str(operation.get("summary", "")),
-                description=str(operation.get("description", "")),
-                rules=tuple(rule_ids(operation.get("x-rules"))),
-                parameters=tuple(_parameters(document, shared, operation.get("parameters", []) or [])),
-                request_body=resolve(document, operation.get("requestBody")),
-                responses=responses,
-                error_codes=tuple(entry for status, response in responses for entry in _error_codes(status, response)),
-            ))
+            responses = tuple(
+                (str(status), resolve(document, response) or {})
+                for status, response in (operation.get("responses") or {}).items()
+            )
+            operations.append(
+                Operation(
+                    operation_id=str(operation.get("operationId") or f"{method}_{path}"),
+                    method=method.upper(),
+                    path=str(path),
+                    summary=str(operation.get("summary", "")),
+                    description=str(operation.get("description", "")),
+                    rules=tuple(rule_ids(operation.get("x-rules"))),
+                    parameters=tuple(
+                        _parameters(document, shared, operation.get("parameters", []) or [])
+                    ),
+                    request_body=resolve(document, operation.get("requestBody")),
+                    responses=responses,
+                    error_codes=tuple(
+                        entry
+                        for status, response in responses
+                        for entry in _error_codes(status, response)
+                    ),
+                )
+            )
     return operations
 
 
@@ -152,11 +175,16 @@ def rule_ids(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [str(item.get("id") or item.get("rule")) if isinstance(item, dict) else str(item) for item in value]
+        return [
+            str(item.get("id") or item.get("rule")) if isinstance(item, dict) else str(item)
+            for item in value
+        ]
     return []
 
 
-def _parameters(document: dict[str, Any], shared: list[Any], own: list[Any]) -> list[dict[str, Any]]:
+def _parameters(
+    document: dict[str, Any], shared: list[Any], own: list[Any]
+) -> list[dict[str, Any]]:
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for parameter in [*shared, *own]:
         parameter = resolve(document, parameter)
@@ -168,6 +196,12 @@ def _parameters(document: dict[str, Any], shared: list[Any], own: list[Any]) -> 
 def _error_codes(status: str, response: dict[str, Any]) -> list[ErrorCode]:
     entries = response.get("x-error-codes") or []
     return [
-        ErrorCode(code=entry.get("code", ""), rule=str(entry.get("rule", "")), when=str(entry.get("when", "")), status=status)
-        for entry in entries if isinstance(entry, dict)
+        ErrorCode(
+            code=entry.get("code", ""),
+            rule=str(entry.get("rule", "")),
+            when=str(entry.get("when", "")),
+            status=status,
+        )
+        for entry in entries
+        if isinstance(entry, dict)
     ]

@@ -67,13 +67,33 @@ def collect_suite() -> list[SuiteTest]:
     suite_dir = Path(__file__).resolve().parent.parent / "suite"
     with tempfile.TemporaryDirectory(prefix="audience-conformance-docs-") as folder:
         listing = Path(folder) / "tests.json"
-        env = {name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")}
+        env = {
+            name: value for name, value in os.environ.items() if not name.startswith("AUDIENCE_")
+        }
         env[OUTPUT_ENV] = str(listing)
-        command = [sys.executable, "-m", "pytest", "-c", str(suite_dir / "suite.ini"), "--rootdir", str(suite_dir), "--collect-only", "-q", "-p", "conformance.report.collect", "--pyargs", "conformance.suite"]
-        done = subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=COLLECT_TIMEOUT)
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            str(suite_dir / "suite.ini"),
+            "--rootdir",
+            str(suite_dir),
+            "--collect-only",
+            "-q",
+            "-p",
+            "conformance.report.collect",
+            "--pyargs",
+            "conformance.suite",
+        ]
+        done = subprocess.run(
+            command, env=env, cwd=folder, capture_output=True, text=True, timeout=COLLECT_TIMEOUT
+        )
         if done.returncode != 0 or not listing.is_file():
             last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
-            raise ReportError(f"Collecting the suite's tests failed (pytest exit code {done.returncode}): {last}")
+            raise ReportError(
+                f"Collecting the suite's tests failed (pytest exit code {done.returncode}): {last}"
+            )
         return group_items(json.loads(listing.read_text(encoding="utf-8")))
 
 
@@ -93,7 +113,17 @@ def group_items(items: Iterable[dict[str, Any]]) -> list[SuiteTest]:
         if not pairs:
             continue
         summary = " ".join(str(first["doc"]).split("\n\n")[0].split())
-        tests.append(SuiteTest(nodeid, str(first["name"]), summary, str(first["file"]), int(first["line"]), tuple(pairs), len(cases)))
+        tests.append(
+            SuiteTest(
+                nodeid,
+                str(first["name"]),
+                summary,
+                str(first["file"]),
+                int(first["line"]),
+                tuple(pairs),
+                len(cases),
+            )
+        )
     return tests
 
 
@@ -101,7 +131,9 @@ def find_mutation_dir(explicit: Path | None, cwd: Path | None = None) -> Path | 
     """``--mutants DIR`` when given (it must hold the catalogue), else ``tests/mutation`` under the current folder."""
     if explicit is not None:
         if not (explicit / "catalogue.py").is_file():
-            raise ReportError(f"--mutants '{explicit}' is not the mutant catalogue folder (it has no catalogue.py).")
+            raise ReportError(
+                f"--mutants '{explicit}' is not the mutant catalogue folder (it has no catalogue.py)."
+            )
         return explicit
     candidate = (cwd or Path.cwd()) / "tests" / "mutation"
     return candidate if (candidate / "catalogue.py").is_file() else None
@@ -118,7 +150,9 @@ def scan_mutants(folder: Path) -> list[CataloguedServer]:
     return servers
 
 
-def _registrations(node: ast.FunctionDef | ast.AsyncFunctionDef, file: str, constants: dict[str, str]) -> list[CataloguedServer]:
+def _registrations(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, file: str, constants: dict[str, str]
+) -> list[CataloguedServer]:
     name = node.name.replace("_", "-")  # as the catalogue names them
     found = []
     for decorator in node.decorator_list:
@@ -136,8 +170,12 @@ def _registrations(node: ast.FunctionDef | ast.AsyncFunctionDef, file: str, cons
 def _string_constants(tree: ast.Module) -> dict[str, str]:
     return {
         target.id: node.value.value
-        for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-        for target in node.targets if isinstance(target, ast.Name)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
     }
 
 

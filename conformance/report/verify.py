@@ -29,7 +29,9 @@ class Verification:
     shortfalls: list[str]
     headline: str  # the verdict rebuilt from the JUnit file
     kind: str  # CONFORMANT, NOT CONFORMANT or NO VERDICT
-    out_of_scope: tuple[str, ...] = ()  # counted rules the run's options left out: a partial certificate
+    out_of_scope: tuple[
+        str, ...
+    ] = ()  # counted rules the run's options left out: a partial certificate
 
     @property
     def problems(self) -> list[str]:
@@ -48,7 +50,11 @@ class Verification:
             return int(Exit.NOT_CONFORMANT)
         if self.partial:
             return int(Exit.PARTIAL)
-        return int({CONFORMANT: Exit.CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}.get(self.kind, Exit.NOT_CONFORMANT))
+        return int(
+            {CONFORMANT: Exit.CONFORMANT, NO_VERDICT: Exit.INCOMPLETE}.get(
+                self.kind, Exit.NOT_CONFORMANT
+            )
+        )
 
 
 def verify_certificate(certificate_path: Path) -> Verification:
@@ -56,11 +62,18 @@ def verify_certificate(certificate_path: Path) -> Verification:
     claimed = load_certificate(certificate_path)
     junit = certificate_path.parent / str(claimed["junit"])
     if not junit.is_file():
-        return Verification([f"The JUnit file the certificate was built from, '{junit}', is missing."], [], "", NO_VERDICT)
+        return Verification(
+            [f"The JUnit file the certificate was built from, '{junit}', is missing."],
+            [],
+            "",
+            NO_VERDICT,
+        )
     changed = []
     actual = file_sha256(junit)
     if actual != claimed["junit_sha256"]:
-        changed.append(f"JUnit file '{junit}' changed since the certificate was written: SHA-256 {actual}, certificate says {claimed['junit_sha256']}.")
+        changed.append(
+            f"JUnit file '{junit}' changed since the certificate was written: SHA-256 {actual}, certificate says {claimed['junit_sha256']}."
+        )
     try:
         rebuilt = build_certificate(junit)
     except ReportError as error:
@@ -68,10 +81,19 @@ def verify_certificate(certificate_path: Path) -> Verification:
     truth = to_json(rebuilt, junit_path=junit, out_dir=certificate_path.parent)
     changed += _differences(claimed, truth)
     changed += _spec_problems(claimed)
-    shortfalls = [_rule_problem(rule) for rule in truth["rules"] if _counted(rule, rebuilt.strict) and rule["outcome"] not in (PASSED, NOT_EXERCISED, OUT_OF_SCOPE)]
+    shortfalls = [
+        _rule_problem(rule)
+        for rule in truth["rules"]
+        if _counted(rule, rebuilt.strict)
+        and rule["outcome"] not in (PASSED, NOT_EXERCISED, OUT_OF_SCOPE)
+    ]
     if not rebuilt.conformant:
         shortfalls.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
-    left_out = tuple(rule["id"] for rule in truth["rules"] if _counted(rule, rebuilt.strict) and rule["outcome"] == OUT_OF_SCOPE)
+    left_out = tuple(
+        rule["id"]
+        for rule in truth["rules"]
+        if _counted(rule, rebuilt.strict) and rule["outcome"] == OUT_OF_SCOPE
+    )
     return Verification(changed, shortfalls, rebuilt.verdict, rebuilt.kind, left_out)
 
 
@@ -82,12 +104,22 @@ def load_certificate(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReportError(f"'{path}' is not a certificate: it is not JSON (give the certificate.json written beside the JUnit file).") from None
+        raise ReportError(
+            f"'{path}' is not a certificate: it is not JSON (give the certificate.json written beside the JUnit file)."
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ReportError(f"'{path}' is not a certificate: its 'format' is not '{FORMAT}'.")
-    for key, kind in (("junit", str), ("junit_sha256", str), ("verdict", str), ("run", dict), ("rules", list)):
+    for key, kind in (
+        ("junit", str),
+        ("junit_sha256", str),
+        ("verdict", str),
+        ("run", dict),
+        ("rules", list),
+    ):
         if not isinstance(data.get(key), kind):
-            raise ReportError(f"'{path}' is not a complete certificate: '{key}' is missing or not a {kind.__name__}.")
+            raise ReportError(
+                f"'{path}' is not a complete certificate: '{key}' is missing or not a {kind.__name__}."
+            )
     return data
 
 
@@ -95,21 +127,33 @@ def _differences(claimed: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     problems = []
     for key in ("verdict", "kind", "partial", "conformant", "strict", "errors"):
         if claimed.get(key) != truth[key]:
-            problems.append(f"{key}: the certificate says {claimed.get(key)!r}, its JUnit file says {truth[key]!r}.")
+            problems.append(
+                f"{key}: the certificate says {claimed.get(key)!r}, its JUnit file says {truth[key]!r}."
+            )
     claimed_run = claimed["run"]
     for key, value in truth["run"].items():
         if claimed_run.get(key) != value:
-            problems.append(f"run {key}: the certificate says {claimed_run.get(key)!r}, its JUnit file says {value!r}.")
-    claimed_rules = {str(rule.get("id")): rule for rule in claimed["rules"] if isinstance(rule, dict)}
+            problems.append(
+                f"run {key}: the certificate says {claimed_run.get(key)!r}, its JUnit file says {value!r}."
+            )
+    claimed_rules = {
+        str(rule.get("id")): rule for rule in claimed["rules"] if isinstance(rule, dict)
+    }
     for rule in truth["rules"]:
         mine = claimed_rules.pop(rule["id"], None)
         if mine is None:
-            problems.append(f"{rule['id']}: missing from the certificate (its JUnit file says {rule['outcome']}).")
+            problems.append(
+                f"{rule['id']}: missing from the certificate (its JUnit file says {rule['outcome']})."
+            )
             continue
         for key in ("outcome", "failed_level", "level"):
             if mine.get(key) != rule[key]:
-                problems.append(f"{rule['id']}: {key} is {mine.get(key)!r} in the certificate, {rule[key]!r} from its JUnit file.")
-    problems += [f"{rule_id}: in the certificate but not a rule of this suite." for rule_id in claimed_rules]
+                problems.append(
+                    f"{rule['id']}: {key} is {mine.get(key)!r} in the certificate, {rule[key]!r} from its JUnit file."
+                )
+    problems += [
+        f"{rule_id}: in the certificate but not a rule of this suite." for rule_id in claimed_rules
+    ]
     return problems
 
 
@@ -122,7 +166,9 @@ def _spec_problems(claimed: dict[str, Any]) -> list[str]:
     except OSError:
         return [f"The installed suite has no spec at '{spec_path()}' to compare with."]
     if certified != installed:
-        return [f"spec: the certificate was made for spec SHA-256 {certified}, the installed suite carries {installed}."]
+        return [
+            f"spec: the certificate was made for spec SHA-256 {certified}, the installed suite carries {installed}."
+        ]
     return []
 
 

@@ -22,7 +22,12 @@ def write_certificate(junit_path: Path, out_dir: Path | None = None) -> list[Pat
     forms = {
         HTML_NAME: render_html(certificate),
         MARKDOWN_NAME: render_markdown(certificate),
-        JSON_NAME: json.dumps(to_json(certificate, junit_path=junit_path, out_dir=folder), indent=2, ensure_ascii=False) + "\n",
+        JSON_NAME: json.dumps(
+            to_json(certificate, junit_path=junit_path, out_dir=folder),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -32,5 +37,7 @@ def write_certificate(junit_path: Path, out_dir: Path | None = None) -> list[Pat
             path.write_text(text, encoding="utf-8")
             written.append(path)
     except OSError as error:
-        raise ReportError(f"Cannot write the certificate to '{folder}': {error.strerror or error}.") from None
+        raise ReportError(
+            f"Cannot write the certificate to '{folder}': {error.strerror or error}."
+        ) from None
     return written

@@ -27,7 +27,9 @@ EXAMPLES = current_settings().profile.property_examples
 # No explain phase: on Python 3.11 it traces every line of every request once a test fails.
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 READ_ONLY = "needs the suite's own data set, which a --read-only run cannot create"
-OWN_ITEMS_READ_ONLY = "a walk holds all of the suite's own audiences: not checked, a --read-only run creates none"
+OWN_ITEMS_READ_ONLY = (
+    "a walk holds all of the suite's own audiences: not checked, a --read-only run creates none"
+)
 # Two audiences (SMS, VIBER): enough for a second page at page size 1; WHATSAPP stays empty
 # in an account that held nothing before, so PAGE-05's empty collection is exercised there.
 SECONDARY_SET_SIZE = 2
@@ -47,7 +49,9 @@ channels = st.sampled_from(CHANNELS)
 channel_filters: st.SearchStrategy[str | None] = st.one_of(st.none(), channels)
 
 
-def own_ids(known: DataSet | None, channel: str | None = None, *, rule: str = "PAGE-04") -> frozenset[str]:
+def own_ids(
+    known: DataSet | None, channel: str | None = None, *, rule: str = "PAGE-04"
+) -> frozenset[str]:
     """The run's own audiences (of ``channel``), which every complete walk of the query holds. A
     --read-only run has none: the check that they are all there is left out, and ``rule``, the
     rule a missing one breaks, is out of scope (its verdict would rest on part of its checks)."""
@@ -88,7 +92,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
-def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile, request: pytest.FixtureRequest) -> DataSet:
+def dataset(
+    run: RunContext, target: Target, namer: Namer, profile: Profile, request: pytest.FixtureRequest
+) -> DataSet:
     """The suite's own audiences (out of scope in read-only runs, the user's choice), made once
     per run however many workers walk them.
 
@@ -96,7 +102,13 @@ def dataset(run: RunContext, target: Target, namer: Namer, profile: Profile, req
     rule, and the tests that need the data set are blocked by it."""
     if run.settings.read_only:
         out_of_scope(READ_ONLY)
-    return made_once(request.config, "dataset", lambda: create_dataset(target, namer, profile.dataset_size), DataSet.to_json, DataSet.from_json)
+    return made_once(
+        request.config,
+        "dataset",
+        lambda: create_dataset(target, namer, profile.dataset_size),
+        DataSet.to_json,
+        DataSet.from_json,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -111,13 +123,24 @@ def known(run: RunContext, request: pytest.FixtureRequest) -> DataSet | None:
 
 
 @pytest.fixture(scope="session")
-def secondary_ids(run: RunContext, other_target: Target, namer: Namer, request: pytest.FixtureRequest) -> frozenset[str]:
+def secondary_ids(
+    run: RunContext, other_target: Target, namer: Namer, request: pytest.FixtureRequest
+) -> frozenset[str]:
     """Ids of the second account's audiences (a few are created there, once per run, when the run may write)."""
 
     def found() -> frozenset[str]:
-        made = [] if run.settings.read_only else [create_audience(other_target, namer.fresh(), channel)["id"] for channel in CHANNELS[:SECONDARY_SET_SIZE]]
+        made = (
+            []
+            if run.settings.read_only
+            else [
+                create_audience(other_target, namer.fresh(), channel)["id"]
+                for channel in CHANNELS[:SECONDARY_SET_SIZE]
+            ]
+        )
         walked = walk(other_target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
-        check_complete(walked, made)  # the set is complete: every audience the run made there is in it
+        check_complete(
+            walked, made
+        )  # the set is complete: every audience the run made there is in it
         return frozenset(walked.ids)
 
     if run.settings.read_only:

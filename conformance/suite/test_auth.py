@@ -45,7 +45,10 @@ def _key(value: Callable[[str], str]) -> Callable[[str], dict[str, str]]:
 BAD_KEYS = [
     BadKey("missing", lambda real: {}),
     BadKey("empty", _key(lambda real: "")),
-    BadKey("unknown", _key(lambda real: "0" * len(real) if real != "0" * len(real) else "1" * len(real))),
+    BadKey(
+        "unknown",
+        _key(lambda real: "0" * len(real) if real != "0" * len(real) else "1" * len(real)),
+    ),
     BadKey("truncated", _key(lambda real: real[:-1])),
     BadKey("extended", _key(lambda real: real + "0")),
     BadKey("padded with a non-breaking space", _key(lambda real: real + "\u00a0")),
@@ -68,7 +71,11 @@ class Call:
 
 
 def read_calls(audience_id: str) -> list[Call]:
-    return [Call("GET", AUDIENCES_PATH), Call("GET", audience_path(audience_id)), Call("GET", audience_path(audience_id) + "/contacts")]
+    return [
+        Call("GET", AUDIENCES_PATH),
+        Call("GET", audience_path(audience_id)),
+        Call("GET", audience_path(audience_id) + "/contacts"),
+    ]
 
 
 def write_calls(audience_id: str) -> list[Call]:
@@ -82,8 +89,15 @@ def write_calls(audience_id: str) -> list[Call]:
 def send_with(target: Target, call: Call, bad: BadKey) -> None:
     """Send ``call`` with ``bad`` instead of the key; expect 401 with the envelope."""
     real = target.api_key
-    response = target.request(call.method, call.path, json=call.body, key=None, headers=bad.headers(real))
-    expect_error(response, status=401, rule="AUTH-01", context=f"{call.method} {call.path} with a key that is {bad.name}")
+    response = target.request(
+        call.method, call.path, json=call.body, key=None, headers=bad.headers(real)
+    )
+    expect_error(
+        response,
+        status=401,
+        rule="AUTH-01",
+        context=f"{call.method} {call.path} with a key that is {bad.name}",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +154,11 @@ def unauthenticated_reads() -> list[tuple[str, Call]]:
 
 
 @pytest.mark.rule("AUTH-01")
-@pytest.mark.parametrize("why, call", unauthenticated_reads(), ids=[why.replace(" ", "-") for why, _ in unauthenticated_reads()])
+@pytest.mark.parametrize(
+    "why, call",
+    unauthenticated_reads(),
+    ids=[why.replace(" ", "-") for why, _ in unauthenticated_reads()],
+)
 def test_reads_check_the_key_before_anything_else(target: Target, why: str, call: Call) -> None:
     """A read that is also wrong in another way, without a key: 401, not 400 or 404."""
     response = target.get(call.path, key=None)
@@ -152,10 +170,22 @@ def unauthenticated_writes() -> list[tuple[str, str, str, dict[str, str], bytes 
     json_type = {"Content-Type": "application/json"}
     return [
         ("a body that is not JSON", "POST", AUDIENCES_PATH, json_type, b"{not json"),
-        ("a body of another media type", "POST", AUDIENCES_PATH, {"Content-Type": "text/plain"}, b"name=x"),
+        (
+            "a body of another media type",
+            "POST",
+            AUDIENCES_PATH,
+            {"Content-Type": "text/plain"},
+            b"name=x",
+        ),
         ("an empty body", "POST", AUDIENCES_PATH, json_type, b""),
         # Ids the suite minted to be absent: a write reaches only what the run created.
-        ("a malformed id", "PUT", faults.id_path(RUN.guard.mint_malformed("bad id!")), json_type, None),
+        (
+            "a malformed id",
+            "PUT",
+            faults.id_path(RUN.guard.mint_malformed("bad id!")),
+            json_type,
+            None,
+        ),
         ("a malformed id", "DELETE", faults.id_path(RUN.guard.mint_malformed("bad id!")), {}, b""),
         ("an unknown id", "PUT", audience_path(UNKNOWN_ID), json_type, None),
         ("an unknown id", "DELETE", audience_path(UNKNOWN_ID), {}, b""),
@@ -164,8 +194,14 @@ def unauthenticated_writes() -> list[tuple[str, str, str, dict[str, str], bytes 
 
 @pytest.mark.writes
 @pytest.mark.rule("AUTH-01")
-@pytest.mark.parametrize("why, method, path, headers, raw", unauthenticated_writes(), ids=[f"{m}-{w.replace(' ', '-')}" for w, m, *_ in unauthenticated_writes()])
-def test_writes_check_the_key_before_anything_else(target: Target, why: str, method: str, path: str, headers: dict[str, str], raw: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "why, method, path, headers, raw",
+    unauthenticated_writes(),
+    ids=[f"{m}-{w.replace(' ', '-')}" for w, m, *_ in unauthenticated_writes()],
+)
+def test_writes_check_the_key_before_anything_else(
+    target: Target, why: str, method: str, path: str, headers: dict[str, str], raw: bytes | None
+) -> None:
     """A write that is also wrong in another way, without a key: 401, not 400, 404 or 415."""
     body = raw if raw is not None else json.dumps({"data": {"name": FRESH()}}).encode()
     response = target.request(method, path, data=body, headers=headers, key=None)
@@ -180,5 +216,6 @@ def test_faulty_creates_without_a_key_get_401(target: Target, data: st.DataObjec
     code = data.draw(st.sampled_from(sorted(CREATE_FAULTS)), label="code")
     fault = data.draw(CREATE_FAULTS[code], label="fault")
     response = target.post(AUDIENCES_PATH, json=fault.body, key=None)
-    expect_error(response, status=401, rule="AUTH-01", context=f"create with {fault.what} and no key")
-
+    expect_error(
+        response, status=401, rule="AUTH-01", context=f"create with {fault.what} and no key"
+    )

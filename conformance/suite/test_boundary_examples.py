@@ -27,14 +27,31 @@ FRESH = RUN.namer.fresh
 
 def expect_refused(response: requests.Response, *, rule: str, code: int, context: str) -> None:
     """The table's answer to one fault: 400, and the row's code among errors[].code."""
-    check(response.status_code == 400, rule, expected=f"HTTP 400 with code {code}", received=f"HTTP {response.status_code}", response=response, context=context)
+    check(
+        response.status_code == 400,
+        rule,
+        expected=f"HTTP 400 with code {code}",
+        received=f"HTTP {response.status_code}",
+        response=response,
+        context=context,
+    )
     codes = error_codes(response)
-    check(code in codes, rule, expected=f"code {code} among errors[].code", received=f"codes {codes}", response=response, context=context)
+    check(
+        code in codes,
+        rule,
+        expected=f"code {code} among errors[].code",
+        received=f"codes {codes}",
+        response=response,
+        context=context,
+    )
 
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305")
-@given(length=st.integers(faults.NAME_LIMIT + 1, faults.NAME_LIMIT + 20), filler=st.sampled_from(faults.ALLOWED))
+@given(
+    length=st.integers(faults.NAME_LIMIT + 1, faults.NAME_LIMIT + 20),
+    filler=st.sampled_from(faults.ALLOWED),
+)
 @example(length=faults.NAME_LIMIT + 1, filler="a")
 @example(length=faults.NAME_LIMIT + 1, filler="Z")
 @example(length=faults.NAME_LIMIT + 1, filler="-")
@@ -42,7 +59,12 @@ def test_a_name_one_past_the_limit_answers_1305(target: Target, length: int, fil
     """VAL-1305: 46 allowed characters is one too many (the fresh part leads, so a kept audience is swept)."""
     name = FRESH(faults.NAME_LIMIT)[: faults.NAME_LIMIT] + filler * (length - faults.NAME_LIMIT)
     response = target.post(AUDIENCES_PATH, json={"data": {"name": name, "channel": "SMS"}})
-    expect_refused(response, rule="VAL-1305", code=1305, context=f"create with a name of {length} allowed characters")
+    expect_refused(
+        response,
+        rule="VAL-1305",
+        code=1305,
+        context=f"create with a name of {length} allowed characters",
+    )
 
 
 @pytest.mark.writes
@@ -52,8 +74,12 @@ def test_a_name_one_past_the_limit_answers_1305(target: Target, length: int, fil
 def test_one_contact_past_the_limit_answers_1308(target: Target, count: int) -> None:
     """VAL-1308: 11 valid contacts is one too many."""
     contacts = [{"number": f"+1555{index:07d}"} for index in range(count)]
-    response = target.post(AUDIENCES_PATH, json={"data": {"name": FRESH(), "channel": "VIBER", "contacts": contacts}})
-    expect_refused(response, rule="VAL-1308", code=1308, context=f"create with {count} valid contacts")
+    response = target.post(
+        AUDIENCES_PATH, json={"data": {"name": FRESH(), "channel": "VIBER", "contacts": contacts}}
+    )
+    expect_refused(
+        response, rule="VAL-1308", code=1308, context=f"create with {count} valid contacts"
+    )
 
 
 # Letters and digits outside ASCII that a careless check takes for allowed: str.isalnum() and \w
@@ -75,4 +101,9 @@ def test_a_letter_outside_ascii_answers_1304(target: Target, letter: str) -> Non
     """VAL-1304: a name whose only fault is one letter (or digit) outside ASCII is refused."""
     name = FRESH() + letter
     response = target.post(AUDIENCES_PATH, json={"data": {"name": name, "channel": "WHATSAPP"}})
-    expect_refused(response, rule="VAL-1304", code=1304, context=f"create with the name {name!r} (U+{ord(letter):04X})")
+    expect_refused(
+        response,
+        rule="VAL-1304",
+        code=1304,
+        context=f"create with the name {name!r} (U+{ord(letter):04X})",
+    )

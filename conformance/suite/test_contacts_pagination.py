@@ -27,8 +27,14 @@ CONTACT_FIELDS = ("number", "first_name", "last_name")
 CONTACT_PAGE_SIZES = st.one_of(st.sampled_from((1, 2, 3, 5, 7, 10)), page_sizes)
 
 
-def contacts_query(audience: OwnAudience, page_size: int | None, search: str | None = None) -> Query:
-    return Query(audience_path(audience.id) + "/contacts", page_size, ((SEARCH, search),) if search is not None else ())
+def contacts_query(
+    audience: OwnAudience, page_size: int | None, search: str | None = None
+) -> Query:
+    return Query(
+        audience_path(audience.id) + "/contacts",
+        page_size,
+        ((SEARCH, search),) if search is not None else (),
+    )
 
 
 def walk_contacts(target: Target, query: Query, matching: ItemFilter | None = None) -> Walk:
@@ -38,20 +44,32 @@ def walk_contacts(target: Target, query: Query, matching: ItemFilter | None = No
 def containing(text: str) -> ItemFilter:
     """CRUD-06: the number, first or last name contains ``text``, ignoring case."""
     needle = text.casefold()
-    return ItemFilter(lambda item: any(needle in str(item.get(name) or "").casefold() for name in CONTACT_FIELDS), f"containing {text!r}", "CRUD-06")
+    return ItemFilter(
+        lambda item: any(needle in str(item.get(name) or "").casefold() for name in CONTACT_FIELDS),
+        f"containing {text!r}",
+        "CRUD-06",
+    )
 
 
 def check_numbers(walked: Walk, expected: list[Contact], what: str) -> None:
     """The walk shows exactly the expected contacts (by number; order is the server's)."""
     numbers = Counter(str(item.get("number")) for item in walked.items)
     wanted = Counter(contact.number for contact in expected)
-    check(numbers == wanted, "CRUD-06", expected=f"{what}: {sorted(wanted)}", received=f"{sorted(numbers.elements())}", context=str(walked.query))
+    check(
+        numbers == wanted,
+        "CRUD-06",
+        expected=f"{what}: {sorted(wanted)}",
+        received=f"{sorted(numbers.elements())}",
+        context=str(walked.query),
+    )
 
 
 @pytest.mark.rule("CRUD-06")
 @property_settings()
 @given(data=st.data())
-def test_contacts_page_like_audiences(target: Target, dataset: DataSet, data: st.DataObject) -> None:
+def test_contacts_page_like_audiences(
+    target: Target, dataset: DataSet, data: st.DataObject
+) -> None:
     """CRUD-06 (SHOULD): contacts page through exactly the contacts given at create.
 
     1. Draw an audience (10 contacts, 7, or none: an empty collection) and a page size.
@@ -75,27 +93,43 @@ def search_texts(contacts: tuple[Contact, ...]) -> st.SearchStrategy[str]:
     @st.composite
     def fragment(draw: st.DrawFn) -> str:
         contact = draw(st.sampled_from(contacts))
-        value = draw(st.sampled_from([contact.number, contact.first_name, contact.last_name]).filter(bool))
+        value = draw(
+            st.sampled_from([contact.number, contact.first_name, contact.last_name]).filter(bool)
+        )
         start = draw(st.integers(min_value=0, max_value=len(value) - 1))
         end = draw(st.integers(min_value=start + 1, max_value=len(value)))
         flips = draw(st.lists(st.booleans(), min_size=end - start, max_size=end - start))
-        return "".join(c.swapcase() if flip else c for c, flip in zip(value[start:end], flips, strict=True))
+        return "".join(
+            c.swapcase() if flip else c for c, flip in zip(value[start:end], flips, strict=True)
+        )
 
     # ASCII only, no spaces at the ends: case folding and trimming are then beyond dispute.
     other = st.text(alphabet=string.ascii_letters + string.digits + "+-", min_size=1, max_size=6)
-    return st.one_of(fragment(), other, st.sampled_from(["qqq", "+0000", "ANN", "smith", "55501"])).filter(lambda text: text == text.strip())
+    return st.one_of(
+        fragment(), other, st.sampled_from(["qqq", "+0000", "ANN", "smith", "55501"])
+    ).filter(lambda text: text == text.strip())
 
 
 @pytest.mark.rule("CRUD-06")
 @property_settings()
 @given(data=st.data())
-def test_search_keeps_exactly_the_matching_contacts(target: Target, dataset: DataSet, data: st.DataObject) -> None:
+def test_search_keeps_exactly_the_matching_contacts(
+    target: Target, dataset: DataSet, data: st.DataObject
+) -> None:
     """CRUD-06 (SHOULD): ``filter[search]`` keeps the contacts whose number, first name or last
     name contains the text, ignoring case; links keep the search; no match is one empty page."""
-    audience = data.draw(st.sampled_from([a for a in dataset.contact_audiences if a.contacts]), label="audience")
+    audience = data.draw(
+        st.sampled_from([a for a in dataset.contact_audiences if a.contacts]), label="audience"
+    )
     text = data.draw(search_texts(audience.contacts), label="search")
-    page_size = data.draw(st.one_of(st.integers(min_value=1, max_value=4), st.none()), label="page_size")
+    page_size = data.draw(
+        st.one_of(st.integers(min_value=1, max_value=4), st.none()), label="page_size"
+    )
     with reported_as("CRUD-06", "contacts"):
         walked = walk_contacts(target, contacts_query(audience, page_size, text), containing(text))
         check_complete(walked)
-        check_numbers(walked, [contact for contact in audience.contacts if contact.matches(text)], f"the contacts matching {text!r}")
+        check_numbers(
+            walked,
+            [contact for contact in audience.contacts if contact.matches(text)],
+            f"the contacts matching {text!r}",
+        )

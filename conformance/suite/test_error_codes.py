@@ -42,33 +42,72 @@ METHODS = [
 def rows(codes: Sequence[int]) -> list[Any]:
     """One parameter per table row, tagged with the row's rule and with VAL-00 at the row's level."""
     return [
-        pytest.param(code, id=str(code), marks=[pytest.mark.rule(f"VAL-{code}"), pytest.mark.rule("VAL-00", level=RULES_BY_ID[f"VAL-{code}"].level.value)])
+        pytest.param(
+            code,
+            id=str(code),
+            marks=[
+                pytest.mark.rule(f"VAL-{code}"),
+                pytest.mark.rule("VAL-00", level=RULES_BY_ID[f"VAL-{code}"].level.value),
+            ],
+        )
         for code in codes
     ]
 
 
-def expect_table_answer(response: requests.Response, *, rule: str, status: int, codes: frozenset[int], context: str) -> None:
+def expect_table_answer(
+    response: requests.Response, *, rule: str, status: int, codes: frozenset[int], context: str
+) -> None:
     """VAL-00 and the row's rule: the table's status, and one of ``codes`` among errors[].code.
 
     A wrong answer breaks both rules at once, so both are raised together.
     """
     wanted = " or ".join(str(code) for code in sorted(codes))
     if response.status_code != status:
-        raise _broken((rule, "VAL-00"), expected=f"HTTP {status} with code {wanted}", received=f"HTTP {response.status_code}", response=response, context=context)
+        raise _broken(
+            (rule, "VAL-00"),
+            expected=f"HTTP {status} with code {wanted}",
+            received=f"HTTP {response.status_code}",
+            response=response,
+            context=context,
+        )
     sent = error_codes(response)  # ERR-01: without the envelope no code can be among errors[].code
     if not codes & set(sent):
-        raise _broken((rule, "VAL-00"), expected=f"code {wanted} among errors[].code", received=f"codes {sent}", response=response, context=context)
+        raise _broken(
+            (rule, "VAL-00"),
+            expected=f"code {wanted} among errors[].code",
+            received=f"codes {sent}",
+            response=response,
+            context=context,
+        )
 
 
-def _broken(rules: tuple[str, ...], *, expected: str, received: str, response: requests.Response, context: str) -> ExceptionGroup[RuleViolation]:
+def _broken(
+    rules: tuple[str, ...],
+    *,
+    expected: str,
+    received: str,
+    response: requests.Response,
+    context: str,
+) -> ExceptionGroup[RuleViolation]:
     """One violation per rule, grouped: the verdict counts a group against every rule it names."""
     first, *others = rules
-    violations = [RuleViolation(first, expected=expected, received=received, response=response, context=context)]
-    violations += [RuleViolation(rule, expected=expected, received=received, context=f"{context} (see {first})") for rule in others]
+    violations = [
+        RuleViolation(
+            first, expected=expected, received=received, response=response, context=context
+        )
+    ]
+    violations += [
+        RuleViolation(
+            rule, expected=expected, received=received, context=f"{context} (see {first})"
+        )
+        for rule in others
+    ]
     return ExceptionGroup(f"{', '.join(rules)}: {context}", violations)
 
 
-def send_body(target: Target, method: str, path: str, body: Any, *, raw_utf8: bool) -> requests.Response:
+def send_body(
+    target: Target, method: str, path: str, body: Any, *, raw_utf8: bool
+) -> requests.Response:
     """The body as JSON: non-ASCII characters escaped (\\u00e9), or written as raw UTF-8."""
     if not raw_utf8:
         return target.request(method, path, json=body)
@@ -111,8 +150,18 @@ def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, s
     else:
         # A write reaches only what the run created: an id of the drawn shape, minted to be absent.
         identifier = RUN.guard.mint_absent(shape)
-        response = target.request(method, faults.id_path(identifier), json={"data": {"name": FRESH()}} if method == "PUT" else None)
-    expect_table_answer(response, rule="VAL-1301", status=404, codes=frozenset({1301}), context=f"{method} of the unknown id {identifier!r}")
+        response = target.request(
+            method,
+            faults.id_path(identifier),
+            json={"data": {"name": FRESH()}} if method == "PUT" else None,
+        )
+    expect_table_answer(
+        response,
+        rule="VAL-1301",
+        status=404,
+        codes=frozenset({1301}),
+        context=f"{method} of the unknown id {identifier!r}",
+    )
 
 
 @pytest.mark.rule("VAL-1302")
@@ -124,14 +173,30 @@ def test_malformed_id_answers_1302(method: str, target: Target, identifier: str)
     RUN.guard.mint_malformed(identifier)
     body = {"data": {"name": FRESH()}} if method == "PUT" else None
     response = target.request(method, faults.id_path(identifier), json=body)
-    expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the malformed id {identifier!r}")
+    expect_table_answer(
+        response,
+        rule="VAL-1302",
+        status=400,
+        codes=frozenset({1302}),
+        context=f"{method} of the malformed id {identifier!r}",
+    )
 
 
 ENCODED_SLASH_IDS = ("a/b", "x/contacts", "/", "abc/", "/abc", "a//b", "v1/audiences")
 # For writes, each shape starts from an id minted to be absent: a server that decodes the slash
 # and routes the parts must find nothing of anybody's there either.
 ABSENT = RUN.guard.mint_absent()
-ENCODED_SLASH_WRITE_IDS = tuple(RUN.guard.mint_malformed(text) for text in (f"{ABSENT}/b", f"{ABSENT}/contacts", f"/{ABSENT}", f"{ABSENT}/", f"{ABSENT}//b", f"{ABSENT}/v1/audiences"))
+ENCODED_SLASH_WRITE_IDS = tuple(
+    RUN.guard.mint_malformed(text)
+    for text in (
+        f"{ABSENT}/b",
+        f"{ABSENT}/contacts",
+        f"/{ABSENT}",
+        f"{ABSENT}/",
+        f"{ABSENT}//b",
+        f"{ABSENT}/v1/audiences",
+    )
+)
 
 
 @pytest.mark.rule("VAL-1302")
@@ -142,7 +207,13 @@ def test_encoded_slash_in_id_answers_1302(method: str, target: Target) -> None:
     for identifier in ENCODED_SLASH_IDS if method == "GET" else ENCODED_SLASH_WRITE_IDS:
         body = {"data": {"name": FRESH()}} if method == "PUT" else None
         response = target.request(method, faults.id_path(identifier), json=body)
-        expect_table_answer(response, rule="VAL-1302", status=400, codes=frozenset({1302}), context=f"{method} of the id {identifier!r} sent as {faults.id_path(identifier)}")
+        expect_table_answer(
+            response,
+            rule="VAL-1302",
+            status=400,
+            codes=frozenset({1302}),
+            context=f"{method} of the id {identifier!r} sent as {faults.id_path(identifier)}",
+        )
 
 
 # -- bodies ---------------------------------------------------------------------------
@@ -151,48 +222,80 @@ def test_encoded_slash_in_id_answers_1302(method: str, target: Target) -> None:
 @pytest.mark.writes
 @pytest.mark.parametrize("code", rows(sorted(CREATE_FAULTS)))
 @given(data=st.data(), raw_utf8=st.booleans())
-def test_create_with_one_fault_answers_its_code(code: int, target: Target, data: st.DataObject, raw_utf8: bool) -> None:
+def test_create_with_one_fault_answers_its_code(
+    code: int, target: Target, data: st.DataObject, raw_utf8: bool
+) -> None:
     """A create body with exactly one fault of the row gets the row's status and code."""
     fault: Fault = data.draw(CREATE_FAULTS[code], label="fault")
     response = send_body(target, "POST", AUDIENCES_PATH, fault.body, raw_utf8=raw_utf8)
-    expect_table_answer(response, rule=fault.rule, status=fault.status, codes=fault.codes, context=f"create with {fault.what}")
+    expect_table_answer(
+        response,
+        rule=fault.rule,
+        status=fault.status,
+        codes=fault.codes,
+        context=f"create with {fault.what}",
+    )
 
 
 @pytest.mark.writes
 @pytest.mark.parametrize("code", rows(sorted(UPDATE_FAULTS)))
 @given(data=st.data(), raw_utf8=st.booleans())
-def test_update_with_one_fault_answers_its_code(code: int, target: Target, renamed: dict[str, Any], data: st.DataObject, raw_utf8: bool) -> None:
+def test_update_with_one_fault_answers_its_code(
+    code: int, target: Target, renamed: dict[str, Any], data: st.DataObject, raw_utf8: bool
+) -> None:
     """An update body with exactly one fault of the row, sent to an existing audience, gets the row's answer."""
     fault: Fault = data.draw(UPDATE_FAULTS[code], label="fault")
     response = send_body(target, "PUT", audience_path(renamed["id"]), fault.body, raw_utf8=raw_utf8)
-    expect_table_answer(response, rule=fault.rule, status=fault.status, codes=fault.codes, context=f"update with {fault.what}")
+    expect_table_answer(
+        response,
+        rule=fault.rule,
+        status=fault.status,
+        codes=fault.codes,
+        context=f"update with {fault.what}",
+    )
 
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309")
 @pytest.mark.rule("VAL-00")
 @given(body=faults.create_bodies(FRESH))
-def test_create_with_a_taken_name_answers_1309(target: Target, taken: dict[str, Any], body: dict[str, Any]) -> None:
+def test_create_with_a_taken_name_answers_1309(
+    target: Target, taken: dict[str, Any], body: dict[str, Any]
+) -> None:
     """VAL-1309: creating an audience with the name of another audience of the account: 409, code 1309.
 
     The channel and contacts vary: a name is taken whatever the channel.
     """
     body["data"]["name"] = taken["name"]
     response = target.post(AUDIENCES_PATH, json=body)
-    expect_table_answer(response, rule="VAL-1309", status=409, codes=frozenset({1309}), context=f"create with the taken name {taken['name']!r}")
+    expect_table_answer(
+        response,
+        rule="VAL-1309",
+        status=409,
+        codes=frozenset({1309}),
+        context=f"create with the taken name {taken['name']!r}",
+    )
 
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309")
 @pytest.mark.rule("VAL-00")
 @given(channel=st.none() | faults.channels())
-def test_rename_to_a_taken_name_answers_1309(target: Target, taken: dict[str, Any], renamed: dict[str, Any], channel: str | None) -> None:
+def test_rename_to_a_taken_name_answers_1309(
+    target: Target, taken: dict[str, Any], renamed: dict[str, Any], channel: str | None
+) -> None:
     """VAL-1309: renaming an audience to the name another audience of the account has: 409, code 1309."""
     data: dict[str, Any] = {"name": taken["name"]}
     if channel is not None:
         data["channel"] = channel  # ignored by an update (CRUD-03), so still one fault
     response = target.put(audience_path(renamed["id"]), json={"data": data})
-    expect_table_answer(response, rule="VAL-1309", status=409, codes=frozenset({1309}), context=f"rename to the taken name {taken['name']!r}")
+    expect_table_answer(
+        response,
+        rule="VAL-1309",
+        status=409,
+        codes=frozenset({1309}),
+        context=f"rename to the taken name {taken['name']!r}",
+    )
 
 
 # -- VAL-01: a rejected request changes nothing ----------------------------------------
@@ -201,7 +304,11 @@ def test_rename_to_a_taken_name_answers_1309(target: Target, taken: dict[str, An
 def _ours(target: Target) -> dict[str, str]:
     """id -> name of this run's audiences the query operation lists."""
     prefix = RUN.namer.prefix
-    return {str(item["id"]): str(item["name"]) for item in iter_audiences(target) if prefix in str(item.get("name"))}
+    return {
+        str(item["id"]): str(item["name"])
+        for item in iter_audiences(target)
+        if prefix in str(item.get("name"))
+    }
 
 
 NAMELESS = frozenset({"", "None", "null"})  # how _account shows an audience kept without a name
@@ -272,16 +379,28 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
             fault = data.draw(strategy, label=str(code))
             response = target.post(AUDIENCES_PATH, json=fault.body)
             if response.status_code == 201:
-                accepted.add(str(response.json()["data"]["id"]))  # a VAL-13xx matter, reported by its own test
+                accepted.add(
+                    str(response.json()["data"]["id"])
+                )  # a VAL-13xx matter, reported by its own test
                 continue
             leaked = _leaked_id(response)
             if leaked is not None:
                 lookup = target.get(audience_path(leaked))
-                _seen(seen, lookup.status_code == 404, expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried", received=f"HTTP {lookup.status_code}", response=lookup)
+                _seen(
+                    seen,
+                    lookup.status_code == 404,
+                    expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried",
+                    received=f"HTTP {lookup.status_code}",
+                    response=lookup,
+                )
 
     _first_failure(send_one_of_each, seen)
     after, total_after = _account(target)
-    appeared = {audience_id: name for audience_id, name in after.items() if audience_id not in before and audience_id not in accepted}
+    appeared = {
+        audience_id: name
+        for audience_id, name in after.items()
+        if audience_id not in before and audience_id not in accepted
+    }
     prefix = RUN.namer.prefix
     for audience_id, name in appeared.items():
         if prefix in name:
@@ -290,8 +409,12 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
             target.delete(audience_path(audience_id))
     ours = [name for name in appeared.values() if prefix in name]
     nameless = [name for name in appeared.values() if name in NAMELESS]
-    RUN.witness.account_for(audience_id for audience_id, name in appeared.items() if prefix in name or name in NAMELESS)
-    others = sorted(name for name in appeared.values() if name not in NAMELESS and prefix not in name)
+    RUN.witness.account_for(
+        audience_id for audience_id, name in appeared.items() if prefix in name or name in NAMELESS
+    )
+    others = sorted(
+        name for name in appeared.values() if name not in NAMELESS and prefix not in name
+    )
     grown = total_after - total_before - len(accepted)
     check(
         not appeared and grown <= 0,
@@ -303,13 +426,20 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-01")
-def test_rejected_updates_rename_nothing(target: Target, taken: dict[str, Any], renamed: dict[str, Any]) -> None:
+def test_rejected_updates_rename_nothing(
+    target: Target, taken: dict[str, Any], renamed: dict[str, Any]
+) -> None:
     """VAL-01: after updates refused for any fault of the table, neither audience was renamed.
 
     Checked by get after each refusal, then once by listing.
     """
-    names = {audience["id"]: target.get(audience_path(audience["id"])).json()["data"]["name"] for audience in (taken, renamed)}
-    rename_to_taken = st.just(Fault(1309, "rename to a name another audience has", {"data": {"name": names[taken["id"]]}}))
+    names = {
+        audience["id"]: target.get(audience_path(audience["id"])).json()["data"]["name"]
+        for audience in (taken, renamed)
+    }
+    rename_to_taken = st.just(
+        Fault(1309, "rename to a name another audience has", {"data": {"name": names[taken["id"]]}})
+    )
     seen: list[RuleViolation] = []
 
     @given(data=st.data())
@@ -318,14 +448,31 @@ def test_rejected_updates_rename_nothing(target: Target, taken: dict[str, Any], 
             fault = data.draw(strategy, label=str(code))
             response = target.put(audience_path(renamed["id"]), json=fault.body)
             if response.ok:
-                names[renamed["id"]] = response.json()["data"]["name"]  # accepted: a VAL-13xx matter
+                names[renamed["id"]] = response.json()["data"][
+                    "name"
+                ]  # accepted: a VAL-13xx matter
                 continue
             for audience_id, name in names.items():
                 now = target.get(audience_path(audience_id))
-                shown = now.json().get("data", {}).get("name") if now.status_code == 200 else f"HTTP {now.status_code}"
-                _seen(seen, shown == name, expected=f"after the refused update ({fault.what}), get shows the name {name!r}", received=shown, response=now)
+                shown = (
+                    now.json().get("data", {}).get("name")
+                    if now.status_code == 200
+                    else f"HTTP {now.status_code}"
+                )
+                _seen(
+                    seen,
+                    shown == name,
+                    expected=f"after the refused update ({fault.what}), get shows the name {name!r}",
+                    received=shown,
+                    response=now,
+                )
 
     _first_failure(send_one_of_each, seen)
     shown_names = _ours(target)
     for audience_id, name in names.items():
-        check(shown_names.get(audience_id) == name, "VAL-01", expected=f"after refused updates, the list shows {audience_id} named {name!r}", received=shown_names.get(audience_id, "not listed"))
+        check(
+            shown_names.get(audience_id) == name,
+            "VAL-01",
+            expected=f"after refused updates, the list shows {audience_id} named {name!r}",
+            received=shown_names.get(audience_id, "not listed"),
+        )

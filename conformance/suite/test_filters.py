@@ -33,7 +33,9 @@ def channel_query(channel: str, page_size: int | None = MAX_PAGE_SIZE) -> Query:
 
 def of_channel(channel: str, rule: str = "FILT-01") -> ItemFilter:
     """Every item of the walk has ``channel``; on page 1 a stranger breaks ``rule``, later PAGE-08."""
-    return ItemFilter(lambda item: item.get("channel") == channel, f"with channel '{channel}'", rule)
+    return ItemFilter(
+        lambda item: item.get("channel") == channel, f"with channel '{channel}'", rule
+    )
 
 
 def filtered_total(target: Target, channel: str) -> int:
@@ -47,7 +49,9 @@ def filtered_total(target: Target, channel: str) -> int:
 @pytest.mark.rule("FILT-01", "PAGE-02", *WALK_RULES)
 @property_settings()
 @given(channel=channels, data=st.data())
-def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject) -> None:
+def test_a_channel_filter_returns_exactly_that_channel(
+    target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject
+) -> None:
     """FILT-01: ``filter[channel]`` returns only audiences of that channel, and all of them.
 
     1. Draw a channel and a page size (sometimes one dividing the filtered total, so the
@@ -57,15 +61,28 @@ def test_a_channel_filter_returns_exactly_that_channel(target: Target, known: Da
        count visited equals the filtered total (PAGE-02).
     """
     total = filtered_total(target, channel)
-    divisors = [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0 and total // size <= walks.budget] or [1]
+    divisors = [
+        size
+        for size in range(1, MAX_PAGE_SIZE + 1)
+        if total and total % size == 0 and total // size <= walks.budget
+    ] or [1]
     page_size = data.draw(st.one_of(page_sizes, st.sampled_from(divisors)), label="page_size")
     with walks.fresh_on_failure():
-        planned = walks.planned(target, channel_query(channel, page_size), entry_rule="FILT-01", matching=of_channel(channel))
-        check_complete(planned.complete, own_ids(known, channel, rule="FILT-01"), missing_rule="FILT-01")
+        planned = walks.planned(
+            target,
+            channel_query(channel, page_size),
+            entry_rule="FILT-01",
+            matching=of_channel(channel),
+        )
+        check_complete(
+            planned.complete, own_ids(known, channel, rule="FILT-01"), missing_rule="FILT-01"
+        )
 
 
 @pytest.mark.rule("FILT-02", "PAGE-02", *WALK_RULES)
-def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: DataSet | None, walks: Walks) -> None:
+def test_channel_totals_add_up_to_the_unfiltered_total(
+    target: Target, known: DataSet | None, walks: Walks
+) -> None:
     """FILT-02: the totals of the three channel filters add up to the unfiltered total, and
     PAGE-02: each is the number of audiences of that channel in a walk of the whole list.
 
@@ -76,10 +93,20 @@ def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: Da
         everything = walks.complete(target, Query(AUDIENCES_PATH, MAX_PAGE_SIZE))
         check_complete(everything, own_ids(known))
         totals = {channel: filtered_total(target, channel) for channel in CHANNELS}
-        check(sum(totals.values()) == everything.total, "FILT-02", expected=f"channel totals adding up to the unfiltered total {everything.total}", received=f"{totals} (sum {sum(totals.values())})")
+        check(
+            sum(totals.values()) == everything.total,
+            "FILT-02",
+            expected=f"channel totals adding up to the unfiltered total {everything.total}",
+            received=f"{totals} (sum {sum(totals.values())})",
+        )
         for channel, total in totals.items():
             counted = sum(1 for item in everything.items if item.get("channel") == channel)
-            check(total == counted, "PAGE-02", expected=f"total {counted} for {CHANNEL}={channel} (the {channel} audiences of the whole list)", received=f"total {total}")
+            check(
+                total == counted,
+                "PAGE-02",
+                expected=f"total {counted} for {CHANNEL}={channel} (the {channel} audiences of the whole list)",
+                received=f"total {total}",
+            )
 
 
 # -- FILT-03: letter case ------------------------------------------------------------------------
@@ -87,14 +114,20 @@ def test_channel_totals_add_up_to_the_unfiltered_total(target: Target, known: Da
 
 def case_variants(channel: str) -> st.SearchStrategy[str]:
     """Spellings of ``channel`` in other letter cases: lower, title, and random mixes."""
-    mixed = st.lists(st.booleans(), min_size=len(channel), max_size=len(channel)).map(lambda upper: "".join(c if up else c.lower() for c, up in zip(channel, upper, strict=True)))
-    return st.one_of(st.sampled_from([channel.lower(), channel.title()]), mixed).filter(lambda variant: variant != channel)
+    mixed = st.lists(st.booleans(), min_size=len(channel), max_size=len(channel)).map(
+        lambda upper: "".join(c if up else c.lower() for c, up in zip(channel, upper, strict=True))
+    )
+    return st.one_of(st.sampled_from([channel.lower(), channel.title()]), mixed).filter(
+        lambda variant: variant != channel
+    )
 
 
 @pytest.mark.rule("FILT-03")
 @property_settings(0.5)
 @given(channel=channels, data=st.data())
-def test_a_channel_filter_ignores_letter_case(target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject) -> None:
+def test_a_channel_filter_ignores_letter_case(
+    target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject
+) -> None:
     """FILT-03 (SHOULD): ``viber`` and ``Viber`` act as ``VIBER``: same total, same items, same order.
 
     The exact spelling's walk is complete and holds the run's own audiences of the channel; the
@@ -103,16 +136,44 @@ def test_a_channel_filter_ignores_letter_case(target: Target, known: DataSet | N
     """
     variant = data.draw(case_variants(channel), label="variant")
     with walks.fresh_on_failure():
-        expected = walks.complete(target, channel_query(channel), entry_rule="FILT-01", matching=of_channel(channel), fresh=True)
-        seen = walks.bounded(target, channel_query(variant), entry_rule="FILT-03", matching=of_channel(channel, "FILT-03"))
+        expected = walks.complete(
+            target,
+            channel_query(channel),
+            entry_rule="FILT-01",
+            matching=of_channel(channel),
+            fresh=True,
+        )
+        seen = walks.bounded(
+            target,
+            channel_query(variant),
+            entry_rule="FILT-03",
+            matching=of_channel(channel, "FILT-03"),
+        )
         check_complete(expected, own_ids(known, channel, rule="FILT-01"), missing_rule="FILT-01")
-        check(seen.total == expected.total, "FILT-03", expected=f"total {expected.total}, as for '{channel}'", received=f"total {seen.total}", context=str(seen.query))
+        check(
+            seen.total == expected.total,
+            "FILT-03",
+            expected=f"total {expected.total}, as for '{channel}'",
+            received=f"total {seen.total}",
+            context=str(seen.query),
+        )
         check_same_sequence(seen, expected, rule="FILT-03")
 
 
 # -- FILT-04: unknown values ----------------------------------------------------------------------
 
-UNKNOWN_CHANNELS = ("EMAIL", "TELEGRAM", "SMSS", "VIBE", "WHATS_APP", "WHATSAPP2", "SMS,VIBER", "*", "null", "0")
+UNKNOWN_CHANNELS = (
+    "EMAIL",
+    "TELEGRAM",
+    "SMSS",
+    "VIBE",
+    "WHATS_APP",
+    "WHATSAPP2",
+    "SMS,VIBER",
+    "*",
+    "null",
+    "0",
+)
 unknown_channels = st.one_of(
     st.sampled_from(UNKNOWN_CHANNELS),
     # ASCII without spaces: whether ' SMS ' or non-ASCII case folds are unknown is beyond dispute then.
@@ -126,7 +187,13 @@ unknown_channels = st.one_of(
 def test_an_unknown_channel_never_fails_the_server(target: Target, value: str) -> None:
     """FILT-04 (its MUST part): an unknown channel value never yields a 5xx."""
     response = target.get(AUDIENCES_PATH, params={CHANNEL: value})
-    check(response.status_code < 500, "FILT-04", expected=f"no 5xx for {CHANNEL}={value!r}", received=f"HTTP {response.status_code}", response=response)
+    check(
+        response.status_code < 500,
+        "FILT-04",
+        expected=f"no 5xx for {CHANNEL}={value!r}",
+        received=f"HTTP {response.status_code}",
+        response=response,
+    )
 
 
 @pytest.mark.rule("FILT-04")
@@ -135,4 +202,9 @@ def test_an_unknown_channel_never_fails_the_server(target: Target, value: str) -
 def test_an_unknown_channel_is_refused(target: Target, value: str) -> None:
     """FILT-04 (SHOULD): an unknown channel value gets 400 with the error envelope (the code,
     preferably 1307, is not required)."""
-    expect_error(target.get(AUDIENCES_PATH, params={CHANNEL: value}), status=400, rule="FILT-04", context=f"{CHANNEL}={value!r}")
+    expect_error(
+        target.get(AUDIENCES_PATH, params={CHANNEL: value}),
+        status=400,
+        rule="FILT-04",
+        context=f"{CHANNEL}={value!r}",
+    )

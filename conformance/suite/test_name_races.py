@@ -22,7 +22,15 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.client import CHANNELS, audience_path, body_of, create_audience, delete_audience, error_codes, listed
+from conformance.client import (
+    CHANNELS,
+    audience_path,
+    body_of,
+    create_audience,
+    delete_audience,
+    error_codes,
+    listed,
+)
 from conformance.profiles import Profile
 from conformance.races import Racers, Send
 from conformance.session import current
@@ -38,20 +46,42 @@ def _statuses(responses: Sequence[requests.Response]) -> list[int]:
     return [response.status_code for response in responses]
 
 
-def _refusals_are_1309(responses: Sequence[requests.Response], winners: Sequence[requests.Response], *, what: str) -> None:
+def _refusals_are_1309(
+    responses: Sequence[requests.Response], winners: Sequence[requests.Response], *, what: str
+) -> None:
     """Every response but the winner's is 409 with code 1309; a violation carries the one that is not."""
     for response in responses:
         if any(response is winner for winner in winners):
             continue
-        check(response.status_code == 409, "VAL-1309", expected="409 with code 1309 for every racer but the one that took the name", received=f"HTTP {response.status_code} (all: {_statuses(responses)})", response=response, context=what)
+        check(
+            response.status_code == 409,
+            "VAL-1309",
+            expected="409 with code 1309 for every racer but the one that took the name",
+            received=f"HTTP {response.status_code} (all: {_statuses(responses)})",
+            response=response,
+            context=what,
+        )
         codes = error_codes(response)
-        check(1309 in codes, "VAL-1309", expected="code 1309 among errors[].code", received=f"codes {codes}", response=response, context=what)
+        check(
+            1309 in codes,
+            "VAL-1309",
+            expected="code 1309 among errors[].code",
+            received=f"codes {codes}",
+            response=response,
+            context=what,
+        )
 
 
 def _id_of(response: requests.Response) -> str:
     body = body_of(response)
     data = body.get("data") if isinstance(body, dict) else None
-    check(isinstance(data, dict) and isinstance(data.get("id"), str), "AUD-01", expected="{'data': Audience} with a string id", received=response.text[:200], response=response)
+    check(
+        isinstance(data, dict) and isinstance(data.get("id"), str),
+        "AUD-01",
+        expected="{'data': Audience} with a string id",
+        received=response.text[:200],
+        response=response,
+    )
     return str(data["id"])
 
 
@@ -78,7 +108,9 @@ def _warm_up(target: Target, racers: Racers) -> None:
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309", "CRUD-01")
-def test_racing_creates_of_one_name_make_one_audience(target: Target, racers: Racers, profile: Profile) -> None:
+def test_racing_creates_of_one_name_make_one_audience(
+    target: Target, racers: Racers, profile: Profile
+) -> None:
     """VAL-1309: creates of one new name sent at the same moment make exactly one audience.
 
     1. Each round: RACERS creates of one fresh name (their channels differ) leave together.
@@ -91,20 +123,47 @@ def test_racing_creates_of_one_name_make_one_audience(target: Target, racers: Ra
     winners: dict[str, list[str]] = {}
     for _ in range(profile.race_rounds):
         name = FRESH()
-        body = [{"data": {"name": name, "channel": CHANNELS[index % len(CHANNELS)]}} for index in range(RACERS)]
+        body = [
+            {"data": {"name": name, "channel": CHANNELS[index % len(CHANNELS)]}}
+            for index in range(RACERS)
+        ]
         sends: list[Send] = [partial(target.post, AUDIENCES_PATH, json=data) for data in body]
         responses = racers.at_once(sends)
         created = [response for response in responses if response.status_code == 201]
         winners[name] = [_id_of(response) for response in created]
         what = f"{RACERS} creates of the new name {name!r} sent at one moment"
         if not created:
-            raise RuleViolation("CRUD-01", expected="one 201: the name is free, so one of the racing valid creates takes it", received=f"statuses {_statuses(responses)}", response=responses[-1], context=what)
+            raise RuleViolation(
+                "CRUD-01",
+                expected="one 201: the name is free, so one of the racing valid creates takes it",
+                received=f"statuses {_statuses(responses)}",
+                response=responses[-1],
+                context=what,
+            )
         if len(created) > 1:
-            raise RuleViolation("VAL-1309", expected="exactly one 201; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=created[-1], context=what)
+            raise RuleViolation(
+                "VAL-1309",
+                expected="exactly one 201; 409 code 1309 for the others",
+                received=f"statuses {_statuses(responses)}",
+                response=created[-1],
+                context=what,
+            )
         _refusals_are_1309(responses, created, what=what)
     for name, ids in _listed_ids(target, set(winners)).items():
-        check(len(ids) <= 1, "VAL-1309", expected=f"the account lists one audience named {name!r}", received=f"{len(ids)}: ids {sorted(ids)}", context="listing after racing creates")
-        check(ids == set(winners[name]), "PAGE-04", expected=f"the listing shows the audience created as {name!r} ({winners[name][0]})", received=f"ids {sorted(ids)}", context="listing after racing creates")
+        check(
+            len(ids) <= 1,
+            "VAL-1309",
+            expected=f"the account lists one audience named {name!r}",
+            received=f"{len(ids)}: ids {sorted(ids)}",
+            context="listing after racing creates",
+        )
+        check(
+            ids == set(winners[name]),
+            "PAGE-04",
+            expected=f"the listing shows the audience created as {name!r} ({winners[name][0]})",
+            received=f"ids {sorted(ids)}",
+            context="listing after racing creates",
+        )
     for ids in winners.values():
         for audience_id in ids:
             delete_audience(target, audience_id)  # the account stays small for the tests after
@@ -113,7 +172,9 @@ def test_racing_creates_of_one_name_make_one_audience(target: Target, racers: Ra
 @pytest.fixture
 def contenders(target: Target, writable: None) -> Iterator[list[dict[str, Any]]]:
     """The run's own audiences that race to take one name each round."""
-    made = [create_audience(target, FRESH(), CHANNELS[index % len(CHANNELS)]) for index in range(RACERS)]
+    made = [
+        create_audience(target, FRESH(), CHANNELS[index % len(CHANNELS)]) for index in range(RACERS)
+    ]
     yield made
     for audience in made:
         delete_audience(target, audience["id"])
@@ -121,7 +182,9 @@ def contenders(target: Target, writable: None) -> Iterator[list[dict[str, Any]]]
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309", "CRUD-03")
-def test_racing_renames_to_one_name_leave_one_audience_with_it(target: Target, racers: Racers, contenders: list[dict[str, Any]], profile: Profile) -> None:
+def test_racing_renames_to_one_name_leave_one_audience_with_it(
+    target: Target, racers: Racers, contenders: list[dict[str, Any]], profile: Profile
+) -> None:
     """VAL-1309, CRUD-03: renames of several audiences to one free name sent at the same moment give it to exactly one.
 
     1. Each round: the contenders are renamed to one fresh name, all at one moment.
@@ -133,20 +196,59 @@ def test_racing_renames_to_one_name_leave_one_audience_with_it(target: Target, r
     _warm_up(target, racers)
     for _ in range(profile.race_rounds):
         name = FRESH()
-        sends: list[Send] = [partial(target.put, audience_path(audience["id"]), json={"data": {"name": name}}) for audience in contenders]
+        sends: list[Send] = [
+            partial(target.put, audience_path(audience["id"]), json={"data": {"name": name}})
+            for audience in contenders
+        ]
         responses = racers.at_once(sends)
         renamed = [response for response in responses if response.ok]
         what = f"{RACERS} renames to the new name {name!r} sent at one moment"
-        check(bool(renamed), "CRUD-03", expected="one 200: the name is free, so one of the racing valid renames takes it", received=f"statuses {_statuses(responses)}", response=responses[-1], context=what)
-        check(len(renamed) == 1, "VAL-1309", expected="exactly one 200; 409 code 1309 for the others", received=f"statuses {_statuses(responses)}", response=renamed[-1], context=what)
+        check(
+            bool(renamed),
+            "CRUD-03",
+            expected="one 200: the name is free, so one of the racing valid renames takes it",
+            received=f"statuses {_statuses(responses)}",
+            response=responses[-1],
+            context=what,
+        )
+        check(
+            len(renamed) == 1,
+            "VAL-1309",
+            expected="exactly one 200; 409 code 1309 for the others",
+            received=f"statuses {_statuses(responses)}",
+            response=renamed[-1],
+            context=what,
+        )
         _refusals_are_1309(responses, renamed, what=what)
         holders = []
         for audience in contenders:
             now = target.get(audience_path(audience["id"]))
-            check(now.status_code == 200, "CRUD-02", expected=f"200 for the run's audience {audience['id']}", received=f"HTTP {now.status_code}", response=now)
+            check(
+                now.status_code == 200,
+                "CRUD-02",
+                expected=f"200 for the run's audience {audience['id']}",
+                received=f"HTTP {now.status_code}",
+                response=now,
+            )
             data = body_of(now).get("data")
             if isinstance(data, dict) and data.get("name") == name:
                 holders.append(audience["id"])
-        check(len(holders) <= 1, "VAL-1309", expected=f"at most one audience named {name!r} after the race", received=f"{len(holders)}: ids {holders}", context=what)
-        winner = next(audience["id"] for audience, response in zip(contenders, responses, strict=True) if response.ok)
-        check(holders == [winner], "CRUD-03", expected=f"{winner}, whose rename answered 200, named {name!r} after the race", received=f"named so: {holders}", context=what)
+        check(
+            len(holders) <= 1,
+            "VAL-1309",
+            expected=f"at most one audience named {name!r} after the race",
+            received=f"{len(holders)}: ids {holders}",
+            context=what,
+        )
+        winner = next(
+            audience["id"]
+            for audience, response in zip(contenders, responses, strict=True)
+            if response.ok
+        )
+        check(
+            holders == [winner],
+            "CRUD-03",
+            expected=f"{winner}, whose rename answered 200, named {name!r} after the race",
+            received=f"named so: {holders}",
+            context=what,
+        )

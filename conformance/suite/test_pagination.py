@@ -20,12 +20,27 @@ from conformance.dataset import DataSet
 from conformance.ledger import Namer
 from conformance.paging import plan, size_to_end, straddling_size
 from conformance.session import RunContext
-from conformance.suite.pagination_fixtures import channels, own_ids, page_sizes, property_settings, second_account, small_page_sizes
+from conformance.suite.pagination_fixtures import (
+    channels,
+    own_ids,
+    page_sizes,
+    property_settings,
+    second_account,
+    small_page_sizes,
+)
 from conformance.target import AUDIENCES_PATH, Target
 from conformance.violations import NotExercised, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence
-from conformance.walker import MAX_PAGE_SIZE, WALK_RULES, Page, Query, first_page, resolve_link, walk
+from conformance.walker import (
+    MAX_PAGE_SIZE,
+    WALK_RULES,
+    Page,
+    Query,
+    first_page,
+    resolve_link,
+    walk,
+)
 
 CHANNEL = "filter[channel]"
 
@@ -50,7 +65,9 @@ def own(known: DataSet | None, channel: str | None = None) -> frozenset[str]:
 @example(page_size=MAX_PAGE_SIZE)
 @example(page_size=20)
 @example(page_size=None)
-def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, walks: Walks, page_size: int | None) -> None:
+def test_a_walk_visits_every_item_once(
+    target: Target, known: DataSet | None, walks: Walks, page_size: int | None
+) -> None:
     """PAGE-01..05, 08, 09: following ``next`` from page 1 visits every audience exactly once.
 
     1. Walk the unfiltered list at the drawn page size (none: the default 20).
@@ -64,14 +81,25 @@ def test_a_walk_visits_every_item_once(target: Target, known: DataSet | None, wa
 
 def full_page_sizes(total: int, budget: int) -> list[int]:
     """Page sizes from 1 to 100 that divide ``total`` (the last page is then full) within ``budget`` pages."""
-    return [size for size in range(1, MAX_PAGE_SIZE + 1) if total and total % size == 0 and total // size <= budget]
+    return [
+        size
+        for size in range(1, MAX_PAGE_SIZE + 1)
+        if total and total % size == 0 and total // size <= budget
+    ]
 
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings()
 @given(data=st.data())
-def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: DataSet | None, walks: Walks, request: pytest.FixtureRequest, data: st.DataObject) -> None:
+def test_a_full_last_page_has_no_next(
+    target: Target,
+    run: RunContext,
+    known: DataSet | None,
+    walks: Walks,
+    request: pytest.FixtureRequest,
+    data: st.DataObject,
+) -> None:
     """PAGE-05: when the page size divides the total, the last page is full and its next is null.
 
     1. Read the total; draw a page size from 1 to 100 that divides it, among those whose walk
@@ -84,7 +112,13 @@ def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: Da
     query = Query(AUDIENCES_PATH, 1)
     total = walks.total(target, query)
     if total == 0:
-        check(run.settings.read_only, "PAGE-02", expected="a total counting the run's own audiences", received="total 0", context=str(query))
+        check(
+            run.settings.read_only,
+            "PAGE-02",
+            expected="a total counting the run's own audiences",
+            received="total 0",
+            context=str(query),
+        )
     fitting = full_page_sizes(total, walks.budget)
     account, sender, own_ids = "first", target, own(known)
     if not fitting:
@@ -104,8 +138,20 @@ def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: Da
             walked = walks.complete(sender, Query(AUDIENCES_PATH, page_size), fresh=True)
         check_complete(walked, own_ids)
         # Another client's writes show as totals that differ from try to try (account_wide).
-        check(walked.total == total, "PAGE-02", expected=f"total {total}, as at page size 1", received=f"total {walked.total}", context=f"{walked.query}, {account} account")
-    check(walked.page_count == total // page_size, "PAGE-05", expected=f"{total // page_size} full pages for total {total} at page size {page_size}", received=f"{walked.page_count} pages", context=f"{walked.query}, {account} account")
+        check(
+            walked.total == total,
+            "PAGE-02",
+            expected=f"total {total}, as at page size 1",
+            received=f"total {walked.total}",
+            context=f"{walked.query}, {account} account",
+        )
+    check(
+        walked.page_count == total // page_size,
+        "PAGE-05",
+        expected=f"{total // page_size} full pages for total {total} at page size {page_size}",
+        received=f"{walked.page_count} pages",
+        context=f"{walked.query}, {account} account",
+    )
 
 
 @pytest.mark.account_wide
@@ -114,7 +160,9 @@ def test_a_full_last_page_has_no_next(target: Target, run: RunContext, known: Da
 @given(page_size=st.integers(min_value=1, max_value=19))
 @example(page_size=1)
 @example(page_size=19)
-def test_links_keep_the_page_size(target: Target, known: DataSet | None, walks: Walks, page_size: int) -> None:
+def test_links_keep_the_page_size(
+    target: Target, known: DataSet | None, walks: Walks, page_size: int
+) -> None:
     """PAGE-08: pages reached through links keep the page size asked for on the first page.
 
     Page sizes below the default 20, so a link that drops ``page_size`` shows as a larger page;
@@ -128,7 +176,9 @@ def test_links_keep_the_page_size(target: Target, known: DataSet | None, walks: 
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings(0.5)
 @given(page_size=st.one_of(small_page_sizes, page_sizes), data=st.data())
-def test_current_first_and_previous_return_their_pages(target: Target, known: DataSet | None, walks: Walks, page_size: int | None, data: st.DataObject) -> None:
+def test_current_first_and_previous_return_their_pages(
+    target: Target, known: DataSet | None, walks: Walks, page_size: int | None, data: st.DataObject
+) -> None:
     """PAGE-06: ``current`` returns the same page, ``first`` page 1, ``previous`` of page k page k-1.
 
     1. Walk at the drawn page size; the walk is complete (PAGE-04).
@@ -136,20 +186,35 @@ def test_current_first_and_previous_return_their_pages(target: Target, known: Da
        and compare numbers and ids, in order (on a prefix: its pages).
     """
     with walks.fresh_on_failure():
-        planned = walks.planned(target, Query(AUDIENCES_PATH, page_size), fresh=True)  # revisits compare with it
+        planned = walks.planned(
+            target, Query(AUDIENCES_PATH, page_size), fresh=True
+        )  # revisits compare with it
         check_complete(planned.complete, own(known))
         walked = planned.at_drawn
         last = len(walked.pages) - 1
-        chosen = {0, min(1, last), last} | data.draw(st.sets(st.integers(min_value=0, max_value=last), max_size=2), label="pages")
+        chosen = {0, min(1, last), last} | data.draw(
+            st.sets(st.integers(min_value=0, max_value=last), max_size=2), label="pages"
+        )
         check_revisits(target, walked, chosen)
 
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "FILT-01")
 @property_settings(0.25)
-@given(channel=channels, page_size=small_page_sizes, drawn=st.sets(st.integers(min_value=0, max_value=MAX_PAGE_SIZE), max_size=2))
+@given(
+    channel=channels,
+    page_size=small_page_sizes,
+    drawn=st.sets(st.integers(min_value=0, max_value=MAX_PAGE_SIZE), max_size=2),
+)
 @example(channel="SMS", page_size=2, drawn=set())
-def test_links_of_a_filtered_walk_keep_the_filter(target: Target, known: DataSet | None, walks: Walks, channel: str, page_size: int, drawn: set[int]) -> None:
+def test_links_of_a_filtered_walk_keep_the_filter(
+    target: Target,
+    known: DataSet | None,
+    walks: Walks,
+    channel: str,
+    page_size: int,
+    drawn: set[int],
+) -> None:
     """PAGE-06 and PAGE-08 on a filtered list: ``current``, ``first`` and ``previous`` keep the
     channel filter and the page size in force, as ``next`` does, and give their pages.
 
@@ -161,18 +226,24 @@ def test_links_of_a_filtered_walk_keep_the_filter(target: Target, known: DataSet
     """
     query = Query(AUDIENCES_PATH, page_size, ((CHANNEL, channel),))
     with walks.fresh_on_failure():
-        planned = walks.planned(target, query, entry_rule="FILT-01", fresh=True)  # revisits compare with it
+        planned = walks.planned(
+            target, query, entry_rule="FILT-01", fresh=True
+        )  # revisits compare with it
         check_complete(planned.complete, own(known, channel), missing_rule="FILT-01")
         walked = planned.at_drawn
         last = len(walked.pages) - 1
-        check_revisits(target, walked, {0, min(1, last), last} | {index % (last + 1) for index in drawn})
+        check_revisits(
+            target, walked, {0, min(1, last), last} | {index % (last + 1) for index in drawn}
+        )
 
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
 @property_settings(0.5)
 @given(one=page_sizes, other=page_sizes)
-def test_order_is_the_same_whatever_the_page_size(target: Target, known: DataSet | None, walks: Walks, one: int | None, other: int | None) -> None:
+def test_order_is_the_same_whatever_the_page_size(
+    target: Target, known: DataSet | None, walks: Walks, one: int | None, other: int | None
+) -> None:
     """PAGE-07: with no writes in between, all pages concatenated give the same sequence.
 
     1. Walk at two drawn page sizes; each walk is complete (PAGE-04), and the two sequences
@@ -180,16 +251,28 @@ def test_order_is_the_same_whatever_the_page_size(target: Target, known: DataSet
     2. Ask for the first page again: same items, same order.
     """
     with walks.fresh_on_failure():
-        first, second = (walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True) for size in (one, other))  # compared with each other
+        first, second = (
+            walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True) for size in (one, other)
+        )  # compared with each other
         for planned in (first, second):
             check_complete(planned.complete, own(known))
-        check_same_sequence(first.at_drawn, second.at_drawn)  # both made now: whole sequences, or their common start
+        check_same_sequence(
+            first.at_drawn, second.at_drawn
+        )  # both made now: whole sequences, or their common start
     again = first_page(target, first.at_drawn.query)
-    check(again.ids == first.at_drawn.pages[0].ids, "PAGE-07", expected="the same first page when the same query is repeated", received=f"{again.ids[:5]} against {first.at_drawn.pages[0].ids[:5]}", context=str(first.at_drawn.query))
+    check(
+        again.ids == first.at_drawn.pages[0].ids,
+        "PAGE-07",
+        expected="the same first page when the same query is repeated",
+        received=f"{again.ids[:5]} against {first.at_drawn.pages[0].ids[:5]}",
+        context=str(first.at_drawn.query),
+    )
 
 
 @pytest.mark.rule("PAGE-05")
-def test_an_empty_collection_is_one_page(target: Target, known: DataSet | None, request: pytest.FixtureRequest) -> None:
+def test_an_empty_collection_is_one_page(
+    target: Target, known: DataSet | None, request: pytest.FixtureRequest
+) -> None:
     """PAGE-05: an empty collection is one page: data [], total 0, number 1, previous and next null.
 
     Every channel filter of both accounts is read at page size 1: the second account (when the
@@ -211,20 +294,55 @@ def test_an_empty_collection_is_one_page(target: Target, known: DataSet | None, 
                 continue
             empty.append(f"{account} account, {channel}")
             context = f"{query}, {account} account (an empty collection)"
-            check(first.ids == [] and first.size == 0, "PAGE-05", expected="data [] and size 0 for an empty collection", received=f"{len(first.ids)} items, size {first.size}", context=context)
-            check(first.number == 1, "PAGE-05", expected="number 1 on the one page of an empty collection", received=f"number {first.number}", context=context)
-            check(first.links["previous"] is None and first.links["next"] is None, "PAGE-05", expected="previous and next null on the one page of an empty collection", received=f"previous {first.links['previous']!r}, next {first.links['next']!r}", context=context)
+            check(
+                first.ids == [] and first.size == 0,
+                "PAGE-05",
+                expected="data [] and size 0 for an empty collection",
+                received=f"{len(first.ids)} items, size {first.size}",
+                context=context,
+            )
+            check(
+                first.number == 1,
+                "PAGE-05",
+                expected="number 1 on the one page of an empty collection",
+                received=f"number {first.number}",
+                context=context,
+            )
+            check(
+                first.links["previous"] is None and first.links["next"] is None,
+                "PAGE-05",
+                expected="previous and next null on the one page of an empty collection",
+                received=f"previous {first.links['previous']!r}, next {first.links['next']!r}",
+                context=context,
+            )
             for name in ("first", "current"):
                 resolve_link(sender, first, name)  # PAGE-09: on the target, empty collection or not
     if not empty:
         second = "" if other is not None else " (the run has no second key)"
-        raise NotExercised("PAGE-05", f"an empty collection is one page: no channel filter of the {' or '.join(name for name, _ in accounts)} account is empty{second}")
+        raise NotExercised(
+            "PAGE-05",
+            f"an empty collection is one page: no channel filter of the {' or '.join(name for name, _ in accounts)} account is empty{second}",
+        )
     print(f"PAGE-05 empty collection exercised on: {'; '.join(empty)}")
 
 
 # -- PAGE-10: page sizes outside 1..100 ------------------------------------------------------
 
-INVALID_PAGE_SIZES = ("0", "-1", "101", "1000000000000", "99999999999999999999999", "abc", "", " ", "+5", "1e2", "5.0", "0x10", "٣")
+INVALID_PAGE_SIZES = (
+    "0",
+    "-1",
+    "101",
+    "1000000000000",
+    "99999999999999999999999",
+    "abc",
+    "",
+    " ",
+    "+5",
+    "1e2",
+    "5.0",
+    "0x10",
+    "٣",
+)
 
 
 def _is_valid_page_size(text: str) -> bool:
@@ -254,14 +372,35 @@ def test_an_invalid_page_size_never_fails_the_server(target: Target, page_size: 
     """ROB-01 (MUST): no page size yields a 5xx; PAGE-01: a server that answers anyway (clamping
     a large value is tolerated) still never returns more than 100 items, and says how many."""
     response = target.get(AUDIENCES_PATH, params={"page_size": page_size})
-    check(response.status_code < 500, "ROB-01", expected="no 5xx for any page_size", received=f"HTTP {response.status_code}", response=response, context=f"page_size={page_size!r}")
+    check(
+        response.status_code < 500,
+        "ROB-01",
+        expected="no 5xx for any page_size",
+        received=f"HTTP {response.status_code}",
+        response=response,
+        context=f"page_size={page_size!r}",
+    )
     if response.status_code != 200:
         return
     body = response.json()
     data, pagination = body.get("data"), body.get("pagination") or {}
     count = len(data) if isinstance(data, list) else -1
-    check(0 <= count <= MAX_PAGE_SIZE, "PAGE-01", expected=f"at most {MAX_PAGE_SIZE} items on any page", received=f"{count} items", response=response, context=f"page_size={page_size!r}")
-    check(pagination.get("size") == count, "PAGE-01", expected=f"pagination.size equal to the {count} items", received=pagination.get("size"), response=response, context=f"page_size={page_size!r}")
+    check(
+        0 <= count <= MAX_PAGE_SIZE,
+        "PAGE-01",
+        expected=f"at most {MAX_PAGE_SIZE} items on any page",
+        received=f"{count} items",
+        response=response,
+        context=f"page_size={page_size!r}",
+    )
+    check(
+        pagination.get("size") == count,
+        "PAGE-01",
+        expected=f"pagination.size equal to the {count} items",
+        received=pagination.get("size"),
+        response=response,
+        context=f"page_size={page_size!r}",
+    )
 
 
 @pytest.mark.rule("PAGE-10")
@@ -271,7 +410,12 @@ def test_an_invalid_page_size_never_fails_the_server(target: Target, page_size: 
 def test_an_invalid_page_size_is_refused(target: Target, page_size: str) -> None:
     """PAGE-10 (SHOULD): a page size that is not an integer from 1 to 100, empty included,
     gets 400 with the error envelope (clamping instead fails only here)."""
-    expect_error(target.get(AUDIENCES_PATH, params={"page_size": page_size}), status=400, rule="PAGE-10", context=f"page_size={page_size!r}")
+    expect_error(
+        target.get(AUDIENCES_PATH, params={"page_size": page_size}),
+        status=400,
+        rule="PAGE-10",
+        context=f"page_size={page_size!r}",
+    )
 
 
 # -- PAGE-12: walks while others write ---------------------------------------------------------
@@ -283,7 +427,9 @@ CREATED_DURING_WALK = 4
 @pytest.mark.rule("PAGE-12")
 @property_settings(0.25)
 @given(page_size=st.integers(min_value=2, max_value=6))
-def test_items_present_for_a_whole_walk_are_seen_once(target: Target, namer: Namer, dataset: DataSet, walks: Walks, page_size: int) -> None:
+def test_items_present_for_a_whole_walk_are_seen_once(
+    target: Target, namer: Namer, dataset: DataSet, walks: Walks, page_size: int
+) -> None:
     """PAGE-12 (SHOULD): audiences that exist for the whole walk are each visited exactly once,
     while others are created and deleted between its pages.
 
@@ -311,7 +457,13 @@ def test_items_present_for_a_whole_walk_are_seen_once(target: Target, namer: Nam
             created.append(create_audience(target, namer.fresh(), "SMS")["id"])
 
     try:
-        walked = walk(target, Query(AUDIENCES_PATH, page_size), stable=False, slack_items=CREATED_DURING_WALK, after_page=write_between_pages)
+        walked = walk(
+            target,
+            Query(AUDIENCES_PATH, page_size),
+            stable=False,
+            slack_items=CREATED_DURING_WALK,
+            after_page=write_between_pages,
+        )
     finally:
         for audience_id in [*kept, *doomed, *created]:
             delete_audience(target, audience_id)
@@ -320,5 +472,17 @@ def test_items_present_for_a_whole_walk_are_seen_once(target: Target, namer: Nam
     missing = sorted(stable - set(counts))
     repeated = sorted(audience_id for audience_id, count in counts.items() if count > 1)
     context = f"{walked.query}, {len(walked.pages)} pages, with creates and deletes between pages"
-    check(not missing, "PAGE-12", expected="every audience present for the whole walk visited", received=f"{len(missing)} never seen: {missing[:5]}", context=context)
-    check(not repeated, "PAGE-12", expected="no audience visited twice", received=f"{len(repeated)} seen twice: {repeated[:5]}", context=context)
+    check(
+        not missing,
+        "PAGE-12",
+        expected="every audience present for the whole walk visited",
+        received=f"{len(missing)} never seen: {missing[:5]}",
+        context=context,
+    )
+    check(
+        not repeated,
+        "PAGE-12",
+        expected="no audience visited twice",
+        received=f"{len(repeated)} seen twice: {repeated[:5]}",
+        context=context,
+    )

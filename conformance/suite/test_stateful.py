@@ -58,9 +58,16 @@ def _workflow(run: RunContext) -> type:
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"session": run.primary.session}
 
-        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
             __tracebackhide__ = True
-            case.validate_response(response, checks=STATEFUL_CHECKS, transport_kwargs=kwargs or None, recorder=self.recorder)
+            case.validate_response(
+                response,
+                checks=STATEFUL_CHECKS,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
 
     return Workflow
 
@@ -101,4 +108,7 @@ def test_linked_operations_keep_state(run: RunContext) -> None:
     # of new ids, which the next steps draw from: what Hypothesis can replay, a live server
     # cannot give twice. The scenarios exercised nothing to decide; the rules are left to their
     # other tests, with the reason shown.
-    raise NotExercised("CRUD-02", f"the scenarios could not be replayed: each run of one makes audiences of new ids, which its later steps draw from ({inconclusive})")
+    raise NotExercised(
+        "CRUD-02",
+        f"the scenarios could not be replayed: each run of one makes audiences of new ids, which its later steps draw from ({inconclusive})",
+    )

@@ -18,7 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import faults
-from conformance.client import CHANNELS, audience_path, create_audience, delete_audience, expect_accepted
+from conformance.client import (
+    CHANNELS,
+    audience_path,
+    create_audience,
+    delete_audience,
+    expect_accepted,
+)
 from conformance.ledger import Namer
 from conformance.session import current
 from conformance.target import AUDIENCES_PATH, Target
@@ -28,9 +34,17 @@ RUN = current()
 FRESH = RUN.namer.fresh
 
 
-def expect_fields(audience: Mapping[str, Any], response: requests.Response, rule: str, **expected: Any) -> None:
+def expect_fields(
+    audience: Mapping[str, Any], response: requests.Response, rule: str, **expected: Any
+) -> None:
     for field, value in expected.items():
-        check(audience.get(field) == value, rule, expected=f"{field} {value!r}, as sent", received=audience.get(field), response=response)
+        check(
+            audience.get(field) == value,
+            rule,
+            expected=f"{field} {value!r}, as sent",
+            received=audience.get(field),
+            response=response,
+        )
 
 
 def created(target: Target, data: dict[str, Any], *, boundary: str) -> dict[str, Any]:
@@ -47,12 +61,23 @@ def created(target: Target, data: dict[str, Any], *, boundary: str) -> dict[str,
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305", "VAL-1304", "CRUD-01")
 @given(name=faults.valid_names(FRESH, length=faults.NAME_LIMIT), channel=faults.channels())
-def test_a_name_of_exactly_45_characters_is_accepted(target: Target, name: str, channel: str) -> None:
+def test_a_name_of_exactly_45_characters_is_accepted(
+    target: Target, name: str, channel: str
+) -> None:
     """VAL-1305: 45 allowed characters, any mix of case, '-' and '_', is a valid name."""
-    created(target, {"name": name, "channel": channel}, boundary=f"a name of 45 characters ({name!r})")
+    created(
+        target, {"name": name, "channel": channel}, boundary=f"a name of 45 characters ({name!r})"
+    )
 
 
-ALPHABET_PARTS = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "0123456789-_", "-", "_", "-_-_")
+ALPHABET_PARTS = (
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789-_",
+    "-",
+    "_",
+    "-_-_",
+)
 
 
 @pytest.mark.writes
@@ -74,10 +99,19 @@ def test_each_channel_is_accepted(target: Target, namer: Namer, channel: str) ->
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1308", "CRUD-01")
-@given(contacts=faults.contact_lists(faults.CONTACTS_LIMIT, faults.CONTACTS_LIMIT), channel=faults.channels())
-def test_exactly_10_contacts_are_accepted(target: Target, contacts: list[dict[str, Any]], channel: str) -> None:
+@given(
+    contacts=faults.contact_lists(faults.CONTACTS_LIMIT, faults.CONTACTS_LIMIT),
+    channel=faults.channels(),
+)
+def test_exactly_10_contacts_are_accepted(
+    target: Target, contacts: list[dict[str, Any]], channel: str
+) -> None:
     """VAL-1308: a list of exactly 10 valid contacts is valid; contacts_count, when present, is 10."""
-    created(target, {"name": FRESH(), "channel": channel, "contacts": contacts}, boundary="a list of 10 contacts")
+    created(
+        target,
+        {"name": FRESH(), "channel": channel, "contacts": contacts},
+        boundary="a list of 10 contacts",
+    )
 
 
 @pytest.mark.writes
@@ -108,8 +142,16 @@ def test_the_name_of_a_deleted_audience_is_free(target: Target, namer: Namer) ->
     first = create_audience(target, name, "SMS")
     deleted = delete_audience(target, first["id"])
     # CRUD-05: deleting what was just created is a valid delete; a refusal fails it, not a skip.
-    check(deleted.status_code == 204, "CRUD-05", expected="204 for the delete of an audience just created", received=f"HTTP {deleted.status_code}", response=deleted)
-    created(target, {"name": name, "channel": "WHATSAPP"}, boundary="the name of a deleted audience")
+    check(
+        deleted.status_code == 204,
+        "CRUD-05",
+        expected="204 for the delete of an audience just created",
+        received=f"HTTP {deleted.status_code}",
+        response=deleted,
+    )
+    created(
+        target, {"name": name, "channel": "WHATSAPP"}, boundary="the name of a deleted audience"
+    )
 
 
 @pytest.mark.writes
@@ -126,10 +168,14 @@ def test_renaming_to_its_own_name_is_accepted(target: Target, namer: Namer) -> N
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305", "VAL-1304", "CRUD-03")
 @given(name=faults.valid_names(FRESH, length=faults.NAME_LIMIT))
-def test_renaming_to_45_characters_is_accepted(target: Target, renamable: dict[str, Any], name: str) -> None:
+def test_renaming_to_45_characters_is_accepted(
+    target: Target, renamable: dict[str, Any], name: str
+) -> None:
     """VAL-1305: an update to a name of exactly 45 allowed characters is valid."""
     response = target.put(audience_path(renamable["id"]), json={"data": {"name": name}})
-    renamed = expect_accepted(response, status=200, what=f"a name of 45 characters ({name!r})", rule="CRUD-03")
+    renamed = expect_accepted(
+        response, status=200, what=f"a name of 45 characters ({name!r})", rule="CRUD-03"
+    )
     expect_fields(renamed, response, "CRUD-03", id=renamable["id"], name=name)
 
 
@@ -141,8 +187,14 @@ def renamable(target: Target, writable: None) -> dict[str, Any]:
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1304", "VAL-1305", "VAL-1308", "CRUD-01")
 @pytest.mark.rule("VAL-1353", "VAL-1354", "VAL-1355")
-@given(name=faults.valid_names(FRESH), contacts=st.none() | faults.contact_lists(), channel=faults.channels())
-def test_valid_creates_are_accepted(target: Target, name: str, contacts: list[dict[str, Any]] | None, channel: str) -> None:
+@given(
+    name=faults.valid_names(FRESH),
+    contacts=st.none() | faults.contact_lists(),
+    channel=faults.channels(),
+)
+def test_valid_creates_are_accepted(
+    target: Target, name: str, contacts: list[dict[str, Any]] | None, channel: str
+) -> None:
     """VAL-1304, CRUD-01: any name of allowed characters up to 45, with up to 10 valid contacts, is created as sent."""
     data: dict[str, Any] = {"name": name, "channel": channel}
     if contacts is not None:

@@ -50,7 +50,9 @@ class Scenario:
 
     @property
     def label(self) -> str:
-        options = (["--strict"] if self.strict else []) + ([] if self.second_key else ["no second key"])
+        options = (["--strict"] if self.strict else []) + (
+            [] if self.second_key else ["no second key"]
+        )
         return f"{self.mutant} [{', '.join(options)}]" if options else self.mutant
 
 
@@ -114,7 +116,9 @@ class Result:
 def rules_decided(records: Sequence[TestRecord], outcome: str, *, strict: bool) -> tuple[str, ...]:
     """The rules the run's verdict gives ``outcome`` (not verified, out of scope), as its certificate shows them."""
     verdict = compute_verdict(records, strict=strict)
-    return tuple(sorted(rule_id for rule_id, result in verdict.results.items() if result.outcome == outcome))
+    return tuple(
+        sorted(rule_id for rule_id, result in verdict.results.items() if result.outcome == outcome)
+    )
 
 
 def run_scenario(scenario: Scenario, seed: int) -> Result:
@@ -123,28 +127,62 @@ def run_scenario(scenario: Scenario, seed: int) -> Result:
     server = MUTANTS[scenario.mutant]
     assert server.rule is not None
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=f"evidence-{scenario.mutant}-") as folder, serve(server) as served:
-        run = run_suite(served, profile=MUTANT_PROFILE, extra=("--strict",) if scenario.strict else (), junit_dir=Path(folder), seed=seed, secondary=scenario.second_key)
+    with (
+        tempfile.TemporaryDirectory(prefix=f"evidence-{scenario.mutant}-") as folder,
+        serve(server) as served,
+    ):
+        run = run_suite(
+            served,
+            profile=MUTANT_PROFILE,
+            extra=("--strict",) if scenario.strict else (),
+            junit_dir=Path(folder),
+            seed=seed,
+            secondary=scenario.second_key,
+        )
     elapsed = round(time.monotonic() - started, 1)
-    return Result(scenario, server.rule, seed, run.exit_code, tuple(sorted(run.failed_rules())), rules_decided(run.records, NOT_VERIFIED, strict=scenario.strict), elapsed, out_of_scope=rules_decided(run.records, OUT_OF_SCOPE, strict=scenario.strict))
+    return Result(
+        scenario,
+        server.rule,
+        seed,
+        run.exit_code,
+        tuple(sorted(run.failed_rules())),
+        rules_decided(run.records, NOT_VERIFIED, strict=scenario.strict),
+        elapsed,
+        out_of_scope=rules_decided(run.records, OUT_OF_SCOPE, strict=scenario.strict),
+    )
 
 
 def could_not_run(scenario: Scenario, seed: int, error: BaseException) -> Result:
     server = MUTANTS.get(scenario.mutant)
-    return Result(scenario, (server.rule if server else None) or "?", seed, -1, (), (), 0.0, f"{type(error).__name__}: {error}")
+    return Result(
+        scenario,
+        (server.rule if server else None) or "?",
+        seed,
+        -1,
+        (),
+        (),
+        0.0,
+        f"{type(error).__name__}: {error}",
+    )
 
 
 def run_all(jobs: Sequence[tuple[Scenario, int]], workers: int) -> list[Result]:
     """Every (scenario, seed) in a pool of ``workers`` processes; progress goes to stderr."""
     results: list[Result] = []
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_scenario, scenario, seed): (scenario, seed) for scenario, seed in jobs}
+        futures = {
+            pool.submit(run_scenario, scenario, seed): (scenario, seed) for scenario, seed in jobs
+        }
         for done, future in enumerate(as_completed(futures), 1):
             error = future.exception()
             result = future.result() if error is None else could_not_run(*futures[future], error)
             results.append(result)
             state = "as expected" if not result.problems() else "WRONG"
-            print(f"[{done}/{len(jobs)}] {result.scenario.label} seed {result.seed}: {state} (exit {result.exit_code}, {result.seconds:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"[{done}/{len(jobs)}] {result.scenario.label} seed {result.seed}: {state} (exit {result.exit_code}, {result.seconds:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     order = {job: index for index, job in enumerate(jobs)}
     return sorted(results, key=lambda result: order[(result.scenario, result.seed)])
 
@@ -152,17 +190,25 @@ def run_all(jobs: Sequence[tuple[Scenario, int]], workers: int) -> list[Result]:
 def result_lines(results: Sequence[Result]) -> list[str]:
     """One line per (scenario, seed): exit (and the one wanted), failed and not-verified rules."""
     width = max([len(result.scenario.label) for result in results] + [8])
-    lines = [f"{'scenario':<{width}} {'rule':<9} {'seed':>4} {'exit':>4} {'want':>4} {'result':<8} {'secs':>5}  failed rules | not verified"]
+    lines = [
+        f"{'scenario':<{width}} {'rule':<9} {'seed':>4} {'exit':>4} {'want':>4} {'result':<8} {'secs':>5}  failed rules | not verified"
+    ]
     for result in results:
         state = "ok" if not result.problems() else "WRONG"
         failed = ", ".join(result.failed) or "-"
         unverified = ", ".join(result.not_verified) or "-"
-        lines.append(f"{result.scenario.label:<{width}} {result.rule:<9} {result.seed:>4} {result.exit_code:>4} {result.scenario.exit_code:>4} {state:<8} {result.seconds:>5.0f}  {failed} | {unverified}")
+        lines.append(
+            f"{result.scenario.label:<{width}} {result.rule:<9} {result.seed:>4} {result.exit_code:>4} {result.scenario.exit_code:>4} {state:<8} {result.seconds:>5.0f}  {failed} | {unverified}"
+        )
     return lines
 
 
 def problem_lines(results: Sequence[Result]) -> list[str]:
-    lines = [f"{result.scenario.label} seed {result.seed}: {'; '.join(result.problems())}" for result in results if result.problems()]
+    lines = [
+        f"{result.scenario.label} seed {result.seed}: {'; '.join(result.problems())}"
+        for result in results
+        if result.problems()
+    ]
     return lines or ["none: every scenario ended as it must at every seed"]
 
 
@@ -172,24 +218,54 @@ def chosen(names: Sequence[str]) -> tuple[Scenario, ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mutation.evidence", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=WORKERS, help=f"suite runs at a time (default {WORKERS})")
-    parser.add_argument("--seeds", type=seed_list, default=SEEDS, help=f"the seeds every scenario is run at, comma-separated (default {','.join(map(str, SEEDS))})")
-    parser.add_argument("names", nargs="*", help="only the scenarios of these mutants (default: every scenario)")
+    parser = argparse.ArgumentParser(
+        prog="python -m mutation.evidence", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"suite runs at a time (default {WORKERS})"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=SEEDS,
+        help=f"the seeds every scenario is run at, comma-separated (default {','.join(map(str, SEEDS))})",
+    )
+    parser.add_argument(
+        "names", nargs="*", help="only the scenarios of these mutants (default: every scenario)"
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - {scenario.mutant for scenario in SCENARIOS})
     if unknown:
-        parser.error(f"no scenario runs {', '.join(unknown)}; the scenarios run: {', '.join(dict.fromkeys(scenario.mutant for scenario in SCENARIOS))}")
+        parser.error(
+            f"no scenario runs {', '.join(unknown)}; the scenarios run: {', '.join(dict.fromkeys(scenario.mutant for scenario in SCENARIOS))}"
+        )
     catalogue.load_all()
     scenarios = chosen(args.names)
     missing = sorted({scenario.mutant for scenario in scenarios} - set(MUTANTS))
     if missing:
-        parser.error(f"scenarios name mutants the catalogue does not hold: {', '.join(missing)} (name the others to run them)")
+        parser.error(
+            f"scenarios name mutants the catalogue does not hold: {', '.join(missing)} (name the others to run them)"
+        )
     started = time.monotonic()
-    results = run_all([(scenario, seed) for scenario in scenarios for seed in args.seeds], max(1, args.workers))
+    results = run_all(
+        [(scenario, seed) for scenario in scenarios for seed in args.seeds], max(1, args.workers)
+    )
     wrong = sum(1 for result in results if result.problems())
-    print("\n".join(["== scenarios x seeds", *result_lines(results), "", "== runs that did not end as they must", *problem_lines(results), ""]))
-    print(f"{len(results) - wrong} of {len(results)} runs as they must ({len(scenarios)} scenarios at seeds {', '.join(map(str, args.seeds))}); wall time {time.monotonic() - started:.0f} s")
+    print(
+        "\n".join(
+            [
+                "== scenarios x seeds",
+                *result_lines(results),
+                "",
+                "== runs that did not end as they must",
+                *problem_lines(results),
+                "",
+            ]
+        )
+    )
+    print(
+        f"{len(results) - wrong} of {len(results)} runs as they must ({len(scenarios)} scenarios at seeds {', '.join(map(str, args.seeds))}); wall time {time.monotonic() - started:.0f} s"
+    )
     return 1 if wrong else 0
 
 

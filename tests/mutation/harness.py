@@ -35,7 +35,9 @@ class SuiteRun:
     stdout: str
     stderr: str
     records: list[TestRecord] = field(default_factory=list)
-    folder: Path | None = None  # the run's working folder: JUnit, certificate, anything else it wrote
+    folder: Path | None = (
+        None  # the run's working folder: JUnit, certificate, anything else it wrote
+    )
 
     def failed_rules(self) -> set[str]:
         """Rules some test found broken (charged to the rule each violation names)."""
@@ -56,20 +58,55 @@ def serve(server: Server, *, keys: tuple[str, str] | None = None) -> Iterator[Se
             store.close()
 
 
-def run_suite(served: Served, *, profile: str = "quick", rules: tuple[str, ...] = (), extra: tuple[str, ...] = (), junit_dir: Path | None = None, environ: Mapping[str, str] | None = None, seed: int = 1, secondary: bool = True) -> SuiteRun:
+def run_suite(
+    served: Served,
+    *,
+    profile: str = "quick",
+    rules: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    junit_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    seed: int = 1,
+    secondary: bool = True,
+) -> SuiteRun:
     """``audience-conformance run`` in a child process, keys given through the environment
     (``environ`` adds variables, or replaces the inherited ones; ``secondary=False`` gives no
     second account's key, as a user with one account runs it). ``seed`` is Hypothesis' seed:
     a proof that holds at one seed only is a proof of that seed, so the report runs several."""
     folder = Path(junit_dir or tempfile.mkdtemp(prefix="suite-run-"))
     junit = folder / "junit.xml"
-    command = [sys.executable, "-m", "conformance", "run", "--base-url", served.base_url, "--profile", profile, "--junit-xml", str(junit), "--seed", str(seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--base-url",
+        served.base_url,
+        "--profile",
+        profile,
+        "--junit-xml",
+        str(junit),
+        "--seed",
+        str(seed),
+    ]
     for rule_id in rules:
         command += ["--rule", rule_id]
     command += list(extra)
-    env = {**(os.environ if environ is None else environ), "AUDIENCE_API_KEY": served.api_key, "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key}
+    env = {
+        **(os.environ if environ is None else environ),
+        "AUDIENCE_API_KEY": served.api_key,
+        "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key,
+    }
     if not secondary:
         del env["AUDIENCE_SECONDARY_API_KEY"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=SUITE_RUN_TIMEOUT, cwd=folder, check=False)
+    done = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUITE_RUN_TIMEOUT,
+        cwd=folder,
+        check=False,
+    )
     records = read_records(junit) if junit.exists() else []
     return SuiteRun(done.returncode, done.stdout, done.stderr, records, folder)

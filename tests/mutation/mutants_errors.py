@@ -52,7 +52,9 @@ class Exchange:
         return next((value for key, value in self.scope["headers"] if key.lower() == name), None)
 
     def set_header(self, name: bytes, value: bytes) -> None:
-        self.scope["headers"] = [(key, old) for key, old in self.scope["headers"] if key.lower() != name] + [(name, value)]
+        self.scope["headers"] = [
+            (key, old) for key, old in self.scope["headers"] if key.lower() != name
+        ] + [(name, value)]
 
     def json(self) -> Any:
         """The request's JSON document; None for a body that is not one, or too deeply nested to
@@ -103,7 +105,11 @@ class Answer:
     def codes(self) -> list[int]:
         document = self.json()
         errors = document.get("errors", []) if isinstance(document, dict) else []
-        return [item["code"] for item in errors if isinstance(item, dict) and isinstance(item.get("code"), int)]
+        return [
+            item["code"]
+            for item in errors
+            if isinstance(item, dict) and isinstance(item.get("code"), int)
+        ]
 
     def recode(self, old: int, new: int) -> None:
         """Replace the error code ``old`` by ``new``."""
@@ -128,10 +134,27 @@ class Answer:
         await send({"type": "http.response.body", "body": self.body})
 
 
-def envelope(exchange: Exchange, status: int, code: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> Answer:
+def envelope(
+    exchange: Exchange,
+    status: int,
+    code: int,
+    message: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Answer:
     """An error answer of the contract's shape, made by the mutant itself."""
-    item = {"code": code, "message": message, "status": status, "timestamp": utc_now_text(), "path": exchange.scope["path"], "method": exchange.method}
-    return Answer(status, [(b"content-type", b"application/json"), *(headers or [])], json.dumps({"errors": [item]}).encode())
+    item = {
+        "code": code,
+        "message": message,
+        "status": status,
+        "timestamp": utc_now_text(),
+        "path": exchange.scope["path"],
+        "method": exchange.method,
+    }
+    return Answer(
+        status,
+        [(b"content-type", b"application/json"), *(headers or [])],
+        json.dumps({"errors": [item]}).encode(),
+    )
 
 
 OnRequest = Callable[[Exchange], Answer | None]
@@ -141,7 +164,13 @@ OnAnswer = Callable[[Exchange, Answer], None]
 class Rewrite:
     """ASGI middleware: ``on_request`` may change the request or answer it; ``on_answer`` may change the answer."""
 
-    def __init__(self, app: ASGIApp, *, on_request: OnRequest | None = None, on_answer: OnAnswer | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        on_request: OnRequest | None = None,
+        on_answer: OnAnswer | None = None,
+    ) -> None:
         self.app = app
         self.on_request = on_request
         self.on_answer = on_answer
@@ -253,10 +282,17 @@ def unknown_id_as_malformed(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=as_malformed)
 
 
-@mutant("VAL-1301", "a get of an unknown id answers 200 {'data': null} (update and delete answer 404)")
+@mutant(
+    "VAL-1301", "a get of an unknown id answers 200 {'data': null} (update and delete answer 404)"
+)
 def unknown_id_found_empty(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def as_found(exchange: Exchange, answer: Answer) -> None:
-        if exchange.method == "GET" and len(exchange.segments) == 1 and answer.status == 404 and 1301 in answer.codes():
+        if (
+            exchange.method == "GET"
+            and len(exchange.segments) == 1
+            and answer.status == 404
+            and 1301 in answer.codes()
+        ):
             answer.status = 200
             answer.set_json({"data": None})
 
@@ -286,7 +322,11 @@ def empty_name_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 @mutant("VAL-1304", "letters outside ASCII are accepted in names (checked with str.isalnum)")
 def non_ascii_letters_accepted(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def transliterate(name: Any) -> str | None:
-        if isinstance(name, str) and not name.isascii() and all(c.isalnum() or c in "-_" for c in name):
+        if (
+            isinstance(name, str)
+            and not name.isascii()
+            and all(c.isalnum() or c in "-_" for c in name)
+        ):
             return "".join(c if c.isascii() else "x" for c in name)
         return None
 
@@ -303,13 +343,22 @@ def name_limit_off_by_one(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("VAL-1306", "a missing channel answers code 1307, as an invalid one")
 def missing_channel_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(create_app(store, keys), on_answer=lambda exchange, answer: answer.recode(1306, 1307) if 1306 in answer.codes() else None)
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=lambda exchange, answer: (
+            answer.recode(1306, 1307) if 1306 in answer.codes() else None
+        ),
+    )
 
 
 @mutant("VAL-1307", "channels are matched case-insensitively: 'sms' is accepted")
 def channel_case_insensitive(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def upper(channel: Any) -> str | None:
-        return channel.upper() if isinstance(channel, str) and channel.upper() in CHANNELS and channel not in CHANNELS else None
+        return (
+            channel.upper()
+            if isinstance(channel, str) and channel.upper() in CHANNELS and channel not in CHANNELS
+            else None
+        )
 
     return Rewrite(create_app(store, keys), on_request=edit_field("channel", upper))
 
@@ -333,7 +382,12 @@ def taken_name_as_400(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("VAL-1353", "a contact without number answers code 1354, as a number of the wrong form")
 def missing_number_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(create_app(store, keys), on_answer=lambda exchange, answer: answer.recode(1353, 1354) if 1353 in answer.codes() else None)
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=lambda exchange, answer: (
+            answer.recode(1353, 1354) if 1353 in answer.codes() else None
+        ),
+    )
 
 
 @mutant("VAL-1354", "contact numbers are never checked against '+' and 7 to 15 digits")
@@ -345,26 +399,46 @@ def numbers_unchecked(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             return
         for contact in contacts:
             number = contact.get("number") if isinstance(contact, dict) else None
-            if isinstance(number, str) and number and len(number) <= 45 and not re.fullmatch(r"\+[0-9]{7,15}", number):
+            if (
+                isinstance(number, str)
+                and number
+                and len(number) <= 45
+                and not re.fullmatch(r"\+[0-9]{7,15}", number)
+            ):
                 contact["number"] = "+1000000"
         exchange.set_data(data)
 
     return Rewrite(create_app(store, keys), on_request=accept)
 
 
-@mutant("VAL-1355", "a number over 45 characters answers code 1354 (its length is not checked first)")
+@mutant(
+    "VAL-1355", "a number over 45 characters answers code 1354 (its length is not checked first)"
+)
 def long_number_as_invalid(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(create_app(store, keys), on_answer=lambda exchange, answer: answer.recode(1355, 1354) if 1355 in answer.codes() else None)
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=lambda exchange, answer: (
+            answer.recode(1355, 1354) if 1355 in answer.codes() else None
+        ),
+    )
 
 
-def stored_when_refused(store: Store, keys: Mapping[str, str], name_of: Callable[[Any], str | None]) -> OnAnswer:
+def stored_when_refused(
+    store: Store, keys: Mapping[str, str], name_of: Callable[[Any], str | None]
+) -> OnAnswer:
     """An ``on_answer`` hook: a create refused for a too-long name stores an audience all the same,
     named ``name_of(the name sent)`` (nothing when it returns None)."""
 
     def store_anyway(exchange: Exchange, answer: Answer) -> None:
         data, account = exchange.data(), account_of(exchange, keys)
         kept = name_of(data.get("name"))
-        if exchange.method == "POST" and not exchange.segments and 1305 in answer.codes() and account and kept:
+        if (
+            exchange.method == "POST"
+            and not exchange.segments
+            and 1305 in answer.codes()
+            and account
+            and kept
+        ):
             channel = data.get("channel") if data.get("channel") in CHANNELS else "SMS"
             try:
                 store.create_audience(account, kept, str(channel), ())
@@ -376,14 +450,25 @@ def stored_when_refused(store: Store, keys: Mapping[str, str], name_of: Callable
 
 @mutant("VAL-01", "a create refused for a too-long name has stored it anyway, cut to 45 characters")
 def refused_create_stored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(create_app(store, keys), on_answer=stored_when_refused(store, keys, lambda name: name[:45] if isinstance(name, str) else None))
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=stored_when_refused(
+            store, keys, lambda name: name[:45] if isinstance(name, str) else None
+        ),
+    )
 
 
 @mutant("VAL-01", "a rename refused for a forbidden character is applied without that character")
 def refused_rename_applied(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def rename_anyway(exchange: Exchange, answer: Answer) -> None:
         name, account = exchange.data().get("name"), account_of(exchange, keys)
-        if exchange.method == "PUT" and 1304 in answer.codes() and account and isinstance(name, str) and exchange.segments:
+        if (
+            exchange.method == "PUT"
+            and 1304 in answer.codes()
+            and account
+            and isinstance(name, str)
+            and exchange.segments
+        ):
             cleaned = re.sub(r"[^A-Za-z0-9_-]", "", name)[:45]
             try:
                 if cleaned:
@@ -423,7 +508,9 @@ def empty_key_accepted(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 def key_prefix_compared(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def by_prefix(exchange: Exchange) -> None:
         presented = (exchange.header(KEY_HEADER) or b"").decode("latin-1")
-        match = next((key for key in keys if len(presented) >= 16 and key[:16] == presented[:16]), None)
+        match = next(
+            (key for key in keys if len(presented) >= 16 and key[:16] == presented[:16]), None
+        )
         if match is not None:
             exchange.set_header(KEY_HEADER, match.encode())
 
@@ -461,8 +548,14 @@ def forbidden_instead_of_not_found(store: Store, keys: Mapping[str, str]) -> ASG
 class EveryAccountListed(StoreProxy):
     """The query operation forgets the account: every account's audiences are listed and counted."""
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
-        rows = [row for account in self.accounts for row in self.store.list_audiences(account, channel, after_seq, limit)]
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
+        rows = [
+            row
+            for account in self.accounts
+            for row in self.store.list_audiences(account, channel, after_seq, limit)
+        ]
         return sorted(rows, key=lambda row: row.seq)[:limit]
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
@@ -478,7 +571,14 @@ class AnyAccountGets(StoreProxy):
     """Get, and so the contacts query, finds an audience whatever account owns it."""
 
     def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
-        return next((found for account in [account_id, *self.accounts] if (found := self.store.get_audience(account, audience_id))), None)
+        return next(
+            (
+                found
+                for account in [account_id, *self.accounts]
+                if (found := self.store.get_audience(account, audience_id))
+            ),
+            None,
+        )
 
 
 @mutant("TEN-01", "get finds an audience of any account")
@@ -489,9 +589,13 @@ def any_account_gets(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 class NamesUniqueEverywhere(StoreProxy):
     """A name taken in any account is taken for all."""
 
-    def create_audience(self, account_id: str, name: str, channel: str, contacts: Any) -> AudienceRecord:
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: Any
+    ) -> AudienceRecord:
         for account in self.accounts:
-            if any(row.name == name for row in self.store.list_audiences(account, None, 0, 1_000_000)):
+            if any(
+                row.name == name for row in self.store.list_audiences(account, None, 0, 1_000_000)
+            ):
                 raise NameTaken(name)
         return self.store.create_audience(account_id, name, channel, contacts)
 
@@ -505,8 +609,12 @@ def names_unique_everywhere(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 
 class UncountedCreate(StoreProxy):
-    def create_audience(self, account_id: str, name: str, channel: str, contacts: tuple[NewContact, ...]) -> AudienceRecord:
-        return self.store.create_audience(account_id, name, channel, contacts)._replace(contacts_count=0)
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: tuple[NewContact, ...]
+    ) -> AudienceRecord:
+        return self.store.create_audience(account_id, name, channel, contacts)._replace(
+            contacts_count=0
+        )
 
 
 @mutant("CRUD-01", "create answers contacts_count 0 whatever contacts were sent")
@@ -526,7 +634,9 @@ def uncounted_get(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 
 class StaleRename(StoreProxy):
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
         before = self.store.get_audience(account_id, audience_id)
         return before if self.store.rename_audience(account_id, audience_id, name) else None
 
@@ -537,7 +647,9 @@ def stale_rename(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 
 class StillUpdateDate(StoreProxy):
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
         before = self.store.get_audience(account_id, audience_id)
         after = self.store.rename_audience(account_id, audience_id, name)
         return after._replace(update_date=before.update_date) if after and before else after
@@ -556,10 +668,20 @@ class SoftDelete(StoreProxy):
         self.deleted: set[str] = set()
 
     def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
-        return None if audience_id in self.deleted else self.store.get_audience(account_id, audience_id)
+        return (
+            None
+            if audience_id in self.deleted
+            else self.store.get_audience(account_id, audience_id)
+        )
 
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
-        return None if audience_id in self.deleted else self.store.rename_audience(account_id, audience_id, name)
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
+        return (
+            None
+            if audience_id in self.deleted
+            else self.store.rename_audience(account_id, audience_id, name)
+        )
 
     def delete_audience(self, account_id: str, audience_id: str) -> bool:
         if audience_id in self.deleted or self.store.get_audience(account_id, audience_id) is None:
@@ -570,7 +692,10 @@ class SoftDelete(StoreProxy):
 
 def _refuse_the_list(keys: Mapping[str, str]) -> OnRequest:
     def refuse(exchange: Exchange) -> Answer | None:
-        listing = exchange.method in ("GET", "HEAD") and str(exchange.scope["path"]).rstrip("/") == "/v1/audiences"
+        listing = (
+            exchange.method in ("GET", "HEAD")
+            and str(exchange.scope["path"]).rstrip("/") == "/v1/audiences"
+        )
         if listing and account_of(exchange, keys) is not None:
             return envelope(exchange, 404, 1301, "Not found.")
         return None
@@ -578,7 +703,10 @@ def _refuse_the_list(keys: Mapping[str, str]) -> OnRequest:
     return refuse
 
 
-@mutant("PAGE-04", "the query operation answers 404 with the error envelope to a valid key (401 without one): a refused list")
+@mutant(
+    "PAGE-04",
+    "the query operation answers 404 with the error envelope to a valid key (401 without one): a refused list",
+)
 def list_refused_with_404(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_request=_refuse_the_list(keys))
 
@@ -615,7 +743,9 @@ def dates_with_t(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 def dates_in_local_time(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def shift(item: dict[str, Any]) -> None:
         for name in ("create_date", "update_date"):
-            item[name] = (datetime.strptime(item[name], DATE_FORMAT) + timedelta(hours=4)).strftime(DATE_FORMAT)
+            item[name] = (datetime.strptime(item[name], DATE_FORMAT) + timedelta(hours=4)).strftime(
+                DATE_FORMAT
+            )
 
     return Rewrite(create_app(store, keys), on_answer=_each_audience(shift))
 
@@ -679,7 +809,12 @@ def deep_nesting_crashes(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("ROB-02", "405 answers carry no Allow header")
 def method_refused_without_allow(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(create_app(store, keys), on_answer=lambda exchange, answer: answer.set_header(b"allow", None) if answer.status == 405 else None)
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=lambda exchange, answer: (
+            answer.set_header(b"allow", None) if answer.status == 405 else None
+        ),
+    )
 
 
 @mutant("ROB-02", "a body of any media type is read as JSON (no 415)")
@@ -707,7 +842,11 @@ def rate_limit_without_retry_after(store: Store, keys: Mapping[str, str]) -> ASG
 def wrong_types_coerced(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def coerce(exchange: Exchange) -> None:
         data = exchange.data()
-        targets = [data, *(contact for contact in data.get("contacts", []) if isinstance(contact, dict))] if isinstance(data.get("contacts", []), list) else [data]
+        targets = (
+            [data, *(contact for contact in data.get("contacts", []) if isinstance(contact, dict))]
+            if isinstance(data.get("contacts", []), list)
+            else [data]
+        )
         changed = False
         for fields in targets:
             for name in ("name", "first_name", "last_name"):

@@ -19,7 +19,13 @@ from conformance.reference.store import Store
 from conformance.reference.views import AUDIENCES_PATH
 
 from mutation.catalogue import ASGIApp, mutant
-from mutation.mutants_pagination import EVERYTHING, Params, behaving_as, rewrite_pages, with_paginator
+from mutation.mutants_pagination import (
+    EVERYTHING,
+    Params,
+    behaving_as,
+    rewrite_pages,
+    with_paginator,
+)
 
 DRAW = random.SystemRandom()  # never seeded: the fault differs between reads and between runs
 SOME_ANSWERS = 0.3  # the share of list answers whose total is wrong
@@ -35,7 +41,9 @@ class EarlierItemOnLaterPages(Store):
     page starts after the last item shown, so no item is lost: the walk only meets duplicates
     and visits more items than ``total``."""
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         # The paginator asks for one item more than the page size, to learn whether a next page exists.
         page_size = limit - 1
         if not after_seq or page_size < 2:
@@ -50,7 +58,10 @@ class EarlierItemOnLaterPages(Store):
         return [*rows[:at], DRAW.choice(earlier), *rows[at:]]
 
 
-@mutant("PAGE-04", "each page after the first carries one item of an earlier page again, a different one on every read (pages stay full, nothing is lost)")
+@mutant(
+    "PAGE-04",
+    "each page after the first carries one item of an earlier page again, a different one on every read (pages stay full, nothing is lost)",
+)
 def later_pages_repeat_an_earlier_item(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return create_app(behaving_as(store, EarlierItemOnLaterPages), keys)
 
@@ -60,11 +71,15 @@ class ItemSwappedForAnEarlierOne(Paginator):
     starts where it should) is replaced by an item of an earlier page: that item is met twice,
     the replaced one never."""
 
-    def page(self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str) -> Page[Any]:
+    def page(
+        self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str
+    ) -> Page[Any]:
         page = super().page(query, position, source, base_url)
         if query.path != AUDIENCES_PATH or position.number == 1 or len(page.items) < 2:
             return page
-        earlier: Sequence[Any] = [row for row in source.rows(0, EVERYTHING) if row.seq <= position.after_seq]
+        earlier: Sequence[Any] = [
+            row for row in source.rows(0, EVERYTHING) if row.seq <= position.after_seq
+        ]
         if not earlier:
             return page
         items = list(page.items)
@@ -72,7 +87,10 @@ class ItemSwappedForAnEarlierOne(Paginator):
         return Page(items, page.pagination)
 
 
-@mutant("PAGE-04", "on each page after the first, one item (never the last) is replaced by an item of an earlier page, a different one on every read")
+@mutant(
+    "PAGE-04",
+    "on each page after the first, one item (never the last) is replaced by an item of an earlier page, a different one on every read",
+)
 def later_pages_swap_an_item_for_an_earlier_one(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return with_paginator(store, keys, ItemSwappedForAnEarlierOne)
 
@@ -83,7 +101,10 @@ def later_pages_swap_an_item_for_an_earlier_one(store: Store, keys: Mapping[str,
 # pages of one walk (PAGE-04: the same total on every page).
 
 
-@mutant("PAGE-02", "pagination.total is 1 to 3 too high on every list answer, drawn anew for each answer")
+@mutant(
+    "PAGE-02",
+    "pagination.total is 1 to 3 too high on every list answer, drawn anew for each answer",
+)
 def total_too_high_by_one_to_three(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def change(params: Params, page: dict[str, Any]) -> None:
         page["pagination"]["total"] += DRAW.randint(1, 3)
@@ -97,7 +118,10 @@ def off_total(total: int) -> int:
     return total + delta if total + delta >= 0 else total - delta
 
 
-@mutant("PAGE-04", "pagination.total is off by 1 to 3, up or down, on about 30% of list answers (drawn for each answer)")
+@mutant(
+    "PAGE-04",
+    "pagination.total is off by 1 to 3, up or down, on about 30% of list answers (drawn for each answer)",
+)
 def total_wrong_on_some_answers(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def change(params: Params, page: dict[str, Any]) -> None:
         if DRAW.random() < SOME_ANSWERS:

@@ -39,7 +39,11 @@ def should_only(build: Any) -> Any:
 
 
 def audience_list(scope: Scope) -> bool:
-    return bool(scope["type"] == "http" and scope["method"] == "GET" and scope["path"].rstrip("/") == "/v1/audiences")
+    return bool(
+        scope["type"] == "http"
+        and scope["method"] == "GET"
+        and scope["path"].rstrip("/") == "/v1/audiences"
+    )
 
 
 def params_of(scope: Scope) -> Params:
@@ -54,12 +58,18 @@ def rewrite_query(app: ASGIApp, change: Callable[[Params], Params]) -> ASGIApp:
     """Change the query of each audience-list request before the reference sees it."""
 
     async def rewritten(scope: Scope, receive: Receive, send: Send) -> None:
-        await app(with_params(scope, change(params_of(scope))) if audience_list(scope) else scope, receive, send)
+        await app(
+            with_params(scope, change(params_of(scope))) if audience_list(scope) else scope,
+            receive,
+            send,
+        )
 
     return rewritten
 
 
-async def call(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def call(
+    app: ASGIApp, scope: Scope, receive: Receive
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """The whole response of ``app`` to one request: status, headers, body."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
@@ -76,11 +86,19 @@ async def call(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[
 
 async def answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     kept = [(name, value) for name, value in headers if name.lower() != b"content-length"]
-    await send({"type": "http.response.start", "status": status, "headers": [*kept, (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*kept, (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-def rewrite_response(app: ASGIApp, change: Callable[[Params, int, bytes], tuple[int, bytes]]) -> ASGIApp:
+def rewrite_response(
+    app: ASGIApp, change: Callable[[Params, int, bytes], tuple[int, bytes]]
+) -> ASGIApp:
     """Change status and body of each audience-list response."""
 
     async def rewritten(scope: Scope, receive: Receive, send: Send) -> None:
@@ -132,7 +150,11 @@ def links_of(page: dict[str, Any]) -> dict[str, Any]:
 
 def without(link: str, name: str) -> str:
     parts = urlsplit(link)
-    return urlunsplit(parts._replace(query=urlencode([(key, value) for key, value in parse_qsl(parts.query) if key != name])))
+    return urlunsplit(
+        parts._replace(
+            query=urlencode([(key, value) for key, value in parse_qsl(parts.query) if key != name])
+        )
+    )
 
 
 # -- parts: a store that misbehaves in one method, a paginator with another rule -----------------
@@ -149,12 +171,24 @@ def behaving_as(store: Store, kind: type[StoreT]) -> StoreT:
     return faulty
 
 
-def audiences_where(store: Store, account_id: str, keep: Callable[[AudienceRecord], bool], after_seq: int, limit: int) -> list[AudienceRecord]:
+def audiences_where(
+    store: Store,
+    account_id: str,
+    keep: Callable[[AudienceRecord], bool],
+    after_seq: int,
+    limit: int,
+) -> list[AudienceRecord]:
     """The account's audiences after ``after_seq`` that ``keep`` accepts, oldest first, as the store lists them."""
-    return [row for row in Store.list_audiences(store, account_id, None, after_seq, EVERYTHING) if keep(row)][:limit]
+    return [
+        row
+        for row in Store.list_audiences(store, account_id, None, after_seq, EVERYTHING)
+        if keep(row)
+    ][:limit]
 
 
-def with_paginator(store: Store, keys: Mapping[str, str], paginator_class: type[Paginator]) -> ASGIApp:
+def with_paginator(
+    store: Store, keys: Mapping[str, str], paginator_class: type[Paginator]
+) -> ASGIApp:
     """The reference with another paginator in place of its own."""
     return create_app(store, keys, paginator=paginator_class(CursorCodec(store.cursor_secret)))
 
@@ -172,7 +206,10 @@ def size_claims_the_page_size(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("PAGE-01", "without page_size, pages hold 25 items instead of 20")
 def default_page_size_is_25(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_query(create_app(store, keys), lambda params: params if "page_size" in dict(params) else [*params, ("page_size", "25")])
+    return rewrite_query(
+        create_app(store, keys),
+        lambda params: params if "page_size" in dict(params) else [*params, ("page_size", "25")],
+    )
 
 
 # -- PAGE-02 -------------------------------------------------------------------------------------
@@ -243,11 +280,15 @@ def empty_page_token_is_the_second_page(store: Store, keys: Mapping[str, str]) -
         if not (audience_list(scope) and empty_token(params_of(scope))):
             await app(scope, receive, send)
             return
-        first = with_params(scope, [param for param in params_of(scope) if param[0] != "page_token"])
+        first = with_params(
+            scope, [param for param in params_of(scope) if param[0] != "page_token"]
+        )
         status, headers, body = await call(app, first, receive)
         link = links_of(json.loads(body))["next"] if status == 200 else None
         if link is not None:
-            status, headers, body = await call(app, {**first, "query_string": urlsplit(link).query.encode()}, receive)
+            status, headers, body = await call(
+                app, {**first, "query_string": urlsplit(link).query.encode()}, receive
+            )
         await answer(send, status, headers, body)
 
     return second
@@ -257,13 +298,17 @@ def empty_page_token_is_the_second_page(store: Store, keys: Mapping[str, str]) -
 
 
 class SkipsOneAtEachBoundary(Store):
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         rows = super().list_audiences(account_id, channel, after_seq, limit + 1)
         return rows if after_seq == 0 else rows[1:]
 
 
 class RepeatsTheLastOfThePageBefore(Store):
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         if after_seq:
             after_seq = super().audience_seq_before(account_id, channel, after_seq, 1) or 0
         return super().list_audiences(account_id, channel, after_seq, limit)
@@ -291,18 +336,24 @@ def total_drifts_from_page_to_page(store: Store, keys: Mapping[str, str]) -> ASG
 
 
 class FullLastPageSeemsToContinue(Store):
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         rows = super().list_audiences(account_id, channel, after_seq, limit)
         # 'Is there more?' asked as 'is this page full?': a full last page links to an empty one.
         return rows + rows[-1:] if len(rows) == limit - 1 else rows
 
 
 class NextPastTheEnd(Paginator):
-    def page(self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str) -> Page[Any]:
+    def page(
+        self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str
+    ) -> Page[Any]:
         page = super().page(query, position, source, base_url)
         links = cast(dict[str, Any], page.pagination["links"])
         if page.items and links["next"] is None:
-            links["next"] = self._link(query, Position(page.items[-1].seq, position.number + 1), links["first"])
+            links["next"] = self._link(
+                query, Position(page.items[-1].seq, position.number + 1), links["first"]
+            )
         return page
 
 
@@ -322,12 +373,16 @@ def pages_one_short(store: Store, keys: Mapping[str, str]) -> ASGIApp:
         size = page_size_of(params)
         if "page_token" in dict(params) or size < 2:
             return params
-        return [(name, value) for name, value in params if name != "page_size"] + [("page_size", str(size - 1))]
+        return [(name, value) for name, value in params if name != "page_size"] + [
+            ("page_size", str(size - 1))
+        ]
 
     return rewrite_query(create_app(store, keys), change)
 
 
-def on_an_empty_collection(change: Callable[[dict[str, Any]], None]) -> Callable[[Params, dict[str, Any]], None]:
+def on_an_empty_collection(
+    change: Callable[[dict[str, Any]], None],
+) -> Callable[[Params, dict[str, Any]], None]:
     """Apply ``change`` to the one page of an empty collection (total 0), and to no other page."""
 
     def changed(params: Params, page: dict[str, Any]) -> None:
@@ -441,7 +496,9 @@ class SomeLinksDropTheChannel(LinksDropTheChannel):
     def _link(self, query: PageQuery, position: Position, query_link: str) -> str:
         return Paginator._link(self, query, position, query_link)
 
-    def page(self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str) -> Page[Any]:
+    def page(
+        self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str
+    ) -> Page[Any]:
         page = super().page(query, position, source, base_url)
         links = cast(dict[str, Any], page.pagination["links"])
         for name in self.losing:
@@ -483,12 +540,20 @@ def rewrite_links(store: Store, keys: Mapping[str, str], move: Callable[[str], s
 
 @mutant("PAGE-09", "links point to another host")
 def links_point_to_another_host(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_links(store, keys, lambda link: urlunsplit(urlsplit(link)._replace(netloc=f"audiences.invalid:{urlsplit(link).port}")))
+    return rewrite_links(
+        store,
+        keys,
+        lambda link: urlunsplit(
+            urlsplit(link)._replace(netloc=f"audiences.invalid:{urlsplit(link).port}")
+        ),
+    )
 
 
 @mutant("PAGE-09", "links switch the scheme to https")
 def links_switch_to_https(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_links(store, keys, lambda link: urlunsplit(urlsplit(link)._replace(scheme="https")))
+    return rewrite_links(
+        store, keys, lambda link: urlunsplit(urlsplit(link)._replace(scheme="https"))
+    )
 
 
 # -- link form: absolute URLs or absolute paths (section 4), under each link's rule -------------
@@ -500,7 +565,10 @@ def relative_to_the_page(link: str) -> str:
     return urlunsplit(("", "", parts.path.rsplit("/", 1)[-1], parts.query, ""))
 
 
-@mutant("PAGE-06", "links are relative references ('audiences?page_size=...'), neither absolute URLs nor absolute paths")
+@mutant(
+    "PAGE-06",
+    "links are relative references ('audiences?page_size=...'), neither absolute URLs nor absolute paths",
+)
 def links_relative_to_the_page(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_links(store, keys, relative_to_the_page)
 
@@ -526,7 +594,15 @@ def valid_page_size(value: str) -> bool:
 @mutant("PAGE-10", "a page_size over 100 is clamped to 100 instead of refused")
 def page_size_over_100_is_clamped(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def change(params: Params) -> Params:
-        return [(name, "100" if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100 else value) for name, value in params]
+        return [
+            (
+                name,
+                "100"
+                if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100
+                else value,
+            )
+            for name, value in params
+        ]
 
     return rewrite_query(create_app(store, keys), change)
 
@@ -534,12 +610,22 @@ def page_size_over_100_is_clamped(store: Store, keys: Mapping[str, str]) -> ASGI
 @should_only
 @mutant("PAGE-10", "an invalid page_size is ignored: the default page answers")
 def invalid_page_size_means_the_default(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_query(create_app(store, keys), lambda params: [(name, value) for name, value in params if name != "page_size" or valid_page_size(value)])
+    return rewrite_query(
+        create_app(store, keys),
+        lambda params: [
+            (name, value) for name, value in params if name != "page_size" or valid_page_size(value)
+        ],
+    )
 
 
 @mutant("ROB-01", "a page_size of ten digits or more fails the server")
 def huge_page_size_fails_the_server(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return refuse_when(create_app(store, keys), lambda params: len(dict(params).get("page_size", "")) >= 10, 500, 1009)
+    return refuse_when(
+        create_app(store, keys),
+        lambda params: len(dict(params).get("page_size", "")) >= 10,
+        500,
+        1009,
+    )
 
 
 # -- PAGE-11 and TEN-01 ----------------------------------------------------------------------------
@@ -564,7 +650,11 @@ def broken_token_means_the_first_page(store: Store, keys: Mapping[str, str]) -> 
             return
         status, headers, body = await call(app, scope, receive)
         if status == 400:
-            status, headers, body = await call(app, with_params(scope, [(n, v) for n, v in params_of(scope) if n != "page_token"]), receive)
+            status, headers, body = await call(
+                app,
+                with_params(scope, [(n, v) for n, v in params_of(scope) if n != "page_token"]),
+                receive,
+            )
         await answer(send, status, headers, body)
 
     return lenient
@@ -586,9 +676,15 @@ def token_carries_its_account(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     key_of = {account: key for key, account in keys.items()}
 
     async def swapped(scope: Scope, receive: Receive, send: Send) -> None:
-        account = account_in(dict(params_of(scope)).get("page_token")) if audience_list(scope) else None
+        account = (
+            account_in(dict(params_of(scope)).get("page_token")) if audience_list(scope) else None
+        )
         if account in key_of:
-            headers = [(name, value) for name, value in scope["headers"] if name.lower() != b"x-dexatel-key"]
+            headers = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name.lower() != b"x-dexatel-key"
+            ]
             scope = {**scope, "headers": [*headers, (b"x-dexatel-key", key_of[account].encode())]}
         await app(scope, receive, send)
 
@@ -616,7 +712,9 @@ class OffsetSource:
 
 
 class OffsetPaginator(Paginator):
-    def page(self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str) -> Page[Any]:
+    def page(
+        self, query: PageQuery, position: Position, source: PageSource[Any], base_url: str
+    ) -> Page[Any]:
         return super().page(query, position, OffsetSource(source), base_url)
 
 
@@ -630,7 +728,9 @@ def offset_pagination(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 
 class FilterIgnored(Store):
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         return super().list_audiences(account_id, None, after_seq, limit)
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
@@ -643,10 +743,14 @@ class ChannelMatchedBy(Store):
     def keeps(self, row: AudienceRecord, channel: str) -> bool:
         return row.channel == channel
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         if channel is None:
             return super().list_audiences(account_id, None, after_seq, limit)
-        return audiences_where(self, account_id, lambda row: self.keeps(row, channel), after_seq, limit)
+        return audiences_where(
+            self, account_id, lambda row: self.keeps(row, channel), after_seq, limit
+        )
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
         return len(self.list_audiences(account_id, channel, 0, EVERYTHING))
@@ -666,7 +770,15 @@ class ViberTotalMissesAudiencesWithContacts(Store):
     def count_audiences(self, account_id: str, channel: str | None) -> int:
         if channel != "VIBER":
             return super().count_audiences(account_id, channel)
-        return len(audiences_where(self, account_id, lambda row: row.channel == "VIBER" and row.contacts_count == 0, 0, EVERYTHING))
+        return len(
+            audiences_where(
+                self,
+                account_id,
+                lambda row: row.channel == "VIBER" and row.contacts_count == 0,
+                0,
+                EVERYTHING,
+            )
+        )
 
 
 @mutant("FILT-01", "filter[channel] is ignored")
@@ -701,18 +813,33 @@ def channel_in(params: Params) -> str | None:
 @should_only
 @mutant("FILT-03", "filter[channel] must be upper case; 'viber' is refused")
 def channel_filter_case_sensitive(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return refuse_when(create_app(store, keys), lambda params: channel_in(params) not in (None, *CHANNELS), 400, 1307)
+    return refuse_when(
+        create_app(store, keys),
+        lambda params: channel_in(params) not in (None, *CHANNELS),
+        400,
+        1307,
+    )
 
 
 @should_only
 @mutant("FILT-04", "an unknown filter[channel] is ignored: every audience answers")
 def unknown_channel_ignored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_query(create_app(store, keys), lambda params: [(n, v) for n, v in params if n != "filter[channel]" or v.upper() in CHANNELS])
+    return rewrite_query(
+        create_app(store, keys),
+        lambda params: [
+            (n, v) for n, v in params if n != "filter[channel]" or v.upper() in CHANNELS
+        ],
+    )
 
 
 @mutant("FILT-04", "an unknown filter[channel] fails the server")
 def unknown_channel_fails_the_server(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return refuse_when(create_app(store, keys), lambda params: (channel_in(params) or "SMS").upper() not in CHANNELS, 500, 1009)
+    return refuse_when(
+        create_app(store, keys),
+        lambda params: (channel_in(params) or "SMS").upper() not in CHANNELS,
+        500,
+        1009,
+    )
 
 
 # -- CRUD-06 ---------------------------------------------------------------------------------------
@@ -724,7 +851,9 @@ class SearchMatchedBy(Store):
     def matches(self, contact: ContactRecord, search: str) -> bool:
         raise NotImplementedError
 
-    def list_contacts(self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int) -> list[ContactRecord]:
+    def list_contacts(
+        self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int
+    ) -> list[ContactRecord]:
         rows = super().list_contacts(account_id, audience_id, None, after_seq, EVERYTHING)
         return [row for row in rows if search is None or self.matches(row, search)][:limit]
 
@@ -734,18 +863,26 @@ class SearchMatchedBy(Store):
 
 class CaseSensitiveSearch(SearchMatchedBy):
     def matches(self, contact: ContactRecord, search: str) -> bool:
-        return any(search in value for value in (contact.number, contact.first_name, contact.last_name))
+        return any(
+            search in value for value in (contact.number, contact.first_name, contact.last_name)
+        )
 
 
 class SearchWithoutLastNames(SearchMatchedBy):
     def matches(self, contact: ContactRecord, search: str) -> bool:
-        return any(search.casefold() in value.casefold() for value in (contact.number, contact.first_name))
+        return any(
+            search.casefold() in value.casefold() for value in (contact.number, contact.first_name)
+        )
 
 
 class ContactsRepeatTheLastOfThePageBefore(Store):
-    def list_contacts(self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int) -> list[ContactRecord]:
+    def list_contacts(
+        self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int
+    ) -> list[ContactRecord]:
         if after_seq:
-            after_seq = super().contact_seq_before(account_id, audience_id, search, after_seq, 1) or 0
+            after_seq = (
+                super().contact_seq_before(account_id, audience_id, search, after_seq, 1) or 0
+            )
         return super().list_contacts(account_id, audience_id, search, after_seq, limit)
 
 

@@ -18,9 +18,18 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 
 from mutation.catalogue import mutant
-from mutation.mutants_errors import Exchange, StoreProxy, account_of, envelope, replaying, whole_body
+from mutation.mutants_errors import (
+    Exchange,
+    StoreProxy,
+    account_of,
+    envelope,
+    replaying,
+    whole_body,
+)
 
-RACE_WINDOW = 0.1  # seconds between reading the account's names and writing: another request's await
+RACE_WINDOW = (
+    0.1  # seconds between reading the account's names and writing: another request's await
+)
 HIDDEN = "."  # never in a valid name: what follows it keeps stored names apart
 NAMES_SEEN: ContextVar[dict[str, str] | None] = ContextVar("names_seen", default=None)
 
@@ -46,12 +55,16 @@ class NamesCheckedEarly(StoreProxy):
         seen = NAMES_SEEN.get()
         return seen if seen is not None else self.names_of(account_id)
 
-    def create_audience(self, account_id: str, name: str, channel: str, contacts: Any) -> AudienceRecord:
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: Any
+    ) -> AudienceRecord:
         if name in self._seen(account_id):
             raise NameTaken(name)
         return _show(self.store.create_audience(account_id, _hide(name), channel, contacts))
 
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
         if self.store.get_audience(account_id, audience_id) is None:
             return None
         if self._seen(account_id).get(name, audience_id) != audience_id:
@@ -63,8 +76,12 @@ class NamesCheckedEarly(StoreProxy):
         found = self.store.get_audience(account_id, audience_id)
         return _show(found) if found else None
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
-        return [_show(row) for row in self.store.list_audiences(account_id, channel, after_seq, limit)]
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
+        return [
+            _show(row) for row in self.store.list_audiences(account_id, channel, after_seq, limit)
+        ]
 
 
 def _hide(name: str) -> str:
@@ -89,7 +106,11 @@ class ReadThenAwait:
         self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        account = account_of(Exchange(dict(scope), b""), self.keys) if scope["type"] == "http" and scope["method"] in ("POST", "PUT") else None
+        account = (
+            account_of(Exchange(dict(scope), b""), self.keys)
+            if scope["type"] == "http" and scope["method"] in ("POST", "PUT")
+            else None
+        )
         if account is None or not str(scope["path"]).startswith("/v1/audiences"):
             await self.app(scope, receive, send)
             return
@@ -101,7 +122,10 @@ class ReadThenAwait:
             NAMES_SEEN.reset(seen)
 
 
-@mutant("VAL-1309", "a name is checked when the request arrives and written after an await: racing creates or renames both take it")
+@mutant(
+    "VAL-1309",
+    "a name is checked when the request arrives and written after an await: racing creates or renames both take it",
+)
 def names_checked_before_an_await(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     names = NamesCheckedEarly(store, keys)
     return ReadThenAwait(create_app(cast(Store, names), keys), names, keys)
@@ -127,13 +151,19 @@ class RefuseTheCrowd:
         self.crowds: dict[tuple[str, str], Crowd] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != self.method or not str(scope["path"]).startswith("/v1/audiences"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != self.method
+            or not str(scope["path"]).startswith("/v1/audiences")
+        ):
             await self.app(scope, receive, send)
             return
         exchange = Exchange(dict(scope), await whole_body(receive))
         account, name = account_of(exchange, self.keys), exchange.data().get("name")
         if account is not None and isinstance(name, str) and await self._met_another(account, name):
-            await envelope(exchange, 409, 1309, f"'{name}' is being taken by another request.").send(send)
+            await envelope(
+                exchange, 409, 1309, f"'{name}' is being taken by another request."
+            ).send(send)
             return
         await self.app(scope, replaying(exchange.body, receive), send)
 
@@ -151,11 +181,17 @@ class RefuseTheCrowd:
                 del self.crowds[(account, name)]
 
 
-@mutant("CRUD-03", "renames to one name that arrive together are all refused with 409 code 1309, though the name is free")
+@mutant(
+    "CRUD-03",
+    "renames to one name that arrive together are all refused with 409 code 1309, though the name is free",
+)
 def racing_renames_all_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return RefuseTheCrowd(create_app(store, keys), keys, "PUT")
 
 
-@mutant("CRUD-01", "creates of one name that arrive together are all refused with 409 code 1309, though the name is free")
+@mutant(
+    "CRUD-01",
+    "creates of one name that arrive together are all refused with 409 code 1309, though the name is free",
+)
 def racing_creates_all_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return RefuseTheCrowd(create_app(store, keys), keys, "POST")

@@ -104,12 +104,32 @@ def run_one(kind: str, name: str, seed: int, narrowed: bool = False) -> Outcome:
             junit_dir=Path(folder),
             seed=seed,
         )
-    return Outcome(kind, name, server.description, server.rule, strict, seed, run.exit_code, tuple(sorted(run.failed_rules())), round(time.monotonic() - started, 1))
+    return Outcome(
+        kind,
+        name,
+        server.description,
+        server.rule,
+        strict,
+        seed,
+        run.exit_code,
+        tuple(sorted(run.failed_rules())),
+        round(time.monotonic() - started, 1),
+    )
 
 
 def crashed(kind: str, name: str, seed: int, error: BaseException | None) -> Outcome:
     """A server that could not be built or served counts against it, with the error as its description."""
-    return Outcome(kind, name, f"could not be run: {type(error).__name__}: {error}", None, False, seed, -1, (), 0.0)
+    return Outcome(
+        kind,
+        name,
+        f"could not be run: {type(error).__name__}: {error}",
+        None,
+        False,
+        seed,
+        -1,
+        (),
+        0.0,
+    )
 
 
 def proofs_of(outcomes: Sequence[Outcome]) -> list[Proof]:
@@ -125,4 +145,8 @@ def miss_line(run: Outcome) -> str:
     failed = ", ".join(run.failed_rules) or "no rule"
     if run.kind == "variant":
         return f"seed {run.seed}: exit {run.exit_code}, failed {failed}"
-    return f"seed {run.seed}: exit {run.exit_code}, failed {failed} (not {run.rule})" if run.rule not in run.failed_rules else f"seed {run.seed}: exit {run.exit_code}, {run.rule} named but the run did not end NOT CONFORMANT"
+    return (
+        f"seed {run.seed}: exit {run.exit_code}, failed {failed} (not {run.rule})"
+        if run.rule not in run.failed_rules
+        else f"seed {run.seed}: exit {run.exit_code}, {run.rule} named but the run did not end NOT CONFORMANT"
+    )

@@ -46,10 +46,22 @@ def run_all(jobs: Sequence[Job], workers: int) -> list[Outcome]:
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(run_one, kind, name, seed) for kind, name, seed in jobs]
         for done, future in enumerate(as_completed(futures), 1):
-            outcome = future.result() if future.exception() is None else crashed(*jobs[futures.index(future)], future.exception())
+            outcome = (
+                future.result()
+                if future.exception() is None
+                else crashed(*jobs[futures.index(future)], future.exception())
+            )
             outcomes.append(outcome)
-            verdict = ("caught" if outcome.good else "SURVIVED") if outcome.kind == "mutant" else ("passed" if outcome.good else "FAILED")
-            print(f"[{done}/{len(jobs)}] {outcome.kind} {outcome.name} seed {outcome.seed}: {verdict} (exit {outcome.exit_code}, {outcome.seconds:.0f} s)", file=sys.stderr, flush=True)
+            verdict = (
+                ("caught" if outcome.good else "SURVIVED")
+                if outcome.kind == "mutant"
+                else ("passed" if outcome.good else "FAILED")
+            )
+            print(
+                f"[{done}/{len(jobs)}] {outcome.kind} {outcome.name} seed {outcome.seed}: {verdict} (exit {outcome.exit_code}, {outcome.seconds:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     return outcomes
 
 
@@ -68,7 +80,9 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return not (self.survivors or self.failed_variants or (self.complete and self.unproven_must))
+        return not (
+            self.survivors or self.failed_variants or (self.complete and self.unproven_must)
+        )
 
 
 def summarize(proofs: Sequence[Proof], *, complete: bool = True) -> Summary:
@@ -79,8 +93,16 @@ def summarize(proofs: Sequence[Proof], *, complete: bool = True) -> Summary:
         caught=sum(proof.good for proof in mutants),
         mutants=len(mutants),
         unproven=unproven,
-        unproven_must=tuple(rule_id for rule_id in unproven if RULES_BY_ID[rule_id].level is Level.MUST),
-        failed_variants=tuple(sorted(proof.first.name for proof in proofs if proof.first.kind == "variant" and not proof.good)),
+        unproven_must=tuple(
+            rule_id for rule_id in unproven if RULES_BY_ID[rule_id].level is Level.MUST
+        ),
+        failed_variants=tuple(
+            sorted(
+                proof.first.name
+                for proof in proofs
+                if proof.first.kind == "variant" and not proof.good
+            )
+        ),
         survivors=tuple(sorted(proof.first.name for proof in mutants if not proof.good)),
         complete=complete,
     )
@@ -100,15 +122,21 @@ def matrix_lines(proofs: Sequence[Proof]) -> list[str]:
         if proof.first.kind == "mutant" and proof.first.rule:
             by_rule.setdefault(proof.first.rule, []).append(proof)
     width = max([len(proof.first.name) for proof in proofs] + [12])
-    lines = [f"{'rule':<9} {'level':<7} {'mutant':<{width}} {'result':<9} {'exits':>7} {'secs':>5}  also failed"]
+    lines = [
+        f"{'rule':<9} {'level':<7} {'mutant':<{width}} {'result':<9} {'exits':>7} {'secs':>5}  also failed"
+    ]
     for rule in RULES:
         found = sorted(by_rule.get(rule.id, []), key=lambda proof: proof.first.name)
         if not found:
-            lines.append(f"{rule.id:<9} {rule.level.value:<7} {'(no mutant)':<{width}} {'unproven':<9}")
+            lines.append(
+                f"{rule.id:<9} {rule.level.value:<7} {'(no mutant)':<{width}} {'unproven':<9}"
+            )
         for proof in found:
             result = "caught" if proof.good else "SURVIVED"
             also = ", ".join(rule_id for rule_id in proof.failed_rules() if rule_id != rule.id)
-            lines.append(f"{rule.id:<9} {rule.level.value:<7} {proof.first.name:<{width}} {result:<9} {_exits(proof):>7} {proof.seconds:>5.0f}  {also}{' (strict)' if proof.first.strict else ''}")
+            lines.append(
+                f"{rule.id:<9} {rule.level.value:<7} {proof.first.name:<{width}} {result:<9} {_exits(proof):>7} {proof.seconds:>5.0f}  {also}{' (strict)' if proof.first.strict else ''}"
+            )
     return lines
 
 
@@ -122,21 +150,39 @@ def survivor_lines(proofs: Sequence[Proof]) -> list[str]:
 
 
 def variant_lines(proofs: Sequence[Proof]) -> list[str]:
-    variants = sorted((proof for proof in proofs if proof.first.kind == "variant"), key=lambda proof: proof.first.name)
+    variants = sorted(
+        (proof for proof in proofs if proof.first.kind == "variant"),
+        key=lambda proof: proof.first.name,
+    )
     width = max([len(proof.first.name) for proof in variants] + [12])
-    lines = [f"{'variant':<{width}} {'result':<7} {'exits':>7} {'secs':>5}  what differs [rules failed: SHOULD ones do not count]"]
+    lines = [
+        f"{'variant':<{width}} {'result':<7} {'exits':>7} {'secs':>5}  what differs [rules failed: SHOULD ones do not count]"
+    ]
     for proof in variants:
         failed = f" [failed: {', '.join(proof.failed_rules())}]" if proof.failed_rules() else ""
-        lines.append(f"{proof.first.name:<{width}} {'passed' if proof.good else 'FAILED':<7} {_exits(proof):>7} {proof.seconds:>5.0f}  {proof.first.description}{failed}")
+        lines.append(
+            f"{proof.first.name:<{width}} {'passed' if proof.good else 'FAILED':<7} {_exits(proof):>7} {proof.seconds:>5.0f}  {proof.first.description}{failed}"
+        )
     return lines
 
 
 def summary_lines(summary: Summary, seeds: Sequence[int], seconds: float) -> list[str]:
     score = summary.caught / summary.mutants if summary.mutants else 0.0
-    lines = [f"mutation score: {summary.caught}/{summary.mutants} caught at every seed of {', '.join(map(str, seeds))} ({score:.1%})"]
+    lines = [
+        f"mutation score: {summary.caught}/{summary.mutants} caught at every seed of {', '.join(map(str, seeds))} ({score:.1%})"
+    ]
     if summary.complete:
-        lines.append(f"unproven rules (no mutant caught at every seed breaks them): {', '.join(summary.unproven) or 'none'}")
-        lines.append("every MUST rule proven: " + ("yes" if not summary.unproven_must else f"NO, not {', '.join(summary.unproven_must)}"))
+        lines.append(
+            f"unproven rules (no mutant caught at every seed breaks them): {', '.join(summary.unproven) or 'none'}"
+        )
+        lines.append(
+            "every MUST rule proven: "
+            + (
+                "yes"
+                if not summary.unproven_must
+                else f"NO, not {', '.join(summary.unproven_must)}"
+            )
+        )
     else:
         lines.append("unproven rules: not judged (only some servers ran)")
     if summary.survivors:
@@ -147,11 +193,25 @@ def summary_lines(summary: Summary, seeds: Sequence[int], seconds: float) -> lis
     return lines
 
 
-def as_json(proofs: Sequence[Proof], summary: Summary, seeds: Sequence[int], seconds: float) -> dict[str, object]:
+def as_json(
+    proofs: Sequence[Proof], summary: Summary, seeds: Sequence[int], seconds: float
+) -> dict[str, object]:
     def entry(proof: Proof, verdict: str) -> dict[str, object]:
         first = asdict(proof.first)
         shared = {name: first[name] for name in ("name", "description", "rule", "strict")}
-        return {**shared, verdict: proof.good, "runs": [{"seed": run.seed, "exit_code": run.exit_code, "failed_rules": list(run.failed_rules), "seconds": run.seconds} for run in proof.runs]}
+        return {
+            **shared,
+            verdict: proof.good,
+            "runs": [
+                {
+                    "seed": run.seed,
+                    "exit_code": run.exit_code,
+                    "failed_rules": list(run.failed_rules),
+                    "seconds": run.seconds,
+                }
+                for run in proof.runs
+            ],
+        }
 
     return {
         "seeds": list(seeds),
@@ -171,18 +231,38 @@ def seed_list(text: str) -> tuple[int, ...]:
     try:
         seeds = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seeds are integers separated by commas, not '{text}'") from None
+        raise argparse.ArgumentTypeError(
+            f"seeds are integers separated by commas, not '{text}'"
+        ) from None
     if not seeds:
         raise argparse.ArgumentTypeError("at least one seed")
     return seeds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mutation.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write the JSON report (default {DEFAULT_JSON})")
-    parser.add_argument("--workers", type=int, default=WORKERS, help=f"suite runs at a time (default {WORKERS})")
-    parser.add_argument("--seeds", type=seed_list, default=SEEDS, help=f"the seeds every server is run at, comma-separated (default {','.join(map(str, SEEDS))})")
-    parser.add_argument("names", nargs="*", help="only these mutants and variants (default: all); unproven rules then do not fail the report")
+    parser = argparse.ArgumentParser(
+        prog="python -m mutation.report", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=DEFAULT_JSON,
+        help=f"where to write the JSON report (default {DEFAULT_JSON})",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"suite runs at a time (default {WORKERS})"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=SEEDS,
+        help=f"the seeds every server is run at, comma-separated (default {','.join(map(str, SEEDS))})",
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        help="only these mutants and variants (default: all); unproven rules then do not fail the report",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     catalogue.load_all()
@@ -191,13 +271,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"not in the catalogue: {', '.join(sorted(unknown))}")
     wanted = set(args.names) or set(VARIANTS) | set(MUTANTS)
     # Variants first: they are the longest runs, so the pool ends with short ones.
-    servers = [("variant", name) for name in sorted(VARIANTS) if name in wanted] + [("mutant", name) for name in sorted(MUTANTS) if name in wanted]
+    servers = [("variant", name) for name in sorted(VARIANTS) if name in wanted] + [
+        ("mutant", name) for name in sorted(MUTANTS) if name in wanted
+    ]
     jobs = [(kind, name, seed) for kind, name in servers for seed in args.seeds]
     proofs = proofs_of(run_all(jobs, max(1, args.workers)))
     summary = summarize(proofs, complete=not args.names)
     seconds = time.monotonic() - started
-    sections = ["== rules x mutants (exits: one per seed)", *matrix_lines(proofs), "", "== survivors, seed by seed", *survivor_lines(proofs)]
-    print("\n".join([*sections, "", "== legal variants", *variant_lines(proofs), "", *summary_lines(summary, args.seeds, seconds)]))
+    sections = [
+        "== rules x mutants (exits: one per seed)",
+        *matrix_lines(proofs),
+        "",
+        "== survivors, seed by seed",
+        *survivor_lines(proofs),
+    ]
+    print(
+        "\n".join(
+            [
+                *sections,
+                "",
+                "== legal variants",
+                *variant_lines(proofs),
+                "",
+                *summary_lines(summary, args.seeds, seconds),
+            ]
+        )
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(as_json(proofs, summary, args.seeds, seconds), indent=2) + "\n")
     print(f"json: {args.json}")

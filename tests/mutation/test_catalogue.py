@@ -30,14 +30,22 @@ def registered_builders() -> list[str]:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
-                decorators = [decorator.func for decorator in node.decorator_list if isinstance(decorator, ast.Call)]
-                if any(isinstance(func, ast.Name) and func.id in REGISTERING for func in decorators):
+                decorators = [
+                    decorator.func
+                    for decorator in node.decorator_list
+                    if isinstance(decorator, ast.Call)
+                ]
+                if any(
+                    isinstance(func, ast.Name) and func.id in REGISTERING for func in decorators
+                ):
                     names.append(node.name.replace("_", "-"))
     return names
 
 
 def test_every_mutant_names_a_rule_of_the_catalogue() -> None:
-    unknown = {name: server.rule for name, server in MUTANTS.items() if server.rule not in RULES_BY_ID}
+    unknown = {
+        name: server.rule for name, server in MUTANTS.items() if server.rule not in RULES_BY_ID
+    }
     assert not unknown, f"mutants naming rules that do not exist: {unknown}"
 
 
@@ -53,17 +61,25 @@ def test_the_registry_holds_what_the_modules_register() -> None:
 
 
 def test_every_server_says_what_it_does() -> None:
-    silent = sorted(name for name, server in {**MUTANTS, **VARIANTS}.items() if not server.description.strip())
+    silent = sorted(
+        name for name, server in {**MUTANTS, **VARIANTS}.items() if not server.description.strip()
+    )
     assert not silent, f"servers without a description: {silent}"
     assert all(server.rule is None for server in VARIANTS.values())
-    assert all(server.path_prefix == "" or (server.path_prefix.startswith("/") and not server.path_prefix.endswith("/")) for server in VARIANTS.values())
+    assert all(
+        server.path_prefix == ""
+        or (server.path_prefix.startswith("/") and not server.path_prefix.endswith("/"))
+        for server in VARIANTS.values()
+    )
 
 
 def test_should_only_lists_name_registered_mutants() -> None:
     """A module's ``SHOULD_ONLY`` set (mutants only a strict run fails) names mutants that exist."""
     for module_name in {server.build.__module__ for server in MUTANTS.values()}:
         for name in getattr(importlib.import_module(module_name), "SHOULD_ONLY", set()):
-            assert name in MUTANTS, f"{module_name}.SHOULD_ONLY names '{name}', which is not a registered mutant"
+            assert name in MUTANTS, (
+                f"{module_name}.SHOULD_ONLY names '{name}', which is not a registered mutant"
+            )
 
 
 def test_there_are_at_least_eight_legal_variants() -> None:

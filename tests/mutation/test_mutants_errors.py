@@ -18,7 +18,11 @@ from mutation import mutants_answers, mutants_errors
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
-OURS = [server for server in MUTANTS.values() if server.build.__module__ in (mutants_errors.__name__, mutants_answers.__name__)]
+OURS = [
+    server
+    for server in MUTANTS.values()
+    if server.build.__module__ in (mutants_errors.__name__, mutants_answers.__name__)
+]
 RULES = sorted({server.rule for server in OURS if server.rule is not None})
 REFERENCE = Server("reference", "the reference server, unchanged", create_app)
 
@@ -34,8 +38,12 @@ def test_the_suite_catches_the_mutant(server: Server) -> None:
     strict = ("--strict",) if RULES_BY_ID[server.rule].level is Level.SHOULD else ()
     with serve(server) as served:
         run = run_suite(served, profile="quick", rules=(server.rule,), extra=strict)
-    assert run.exit_code == 1, f"{server.name} ({server.description}) was not caught: exit {run.exit_code}\n{_tail(run)}"
-    assert server.rule in run.failed_rules(), f"{server.name} failed {sorted(run.failed_rules())}, not {server.rule}\n{_tail(run)}"
+    assert run.exit_code == 1, (
+        f"{server.name} ({server.description}) was not caught: exit {run.exit_code}\n{_tail(run)}"
+    )
+    assert server.rule in run.failed_rules(), (
+        f"{server.name} failed {sorted(run.failed_rules())}, not {server.rule}\n{_tail(run)}"
+    )
 
 
 @pytest.mark.slow
@@ -46,7 +54,25 @@ def test_the_reference_passes_these_rules_strictly() -> None:
 
 
 def test_every_rule_of_this_part_has_a_mutant() -> None:
-    owned = {"VAL-00", "VAL-01", *(f"VAL-{code}" for code in (1301, 1302, 1303, 1304, 1305, 1306, 1307, 1308, 1309, 1353, 1354, 1355))}
-    owned |= {"AUTH-01", "TEN-01", "TEN-02", "CRUD-01", "CRUD-02", "CRUD-03", "CRUD-04", "CRUD-05", "DATE-01", "DATE-02"}
+    owned = {
+        "VAL-00",
+        "VAL-01",
+        *(
+            f"VAL-{code}"
+            for code in (1301, 1302, 1303, 1304, 1305, 1306, 1307, 1308, 1309, 1353, 1354, 1355)
+        ),
+    }
+    owned |= {
+        "AUTH-01",
+        "TEN-01",
+        "TEN-02",
+        "CRUD-01",
+        "CRUD-02",
+        "CRUD-03",
+        "CRUD-04",
+        "CRUD-05",
+        "DATE-01",
+        "DATE-02",
+    }
     owned |= {"ERR-01", "ERR-02", "JSON-01", "AUD-01", "ROB-01", "ROB-02", "ROB-03", "ROB-04"}
     assert owned <= set(RULES), f"rules without a mutant: {sorted(owned - set(RULES))}"

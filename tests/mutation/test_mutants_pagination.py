@@ -17,8 +17,18 @@ from mutation import mutants_flaky, mutants_pagination
 from mutation.catalogue import MUTANTS, ASGIApp, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
-RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + ("FILT-01", "FILT-02", "FILT-03", "FILT-04", "CRUD-06")
-OURS = sorted(name for name, server in MUTANTS.items() if server.build.__module__ in (mutants_pagination.__name__, mutants_flaky.__name__))
+RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + (
+    "FILT-01",
+    "FILT-02",
+    "FILT-03",
+    "FILT-04",
+    "CRUD-06",
+)
+OURS = sorted(
+    name
+    for name, server in MUTANTS.items()
+    if server.build.__module__ in (mutants_pagination.__name__, mutants_flaky.__name__)
+)
 OTHER_AUDIENCES = 150
 
 
@@ -34,7 +44,9 @@ def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
     assert server.rule is not None
     extra = ("--strict",) if name in mutants_pagination.SHOULD_ONLY else ()
     with serve(server) as served:
-        run = run_suite(served, profile="quick", rules=(server.rule,), extra=extra, junit_dir=tmp_path)
+        run = run_suite(
+            served, profile="quick", rules=(server.rule,), extra=extra, junit_dir=tmp_path
+        )
     assert run.exit_code == 1, explain(run)
     assert server.rule in run.failed_rules(), explain(run)
 
@@ -42,7 +54,9 @@ def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_reference_passes_every_pagination_rule(tmp_path: Path) -> None:
     with serve(Server("reference", "the reference server", create_app)) as served:
-        run = run_suite(served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path)
+        run = run_suite(
+            served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path
+        )
     assert run.exit_code == 0, explain(run)
 
 
@@ -50,14 +64,24 @@ def with_other_audiences(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     """The reference over an account that already holds audiences the suite did not make."""
     account = next(iter(keys.values()))
     for index in range(OTHER_AUDIENCES):
-        store.create_audience(account, f"Other-{index:03d}", ("SMS", "VIBER", "WHATSAPP")[index % 3], [])
+        store.create_audience(
+            account, f"Other-{index:03d}", ("SMS", "VIBER", "WHATSAPP")[index % 3], []
+        )
     return create_app(store, keys)
 
 
 @pytest.mark.slow
 def test_the_reference_passes_when_the_account_holds_other_audiences(tmp_path: Path) -> None:
-    with serve(Server("reference-with-others", f"the reference, {OTHER_AUDIENCES} audiences already there", with_other_audiences)) as served:
-        run = run_suite(served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path)
+    with serve(
+        Server(
+            "reference-with-others",
+            f"the reference, {OTHER_AUDIENCES} audiences already there",
+            with_other_audiences,
+        )
+    ) as served:
+        run = run_suite(
+            served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path
+        )
     assert run.exit_code == 0, explain(run)
 
 
@@ -83,13 +107,26 @@ def test_an_empty_collection_the_suite_cannot_see_is_shown_not_exercised(tmp_pat
     """PAGE-05's empty collection needs an empty channel filter: where every channel of both
     accounts holds audiences, the test ends not exercised with its reason, and the certificate
     lists it so beside the rule's passed tests, never as one more pass."""
-    with serve(Server("every-channel-filled", "the reference, every channel of both accounts holding an audience", with_every_channel_filled)) as served:
+    with serve(
+        Server(
+            "every-channel-filled",
+            "the reference, every channel of both accounts holding an audience",
+            with_every_channel_filled,
+        )
+    ) as served:
         run = run_suite(served, profile="quick", rules=("PAGE-05",), junit_dir=tmp_path)
     assert run.exit_code == 0, explain(run)
-    record = next(record for record in run.records if record.nodeid.endswith("test_an_empty_collection_is_one_page"))
+    record = next(
+        record
+        for record in run.records
+        if record.nodeid.endswith("test_an_empty_collection_is_one_page")
+    )
     found = record.outcome_for("PAGE-05")
     assert found is not None and found.outcome is Outcome.NOT_EXERCISED, explain(run)
     assert "no channel filter of the first or second account is empty" in record.detail
     certificate = json.loads((tmp_path / "certificate.json").read_text())
     row = next(rule for rule in certificate["rules"] if rule["id"] == "PAGE-05")
-    assert {"nodeid": "test_pagination::test_an_empty_collection_is_one_page", "outcome": "not exercised"} in row["tests"], row
+    assert {
+        "nodeid": "test_pagination::test_an_empty_collection_is_one_page",
+        "outcome": "not exercised",
+    } in row["tests"], row

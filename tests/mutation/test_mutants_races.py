@@ -16,7 +16,9 @@ from mutation import mutants_races
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
-OURS = sorted(name for name, server in MUTANTS.items() if server.build.__module__ == mutants_races.__name__)
+OURS = sorted(
+    name for name, server in MUTANTS.items() if server.build.__module__ == mutants_races.__name__
+)
 RACE_TESTS = "test_name_races::"
 SEEDS = (1, 2, 3)
 
@@ -29,10 +31,17 @@ def test_racing_creates_both_succeed_on_the_mutant() -> None:
     """The fault is real: two creates of one name sent together both answer 201, and the account
     then lists the name twice (sent one after the other, the second is refused)."""
     with serve(MUTANTS["names-checked-before-an-await"]) as served:
-        target = Target(served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url)))
+        target = Target(
+            served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url))
+        )
         body = {"data": {"name": "raced", "channel": "SMS"}}
         with Racers(2) as racers:
-            statuses = [response.status_code for response in racers.at_once([partial(target.post, AUDIENCES_PATH, json=body)] * 2)]
+            statuses = [
+                response.status_code
+                for response in racers.at_once(
+                    [partial(target.post, AUDIENCES_PATH, json=body)] * 2
+                )
+            ]
         listed = target.get(AUDIENCES_PATH, params={"page_size": 100}).json()["data"]
         alone = target.post(AUDIENCES_PATH, json=body)
         target.close()
@@ -45,11 +54,30 @@ def test_racing_requests_for_a_free_name_are_all_refused_on_the_mutants() -> Non
     """The faults are real: two renames (or creates) of one free name sent together both answer
     409 code 1309, and the name stays free; sent alone, the same request succeeds."""
     with serve(MUTANTS["racing-renames-all-refused"]) as served:
-        target = Target(served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url)))
-        ids = [target.post(AUDIENCES_PATH, json={"data": {"name": f"contender{index}", "channel": "SMS"}}).json()["data"]["id"] for index in range(2)]
+        target = Target(
+            served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url))
+        )
+        ids = [
+            target.post(
+                AUDIENCES_PATH, json={"data": {"name": f"contender{index}", "channel": "SMS"}}
+            ).json()["data"]["id"]
+            for index in range(2)
+        ]
         with Racers(2) as racers:
-            raced = racers.at_once([partial(target.put, f"{AUDIENCES_PATH}/{audience_id}", json={"data": {"name": "free"}}) for audience_id in ids])
-        names = sorted(target.get(f"{AUDIENCES_PATH}/{audience_id}").json()["data"]["name"] for audience_id in ids)
+            raced = racers.at_once(
+                [
+                    partial(
+                        target.put,
+                        f"{AUDIENCES_PATH}/{audience_id}",
+                        json={"data": {"name": "free"}},
+                    )
+                    for audience_id in ids
+                ]
+            )
+        names = sorted(
+            target.get(f"{AUDIENCES_PATH}/{audience_id}").json()["data"]["name"]
+            for audience_id in ids
+        )
         alone = target.put(f"{AUDIENCES_PATH}/{ids[0]}", json={"data": {"name": "free"}})
         target.close()
     assert [response.status_code for response in raced] == [409, 409]
@@ -57,10 +85,17 @@ def test_racing_requests_for_a_free_name_are_all_refused_on_the_mutants() -> Non
     assert names == ["contender0", "contender1"]
     assert alone.status_code == 200 and alone.json()["data"]["name"] == "free"
     with serve(MUTANTS["racing-creates-all-refused"]) as served:
-        target = Target(served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url)))
+        target = Target(
+            served.base_url, served.api_key, RequestPolicy(origin=Origin.of(served.base_url))
+        )
         body = {"data": {"name": "free", "channel": "SMS"}}
         with Racers(2) as racers:
-            statuses = [response.status_code for response in racers.at_once([partial(target.post, AUDIENCES_PATH, json=body)] * 2)]
+            statuses = [
+                response.status_code
+                for response in racers.at_once(
+                    [partial(target.post, AUDIENCES_PATH, json=body)] * 2
+                )
+            ]
         listed = target.get(AUDIENCES_PATH, params={"page_size": 100}).json()["data"]
         alone = target.post(AUDIENCES_PATH, json=body)
         target.close()
@@ -78,16 +113,26 @@ def test_the_suite_catches_the_mutant(name: str, seed: int, tmp_path: Path) -> N
     server = MUTANTS[name]
     assert server.rule is not None
     with serve(server) as served:
-        run = run_suite(served, profile="quick", rules=(server.rule,), junit_dir=tmp_path, seed=seed)
+        run = run_suite(
+            served, profile="quick", rules=(server.rule,), junit_dir=tmp_path, seed=seed
+        )
     assert run.exit_code == 1, explain(run)
     assert server.rule in run.failed_rules(), explain(run)
     failing = {record.nodeid for record in run.records if record.failed_rules}
-    assert failing and all(RACE_TESTS in nodeid for nodeid in failing), f"{sorted(failing)}\n{explain(run)}"
+    assert failing and all(RACE_TESTS in nodeid for nodeid in failing), (
+        f"{sorted(failing)}\n{explain(run)}"
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_reference_passes(seed: int, tmp_path: Path) -> None:
     with serve(Server("reference", "the reference server", create_app)) as served:
-        run = run_suite(served, profile="quick", rules=("VAL-1309", "CRUD-01", "CRUD-03"), junit_dir=tmp_path, seed=seed)
+        run = run_suite(
+            served,
+            profile="quick",
+            rules=("VAL-1309", "CRUD-01", "CRUD-03"),
+            junit_dir=tmp_path,
+            seed=seed,
+        )
     assert run.exit_code == 0, explain(run)

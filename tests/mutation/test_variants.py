@@ -24,7 +24,9 @@ SHOWN_FAILURES = 6
 def failures(run: SuiteRun) -> str:
     """The failing testcases with their details, then the run's last lines."""
     failed = [record for record in run.records if record.outcome in ("failed", "error")]
-    shown = "\n\n".join(f"{record.nodeid}\n{record.detail[:1500]}" for record in failed[:SHOWN_FAILURES])
+    shown = "\n\n".join(
+        f"{record.nodeid}\n{record.detail[:1500]}" for record in failed[:SHOWN_FAILURES]
+    )
     return f"exit {run.exit_code}, failed rules {sorted(run.failed_rules())}, {len(failed)} failing testcases\n\n{shown}\n\n{run.stdout[-1500:]}\n{run.stderr[-1500:]}"
 
 

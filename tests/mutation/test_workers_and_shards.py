@@ -23,7 +23,12 @@ from mutation.proofs import needs_strict
 
 load_all()
 # Walks of the quiet group, filter totals, a refused create that is stored, an update rule.
-SAMPLE = ("skips-an-item-at-each-boundary", "total-ignores-the-filter", "refused-create-stored", "stale-rename")
+SAMPLE = (
+    "skips-an-item-at-each-boundary",
+    "total-ignores-the-filter",
+    "refused-create-stored",
+    "stale-rename",
+)
 CHOSEN = sorted(MUTANTS) if os.environ.get("CONFORMANCE_PROOFS") == "all" else list(SAMPLE)
 REFERENCE = Server("reference", "the reference server, unchanged", create_app)
 
@@ -57,10 +62,24 @@ def run(server: Server, folder: Path, *extra: str, served: Served | None = None)
 def merged(tmp_path: Path, server: Server) -> Path:
     """Two CI jobs of one matrix, against one target."""
     with serve(server) as served:
-        shards = [run(server, tmp_path / f"shard{k}", "--shard", f"{k}/2", served=served) for k in (1, 2)]
-    assert all(shard.exit_code in (0, 1, 4) for shard in shards), [shard.stderr[-800:] for shard in shards]
+        shards = [
+            run(server, tmp_path / f"shard{k}", "--shard", f"{k}/2", served=served) for k in (1, 2)
+        ]
+    assert all(shard.exit_code in (0, 1, 4) for shard in shards), [
+        shard.stderr[-800:] for shard in shards
+    ]
     out = tmp_path / "merged"
-    assert main(["report", *(str(tmp_path / f"shard{k}" / "junit.xml") for k in (1, 2)), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                *(str(tmp_path / f"shard{k}" / "junit.xml") for k in (1, 2)),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -75,7 +94,9 @@ def test_the_reference_is_conformant_with_workers_and_with_shards_merged(tmp_pat
     assert single.exit_code == 0, tail(single)
     assert parallel.exit_code == 0, tail(parallel)
     assert outcomes(parallel.folder or tmp_path) == outcomes(single.folder or tmp_path)
-    assert "cleanup: deleted 0 audience" not in parallel.stdout  # the workers' audiences reached the controller's ledger
+    assert (
+        "cleanup: deleted 0 audience" not in parallel.stdout
+    )  # the workers' audiences reached the controller's ledger
     out = merged(tmp_path, REFERENCE)
     assert outcomes(out) == outcomes(single.folder or tmp_path)
     assert main(["verify", str(out / "certificate.json")]) == 0
@@ -104,4 +125,6 @@ def test_shards_merged_give_the_verdict_of_one_run(name: str, tmp_path: Path) ->
     out = merged(tmp_path, server)
     assert outcomes(out) == outcomes(single.folder or tmp_path)
     certificate = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
-    assert certificate["conformant"] is False and certificate["verdict"].startswith("NOT CONFORMANT")
+    assert certificate["conformant"] is False and certificate["verdict"].startswith(
+        "NOT CONFORMANT"
+    )

@@ -53,7 +53,9 @@ class Answer:
             return None
 
     async def send(self, send: Send) -> None:
-        headers = [(name, value) for name, value in self.headers if name.lower() != b"content-length"]
+        headers = [
+            (name, value) for name, value in self.headers if name.lower() != b"content-length"
+        ]
         if self.status != 204:
             headers.append((b"content-length", str(len(self.body)).encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
@@ -108,10 +110,23 @@ def rewrite_scope(app: ASGIApp, change: Callable[[Scope], Scope]) -> ASGIApp:
     return rewritten
 
 
-def error_answer(scope: Scope, status: int, code: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> Answer:
+def error_answer(
+    scope: Scope, status: int, code: int, message: str, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> Answer:
     """An error of the contract's envelope (ERR-01, ERR-02), made by a variant itself."""
-    item = {"code": code, "message": message, "status": status, "timestamp": utc_now_text(), "path": scope["path"], "method": scope["method"]}
-    return Answer(status, [(b"content-type", b"application/json"), *headers], json.dumps({"errors": [item]}).encode())
+    item = {
+        "code": code,
+        "message": message,
+        "status": status,
+        "timestamp": utc_now_text(),
+        "path": scope["path"],
+        "method": scope["method"],
+    }
+    return Answer(
+        status,
+        [(b"content-type", b"application/json"), *headers],
+        json.dumps({"errors": [item]}).encode(),
+    )
 
 
 # -- parts: walking a JSON answer ------------------------------------------------------------
@@ -180,7 +195,9 @@ def newest_first(rows: Sequence[Record], after: int, limit: int) -> list[Record]
 
 def position_before(rows: Sequence[Record], up_to: int, skip: int) -> int | None:
     """The position ``skip`` items back from ``up_to`` (inclusive), newest-first positions."""
-    earlier = [TOP - row.seq for row in rows if TOP - row.seq <= up_to]  # oldest first: positions descending
+    earlier = [
+        TOP - row.seq for row in rows if TOP - row.seq <= up_to
+    ]  # oldest first: positions descending
     return earlier[skip] if skip < len(earlier) else None
 
 
@@ -191,20 +208,42 @@ class NewestFirst(StoreView):
     the few hundred items a run creates.
     """
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
-        return newest_first(self.store.list_audiences(account_id, channel, 0, EVERYTHING), after_seq, limit)
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
+        return newest_first(
+            self.store.list_audiences(account_id, channel, 0, EVERYTHING), after_seq, limit
+        )
 
-    def audience_seq_before(self, account_id: str, channel: str | None, up_to_seq: int, skip: int) -> int | None:
-        return position_before(self.store.list_audiences(account_id, channel, 0, EVERYTHING), up_to_seq, skip)
+    def audience_seq_before(
+        self, account_id: str, channel: str | None, up_to_seq: int, skip: int
+    ) -> int | None:
+        return position_before(
+            self.store.list_audiences(account_id, channel, 0, EVERYTHING), up_to_seq, skip
+        )
 
-    def list_contacts(self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int) -> list[ContactRecord]:
-        return newest_first(self.store.list_contacts(account_id, audience_id, search, 0, EVERYTHING), after_seq, limit)
+    def list_contacts(
+        self, account_id: str, audience_id: str, search: str | None, after_seq: int, limit: int
+    ) -> list[ContactRecord]:
+        return newest_first(
+            self.store.list_contacts(account_id, audience_id, search, 0, EVERYTHING),
+            after_seq,
+            limit,
+        )
 
-    def contact_seq_before(self, account_id: str, audience_id: str, search: str | None, up_to_seq: int, skip: int) -> int | None:
-        return position_before(self.store.list_contacts(account_id, audience_id, search, 0, EVERYTHING), up_to_seq, skip)
+    def contact_seq_before(
+        self, account_id: str, audience_id: str, search: str | None, up_to_seq: int, skip: int
+    ) -> int | None:
+        return position_before(
+            self.store.list_contacts(account_id, audience_id, search, 0, EVERYTHING),
+            up_to_seq,
+            skip,
+        )
 
 
-@legal_variant("lists audiences and contacts newest first (keyset pagination over a descending order)")
+@legal_variant(
+    "lists audiences and contacts newest first (keyset pagination over a descending order)"
+)
 def newest_first_order(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return over(NewestFirst(store), keys)
 
@@ -219,12 +258,17 @@ def as_path(link: str) -> str:
 
 @legal_variant("links are absolute paths ('/v1/audiences?...'), not absolute URLs")
 def relative_links(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_json(create_app(store, keys), lambda scope, document: edit_links(document, as_path))
+    return rewrite_json(
+        create_app(store, keys), lambda scope, document: edit_links(document, as_path)
+    )
 
 
 def with_extra_parameters(link: str) -> str:
     parts = urlsplit(link)
-    query = parse_qsl(parts.query, keep_blank_values=True) + [("include", "all"), ("api_version", "2026-01")]
+    query = parse_qsl(parts.query, keep_blank_values=True) + [
+        ("include", "all"),
+        ("api_version", "2026-01"),
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -237,11 +281,19 @@ def with_extra_fields(scope: Scope, document: Json) -> Json:
         item.update({"description": None, "tags": ["imported"], "status": "ACTIVE", "version": 3})
     pagination = document.get("pagination")
     if isinstance(pagination, dict):
-        pagination["has_more"] = isinstance(pagination.get("links"), dict) and pagination["links"].get("next") is not None
+        pagination["has_more"] = (
+            isinstance(pagination.get("links"), dict)
+            and pagination["links"].get("next") is not None
+        )
         if isinstance(pagination.get("links"), dict):
             pagination["links"]["self"] = pagination["links"].get("current")
     for error in errors_of(document):
-        error.update({"trace_id": secrets.token_hex(8), "documentation_url": "https://developers.example.com/errors"})
+        error.update(
+            {
+                "trace_id": secrets.token_hex(8),
+                "documentation_url": "https://developers.example.com/errors",
+            }
+        )
     return edit_links(document, with_extra_parameters)
 
 
@@ -272,11 +324,14 @@ def ids_to_hex(scope: Scope) -> Scope:
     """The id segment of /v1/audiences/{id}[/contacts], as the reference knows it (raw and decoded)."""
     raw: bytes = scope.get("raw_path") or scope["path"].encode()
     segments = raw.split(b"/")
-    if not raw.startswith(AUDIENCES.encode() + b"/") or (known := hex_of(segments[3].decode("latin-1"))) is None:
+    if (
+        not raw.startswith(AUDIENCES.encode() + b"/")
+        or (known := hex_of(segments[3].decode("latin-1"))) is None
+    ):
         return scope
     head = f"{AUDIENCES}/{segments[3].decode()}"  # digits only, so the decoded path starts alike
     segments[3] = known.encode()
-    path = f"{AUDIENCES}/{known}{scope['path'][len(head):]}"
+    path = f"{AUDIENCES}/{known}{scope['path'][len(head) :]}"
     return {**scope, "path": path, "raw_path": b"/".join(segments), "sent_path": scope["path"]}
 
 
@@ -288,7 +343,12 @@ def ids_written_as(convert: Callable[[str], str]) -> Callable[[Scope, Json], Jso
             for name in ("id", "audience_id"):
                 if isinstance(item.get(name), str) and HEX_ID.fullmatch(item[name]):
                     item[name] = convert(item[name])
-        edit_links(document, lambda link: ID_IN_PATH.sub(lambda found: found.group(1) + convert(found.group(2)), link))
+        edit_links(
+            document,
+            lambda link: ID_IN_PATH.sub(
+                lambda found: found.group(1) + convert(found.group(2)), link
+            ),
+        )
         for error in errors_of(document):
             error["path"] = scope.get("sent_path", scope["path"])  # the path as the client sent it
         return document
@@ -324,7 +384,10 @@ class TokenTable:
 
     def shorten_in(self, link: str) -> str:
         parts = urlsplit(link)
-        query = [(name, self.shorten(value) if name == "page_token" else value) for name, value in parse_qsl(parts.query, keep_blank_values=True)]
+        query = [
+            (name, self.shorten(value) if name == "page_token" else value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ]
         return urlunsplit(parts._replace(query=urlencode(query)))
 
     def expand_in(self, scope: Scope) -> Scope:
@@ -332,14 +395,19 @@ class TokenTable:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if not any(name == "page_token" and value in self.real for name, value in query):
             return scope
-        expanded = [(name, self.real[value] if name == "page_token" and value in self.real else value) for name, value in query]
+        expanded = [
+            (name, self.real[value] if name == "page_token" and value in self.real else value)
+            for name, value in query
+        ]
         return {**scope, "query_string": urlencode(expanded).encode()}
 
 
 @legal_variant("page tokens are short random handles the server looks up")
 def short_page_tokens(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     table = TokenTable()
-    answers = rewrite_json(create_app(store, keys), lambda scope, document: edit_links(document, table.shorten_in))
+    answers = rewrite_json(
+        create_app(store, keys), lambda scope, document: edit_links(document, table.shorten_in)
+    )
     return rewrite_scope(answers, table.expand_in)
 
 
@@ -354,7 +422,9 @@ def own_codes_and_wording(scope: Scope, document: Json) -> Json:
     return document
 
 
-@legal_variant("its own codes for errors section 6 does not name (auth, page size, 405...), and its own messages")
+@legal_variant(
+    "its own codes for errors section 6 does not name (auth, page size, 405...), and its own messages"
+)
 def own_error_codes_and_messages(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return rewrite_json(create_app(store, keys), own_codes_and_wording)
 
@@ -376,7 +446,15 @@ def optional_fields_omitted(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 
 def with_charset(scope: Scope, answer: Answer) -> None:
-    answer.headers = [(name, b"application/json; charset=utf-8" if name.lower() == b"content-type" and value == b"application/json" else value) for name, value in answer.headers]
+    answer.headers = [
+        (
+            name,
+            b"application/json; charset=utf-8"
+            if name.lower() == b"content-type" and value == b"application/json"
+            else value,
+        )
+        for name, value in answer.headers
+    ]
 
 
 @legal_variant("JSON answers say 'application/json; charset=utf-8'")
@@ -400,7 +478,9 @@ def occasional_429(store: Store, keys: Mapping[str, str]) -> ASGIApp:
         if not number or number % EVERY_NTH:
             return await app(scope, receive, send)
         wait = b"1" if number % (EVERY_NTH * LONGER_WAIT_EVERY) == 0 else b"0"
-        await error_answer(scope, 429, 1429, "Too many requests; retry later.", [(b"retry-after", wait)]).send(send)
+        await error_answer(
+            scope, 429, 1429, "Too many requests; retry later.", [(b"retry-after", wait)]
+        ).send(send)
 
     return limited
 
@@ -411,7 +491,15 @@ def occasional_429(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 def clamp_page_size(scope: Scope) -> Scope:
     """A decimal page_size over 100 is read as 100 (section 9 allows it; PAGE-10 is SHOULD)."""
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    clamped = [(name, "100" if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100 else value) for name, value in query]
+    clamped = [
+        (
+            name,
+            "100"
+            if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100
+            else value,
+        )
+        for name, value in query
+    ]
     return {**scope, "query_string": urlencode(clamped).encode()} if clamped != query else scope
 
 
@@ -429,17 +517,27 @@ class CaseInsensitiveNames(StoreView):
     lock = threading.Lock()
 
     def _taken(self, account_id: str, name: str, other_than: str | None = None) -> bool:
-        return any(row.name.casefold() == name.casefold() and row.id != other_than for row in self.store.list_audiences(account_id, None, 0, EVERYTHING))
+        return any(
+            row.name.casefold() == name.casefold() and row.id != other_than
+            for row in self.store.list_audiences(account_id, None, 0, EVERYTHING)
+        )
 
-    def create_audience(self, account_id: str, name: str, channel: str, contacts: Sequence[NewContact]) -> AudienceRecord:
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: Sequence[NewContact]
+    ) -> AudienceRecord:
         with self.lock:
             if self._taken(account_id, name):
                 raise NameTaken(name)
             return self.store.create_audience(account_id, name, channel, contacts)
 
-    def rename_audience(self, account_id: str, audience_id: str, name: str) -> AudienceRecord | None:
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
         with self.lock:
-            if self._taken(account_id, name, other_than=audience_id) and self.store.get_audience(account_id, audience_id) is not None:
+            if (
+                self._taken(account_id, name, other_than=audience_id)
+                and self.store.get_audience(account_id, audience_id) is not None
+            ):
                 raise NameTaken(name)
             return self.store.rename_audience(account_id, audience_id, name)
 
@@ -454,7 +552,10 @@ def case_insensitive_names(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 PREFIX = "/api"
 
 
-@legal_variant("the API lives under '/api': the base URL carries the prefix, and so do links", path_prefix=PREFIX)
+@legal_variant(
+    "the API lives under '/api': the base URL carries the prefix, and so do links",
+    path_prefix=PREFIX,
+)
 def under_path_prefix(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     app = create_app(store, keys)
 
@@ -462,7 +563,9 @@ def under_path_prefix(store: Store, keys: Mapping[str, str]) -> ASGIApp:
         if scope["type"] != "http":
             return await app(scope, receive, send)
         if scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"):
-            return await app({**scope, "root_path": scope.get("root_path", "") + PREFIX}, receive, send)
+            return await app(
+                {**scope, "root_path": scope.get("root_path", "") + PREFIX}, receive, send
+            )
         await error_answer(scope, 404, 1007, "No such route.").send(send)
 
     return mounted

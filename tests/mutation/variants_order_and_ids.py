@@ -17,7 +17,16 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 
 from mutation.catalogue import legal_variant
-from mutation.variants_legal import AUDIENCES, EVERYTHING, HEX_ID, StoreView, ids_written_as, over, rewrite_json, rewrite_scope
+from mutation.variants_legal import (
+    AUDIENCES,
+    EVERYTHING,
+    HEX_ID,
+    StoreView,
+    ids_written_as,
+    over,
+    rewrite_json,
+    rewrite_scope,
+)
 
 # -- order: by name ----------------------------------------------------------------------------
 
@@ -36,13 +45,21 @@ class ByName(StoreView):
 
     def _by_name(self, account_id: str, channel: str | None) -> list[AudienceRecord]:
         rows = self.store.list_audiences(account_id, channel, 0, EVERYTHING)
-        return sorted((row._replace(seq=name_position(row.name)) for row in rows), key=lambda row: row.seq)
+        return sorted(
+            (row._replace(seq=name_position(row.name)) for row in rows), key=lambda row: row.seq
+        )
 
-    def list_audiences(self, account_id: str, channel: str | None, after_seq: int, limit: int) -> list[AudienceRecord]:
+    def list_audiences(
+        self, account_id: str, channel: str | None, after_seq: int, limit: int
+    ) -> list[AudienceRecord]:
         return [row for row in self._by_name(account_id, channel) if row.seq > after_seq][:limit]
 
-    def audience_seq_before(self, account_id: str, channel: str | None, up_to_seq: int, skip: int) -> int | None:
-        earlier = [row.seq for row in reversed(self._by_name(account_id, channel)) if row.seq <= up_to_seq]
+    def audience_seq_before(
+        self, account_id: str, channel: str | None, up_to_seq: int, skip: int
+    ) -> int | None:
+        earlier = [
+            row.seq for row in reversed(self._by_name(account_id, channel)) if row.seq <= up_to_seq
+        ]
         return earlier[skip] if skip < len(earlier) else None
 
 
@@ -72,14 +89,18 @@ def uuids_to_hex(scope: Scope) -> Scope:
     if UUID_ID.fullmatch(sent):
         known = sent.replace("-", "")
     elif HEX_ID.fullmatch(sent):
-        known = "0" * 31 + "g"  # the reference's own form is no id of this server: well-formed, absent
+        known = (
+            "0" * 31 + "g"
+        )  # the reference's own form is no id of this server: well-formed, absent
     else:
         return scope
     segments[3] = known.encode()
-    path = f"{AUDIENCES}/{known}{scope['path'][len(AUDIENCES) + 1 + len(sent):]}"
+    path = f"{AUDIENCES}/{known}{scope['path'][len(AUDIENCES) + 1 + len(sent) :]}"
     return {**scope, "path": path, "raw_path": b"/".join(segments), "sent_path": scope["path"]}
 
 
 @legal_variant("identifiers are UUIDs (36 characters with hyphens), for audiences and contacts")
 def uuid_ids(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return rewrite_scope(rewrite_json(create_app(store, keys), ids_written_as(uuid_of)), uuids_to_hex)
+    return rewrite_scope(
+        rewrite_json(create_app(store, keys), ids_written_as(uuid_of)), uuids_to_hex
+    )

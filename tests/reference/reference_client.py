@@ -47,7 +47,9 @@ class Client:
         url = path if path.startswith("http") else self.base_url + path
         return self.session.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
 
-    def create(self, name: str | None = None, channel: str = "SMS", contacts: list[Json] | None = None) -> Json:
+    def create(
+        self, name: str | None = None, channel: str = "SMS", contacts: list[Json] | None = None
+    ) -> Json:
         """Create an audience and return it; the test fails unless the answer is 201."""
         data: Json = {"name": name or unique_name(), "channel": channel}
         if contacts is not None:
@@ -117,7 +119,9 @@ def running_reference(db: str = ":memory:") -> Iterator[Reference]:
 
 def assert_envelope(response: requests.Response, status: int, code: int | None = None) -> None:
     """ERR-01/ERR-02: the status, a JSON envelope whose items are complete, and ``code`` among them."""
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text[:300]}"
+    assert response.status_code == status, (
+        f"expected {status}, got {response.status_code}: {response.text[:300]}"
+    )
     assert response.headers["content-type"].startswith("application/json")
     errors = response.json()["errors"]
     assert isinstance(errors, list) and errors
@@ -140,10 +144,18 @@ class RawResponse:
         return json.loads(self.body)
 
 
-def raw_request(base_url: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes | None = None) -> RawResponse:
+def raw_request(
+    base_url: str,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes | None = None,
+) -> RawResponse:
     """One request exactly as given (odd headers, repeated headers, raw paths), which requests would tidy up."""
     parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=TIMEOUT)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=TIMEOUT
+    )
     try:
         connection.putrequest(method, target, skip_accept_encoding=True)
         for name, value in headers:
@@ -152,7 +164,11 @@ def raw_request(base_url: str, method: str, target: str, headers: list[tuple[str
             connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()
-        return RawResponse(response.status, {name.lower(): value for name, value in response.getheaders()}, response.read())
+        return RawResponse(
+            response.status,
+            {name.lower(): value for name, value in response.getheaders()},
+            response.read(),
+        )
     finally:
         connection.close()
 

@@ -13,10 +13,36 @@ from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
 
-from reference_client import DATE_TEXT, Client, Json, Reference, assert_envelope, running_reference, unique_name
+from reference_client import (
+    DATE_TEXT,
+    Client,
+    Json,
+    Reference,
+    assert_envelope,
+    running_reference,
+    unique_name,
+)
 
-AUDIENCE_FIELDS = {"id": str, "account_id": str, "name": str, "channel": str, "create_date": str, "update_date": str, "contacts_count": int, "links": dict}
-CONTACT_FIELDS = {"id", "account_id", "audience_id", "number", "first_name", "last_name", "create_date", "update_date"}
+AUDIENCE_FIELDS = {
+    "id": str,
+    "account_id": str,
+    "name": str,
+    "channel": str,
+    "create_date": str,
+    "update_date": str,
+    "contacts_count": int,
+    "links": dict,
+}
+CONTACT_FIELDS = {
+    "id",
+    "account_id",
+    "audience_id",
+    "number",
+    "first_name",
+    "last_name",
+    "create_date",
+    "update_date",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +69,30 @@ def assert_audience(audience: Json) -> None:
 def test_create_answers_201_with_the_new_audience(client: Client) -> None:
     """CRUD-01: name and channel as sent, the key's account, contacts_count as sent, DATE-02 now."""
     name = unique_name()
-    response = client.call("POST", "/v1/audiences", json={"data": {"name": name, "channel": "VIBER", "contacts": [{"number": "+15550001"}, {"number": "+15550002"}]}})
+    response = client.call(
+        "POST",
+        "/v1/audiences",
+        json={
+            "data": {
+                "name": name,
+                "channel": "VIBER",
+                "contacts": [{"number": "+15550001"}, {"number": "+15550002"}],
+            }
+        },
+    )
     assert response.status_code == 201
     assert response.headers["content-type"].startswith("application/json")
     audience = response.json()["data"]
     assert_audience(audience)
-    assert (audience["name"], audience["channel"], audience["account_id"], audience["contacts_count"]) == (name, "VIBER", client.account_id, 2)
-    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    assert (
+        audience["name"],
+        audience["channel"],
+        audience["account_id"],
+        audience["contacts_count"],
+    ) == (name, "VIBER", client.account_id, 2)
+    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(
+        tzinfo=timezone.utc
+    )
     assert abs(created - datetime.now(timezone.utc)) < timedelta(minutes=5)
     assert audience["links"]["self"] == f"{client.base_url}/v1/audiences/{audience['id']}"
 
@@ -58,7 +101,12 @@ def test_ids_are_unique_and_well_formed(client: Client) -> None:
     """Section 1: each new audience gets its own id within the identifier pattern."""
     ids = [client.create()["id"] for _ in range(5)]
     assert len(set(ids)) == 5
-    assert all(len(audience_id) <= 64 and audience_id.replace("-", "").replace("_", "").isalnum() and audience_id.isascii() for audience_id in ids)
+    assert all(
+        len(audience_id) <= 64
+        and audience_id.replace("-", "").replace("_", "").isalnum()
+        and audience_id.isascii()
+        for audience_id in ids
+    )
 
 
 def test_get_returns_the_created_audience_and_the_list_shows_it(client: Client) -> None:
@@ -74,7 +122,9 @@ def test_update_changes_the_name_and_nothing_else(client: Client) -> None:
     """CRUD-03: id, account, channel and create_date stay; a channel in the body is ignored."""
     audience = client.create(channel="SMS")
     name = unique_name("renamed")
-    response = client.call("PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": name, "channel": "VIBER"}})
+    response = client.call(
+        "PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": name, "channel": "VIBER"}}
+    )
     assert response.status_code == 200
     updated = response.json()["data"]
     assert_audience(updated)
@@ -88,7 +138,11 @@ def test_update_changes_the_name_and_nothing_else(client: Client) -> None:
 def test_update_ignores_an_invalid_channel(client: Client) -> None:
     """CRUD-03: the channel of an update body is ignored, whatever it holds."""
     audience = client.create()
-    response = client.call("PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": unique_name(), "channel": "EMAIL", "contacts": "ignored"}})
+    response = client.call(
+        "PUT",
+        f"/v1/audiences/{audience['id']}",
+        json={"data": {"name": unique_name(), "channel": "EMAIL", "contacts": "ignored"}},
+    )
     assert response.status_code == 200 and response.json()["data"]["channel"] == audience["channel"]
 
 
@@ -98,8 +152,15 @@ def test_delete_answers_204_and_the_audience_is_gone(client: Client) -> None:
     response = client.call("DELETE", f"/v1/audiences/{audience['id']}")
     assert response.status_code == 204
     assert response.content == b"" and "content-type" not in response.headers
-    for method, suffix, body in (("GET", "", None), ("PUT", "", {"data": {"name": "x"}}), ("DELETE", "", None), ("GET", "/contacts", None)):
-        assert_envelope(client.call(method, f"/v1/audiences/{audience['id']}{suffix}", json=body), 404, 1301)
+    for method, suffix, body in (
+        ("GET", "", None),
+        ("PUT", "", {"data": {"name": "x"}}),
+        ("DELETE", "", None),
+        ("GET", "/contacts", None),
+    ):
+        assert_envelope(
+            client.call(method, f"/v1/audiences/{audience['id']}{suffix}", json=body), 404, 1301
+        )
     assert client.call("GET", "/v1/audiences").json()["pagination"]["total"] == 0
 
 
@@ -120,22 +181,39 @@ def test_head_answers_like_get_without_a_body(client: Client) -> None:
 
 def test_contacts_are_listed_as_given_at_create(client: Client) -> None:
     """CRUD-06: every contact, in the order given, with the contract's fields; missing names are ''."""
-    given: list[Json] = [{"number": "+15550001", "first_name": "Ann", "last_name": "Lee"}, {"number": "+15550002"}, {"number": "+15550003", "first_name": None}]
+    given: list[Json] = [
+        {"number": "+15550001", "first_name": "Ann", "last_name": "Lee"},
+        {"number": "+15550002"},
+        {"number": "+15550003", "first_name": None},
+    ]
     audience = client.create(contacts=given)
     pages = client.walk(f"/v1/audiences/{audience['id']}/contacts")
     contacts = [contact for page in pages for contact in page["data"]]
     assert [contact["number"] for contact in contacts] == ["+15550001", "+15550002", "+15550003"]
-    assert [(contact["first_name"], contact["last_name"]) for contact in contacts] == [("Ann", "Lee"), ("", ""), ("", "")]
+    assert [(contact["first_name"], contact["last_name"]) for contact in contacts] == [
+        ("Ann", "Lee"),
+        ("", ""),
+        ("", ""),
+    ]
     for contact in contacts:
         assert set(contact) == CONTACT_FIELDS
-        assert (contact["account_id"], contact["audience_id"]) == (client.account_id, audience["id"])
-        assert DATE_TEXT.fullmatch(contact["create_date"]) and DATE_TEXT.fullmatch(contact["update_date"])
+        assert (contact["account_id"], contact["audience_id"]) == (
+            client.account_id,
+            audience["id"],
+        )
+        assert DATE_TEXT.fullmatch(contact["create_date"]) and DATE_TEXT.fullmatch(
+            contact["update_date"]
+        )
     assert len({contact["id"] for contact in contacts}) == 3
 
 
 def test_contacts_keep_unicode_names(client: Client) -> None:
     """Contact names are free text: non-ASCII letters and emoji come back unchanged."""
-    audience = client.create(contacts=[{"number": "+15550001", "first_name": "Zo\u00eb", "last_name": "\U0001f600 \u4e2d"}])
+    audience = client.create(
+        contacts=[
+            {"number": "+15550001", "first_name": "Zo\u00eb", "last_name": "\U0001f600 \u4e2d"}
+        ]
+    )
     contact = client.call("GET", f"/v1/audiences/{audience['id']}/contacts").json()["data"][0]
     assert (contact["first_name"], contact["last_name"]) == ("Zo\u00eb", "\U0001f600 \u4e2d")
 
@@ -181,11 +259,19 @@ def test_update_date_moves_forward_when_time_has_passed() -> None:
     with ReferenceServer(create_app(store, {key: "acct"})) as server:
         client = Client(server.base_url, key, "acct")
         audience = client.create()
-        updated = client.call("PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": unique_name()}}).json()["data"]
+        updated = client.call(
+            "PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": unique_name()}}
+        ).json()["data"]
         client.close()
     store.close()
-    assert (audience["create_date"], audience["update_date"]) == ("2026-01-01 00:00:00", "2026-01-01 00:00:00")
-    assert (updated["create_date"], updated["update_date"]) == ("2026-01-01 00:00:00", "2026-01-01 00:00:01")
+    assert (audience["create_date"], audience["update_date"]) == (
+        "2026-01-01 00:00:00",
+        "2026-01-01 00:00:00",
+    )
+    assert (updated["create_date"], updated["update_date"]) == (
+        "2026-01-01 00:00:00",
+        "2026-01-01 00:00:01",
+    )
 
 
 def test_update_date_never_goes_back() -> None:

@@ -47,12 +47,23 @@ def _signed(codec: CursorCodec, payload: object) -> str:
     """A correctly signed token around an arbitrary payload, to test the shape checks."""
     raw = json.dumps(payload).encode()
     signature = codec._sign(raw)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        + "."
+        + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+    )
 
 
 @pytest.mark.parametrize(
     "payload",
-    [[], {"c": "/v1/audiences"}, {"c": 1, "a": "a", "f": [], "s": 1, "p": 0, "n": 1}, {"c": "c", "a": "a", "f": [], "s": True, "p": 0, "n": 1}, {"c": "c", "a": "a", "f": [["k"]], "s": 1, "p": 0, "n": 1}, {"c": "c", "a": "a", "f": [], "s": 1, "p": -1, "n": 1}],
+    [
+        [],
+        {"c": "/v1/audiences"},
+        {"c": 1, "a": "a", "f": [], "s": 1, "p": 0, "n": 1},
+        {"c": "c", "a": "a", "f": [], "s": True, "p": 0, "n": 1},
+        {"c": "c", "a": "a", "f": [["k"]], "s": 1, "p": 0, "n": 1},
+        {"c": "c", "a": "a", "f": [], "s": 1, "p": -1, "n": 1},
+    ],
 )
 def test_signed_payloads_of_the_wrong_shape_are_refused(payload: object) -> None:
     """Even a correctly signed payload must have exactly the cursor's fields and types."""

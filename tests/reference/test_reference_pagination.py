@@ -105,7 +105,9 @@ def test_links_keep_page_size_and_filter(client: Client) -> None:
         for name, link in page["pagination"]["links"].items():
             if link is not None:
                 query = query_of(link)
-                assert query["page_size"] == ["2"] and query["filter[channel]"] == ["VIBER"], f"{name}: {link}"
+                assert query["page_size"] == ["2"] and query["filter[channel]"] == ["VIBER"], (
+                    f"{name}: {link}"
+                )
 
 
 def test_links_are_absolute_on_the_servers_own_origin(client: Client) -> None:
@@ -116,7 +118,11 @@ def test_links_are_absolute_on_the_servers_own_origin(client: Client) -> None:
     origin = urlsplit(client.base_url)
     for link in (page["pagination"]["links"]["first"], page["pagination"]["links"]["next"]):
         parts = urlsplit(link)
-        assert (parts.scheme, parts.netloc, parts.path) == (origin.scheme, origin.netloc, "/v1/audiences")
+        assert (parts.scheme, parts.netloc, parts.path) == (
+            origin.scheme,
+            origin.netloc,
+            "/v1/audiences",
+        )
 
 
 def test_links_follow_the_mount_prefix() -> None:
@@ -129,8 +135,13 @@ def test_links_follow_the_mount_prefix() -> None:
         created = [client.create()["id"] for _ in range(3)]
         pages = client.walk("/v1/audiences?page_size=2")
         assert ids(pages) == created
-        assert pages[0]["pagination"]["links"]["next"].startswith(server.base_url + "/api/v1/audiences?")
-        assert pages[0]["data"][0]["links"]["self"] == f"{server.base_url}/api/v1/audiences/{created[0]}"
+        assert pages[0]["pagination"]["links"]["next"].startswith(
+            server.base_url + "/api/v1/audiences?"
+        )
+        assert (
+            pages[0]["data"][0]["links"]["self"]
+            == f"{server.base_url}/api/v1/audiences/{created[0]}"
+        )
         assert client.call("GET", f"/v1/audiences/{created[0]}").status_code == 200
         client.close()
     store.close()
@@ -141,15 +152,42 @@ def test_total_counts_matches_at_the_time_of_the_request(client: Client) -> None
     first = client.create(channel="SMS")
     client.create(channel="VIBER")
     assert client.call("GET", "/v1/audiences").json()["pagination"]["total"] == 2
-    assert client.call("GET", "/v1/audiences?filter[channel]=SMS").json()["pagination"]["total"] == 1
+    assert (
+        client.call("GET", "/v1/audiences?filter[channel]=SMS").json()["pagination"]["total"] == 1
+    )
     client.call("DELETE", f"/v1/audiences/{first['id']}")
-    assert client.call("GET", "/v1/audiences?filter[channel]=SMS").json()["pagination"]["total"] == 0
+    assert (
+        client.call("GET", "/v1/audiences?filter[channel]=SMS").json()["pagination"]["total"] == 0
+    )
 
 
-@pytest.mark.parametrize("page_size", ["0", "-1", "101", "1000", "99999999999999999999999", "abc", "", " ", " 5", "5 ", "+5", "1e2", "2.0", "0x10", "\u0663", "\uff15", "5\n"])
+@pytest.mark.parametrize(
+    "page_size",
+    [
+        "0",
+        "-1",
+        "101",
+        "1000",
+        "99999999999999999999999",
+        "abc",
+        "",
+        " ",
+        " 5",
+        "5 ",
+        "+5",
+        "1e2",
+        "2.0",
+        "0x10",
+        "\u0663",
+        "\uff15",
+        "5\n",
+    ],
+)
 def test_invalid_page_size_is_refused(client: Client, page_size: str) -> None:
     """PAGE-10: anything but an integer from 1 to 100, empty included, gets 400 (code 1005)."""
-    assert_envelope(client.call("GET", "/v1/audiences?" + urlencode({"page_size": page_size})), 400, 1005)
+    assert_envelope(
+        client.call("GET", "/v1/audiences?" + urlencode({"page_size": page_size})), 400, 1005
+    )
 
 
 @pytest.mark.parametrize("page_size", ["1", "100", "007"])
@@ -157,7 +195,9 @@ def test_valid_page_size_is_accepted(client: Client, page_size: str) -> None:
     """PAGE-10: 1 and 100 are the bounds; leading zeros still spell a decimal integer."""
     response = client.call("GET", f"/v1/audiences?page_size={page_size}")
     assert response.status_code == 200
-    assert query_of(response.json()["pagination"]["links"]["first"])["page_size"] == [str(int(page_size))]
+    assert query_of(response.json()["pagination"]["links"]["first"])["page_size"] == [
+        str(int(page_size))
+    ]
 
 
 def second_page_token(client: Client, query: str = "page_size=1") -> str:
@@ -170,36 +210,69 @@ def second_page_token(client: Client, query: str = "page_size=1") -> str:
 def test_tampered_tokens_are_refused(client: Client) -> None:
     """PAGE-11: every one-character change, truncation or extension of a token gets 400, never 5xx."""
     token = second_page_token(client)
-    variants = {token[:-1], token[1:], token + "A", token[: len(token) // 2], token.replace(".", ""), "." + token, "garbage", ".", "a.b", "x" * 5000}
+    variants = {
+        token[:-1],
+        token[1:],
+        token + "A",
+        token[: len(token) // 2],
+        token.replace(".", ""),
+        "." + token,
+        "garbage",
+        ".",
+        "a.b",
+        "x" * 5000,
+    }
     for position in range(len(token)):
         replacement = "A" if token[position] != "A" else "B"
         variants.add(token[:position] + replacement + token[position + 1 :])
     for variant in sorted(variants):
-        response = client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": variant}))
+        response = client.call(
+            "GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": variant})
+        )
         assert_envelope(response, 400, 1006)
 
 
 def test_empty_token_is_the_first_page(client: Client) -> None:
     """Section 4: an empty page_token is the same as none."""
     second_page_token(client)
-    assert client.call("GET", "/v1/audiences?page_size=1&page_token=").json() == client.call("GET", "/v1/audiences?page_size=1").json()
+    assert (
+        client.call("GET", "/v1/audiences?page_size=1&page_token=").json()
+        == client.call("GET", "/v1/audiences?page_size=1").json()
+    )
 
 
 def test_token_with_another_page_size_or_filter_is_refused(client: Client) -> None:
     """PAGE-11: a token only works with the page size and filter it was made for."""
     token = second_page_token(client)
     for query in ({"page_size": 2}, {}, {"page_size": 1, "filter[channel]": "SMS"}):
-        assert_envelope(client.call("GET", "/v1/audiences?" + urlencode({**query, "page_token": token})), 400, 1006)
+        assert_envelope(
+            client.call("GET", "/v1/audiences?" + urlencode({**query, "page_token": token})),
+            400,
+            1006,
+        )
     filtered = second_page_token(client, "page_size=1&filter[channel]=sms")
-    assert client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "filter[channel]": "Sms", "page_token": filtered})).status_code == 200
-    assert_envelope(client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": filtered})), 400, 1006)
+    assert (
+        client.call(
+            "GET",
+            "/v1/audiences?"
+            + urlencode({"page_size": 1, "filter[channel]": "Sms", "page_token": filtered}),
+        ).status_code
+        == 200
+    )
+    assert_envelope(
+        client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": filtered})),
+        400,
+        1006,
+    )
 
 
 def test_token_of_another_account_is_refused(reference: Reference) -> None:
     """PAGE-11 and TEN-01: another account's token gets 400 and shows none of its audiences."""
     owner, other = reference.fresh_client(), reference.fresh_client()
     token = second_page_token(owner)
-    response = other.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": token}))
+    response = other.call(
+        "GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": token})
+    )
     assert_envelope(response, 400, 1006)
 
 
@@ -207,11 +280,25 @@ def test_token_of_another_collection_is_refused(client: Client) -> None:
     """PAGE-11: a contacts token is no audiences token, and one audience's is not another's."""
     first = client.create(contacts=[{"number": f"+1555000{index}"} for index in range(3)])
     second = client.create(contacts=[{"number": f"+1555000{index}"} for index in range(3)])
-    link = client.call("GET", f"/v1/audiences/{first['id']}/contacts?page_size=1").json()["pagination"]["links"]["next"]
+    link = client.call("GET", f"/v1/audiences/{first['id']}/contacts?page_size=1").json()[
+        "pagination"
+    ]["links"]["next"]
     token = query_of(link)["page_token"][0]
     assert client.call("GET", link).status_code == 200
-    assert_envelope(client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": token})), 400, 1006)
-    assert_envelope(client.call("GET", f"/v1/audiences/{second['id']}/contacts?" + urlencode({"page_size": 1, "page_token": token})), 400, 1006)
+    assert_envelope(
+        client.call("GET", "/v1/audiences?" + urlencode({"page_size": 1, "page_token": token})),
+        400,
+        1006,
+    )
+    assert_envelope(
+        client.call(
+            "GET",
+            f"/v1/audiences/{second['id']}/contacts?"
+            + urlencode({"page_size": 1, "page_token": token}),
+        ),
+        400,
+        1006,
+    )
 
 
 def test_walk_under_writes_sees_every_lasting_item_once(client: Client) -> None:
@@ -244,20 +331,30 @@ def test_previous_after_deletions_falls_back_to_the_first_page(client: Client) -
     third = client.call("GET", pages[2]["pagination"]["links"]["current"]).json()
     assert ids([third]) == created[4:6] and third["pagination"]["number"] == 3
     previous = client.call("GET", third["pagination"]["links"]["previous"]).json()
-    assert previous["pagination"]["number"] == 1 and previous["pagination"]["links"]["previous"] is None
+    assert (
+        previous["pagination"]["number"] == 1
+        and previous["pagination"]["links"]["previous"] is None
+    )
     assert ids([previous]) == created[3:5]
 
 
 def test_contacts_walk_with_search_filter(client: Client) -> None:
     """CRUD-06 with PAGE-04/08: contacts page like audiences; links keep filter[search]."""
-    contacts = [{"number": f"+1555000{index:02d}", "first_name": "Sam" if index % 2 else "Kim"} for index in range(10)]
+    contacts = [
+        {"number": f"+1555000{index:02d}", "first_name": "Sam" if index % 2 else "Kim"}
+        for index in range(10)
+    ]
     audience = client.create(contacts=contacts)
     path = f"/v1/audiences/{audience['id']}/contacts"
     pages = client.walk(f"{path}?page_size=3")
-    assert [contact["number"] for page in pages for contact in page["data"]] == [contact["number"] for contact in contacts]
+    assert [contact["number"] for page in pages for contact in page["data"]] == [
+        contact["number"] for contact in contacts
+    ]
     assert [page["pagination"]["size"] for page in pages] == [3, 3, 3, 1]
     found = client.walk(f"{path}?page_size=2&filter[search]=sAM")
-    assert [contact["number"] for page in found for contact in page["data"]] == [contact["number"] for contact in contacts if contact["first_name"] == "Sam"]
+    assert [contact["number"] for page in found for contact in page["data"]] == [
+        contact["number"] for contact in contacts if contact["first_name"] == "Sam"
+    ]
     assert all(page["pagination"]["total"] == 5 for page in found)
     for page in found:
         for link in filter(None, page["pagination"]["links"].values()):

@@ -13,12 +13,21 @@ from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
 
-from reference_client import Client, Reference, assert_envelope, query_of, running_reference, unique_name
+from reference_client import (
+    Client,
+    Reference,
+    assert_envelope,
+    query_of,
+    running_reference,
+    unique_name,
+)
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
-    with running_reference(str(tmp_path_factory.mktemp("concurrent") / "audiences.sqlite3")) as running:
+    with running_reference(
+        str(tmp_path_factory.mktemp("concurrent") / "audiences.sqlite3")
+    ) as running:
         yield running
 
 
@@ -27,20 +36,37 @@ def test_data_and_page_tokens_survive_a_restart(tmp_path: Path) -> None:
     db, key = str(tmp_path / "audiences.sqlite3"), generate_key()
     with ReferenceServer(db=db, keys={key: "acct"}) as server:
         client = Client(server.base_url, key, "acct")
-        created = [client.create(contacts=[{"number": "+15550001", "first_name": "Ann"}]) for _ in range(5)]
+        created = [
+            client.create(contacts=[{"number": "+15550001", "first_name": "Ann"}]) for _ in range(5)
+        ]
         first_page = client.call("GET", "/v1/audiences?page_size=2").json()
         second_page = client.call("GET", first_page["pagination"]["links"]["next"]).json()
         token = query_of(first_page["pagination"]["links"]["next"])["page_token"][0]
         client.close()
     with ReferenceServer(db=db, keys={key: "acct"}) as server:
         client = Client(server.base_url, key, "acct")
-        assert client.call("GET", f"/v1/audiences/{created[0]['id']}").json()["data"]["name"] == created[0]["name"]
+        assert (
+            client.call("GET", f"/v1/audiences/{created[0]['id']}").json()["data"]["name"]
+            == created[0]["name"]
+        )
         contacts = client.call("GET", f"/v1/audiences/{created[0]['id']}/contacts").json()["data"]
-        assert [(contact["number"], contact["first_name"]) for contact in contacts] == [("+15550001", "Ann")]
+        assert [(contact["number"], contact["first_name"]) for contact in contacts] == [
+            ("+15550001", "Ann")
+        ]
         after_restart = client.call("GET", f"/v1/audiences?page_size=2&page_token={token}").json()
-        assert [item["id"] for item in after_restart["data"]] == [item["id"] for item in second_page["data"]]
+        assert [item["id"] for item in after_restart["data"]] == [
+            item["id"] for item in second_page["data"]
+        ]
         assert after_restart["pagination"]["number"] == 2
-        assert_envelope(client.call("POST", "/v1/audiences", json={"data": {"name": created[1]["name"], "channel": "SMS"}}), 409, 1309)
+        assert_envelope(
+            client.call(
+                "POST",
+                "/v1/audiences",
+                json={"data": {"name": created[1]["name"], "channel": "SMS"}},
+            ),
+            409,
+            1309,
+        )
         client.close()
 
 
@@ -65,7 +91,12 @@ def test_concurrent_creates_of_one_name_leave_exactly_one(reference: Reference) 
     def create() -> None:
         with requests.Session() as session:
             barrier.wait()
-            response = session.post(f"{client.base_url}/v1/audiences", json={"data": {"name": name, "channel": "SMS"}}, headers={"X-Dexatel-Key": client.key}, timeout=10)
+            response = session.post(
+                f"{client.base_url}/v1/audiences",
+                json={"data": {"name": name, "channel": "SMS"}},
+                headers={"X-Dexatel-Key": client.key},
+                timeout=10,
+            )
         with lock:
             responses.append(response)
 
@@ -93,7 +124,12 @@ def test_concurrent_renames_onto_one_name_leave_one_holder(reference: Reference)
     def rename(audience_id: str) -> None:
         with requests.Session() as session:
             barrier.wait()
-            response = session.put(f"{client.base_url}/v1/audiences/{audience_id}", json={"data": {"name": name}}, headers={"X-Dexatel-Key": client.key}, timeout=10)
+            response = session.put(
+                f"{client.base_url}/v1/audiences/{audience_id}",
+                json={"data": {"name": name}},
+                headers={"X-Dexatel-Key": client.key},
+                timeout=10,
+            )
             statuses.append(response.status_code)
 
     threads = [threading.Thread(target=rename, args=(audience["id"],)) for audience in audiences]

@@ -51,9 +51,17 @@ def test_racing_creates_of_one_name_make_one_audience(store: Store) -> None:
 
 
 def test_racing_renames_to_one_name_give_it_to_one_audience(store: Store) -> None:
-    ids = [store.create_audience(ACCOUNT, f"contender-{index}", "SMS", ()).id for index in range(THREADS)]
+    ids = [
+        store.create_audience(ACCOUNT, f"contender-{index}", "SMS", ()).id
+        for index in range(THREADS)
+    ]
     for round_number in range(20):
         name = f"taken-{round_number}"
-        results = race([lambda audience_id=audience_id: store.rename_audience(ACCOUNT, audience_id, name) for audience_id in ids])
+        results = race(
+            [
+                lambda audience_id=audience_id: store.rename_audience(ACCOUNT, audience_id, name)
+                for audience_id in ids
+            ]
+        )
         assert sum(not isinstance(result, NameTaken) for result in results) == 1
         assert [row.name for row in store.list_audiences(ACCOUNT, None, 0, 1000)].count(name) == 1

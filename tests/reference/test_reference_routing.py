@@ -20,8 +20,16 @@ def scope(path: str, raw_path: bytes | None = None, root_path: str = "") -> Scop
     [
         ("/v1/audiences", b"/v1/audiences", Resource(Kind.AUDIENCES)),
         ("/v1/audiences/abc", b"/v1/audiences/abc", Resource(Kind.AUDIENCE, "abc")),
-        ("/v1/audiences/abc/contacts", b"/v1/audiences/abc/contacts", Resource(Kind.CONTACTS, "abc")),
-        ("/v1/audiences/a/contacts", b"/v1/audiences/a%2Fcontacts", Resource(Kind.AUDIENCE, "a/contacts")),
+        (
+            "/v1/audiences/abc/contacts",
+            b"/v1/audiences/abc/contacts",
+            Resource(Kind.CONTACTS, "abc"),
+        ),
+        (
+            "/v1/audiences/a/contacts",
+            b"/v1/audiences/a%2Fcontacts",
+            Resource(Kind.AUDIENCE, "a/contacts"),
+        ),
         ("/v1/audiences/a/b", b"/v1/audiences/a/b", Resource(Kind.AUDIENCE, "a/b")),
         ("/v1/audiences/a b", b"/v1/audiences/a%20b", Resource(Kind.AUDIENCE, "a b")),
         ("/v1/audiences/", b"/v1/audiences/", Resource(Kind.AUDIENCE, "")),
@@ -32,7 +40,9 @@ def scope(path: str, raw_path: bytes | None = None, root_path: str = "") -> Scop
         ("/", b"/", None),
     ],
 )
-def test_paths_resolve_to_resources(path: str, raw_path: bytes | None, expected: Resource | None) -> None:
+def test_paths_resolve_to_resources(
+    path: str, raw_path: bytes | None, expected: Resource | None
+) -> None:
     """Each path names the resource shown; unknown routes resolve to None."""
     assert resolve(scope(path, raw_path)) == expected
 
@@ -40,7 +50,10 @@ def test_paths_resolve_to_resources(path: str, raw_path: bytes | None, expected:
 @pytest.mark.parametrize(
     ("path", "raw_path"),
     [
-        ("/api/v1/audiences/a/b", b"/api/v1/audiences/a%2Fb"),  # path repeats root_path (Starlette Mount, uvicorn --root-path)
+        (
+            "/api/v1/audiences/a/b",
+            b"/api/v1/audiences/a%2Fb",
+        ),  # path repeats root_path (Starlette Mount, uvicorn --root-path)
         ("/v1/audiences/a/b", b"/v1/audiences/a%2Fb"),  # path below root_path (older servers)
     ],
 )

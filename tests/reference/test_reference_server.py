@@ -47,7 +47,12 @@ def test_server_serves_a_given_app_and_frees_its_port() -> None:
 def test_serve_runs_until_interrupted_and_never_prints_the_key(tmp_path: Path) -> None:
     """serve() answers on its port, stops on Ctrl-C, and its output never contains the key."""
     key = generate_key()
-    process = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT, str(tmp_path / "served.sqlite3"), key], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(tmp_path / "served.sqlite3"), key],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     output: list[str] = []
     try:
@@ -59,8 +64,21 @@ def test_serve_runs_until_interrupted_and_never_prints_the_key(tmp_path: Path) -
                 break
         else:
             pytest.fail("serve() never said where it runs: " + "".join(output))
-        assert requests.post(base_url + "/v1/audiences", json={"data": {"name": "n", "channel": "SMS"}}, headers={"X-Dexatel-Key": key}, timeout=10).status_code == 201
-        assert requests.get(base_url + "/v1/audiences", headers={"X-Dexatel-Key": "wrong"}, timeout=10).status_code == 401
+        assert (
+            requests.post(
+                base_url + "/v1/audiences",
+                json={"data": {"name": "n", "channel": "SMS"}},
+                headers={"X-Dexatel-Key": key},
+                timeout=10,
+            ).status_code
+            == 201
+        )
+        assert (
+            requests.get(
+                base_url + "/v1/audiences", headers={"X-Dexatel-Key": "wrong"}, timeout=10
+            ).status_code
+            == 401
+        )
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=20)

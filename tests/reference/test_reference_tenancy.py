@@ -24,8 +24,15 @@ def test_other_accounts_audience_is_not_found(pair: tuple[Client, Client]) -> No
     """TEN-01: get, update, delete and contacts of another account's audience get 404 code 1301."""
     owner, other = pair
     audience = owner.create(contacts=[{"number": "+15550001"}])
-    for method, suffix, body in (("GET", "", None), ("PUT", "", {"data": {"name": unique_name()}}), ("DELETE", "", None), ("GET", "/contacts", None)):
-        assert_envelope(other.call(method, f"/v1/audiences/{audience['id']}{suffix}", json=body), 404, 1301)
+    for method, suffix, body in (
+        ("GET", "", None),
+        ("PUT", "", {"data": {"name": unique_name()}}),
+        ("DELETE", "", None),
+        ("GET", "/contacts", None),
+    ):
+        assert_envelope(
+            other.call(method, f"/v1/audiences/{audience['id']}{suffix}", json=body), 404, 1301
+        )
     assert owner.call("GET", f"/v1/audiences/{audience['id']}").json()["data"] == audience
 
 
@@ -35,8 +42,12 @@ def test_other_accounts_audiences_are_never_listed(pair: tuple[Client, Client]) 
     mine = owner.create(channel="VIBER")
     theirs = other.create(channel="VIBER")
     for query in ("", "?filter[channel]=VIBER", "?page_size=1"):
-        assert [item["id"] for item in owner.call("GET", f"/v1/audiences{query}").json()["data"]] == [mine["id"]]
-        assert [item["id"] for item in other.call("GET", f"/v1/audiences{query}").json()["data"]] == [theirs["id"]]
+        assert [
+            item["id"] for item in owner.call("GET", f"/v1/audiences{query}").json()["data"]
+        ] == [mine["id"]]
+        assert [
+            item["id"] for item in other.call("GET", f"/v1/audiences{query}").json()["data"]
+        ] == [theirs["id"]]
 
 
 def test_same_name_in_two_accounts_is_allowed(pair: tuple[Client, Client]) -> None:
@@ -52,4 +63,9 @@ def test_renaming_onto_another_accounts_name_is_allowed(pair: tuple[Client, Clie
     owner, other = pair
     taken = other.create()["name"]
     audience = owner.create()
-    assert owner.call("PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": taken}}).status_code == 200
+    assert (
+        owner.call(
+            "PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": taken}}
+        ).status_code
+        == 200
+    )

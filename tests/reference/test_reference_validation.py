@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from reference_client import Client, Json, Reference, assert_envelope, running_reference, unique_name
+from reference_client import (
+    Client,
+    Json,
+    Reference,
+    assert_envelope,
+    running_reference,
+    unique_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,28 +61,132 @@ CREATE_FAULTS: list[tuple[str, Any, int, int]] = [
     ("channel a number", {"data": {"name": "ok", "channel": 1}}, 400, 1307),
     ("channel a list", {"data": {"name": "ok", "channel": ["SMS"]}}, 400, 1307),
     ("channel padded", {"data": {"name": "ok", "channel": " SMS"}}, 400, 1307),
-    ("11 contacts", {"data": {"name": "ok", "channel": "SMS", "contacts": contacts(11)}}, 400, 1308),
-    ("contact without number", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"first_name": "A"}]}}, 400, 1353),
-    ("contact number null", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": None}]}}, 400, 1353),
-    ("number without plus", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "15550001"}]}}, 400, 1354),
-    ("number 6 digits", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+123456"}]}}, 400, 1354),
-    ("number 16 digits", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+1234567890123456"}]}}, 400, 1354),
-    ("number with a space", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+1555 0001"}]}}, 400, 1354),
-    ("number Arabic digits", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+\u0661\u0662\u0663\u0664\u0665\u0666\u0667"}]}}, 400, 1354),
-    ("number trailing newline", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+15550001\n"}]}}, 400, 1354),
-    ("number an integer", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": 15550001}]}}, 400, 1354),
-    ("number 46 characters", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+" + "1" * 45}]}}, 400, 1355),
-    ("number 46 letters", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "x" * 46}]}}, 400, 1355),
+    (
+        "11 contacts",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": contacts(11)}},
+        400,
+        1308,
+    ),
+    (
+        "contact without number",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"first_name": "A"}]}},
+        400,
+        1353,
+    ),
+    (
+        "contact number null",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": None}]}},
+        400,
+        1353,
+    ),
+    (
+        "number without plus",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "15550001"}]}},
+        400,
+        1354,
+    ),
+    (
+        "number 6 digits",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+123456"}]}},
+        400,
+        1354,
+    ),
+    (
+        "number 16 digits",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+1234567890123456"}]}},
+        400,
+        1354,
+    ),
+    (
+        "number with a space",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+1555 0001"}]}},
+        400,
+        1354,
+    ),
+    (
+        "number Arabic digits",
+        {
+            "data": {
+                "name": "ok",
+                "channel": "SMS",
+                "contacts": [{"number": "+\u0661\u0662\u0663\u0664\u0665\u0666\u0667"}],
+            }
+        },
+        400,
+        1354,
+    ),
+    (
+        "number trailing newline",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+15550001\n"}]}},
+        400,
+        1354,
+    ),
+    (
+        "number an integer",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": 15550001}]}},
+        400,
+        1354,
+    ),
+    (
+        "number 46 characters",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+" + "1" * 45}]}},
+        400,
+        1355,
+    ),
+    (
+        "number 46 letters",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "x" * 46}]}},
+        400,
+        1355,
+    ),
     ("contacts null", {"data": {"name": "ok", "channel": "SMS", "contacts": None}}, 400, 1008),
-    ("contacts an object", {"data": {"name": "ok", "channel": "SMS", "contacts": {"number": "+15550001"}}}, 400, 1008),
-    ("contact a string", {"data": {"name": "ok", "channel": "SMS", "contacts": ["+15550001"]}}, 400, 1008),
-    ("first_name a number", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+15550001", "first_name": 5}]}}, 400, 1008),
-    ("last_name an object", {"data": {"name": "ok", "channel": "SMS", "contacts": [{"number": "+15550001", "last_name": {}}]}}, 400, 1008),
+    (
+        "contacts an object",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": {"number": "+15550001"}}},
+        400,
+        1008,
+    ),
+    (
+        "contact a string",
+        {"data": {"name": "ok", "channel": "SMS", "contacts": ["+15550001"]}},
+        400,
+        1008,
+    ),
+    (
+        "first_name a number",
+        {
+            "data": {
+                "name": "ok",
+                "channel": "SMS",
+                "contacts": [{"number": "+15550001", "first_name": 5}],
+            }
+        },
+        400,
+        1008,
+    ),
+    (
+        "last_name an object",
+        {
+            "data": {
+                "name": "ok",
+                "channel": "SMS",
+                "contacts": [{"number": "+15550001", "last_name": {}}],
+            }
+        },
+        400,
+        1008,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [case[1:] for case in CREATE_FAULTS], ids=[case[0] for case in CREATE_FAULTS])
-def test_create_with_one_fault_gets_its_code_and_creates_nothing(client: Client, body: Any, status: int, code: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [case[1:] for case in CREATE_FAULTS],
+    ids=[case[0] for case in CREATE_FAULTS],
+)
+def test_create_with_one_fault_gets_its_code_and_creates_nothing(
+    client: Client, body: Any, status: int, code: int
+) -> None:
     """VAL-00 and VAL-01: the table's status and code, and the account still has no audience."""
     assert_envelope(client.call("POST", "/v1/audiences", json=body), status, code)
     assert client.call("GET", "/v1/audiences").json()["pagination"]["total"] == 0
@@ -83,7 +194,11 @@ def test_create_with_one_fault_gets_its_code_and_creates_nothing(client: Client,
 
 def test_several_faults_report_each_code(client: Client) -> None:
     """VAL-00: with several faults the envelope names each of them."""
-    response = client.call("POST", "/v1/audiences", json={"data": {"name": "n" * 46, "channel": "EMAIL", "contacts": contacts(11)}})
+    response = client.call(
+        "POST",
+        "/v1/audiences",
+        json={"data": {"name": "n" * 46, "channel": "EMAIL", "contacts": contacts(11)}},
+    )
     assert_envelope(response, 400)
     assert sorted(item["code"] for item in response.json()["errors"]) == [1305, 1307, 1308]
 
@@ -95,10 +210,24 @@ def test_several_faults_report_each_code(client: Client) -> None:
         {"name": "A-z_0-9", "channel": "VIBER"},
         {"name": "w", "channel": "WHATSAPP", "contacts": contacts(10)},
         {"name": "c", "channel": "SMS", "contacts": []},
-        {"name": "e", "channel": "SMS", "contacts": [{"number": "+1234567"}, {"number": "+123456789012345", "first_name": None, "last_name": "L"}]},
+        {
+            "name": "e",
+            "channel": "SMS",
+            "contacts": [
+                {"number": "+1234567"},
+                {"number": "+123456789012345", "first_name": None, "last_name": "L"},
+            ],
+        },
         {"name": "x", "channel": "SMS", "extra": {"ignored": True}},
     ],
-    ids=["name 45 characters", "every allowed character", "10 contacts", "no contacts", "number bounds", "unknown field"],
+    ids=[
+        "name 45 characters",
+        "every allowed character",
+        "10 contacts",
+        "no contacts",
+        "number bounds",
+        "unknown field",
+    ],
 )
 def test_boundary_values_are_valid(client: Client, data: Json) -> None:
     """VAL-1305/1308/1354 boundaries: 45 characters, 10 contacts, 7 and 15 digits are accepted."""
@@ -111,21 +240,33 @@ def test_create_with_a_taken_name_conflicts(client: Client) -> None:
     """VAL-1309: a second audience of the same name gets 409, and only the first exists."""
     name = unique_name()
     client.create(name, "SMS")
-    assert_envelope(client.call("POST", "/v1/audiences", json={"data": {"name": name, "channel": "VIBER"}}), 409, 1309)
+    assert_envelope(
+        client.call("POST", "/v1/audiences", json={"data": {"name": name, "channel": "VIBER"}}),
+        409,
+        1309,
+    )
     assert client.call("GET", "/v1/audiences").json()["pagination"]["total"] == 1
 
 
 def test_rename_to_a_taken_name_conflicts_and_changes_nothing(client: Client) -> None:
     """VAL-1309 and VAL-01: renaming onto another audience's name gets 409 and renames nothing."""
     first, second = client.create(), client.create()
-    assert_envelope(client.call("PUT", f"/v1/audiences/{second['id']}", json={"data": {"name": first["name"]}}), 409, 1309)
-    assert client.call("GET", f"/v1/audiences/{second['id']}").json()["data"]["name"] == second["name"]
+    assert_envelope(
+        client.call("PUT", f"/v1/audiences/{second['id']}", json={"data": {"name": first["name"]}}),
+        409,
+        1309,
+    )
+    assert (
+        client.call("GET", f"/v1/audiences/{second['id']}").json()["data"]["name"] == second["name"]
+    )
 
 
 def test_rename_to_its_own_name_is_fine(client: Client) -> None:
     """VAL-1309 is about another audience: keeping one's own name is not a conflict."""
     audience = client.create()
-    response = client.call("PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": audience["name"]}})
+    response = client.call(
+        "PUT", f"/v1/audiences/{audience['id']}", json={"data": {"name": audience["name"]}}
+    )
     assert response.status_code == 200 and response.json()["data"]["name"] == audience["name"]
 
 
@@ -141,8 +282,12 @@ UPDATE_FAULTS: list[tuple[str, Any, int]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "code"), [case[1:] for case in UPDATE_FAULTS], ids=[case[0] for case in UPDATE_FAULTS])
-def test_update_with_one_fault_gets_its_code_and_renames_nothing(client: Client, body: Any, code: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "code"), [case[1:] for case in UPDATE_FAULTS], ids=[case[0] for case in UPDATE_FAULTS]
+)
+def test_update_with_one_fault_gets_its_code_and_renames_nothing(
+    client: Client, body: Any, code: int
+) -> None:
     """VAL-00 and VAL-01 for update: 400 with the table's code, the audience unchanged."""
     audience = client.create()
     assert_envelope(client.call("PUT", f"/v1/audiences/{audience['id']}", json=body), 400, code)
@@ -155,14 +300,41 @@ def test_update_without_a_body_is_missing_data(client: Client) -> None:
     assert_envelope(client.call("PUT", f"/v1/audiences/{audience['id']}"), 400, 1303)
 
 
-MALFORMED_IDS = ["a%20b", "a%0Ab", "a%0A%20", "%0D%0A", "a%2Fb", "a.b", "%C3%A9t%C3%A9", "x" * 65, "a%00b", "%F0%9F%98%80", "a+b", "a%2Fcontacts", "a/b", "%25"]
+MALFORMED_IDS = [
+    "a%20b",
+    "a%0Ab",
+    "a%0A%20",
+    "%0D%0A",
+    "a%2Fb",
+    "a.b",
+    "%C3%A9t%C3%A9",
+    "x" * 65,
+    "a%00b",
+    "%F0%9F%98%80",
+    "a+b",
+    "a%2Fcontacts",
+    "a/b",
+    "%25",
+]
 
 
 @pytest.mark.parametrize("audience_id", MALFORMED_IDS)
-@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PUT", "", {"data": {"name": "ok"}}), ("DELETE", "", None), ("GET", "/contacts", None)])
-def test_malformed_id_gets_1302(client: Client, audience_id: str, method: str, suffix: str, body: Json | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("PUT", "", {"data": {"name": "ok"}}),
+        ("DELETE", "", None),
+        ("GET", "/contacts", None),
+    ],
+)
+def test_malformed_id_gets_1302(
+    client: Client, audience_id: str, method: str, suffix: str, body: Json | None
+) -> None:
     """VAL-1302: an id outside ^[A-Za-z0-9_-]{1,64}$ gets 400 with code 1302 on every item route."""
-    assert_envelope(client.call(method, f"/v1/audiences/{audience_id}{suffix}", json=body), 400, 1302)
+    assert_envelope(
+        client.call(method, f"/v1/audiences/{audience_id}{suffix}", json=body), 400, 1302
+    )
 
 
 def test_empty_id_after_a_trailing_slash_is_malformed(client: Client) -> None:
@@ -171,7 +343,19 @@ def test_empty_id_after_a_trailing_slash_is_malformed(client: Client) -> None:
 
 
 @pytest.mark.parametrize("audience_id", ["x" * 64, "0", "unknown-id_1", "contacts"])
-@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PUT", "", {"data": {"name": "ok"}}), ("DELETE", "", None), ("GET", "/contacts", None)])
-def test_unknown_well_formed_id_gets_1301(client: Client, audience_id: str, method: str, suffix: str, body: Json | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("PUT", "", {"data": {"name": "ok"}}),
+        ("DELETE", "", None),
+        ("GET", "/contacts", None),
+    ],
+)
+def test_unknown_well_formed_id_gets_1301(
+    client: Client, audience_id: str, method: str, suffix: str, body: Json | None
+) -> None:
     """VAL-1301: a well-formed id that does not exist gets 404 with code 1301 (64 characters is well-formed)."""
-    assert_envelope(client.call(method, f"/v1/audiences/{audience_id}{suffix}", json=body), 404, 1301)
+    assert_envelope(
+        client.call(method, f"/v1/audiences/{audience_id}{suffix}", json=body), 404, 1301
+    )
