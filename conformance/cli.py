@@ -10,33 +10,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
 from conformance.exits import EXIT_HELP, PROG, Exit, user_error_line
-from conformance.profiles import PROFILES
-from conformance.ratelimit import ENV_RATE_LIMIT
-from conformance.settings import (
-    CLI_OPTIONS,
+from conformance.option_values import connection_from, settings_from
+from conformance.run_options import (
+    CLI_FLAGS,
+    CONNECTION,
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_SECONDARY_API_KEY,
-    SettingsError,
-    build_settings,
-    checked_output_file,
+    Front,
+    of_front,
 )
-from conformance.transport import (
-    ENV_CA_BUNDLE,
-    ENV_CLIENT_CERT,
-    ENV_CLIENT_KEY,
-    ENV_HEADERS,
-    ENV_PROXY,
-    ConnectionOptions,
-)
-
-DEFAULT_JUNIT = "reports/junit.xml"
+from conformance.settings import SettingsError, checked_output_file
 
 
 class UsageError(Exception):
@@ -60,65 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument(
-        "--base-url",
-        help=f"target base URL, a path prefix is kept [{ENV_BASE_URL}]; without it the embedded reference server is started and certified",
-    )
-    run.add_argument(
-        "--api-key",
-        help=f"API key for the target [{ENV_API_KEY}; prefer the variable: options show in process lists]",
-    )
-    run.add_argument(
-        "--secondary-api-key",
-        help=f"key of a second account, enables the tenant-isolation rules [{ENV_SECONDARY_API_KEY}]",
-    )
-    run.add_argument(
-        "--profile",
-        choices=sorted(PROFILES),
-        default=None,
-        help="how many examples and how much data (default: default)",
-    )
-    run.add_argument(
-        "--strict", action="store_true", help="SHOULD rules count towards the verdict too"
-    )
-    run.add_argument(
-        "--read-only",
-        action="store_true",
-        help="send no request other than GET; tests that need writes are out of scope",
-    )
-    run.add_argument(
-        "--junit-xml",
-        default=DEFAULT_JUNIT,
-        help=f"where to write JUnit XML (default {DEFAULT_JUNIT}); the certificate goes beside it",
-    )
-    run.add_argument(
-        "--seed", help="seed for reproducible data generation (printed at the end of every run)"
-    )
-    run.add_argument(
-        "--rule",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="run only the tests of this rule (repeatable)",
-    )
-    run.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
-    run.add_argument(
-        "--max-duration", help="time budget of the whole run in seconds (default: the profile's)"
-    )
-    run.add_argument("-k", dest="keyword", help="pytest -k expression, to narrow the tests further")
-    run.add_argument(
-        "--workers",
-        metavar="N|auto",
-        help="run the tests in N processes (pytest-xdist; 'auto': one per core); still one run, one verdict, one certificate",
-    )
-    run.add_argument(
-        "--shard",
-        metavar="K/N",
-        help="run only shard K of N (a CI matrix job); merge the shards' JUnit files with 'report'",
-    )
-    _add_connection_arguments(
-        run.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)")
-    )
+    _add_run_options(run, group=None)
+    _add_run_options(run.add_argument_group(CONNECTION), group=CONNECTION)
     run.set_defaults(handler=command_run)
 
     serve = commands.add_parser("serve", help="start the reference Audience API server")
@@ -174,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print what would be deleted, delete nothing"
     )
     cleanup.add_argument("--timeout", help="per-request timeout in seconds (default 10)")
-    _add_connection_arguments(
-        cleanup.add_argument_group("reaching a staging (TLS, proxy, gateway, throttling)")
-    )
+    _add_run_options(cleanup.add_argument_group(CONNECTION), group=CONNECTION)
     cleanup.set_defaults(handler=command_cleanup)
 
     rules = commands.add_parser("rules", help="print the rule catalogue")
@@ -199,62 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_connection_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument(
-        "--ca-bundle",
-        metavar="PATH",
-        help=f"CA bundle (PEM) that signs the target's certificate [{ENV_CA_BUNDLE}, else REQUESTS_CA_BUNDLE, SSL_CERT_FILE or CURL_CA_BUNDLE]",
-    )
-    group.add_argument(
-        "--client-cert",
-        metavar="PATH",
-        help=f"client certificate for mutual TLS (PEM; may hold the key too) [{ENV_CLIENT_CERT}]",
-    )
-    group.add_argument(
-        "--client-key",
-        metavar="PATH",
-        help=f"unencrypted key of the client certificate [{ENV_CLIENT_KEY}]",
-    )
-    group.add_argument(
-        "--insecure",
-        action="store_true",
-        help="do not verify the target's TLS certificate; printed as a warning and written on the certificate",
-    )
-    group.add_argument(
-        "--proxy",
-        metavar="URL",
-        help=f"forward proxy, e.g. http://proxy.internal:3128; https targets only (a CONNECT tunnel: the proxy never sees the key) [{ENV_PROXY}]",
-    )
-    group.add_argument(
-        "--trust-env",
-        action="store_true",
-        help="use HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment (ignored unless given)",
-    )
-    group.add_argument(
-        "-H",
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help=f"header sent on every request, e.g. a gateway's tenant or token; repeatable; values are masked in every output [{ENV_HEADERS}, one header per line; prefer it for secrets]",
-    )
-    group.add_argument(
-        "--rate-limit",
-        metavar="N/s|N/m",
-        help=f"at most N requests per second (N/s) or minute (N/m), across the whole run [{ENV_RATE_LIMIT}]",
-    )
-
-
-def connection_options(args: argparse.Namespace) -> ConnectionOptions:
-    return ConnectionOptions(
-        ca_bundle=args.ca_bundle,
-        client_cert=args.client_cert,
-        client_key=args.client_key,
-        insecure=args.insecure,
-        proxy=args.proxy,
-        trust_env=args.trust_env,
-        headers=tuple(args.header),
-    )
+def _add_run_options(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, group: str | None
+) -> None:
+    """The run's options of one group, from the table, as the command line spells them."""
+    for option in of_front(Front.CLI):
+        if option.group != group:
+            continue
+        spec = {**option.parsed_as(), "dest": option.name, "help": option.described()}
+        if option.metavar:
+            spec["metavar"] = option.metavar
+        if option.choices:
+            spec["choices"] = list(option.choices)
+        parser.add_argument(*filter(None, (option.short, option.flag)), **spec)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,30 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from conformance.parallel import checked_shard, checked_workers
     from conformance.runner import run_suite
 
-    settings = build_settings(
-        base_url=args.base_url,
-        api_key=args.api_key,
-        secondary_api_key=args.secondary_api_key,
-        profile=args.profile,
-        strict=args.strict,
-        read_only=args.read_only,
-        seed=args.seed,
-        rules=args.rule,
-        timeout=args.timeout,
-        max_duration=args.max_duration,
-        connection=connection_options(args),
-        rate_limit=args.rate_limit,
+    settings = settings_from(
+        {option.name: getattr(args, option.name) for option in of_front(Front.CLI)}
     )
-    junit_xml = checked_output_file(args.junit_xml, CLI_OPTIONS["junit_xml"])
-    from conformance.parallel import parallel_args
-
-    parallel_args(
-        args.workers, args.shard
-    )  # a mistake in either is the user's, before anything starts
+    junit_xml = checked_output_file(args.junit_xml, CLI_FLAGS["junit_xml"])
+    # A mistake in either is the user's, said before anything starts.
+    workers, shard = checked_workers(args.workers), checked_shard(args.shard)
     return run_suite(
-        settings, junit_xml=junit_xml, keyword=args.keyword, workers=args.workers, shard=args.shard
+        settings, junit_xml=junit_xml, keyword=args.keyword, workers=workers, shard=shard
     )
 
 
@@ -348,7 +222,7 @@ def command_cleanup(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         older_than=args.older_than,
         dry_run=args.dry_run,
-        connection=connection_options(args),
+        connection=connection_from(vars(args)),
         rate_limit=args.rate_limit,
     )
 
@@ -384,8 +258,3 @@ def command_schemathesis_files(args: argparse.Namespace) -> int:
         f'  schemathesis --config-file {folder / "schemathesis.toml"} run {folder / "audiences.yaml"} --url "${ENV_BASE_URL}" --checks all'
     )
     return Exit.CONFORMANT
-
-
-def hypothesis_home() -> str:
-    """A private folder for Hypothesis' files, so a run leaves nothing in the user's folder."""
-    return tempfile.mkdtemp(prefix="audience-conformance-hypothesis-")

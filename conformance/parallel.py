@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from conformance.settings import SettingsError
-from conformance.sharding import OPTION as SHARD_OPTION
 from conformance.sharding import parse_shard
 
 
@@ -23,15 +22,18 @@ def checked_workers(text: str | None) -> str | None:
     return None if int(value) == 1 else str(int(value))
 
 
-def parallel_args(workers: str | None, shard: str | None) -> list[str]:
-    """pytest's arguments for the workers (pytest-xdist, tests grouped) and the shard. A worker
-    that dies is not replaced: its test never ended, so the run cannot complete (and with a new
-    worker in its place such a run was seen waiting until its budget ran out)."""
-    args: list[str] = []
+def checked_shard(text: str | None) -> str | None:
+    """'K/N' with 1 <= K <= N, as given; None (or nothing) runs every test."""
+    if text:
+        parse_shard(text)
+    return text or None
+
+
+def worker_args(workers: str | None) -> list[str]:
+    """pytest-xdist's arguments for the workers, tests grouped. A worker that dies is not
+    replaced: its test never ended, so the run cannot complete (and with a new worker in its
+    place such a run was seen waiting until its budget ran out)."""
     count = checked_workers(workers)
-    if count is not None:
-        args += ["-n", count, "--dist", "loadgroup", "--max-worker-restart", "0"]
-    if shard:
-        parse_shard(shard)
-        args += [SHARD_OPTION, shard]
-    return args
+    if count is None:
+        return []
+    return ["-n", count, "--dist", "loadgroup", "--max-worker-restart", "0"]

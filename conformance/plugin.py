@@ -41,7 +41,6 @@ _config: pytest.Config | None = None
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
-    sharding.add_option(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

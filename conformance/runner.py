@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from conformance.cli import hypothesis_home
 from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
+from conformance.option_values import values_of
+from conformance.parallel import checked_shard, worker_args
 from conformance.recorder import EXIT_OF_VERDICT, RECORDER_NAME, RunRecorder
-from conformance.plugin_options import CLI_FRONT
-from conformance.parallel import parallel_args
-from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
-from conformance.transport import ENV_HEADERS, ENV_PROXY
+from conformance.run_options import CLI_FRONT, RUN_OPTIONS, OptionValue, Passage
+from conformance.settings import RunSettings
 
 SUITE_DIR = Path(__file__).parent / "suite"
 SUITE_INI = SUITE_DIR / "suite.ini"
@@ -42,98 +43,83 @@ def run_suite(
     workers: str | None = None,
     shard: str | None = None,
 ) -> int:
-    args = [
-        "-c",
-        str(SUITE_INI),
-        "--rootdir",
-        str(SUITE_DIR),
-        f"--junit-xml={junit_xml}",
-        "--pyargs",
-        "conformance.suite",
-    ]
-    args += _plugin_args(settings) + parallel_args(workers, shard)
-    if keyword:
-        args += ["-k", keyword]
+    """The suite under pytest in this process, given the run's options from the table: on its
+    argument list, or in the environment for the target and the secrets."""
+    values = handed_on(settings, junit_xml=junit_xml, keyword=keyword, shard=checked_shard(shard))
+    args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), "--pyargs", "conformance.suite"]
+    args += ["--audience-front", CLI_FRONT, *pytest_arguments(values), *worker_args(workers)]
     end = _RunEnd()
-    set_hypothesis_home_dir(hypothesis_home())
-    with _keys_in_environment(settings):
+    set_hypothesis_home_dir(_hypothesis_home())
+    with variables_set(environment(values)):
         code = pytest.main(args, plugins=[end])
     return _finish(int(code), end, junit_xml)
 
 
-def _plugin_args(settings: RunSettings) -> list[str]:
-    args = [
-        "--audience-front",
-        CLI_FRONT,
-        "--audience-profile",
-        settings.profile.name,
-        "--audience-timeout",
-        str(settings.timeout),
-    ]
-    if settings.strict:
-        args.append("--audience-strict")
-    if settings.read_only:
-        args.append("--audience-read-only")
-    if settings.seed is not None:
-        args += ["--audience-seed", str(settings.seed)]
-    if settings.max_duration is not None:
-        args += ["--audience-max-duration", str(settings.max_duration)]
-    for rule_id in settings.rules:
-        args += ["--audience-rule", rule_id]
-    return args + _connection_args(settings)
+def handed_on(
+    settings: RunSettings, *, junit_xml: Path, keyword: str | None, shard: str | None
+) -> dict[str, OptionValue]:
+    """Every option the run hands on to pytest, by its name in the table."""
+    return {
+        **values_of(settings),
+        "junit_xml": str(junit_xml),
+        "keyword": keyword,
+        "shard": shard,
+    }
 
 
-def _connection_args(settings: RunSettings) -> list[str]:
-    """Paths and switches; the headers and the proxy (which may carry a password) go through
-    the environment like the keys."""
-    transport, args = settings.transport, []
-    if transport.insecure:
-        args.append("--audience-insecure")
-    elif isinstance(transport.verify, str):
-        args += ["--audience-ca-bundle", transport.verify]
-    cert = transport.client_cert
-    if cert is not None:
-        cert_path, key_path = cert if isinstance(cert, tuple) else (cert, None)
-        args += ["--audience-client-cert", cert_path] + (
-            ["--audience-client-key", key_path] if key_path else []
-        )
-    if transport.trust_env:
-        args.append("--audience-trust-env")
-    if settings.rate_limit is not None:
-        args += ["--audience-rate-limit", str(settings.rate_limit)]
+def pytest_arguments(values: Mapping[str, OptionValue]) -> list[str]:
+    """The options whose passage is pytest's argument list, from the values the run hands on."""
+    args: list[str] = []
+    for option in RUN_OPTIONS:
+        value, flag = values.get(option.name), option.pytest_option
+        if option.passage is not Passage.ARGUMENT or flag is None or not value:
+            continue
+        if isinstance(value, bool):
+            args.append(flag)
+            continue
+        for item in [value] if isinstance(value, str) else value:
+            # --name=value: a value that starts with '-' is not taken for an option
+            args += [f"{flag}={item}"] if flag.startswith("--") else [flag, item]
     return args
 
 
-class _keys_in_environment:
-    """The target and keys reach the plugin through the environment, never through argv."""
+def environment(values: Mapping[str, OptionValue]) -> dict[str, str | None]:
+    """The variables of the options whose passage is the environment (None: removed); a
+    repeated option's values go one to a line."""
+    variables: dict[str, str | None] = {}
+    for option in RUN_OPTIONS:
+        if option.passage is Passage.ENVIRONMENT and option.env:
+            value = values.get(option.name)
+            if isinstance(value, bool):
+                raise TypeError(f"{option.flag} is a switch: it cannot travel in a variable.")
+            variables[option.env] = (
+                value if isinstance(value, str | None) else "\n".join(value)
+            ) or None
+    return variables
 
-    def __init__(self, settings: RunSettings) -> None:
-        headers = (
-            "\n".join(f"{name}: {value}" for name, value in settings.transport.headers) or None
-        )
-        self.values = {
-            ENV_BASE_URL: settings.base_url,
-            ENV_API_KEY: settings.api_key,
-            ENV_SECONDARY_API_KEY: settings.secondary_api_key,
-            ENV_HEADERS: headers,
-            ENV_PROXY: settings.transport.proxy,
-        }
-        self.saved: dict[str, str | None] = {}
 
-    def __enter__(self) -> None:
-        for name, value in self.values.items():
-            self.saved[name] = os.environ.get(name)
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _hypothesis_home() -> str:
+    """A private folder for Hypothesis' files, so a run leaves nothing in the user's folder."""
+    return tempfile.mkdtemp(prefix="audience-conformance-hypothesis-")
 
-    def __exit__(self, *exc_info: Any) -> None:
-        for name, value in self.saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+
+@contextmanager
+def variables_set(variables: Mapping[str, str | None]) -> Iterator[None]:
+    """The variables set (None: removed) while pytest runs, as they were afterwards."""
+    saved = {name: os.environ.get(name) for name in variables}
+    try:
+        _set(variables)
+        yield
+    finally:
+        _set(saved)
+
+
+def _set(variables: Mapping[str, str | None]) -> None:
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:

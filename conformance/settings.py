@@ -1,7 +1,7 @@
 """Run settings: what the user asked for, from options or the environment, checked once.
 
-The CLI and the pytest plugin accept the same settings; both end here, so a mistake gets
-the same one-line message whichever way the suite is started.
+The CLI and the pytest plugin accept the same options (:mod:`conformance.run_options`); both
+end here, so a mistake gets the same one-line message whichever way the suite is started.
 """
 
 from __future__ import annotations
@@ -16,34 +16,18 @@ from urllib.parse import urlsplit
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from conformance.ratelimit import ENV_RATE_LIMIT, RateLimit
 from conformance.rules import get_rule
+from conformance.run_options import (
+    CLI_FLAGS,
+    DEFAULT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_SECONDARY_API_KEY,
+    OPTIONS_BY_NAME,
+)
 from conformance.transport import ConnectionOptions, Transport, TransportError, build_transport
 
-ENV_BASE_URL = "AUDIENCE_BASE_URL"
-ENV_API_KEY = "AUDIENCE_API_KEY"
-ENV_SECONDARY_API_KEY = "AUDIENCE_SECONDARY_API_KEY"
-KEY_VARIABLES = {"api_key": ENV_API_KEY, "secondary_api_key": ENV_SECONDARY_API_KEY}
-DEFAULT_TIMEOUT = 10.0
 # A key shorter than this cannot be masked in reports without masking ordinary words too.
 MIN_KEY_LENGTH = 8
-
-# How each setting is spelled on the command line; under plain pytest the same options carry
-# an ``audience-`` prefix. Messages name the option as the user can type it where they are.
-CLI_OPTIONS: Mapping[str, str] = {
-    "base_url": "--base-url",
-    "api_key": "--api-key",
-    "secondary_api_key": "--secondary-api-key",
-    "profile": "--profile",
-    "seed": "--seed",
-    "rule": "--rule",
-    "timeout": "--timeout",
-    "max_duration": "--max-duration",
-    "proxy": "--proxy",
-    "junit_xml": "--junit-xml",
-}
-PYTEST_OPTIONS: Mapping[str, str] = {
-    **{name: "--audience-" + option.removeprefix("--") for name, option in CLI_OPTIONS.items()},
-    "junit_xml": "--junit-xml",  # pytest's own option
-}
 
 
 class SettingsError(ValueError):
@@ -65,9 +49,7 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
-    options: Mapping[str, str] = field(
-        default_factory=lambda: CLI_OPTIONS
-    )  # how the user spells them
+    options: Mapping[str, str] = field(default_factory=lambda: CLI_FLAGS)  # as the user spells them
 
     def option(self, name: str) -> str:
         """The option for ``name`` as the user types it (``--api-key`` or ``--audience-api-key``)."""
@@ -75,7 +57,7 @@ class RunSettings:
 
     def source(self, name: str) -> str:
         """Where a key comes from, for messages: '--api-key / AUDIENCE_API_KEY'."""
-        return f"{self.option(name)} / {KEY_VARIABLES[name]}"
+        return f"{self.option(name)} / {OPTIONS_BY_NAME[name].env}"
 
     @property
     def embedded(self) -> bool:
@@ -97,7 +79,7 @@ def build_settings(
     environ: Mapping[str, str] | None = None,
     connection: ConnectionOptions | None = None,
     rate_limit: str | None = None,
-    options: Mapping[str, str] = CLI_OPTIONS,
+    options: Mapping[str, str] = CLI_FLAGS,
 ) -> RunSettings:
     """Merge options with environment variables and validate them; raise SettingsError on a mistake.
 
@@ -123,7 +105,7 @@ def build_settings(
     for name, key in (("api_key", api_key), ("secondary_api_key", secondary_api_key)):
         if base_url is not None and key is not None and len(key) < MIN_KEY_LENGTH:
             raise SettingsError(
-                f"The key given with {options[name]} / {KEY_VARIABLES[name]} has {len(key)} characters; a key under {MIN_KEY_LENGTH} "
+                f"The key given with {options[name]} / {OPTIONS_BY_NAME[name].env} has {len(key)} characters; a key under {MIN_KEY_LENGTH} "
                 "cannot be kept out of reports without masking ordinary words too: use a real key of the target."
             )
     try:

@@ -16,9 +16,10 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance import quiet, scope, whole_suite
+from conformance.run_options import PYTEST_FLAGS
 from conformance.settings import SettingsError
 
-OPTION = "--audience-shard"
+OPTION = PYTEST_FLAGS["shard"]  # the plugin adds it with the run's other options
 SHARD_PROPERTY = "shard"  # on the JUnit testsuite: 'K/N'
 
 
@@ -35,14 +36,6 @@ def parse_shard(text: str, option: str = "--shard") -> tuple[int, int]:
 def shard_of(group: str, count: int) -> int:
     """The shard (1..count) a group of tests belongs to."""
     return int.from_bytes(hashlib.sha256(group.encode("utf-8")).digest()[:8], "big") % count + 1
-
-
-def add_option(parser: pytest.Parser) -> None:
-    parser.getgroup("audience-conformance").addoption(
-        OPTION,
-        default=None,
-        help="Run only shard K of N (K/N): a deterministic part of the tests; merge the shards' JUnit files with 'audience-conformance report'.",
-    )
 
 
 def register(config: pytest.Config) -> None:

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from conformance.cli import main
-from conformance.parallel import checked_workers, parallel_args
+from conformance.parallel import checked_shard, checked_workers, worker_args
 from conformance.quiet import Kind, QuietLock
 from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
@@ -32,16 +32,11 @@ def test_workers_take_a_count_or_auto() -> None:
     )  # one process: no xdist at all
     assert checked_workers("4") == "4"
     assert checked_workers("auto") == str(max(os.cpu_count() or 1, 1))
-    assert parallel_args("3", "2/5") == [
-        "-n",
-        "3",
-        "--dist",
-        "loadgroup",
-        "--max-worker-restart",
-        "0",
-        "--audience-shard",
-        "2/5",
-    ]
+    assert worker_args("3") == ["-n", "3", "--dist", "loadgroup", "--max-worker-restart", "0"]
+    assert worker_args(None) == [] and worker_args("1") == []
+    assert (
+        checked_shard("2/5") == "2/5" and checked_shard(None) is None and checked_shard("") is None
+    )
 
 
 @pytest.mark.parametrize("given", ["0", "-2", "two", "1.5", ""])

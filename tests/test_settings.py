@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.settings import PYTEST_OPTIONS, SettingsError, build_settings
+from conformance.run_options import PYTEST_FLAGS
+from conformance.settings import SettingsError, build_settings
 
 KEY = "a-key-of-16-chars"
 
@@ -108,5 +109,5 @@ def test_under_plain_pytest_messages_name_the_options_as_spelled_there(
 ) -> None:
     """Under pytest the options carry the audience- prefix; a message naming --api-key would send the user astray."""
     with pytest.raises(SettingsError) as error:
-        _settings(options=PYTEST_OPTIONS, **overrides)
+        _settings(options=PYTEST_FLAGS, **overrides)
     assert message in str(error.value)

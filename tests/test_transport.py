@@ -16,9 +16,10 @@ from cryptography.hazmat.primitives import serialization
 from starlette.types import Send
 
 from conformance.exits import RunEnd
+from conformance.option_values import values_of
 from conformance.ratelimit import RateLimit, RateLimiter
 from conformance.reference.server import ReferenceServer
-from conformance.runner import _keys_in_environment, _plugin_args
+from conformance.runner import environment, pytest_arguments, variables_set
 from conformance.session import RunContext, TargetUnreachable
 from conformance.settings import RunSettings, SettingsError, build_settings
 from conformance.stopping import RunStop, RunStopped
@@ -438,12 +439,12 @@ def test_secrets_reach_the_plugin_through_the_environment_never_argv(ca: TestCA)
         ),
         rate_limit="7/s",
     )
-    args = _plugin_args(settings)
+    args = pytest_arguments(values_of(settings))
     assert TENANT not in " ".join(args) and "proxy-pass" not in " ".join(args)
-    assert args[args.index("--audience-ca-bundle") + 1] == ca.ca_bundle
-    assert args[args.index("--audience-client-key") + 1] == ca.client_key
-    assert args[args.index("--audience-rate-limit") + 1] == "7/s"
-    with _keys_in_environment(settings):
+    assert f"--audience-ca-bundle={ca.ca_bundle}" in args
+    assert f"--audience-client-key={ca.client_key}" in args
+    assert "--audience-rate-limit=7/s" in args
+    with variables_set(environment(values_of(settings))):
         rebuilt = build_transport(ConnectionOptions(), dict(os.environ))
     assert rebuilt.headers == settings.transport.headers
     assert rebuilt.proxy == settings.transport.proxy
