@@ -17,6 +17,7 @@ from conformance.run_options import (
     PYTEST_DEST_PREFIX,
     RUN_OPTIONS,
     Front,
+    OptionValue,
     Passage,
     RunOption,
     of_front,
@@ -53,7 +54,7 @@ def _plugin_parser() -> _PluginParser:
     return parser
 
 
-def _every_option(tmp_path: Path) -> dict[str, object]:
+def _every_option(tmp_path: Path) -> dict[str, OptionValue]:
     """A value for every option the run's settings take, secrets included."""
     ca = make_ca(tmp_path)
     return {
@@ -141,7 +142,7 @@ def test_the_hand_over_of_the_default_run_names_only_what_was_chosen(tmp_path: P
 def test_both_fronts_are_made_of_the_table() -> None:
     """`run` takes every option of the command line's front, the plugin every one of its own,
     each with the table's help and variable."""
-    run = build_parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    run = build_parser().parse_args(["run"]).subcommands["run"]
     run_flags = {flag for action in run._actions for flag in action.option_strings}
     assert run_flags - {"-h", "--help"} == {
         flag
