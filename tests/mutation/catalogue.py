@@ -29,6 +29,7 @@ class Server:
 
 MUTANTS: dict[str, Server] = {}
 VARIANTS: dict[str, Server] = {}
+SHOULD_ONLY: set[str] = set()  # mutants that break only the SHOULD part of their rule
 
 
 def mutant(rule: str, description: str) -> Callable[[AppBuilder], AppBuilder]:
@@ -44,6 +45,13 @@ def mutant(rule: str, description: str) -> Callable[[AppBuilder], AppBuilder]:
         return build
 
     return register
+
+
+def should_only(build: AppBuilder) -> AppBuilder:
+    """Mark a mutant (put above ``@mutant``) that only a strict run fails: it breaks only the
+    SHOULD part of its rule. A module of such mutants names ``SHOULD_ONLY`` for the proofs."""
+    SHOULD_ONLY.add(build.__name__.replace("_", "-"))
+    return build
 
 
 def legal_variant(description: str, *, path_prefix: str = "") -> Callable[[AppBuilder], AppBuilder]:

@@ -12,18 +12,21 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from conformance.reference.app import create_app
 from conformance.reference.pagination import Page, PageQuery, PageSource, Paginator, Position
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 from conformance.reference.views import AUDIENCES_PATH
-
-from mutation.catalogue import ASGIApp, mutant
-from mutation.mutants_pagination import (
-    EVERYTHING,
+from mutation.catalogue import mutant
+from mutation.toolkit.pages import (
     Params,
-    behaving_as,
     rewrite_pages,
+)
+from mutation.toolkit.stores import (
+    EVERYTHING,
+    over,
     with_paginator,
 )
 
@@ -63,7 +66,7 @@ class EarlierItemOnLaterPages(Store):
     "each page after the first carries one item of an earlier page again, a different one on every read (pages stay full, nothing is lost)",
 )
 def later_pages_repeat_an_earlier_item(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return create_app(behaving_as(store, EarlierItemOnLaterPages), keys)
+    return over(EarlierItemOnLaterPages, store, keys)
 
 
 class ItemSwappedForAnEarlierOne(Paginator):

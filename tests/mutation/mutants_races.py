@@ -16,15 +16,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
-
 from mutation.catalogue import mutant
-from mutation.mutants_errors import (
+from mutation.toolkit.answers import (
     Exchange,
-    StoreProxy,
     account_of,
-    envelope,
+    error_answer,
     replaying,
     whole_body,
+)
+from mutation.toolkit.stores import (
+    StoreProxy,
 )
 
 RACE_WINDOW = (
@@ -161,8 +162,8 @@ class RefuseTheCrowd:
         exchange = Exchange(dict(scope), await whole_body(receive))
         account, name = account_of(exchange, self.keys), exchange.data().get("name")
         if account is not None and isinstance(name, str) and await self._met_another(account, name):
-            await envelope(
-                exchange, 409, 1309, f"'{name}' is being taken by another request."
+            await error_answer(
+                exchange.scope, 409, 1309, f"'{name}' is being taken by another request."
             ).send(send)
             return
         await self.app(scope, replaying(exchange.body, receive), send)
