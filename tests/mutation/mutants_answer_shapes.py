@@ -18,7 +18,10 @@ from mutation.toolkit.answers import (
     Exchange,
     Rewrite,
     each_audience,
+    each_error,
 )
+
+# -- DATE-01, DATE-02 ------------------------------------------------------------------------------
 
 
 @mutant("DATE-01", "dates are written ISO 8601 style, with a 'T'")
@@ -52,6 +55,14 @@ def count_as_string(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=each_audience(stringify))
 
 
+@mutant("AUD-01", "audiences carry no update_date")
+def update_date_missing(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(
+        create_app(store, keys),
+        on_answer=each_audience(lambda item: item.pop("update_date", None)),
+    )
+
+
 @mutant("JSON-01", "successful answers are labelled text/plain")
 def success_as_text(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def relabel(exchange: Exchange, answer: Answer) -> None:
@@ -63,40 +74,10 @@ def success_as_text(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 @mutant("ERR-01", "error codes are sent as strings ('1305')")
 def codes_as_strings(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def stringify(exchange: Exchange, answer: Answer) -> None:
-        document = answer.json()
-        if answer.status >= 400 and isinstance(document, dict):
-            for item in document.get("errors", []):
-                item["code"] = str(item["code"])
-            answer.set_json(document)
+    def stringify(item: dict[str, Any]) -> None:
+        item["code"] = str(item["code"])
 
-    return Rewrite(create_app(store, keys), on_answer=stringify)
-
-
-@mutant("ERR-02", "error items carry no timestamp")
-def errors_without_timestamp(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def drop(exchange: Exchange, answer: Answer) -> None:
-        document = answer.json()
-        if answer.status >= 400 and isinstance(document, dict):
-            for item in document.get("errors", []):
-                item.pop("timestamp", None)
-            answer.set_json(document)
-
-    return Rewrite(create_app(store, keys), on_answer=drop)
-
-
-# -- AUD-01 ----------------------------------------------------------------------------------
-
-
-@mutant("AUD-01", "audiences carry no update_date")
-def update_date_missing(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(
-        create_app(store, keys),
-        on_answer=each_audience(lambda item: item.pop("update_date", None)),
-    )
-
-
-# -- ERR-01 ----------------------------------------------------------------------------------
+    return Rewrite(create_app(store, keys), on_answer=each_error(stringify))
 
 
 @mutant("ERR-01", "a 404 answers a flat {'code', 'message'} object, without 'errors'")
@@ -113,3 +94,10 @@ def not_found_without_errors(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             answer.set_json({"code": errors[0].get("code"), "message": errors[0].get("message")})
 
     return Rewrite(create_app(store, keys), on_answer=flatten)
+
+
+@mutant("ERR-02", "error items carry no timestamp")
+def errors_without_timestamp(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(
+        create_app(store, keys), on_answer=each_error(lambda item: item.pop("timestamp", None))
+    )

@@ -85,10 +85,14 @@ def forbidden_instead_of_not_found(store: Store, keys: Mapping[str, str]) -> ASG
 
     def forbid(exchange: Exchange, answer: Answer) -> None:
         segments = exchange.segments
-        if answer.status == 404 and segments and WELL_FORMED_ID.fullmatch(segments[0]):
-            if any(store.get_audience(account, segments[0]) for account in accounts):
-                answer.status = 403
-                answer.recode(1301, 1010)
+        if (
+            answer.status == 404
+            and segments
+            and WELL_FORMED_ID.fullmatch(segments[0])
+            and any(store.get_audience(account, segments[0]) for account in accounts)
+        ):
+            answer.status = 403
+            answer.recode(1301, 1010)
 
     return Rewrite(create_app(store, keys), on_answer=forbid)
 

@@ -27,7 +27,7 @@ from mutation.toolkit.stores import (
     over,
 )
 
-# -- CRUD, DATE ------------------------------------------------------------------------------
+# -- CRUD-01 to CRUD-05: a store that answers or keeps the wrong thing -----------------------------
 
 
 class UncountedCreate(StoreProxy):
@@ -138,7 +138,7 @@ def soft_delete(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return over(SoftDelete, store, keys)
 
 
-# -- CRUD-01 ---------------------------------------------------------------------------------
+# -- CRUD-01: valid creates refused, one account for all -------------------------------------------
 
 
 def _space_in_a_contact_name(data: Mapping[str, Any]) -> bool:
@@ -212,7 +212,7 @@ def constant_account_id(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=every_object)
 
 
-# -- CRUD-03 ---------------------------------------------------------------------------------
+# -- CRUD-03: updates that change more than the name -----------------------------------------------
 
 
 class ChannelMovable(Store):

@@ -19,7 +19,7 @@ from mutation.toolkit.answers import (
     error_answer,
 )
 
-# -- ROB -------------------------------------------------------------------------------------
+# -- ROB-01 to ROB-04: requests a server should survive --------------------------------------------
 
 
 @mutant("ROB-01", "a body nested deeper than 1000 levels crashes the parser (500)")
@@ -89,7 +89,7 @@ def wrong_types_coerced(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_request=coerce)
 
 
-# -- ROB-01 ----------------------------------------------------------------------------------
+# -- ROB-01: a connection closed under an unknown parameter ----------------------------------------
 
 KNOWN_PARAMETERS = frozenset({"page_size", "page_token", "filter[channel]", "filter[search]"})
 

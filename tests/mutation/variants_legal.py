@@ -22,14 +22,11 @@ from conformance.reference.store import Store
 from mutation.catalogue import legal_variant
 from mutation.toolkit.answers import (
     Answer,
-    Json,
-    edit_links,
-    errors_of,
-    items_of,
     rewrite_answers,
     rewrite_json,
     rewrite_scope,
 )
+from mutation.toolkit.documents import Json, edit_links, errors_of, items_of
 from mutation.toolkit.stores import (
     EVERYTHING,
     StoreProxy,

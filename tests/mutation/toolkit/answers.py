@@ -15,11 +15,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.reference.clock import utc_now_text
+from mutation.toolkit.documents import Json, errors_of, items_of
 
 KEY_HEADER = b"x-dexatel-key"
 AUDIENCES = "/v1/audiences"
 CHANNELS = ("SMS", "VIBER", "WHATSAPP")
-Json = Any
 
 
 @dataclass
@@ -242,6 +242,19 @@ def each_audience(edit: Callable[[dict[str, Any]], None]) -> OnAnswer:
     return apply
 
 
+def each_error(edit: Callable[[dict[str, Any]], None]) -> OnAnswer:
+    """An ``on_answer`` hook that hands ``edit`` every error item of an error answer."""
+
+    def apply(exchange: Exchange, answer: Answer) -> None:
+        document = answer.json()
+        if answer.status >= 400 and isinstance(document, dict):
+            for item in document.get("errors", []):
+                edit(item)
+            answer.set_json(document)
+
+    return apply
+
+
 def account_of(exchange: Exchange, keys: Mapping[str, str]) -> str | None:
     key = exchange.header(KEY_HEADER)
     return keys.get(key.decode("latin-1")) if key is not None else None
@@ -278,31 +291,3 @@ def rewrite_scope(app: ASGIApp, change: Callable[[Scope], Scope]) -> ASGIApp:
         await app(change(scope) if scope["type"] == "http" else scope, receive, send)
 
     return rewritten
-
-
-def items_of(document: Json) -> list[dict[str, Any]]:
-    """The objects of a ``data`` answer: one audience, or a page of audiences or contacts."""
-    data = document.get("data") if isinstance(document, dict) else None
-    found = data if isinstance(data, list) else [data]
-    return [item for item in found if isinstance(item, dict)]
-
-
-def errors_of(document: Json) -> list[dict[str, Any]]:
-    errors = document.get("errors") if isinstance(document, dict) else None
-    return [item for item in errors if isinstance(item, dict)] if isinstance(errors, list) else []
-
-
-def links_in(document: Json) -> list[dict[str, Any]]:
-    """Every ``links`` object of an answer: the pagination's and each audience's."""
-    pagination = document.get("pagination") if isinstance(document, dict) else None
-    found = [pagination.get("links")] if isinstance(pagination, dict) else []
-    found += [item.get("links") for item in items_of(document)]
-    return [links for links in found if isinstance(links, dict)]
-
-
-def edit_links(document: Json, edit: Callable[[str], str]) -> Json:
-    for links in links_in(document):
-        for name, link in links.items():
-            if isinstance(link, str):
-                links[name] = edit(link)
-    return document
