@@ -13,13 +13,7 @@ from conformance.reference.app import create_app
 from conformance.reference.clock import DATE_FORMAT
 from conformance.reference.store import Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import (
-    Answer,
-    Exchange,
-    Rewrite,
-    each_audience,
-    each_error,
-)
+from mutation.toolkit.answers import Answer, Exchange, Rewrite, each_audience, each_error
 
 # -- DATE-01, DATE-02 ------------------------------------------------------------------------------
 

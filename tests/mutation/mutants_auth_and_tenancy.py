@@ -13,17 +13,8 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import (
-    KEY_HEADER,
-    Answer,
-    Exchange,
-    Rewrite,
-    error_answer,
-)
-from mutation.toolkit.stores import (
-    StoreProxy,
-    over,
-)
+from mutation.toolkit.answers import KEY_HEADER, Answer, Exchange, Rewrite, error_answer
+from mutation.toolkit.stores import StoreProxy, over
 
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 

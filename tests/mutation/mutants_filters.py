@@ -12,19 +12,9 @@ from conformance.reference.records import AudienceRecord, ContactRecord
 from conformance.reference.store import Store
 from mutation import catalogue
 from mutation.catalogue import mutant, should_only
-from mutation.toolkit.answers import (
-    CHANNELS,
-)
-from mutation.toolkit.pages import (
-    Params,
-    refuse_when,
-    rewrite_query,
-)
-from mutation.toolkit.stores import (
-    EVERYTHING,
-    audiences_where,
-    over,
-)
+from mutation.toolkit.answers import CHANNELS
+from mutation.toolkit.pages import Params, refuse_when, rewrite_query
+from mutation.toolkit.stores import EVERYTHING, audiences_where, over
 
 SHOULD_ONLY = catalogue.SHOULD_ONLY  # the mutants only a strict run fails (read by the proofs)
 

@@ -20,15 +20,8 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 from conformance.reference.views import AUDIENCES_PATH
 from mutation.catalogue import mutant
-from mutation.toolkit.pages import (
-    Params,
-    rewrite_pages,
-)
-from mutation.toolkit.stores import (
-    EVERYTHING,
-    over,
-    with_paginator,
-)
+from mutation.toolkit.pages import Params, rewrite_pages
+from mutation.toolkit.stores import EVERYTHING, over, with_paginator
 
 DRAW = random.SystemRandom()  # never seeded: the fault differs between reads and between runs
 SOME_ANSWERS = 0.3  # the share of list answers whose total is wrong

@@ -21,11 +21,7 @@ from mutation.toolkit.answers import (
     account_of,
     error_answer,
 )
-from mutation.toolkit.stores import (
-    StoreProxy,
-    behaving_as,
-    over,
-)
+from mutation.toolkit.stores import StoreProxy, behaving_as, over
 
 # -- CRUD-01 to CRUD-05: a store that answers or keeps the wrong thing -----------------------------
 

@@ -15,16 +15,8 @@ from conformance.reference.cursors import InvalidToken
 from conformance.reference.pagination import Page, PageQuery, PageSource, Paginator, Position
 from conformance.reference.store import Store
 from mutation.catalogue import mutant
-from mutation.toolkit.pages import (
-    Params,
-    links_of,
-    page_size_of,
-    rewrite_pages,
-    without,
-)
-from mutation.toolkit.stores import (
-    with_paginator,
-)
+from mutation.toolkit.pages import Params, links_of, page_size_of, rewrite_pages, without
+from mutation.toolkit.stores import with_paginator
 
 # -- PAGE-06 -------------------------------------------------------------------------------------
 

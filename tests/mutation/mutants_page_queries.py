@@ -27,9 +27,7 @@ from mutation.toolkit.pages import (
     rewrite_response,
     without_param,
 )
-from mutation.toolkit.stores import (
-    with_paginator,
-)
+from mutation.toolkit.stores import with_paginator
 
 SHOULD_ONLY = catalogue.SHOULD_ONLY  # the mutants only a strict run fails (read by the proofs)
 

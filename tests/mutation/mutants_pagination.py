@@ -17,9 +17,7 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 from mutation import catalogue
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import (
-    Answer,
-)
+from mutation.toolkit.answers import Answer
 from mutation.toolkit.pages import (
     Params,
     links_of,
@@ -30,10 +28,7 @@ from mutation.toolkit.pages import (
     rewrite_query,
     without_param,
 )
-from mutation.toolkit.stores import (
-    over,
-    with_paginator,
-)
+from mutation.toolkit.stores import over, with_paginator
 
 SHOULD_ONLY = catalogue.SHOULD_ONLY  # the mutants only a strict run fails (read by the proofs)
 

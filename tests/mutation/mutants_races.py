@@ -17,16 +17,8 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import (
-    Exchange,
-    account_of,
-    error_answer,
-    replaying,
-    whole_body,
-)
-from mutation.toolkit.stores import (
-    StoreProxy,
-)
+from mutation.toolkit.answers import Exchange, account_of, error_answer, replaying, whole_body
+from mutation.toolkit.stores import StoreProxy
 
 RACE_WINDOW = (
     0.1  # seconds between reading the account's names and writing: another request's await

@@ -12,12 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import (
-    Answer,
-    Exchange,
-    Rewrite,
-    error_answer,
-)
+from mutation.toolkit.answers import Answer, Exchange, Rewrite, error_answer
 
 # -- ROB-01 to ROB-04: requests a server should survive --------------------------------------------
 

@@ -20,18 +20,9 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord, ContactRecord
 from conformance.reference.store import Store
 from mutation.catalogue import legal_variant
-from mutation.toolkit.answers import (
-    Answer,
-    rewrite_answers,
-    rewrite_json,
-    rewrite_scope,
-)
+from mutation.toolkit.answers import Answer, rewrite_answers, rewrite_json, rewrite_scope
 from mutation.toolkit.documents import Json, edit_links, errors_of, items_of
-from mutation.toolkit.stores import (
-    EVERYTHING,
-    StoreProxy,
-    over,
-)
+from mutation.toolkit.stores import EVERYTHING, StoreProxy, over
 
 # -- order: newest first ---------------------------------------------------------------------
 

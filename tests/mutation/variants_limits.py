@@ -14,15 +14,8 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord, NewContact
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import legal_variant
-from mutation.toolkit.answers import (
-    error_answer,
-    rewrite_scope,
-)
-from mutation.toolkit.stores import (
-    EVERYTHING,
-    StoreProxy,
-    over,
-)
+from mutation.toolkit.answers import error_answer, rewrite_scope
+from mutation.toolkit.stores import EVERYTHING, StoreProxy, over
 
 # -- rate limits: an occasional 429 ----------------------------------------------------------
 
