@@ -13,7 +13,7 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import KEY_HEADER, Answer, Exchange, Rewrite, error_answer
+from mutation.toolkit.answers import KEY_HEADER, Answer, Exchange, Rewrite, envelope
 from mutation.toolkit.stores import StoreProxy, over
 
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -25,7 +25,7 @@ WELL_FORMED_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 def json_checked_before_auth(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def parse_first(exchange: Exchange) -> Answer | None:
         if exchange.method in ("POST", "PUT") and exchange.body.strip() and exchange.json() is None:
-            return error_answer(exchange.scope, 400, 1000, "The body is not valid JSON.")
+            return envelope(exchange, 400, 1000, "The body is not valid JSON.")
         return None
 
     return Rewrite(create_app(store, keys), on_request=parse_first)
@@ -61,7 +61,7 @@ def id_checked_before_auth(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def check_id_first(exchange: Exchange) -> Answer | None:
         segments = exchange.segments
         if segments and not WELL_FORMED_ID.fullmatch(segments[0]):
-            return error_answer(exchange.scope, 400, 1302, "The audience id is malformed.")
+            return envelope(exchange, 400, 1302, "The audience id is malformed.")
         return None
 
     return Rewrite(create_app(store, keys), on_request=check_id_first)

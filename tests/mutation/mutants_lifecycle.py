@@ -19,7 +19,7 @@ from mutation.toolkit.answers import (
     OnRequest,
     Rewrite,
     account_of,
-    error_answer,
+    envelope,
 )
 from mutation.toolkit.stores import StoreProxy, behaving_as, over
 
@@ -115,7 +115,7 @@ def _refuse_the_list(keys: Mapping[str, str]) -> OnRequest:
             and str(exchange.scope["path"]).rstrip("/") == "/v1/audiences"
         )
         if listing and account_of(exchange, keys) is not None:
-            return error_answer(exchange.scope, 404, 1301, "Not found.")
+            return envelope(exchange, 404, 1301, "Not found.")
         return None
 
     return refuse
@@ -160,7 +160,7 @@ def contact_names_with_a_space_refused(store: Store, keys: Mapping[str, str]) ->
             and not exchange.segments
             and _space_in_a_contact_name(exchange.data())
         ):
-            return error_answer(exchange.scope, 400, 1304, "Contact names may not contain spaces.")
+            return envelope(exchange, 400, 1304, "Contact names may not contain spaces.")
         return None
 
     return Rewrite(create_app(store, keys), on_request=refuse)
@@ -179,9 +179,7 @@ def all_zeros_number_refused(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             else []
         )
         if exchange.method == "POST" and not exchange.segments and ALL_ZEROS in numbers:
-            return error_answer(
-                exchange.scope, 400, 1354, "'data.contacts[].number' is not a phone number."
-            )
+            return envelope(exchange, 400, 1354, "'data.contacts[].number' is not a phone number.")
         return None
 
     return Rewrite(create_app(store, keys), on_request=refuse)

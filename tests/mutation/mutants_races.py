@@ -17,7 +17,7 @@ from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import Exchange, account_of, error_answer, replaying, whole_body
+from mutation.toolkit.answers import Exchange, account_of, envelope, replaying, whole_body
 from mutation.toolkit.stores import StoreProxy
 
 RACE_WINDOW = (
@@ -154,8 +154,8 @@ class RefuseTheCrowd:
         exchange = Exchange(dict(scope), await whole_body(receive))
         account, name = account_of(exchange, self.keys), exchange.data().get("name")
         if account is not None and isinstance(name, str) and await self._met_another(account, name):
-            await error_answer(
-                exchange.scope, 409, 1309, f"'{name}' is being taken by another request."
+            await envelope(
+                exchange, 409, 1309, f"'{name}' is being taken by another request."
             ).send(send)
             return
         await self.app(scope, replaying(exchange.body, receive), send)

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
 from mutation.catalogue import mutant
-from mutation.toolkit.answers import Answer, Exchange, Rewrite, error_answer
+from mutation.toolkit.answers import Answer, Exchange, Rewrite, envelope
 
 # -- ROB-01 to ROB-04: requests a server should survive --------------------------------------------
 
@@ -21,7 +21,7 @@ from mutation.toolkit.answers import Answer, Exchange, Rewrite, error_answer
 def deep_nesting_crashes(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     def crash(exchange: Exchange) -> Answer | None:
         if exchange.body.count(b"[") + exchange.body.count(b"{") > 1000:
-            return error_answer(exchange.scope, 500, 1009, "RecursionError")
+            return envelope(exchange, 500, 1009, "RecursionError")
         return None
 
     return Rewrite(create_app(store, keys), on_request=crash)
@@ -53,11 +53,7 @@ def rate_limit_without_retry_after(store: Store, keys: Mapping[str, str]) -> ASG
     def limit(exchange: Exchange) -> Answer | None:
         now = time.monotonic()
         recent[:] = [moment for moment in recent if now - moment < 1.0] + [now]
-        return (
-            error_answer(exchange.scope, 429, 1011, "Too many requests.")
-            if len(recent) > 20
-            else None
-        )
+        return envelope(exchange, 429, 1011, "Too many requests.") if len(recent) > 20 else None
 
     return Rewrite(create_app(store, keys), on_request=limit)
 

@@ -136,6 +136,17 @@ def error_answer(
     )
 
 
+def envelope(
+    exchange: Exchange,
+    status: int,
+    code: int,
+    message: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> Answer:
+    """An error answer of the contract's shape, to the request a :class:`Rewrite` hook sees."""
+    return error_answer(exchange.scope, status, code, message, headers)
+
+
 async def answer_of(app: ASGIApp, scope: Scope, receive: Receive) -> Answer:
     """The whole answer of ``app`` to one request."""
     answer = Answer(500, [], b"")
