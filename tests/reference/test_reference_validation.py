@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from reference_client import (
     Client,
     Json,
-    Reference,
     assert_envelope,
-    running_reference,
     unique_name,
 )
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
-
-
-@pytest.fixture
-def client(reference: Reference) -> Client:
-    return reference.fresh_client()
 
 
 def contacts(count: int) -> list[Json]:
