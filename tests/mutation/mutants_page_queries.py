@@ -20,6 +20,7 @@ from mutation.catalogue import mutant, should_only
 from mutation.toolkit.pages import (
     Params,
     audience_list,
+    page_size_clamped_to_100,
     params_of,
     refuse_when,
     retry_list,
@@ -42,18 +43,7 @@ def valid_page_size(value: str) -> bool:
 @should_only
 @mutant("PAGE-10", "a page_size over 100 is clamped to 100 instead of refused")
 def page_size_over_100_is_clamped(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def change(params: Params) -> Params:
-        return [
-            (
-                name,
-                "100"
-                if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100
-                else value,
-            )
-            for name, value in params
-        ]
-
-    return rewrite_query(create_app(store, keys), change)
+    return rewrite_query(create_app(store, keys), page_size_clamped_to_100)
 
 
 @should_only

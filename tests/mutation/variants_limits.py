@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -15,6 +14,7 @@ from conformance.reference.records import AudienceRecord, NewContact
 from conformance.reference.store import NameTaken, Store
 from mutation.catalogue import legal_variant
 from mutation.toolkit.answers import error_answer, rewrite_scope
+from mutation.toolkit.pages import page_size_clamped_to_100, params_of, with_params
 from mutation.toolkit.stores import EVERYTHING, StoreProxy, over
 
 # -- rate limits: an occasional 429 ----------------------------------------------------------
@@ -45,17 +45,9 @@ def occasional_429(store: Store, keys: Mapping[str, str]) -> ASGIApp:
 
 def clamp_page_size(scope: Scope) -> Scope:
     """A decimal page_size over 100 is read as 100 (section 9 allows it; PAGE-10 is SHOULD)."""
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    clamped = [
-        (
-            name,
-            "100"
-            if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100
-            else value,
-        )
-        for name, value in query
-    ]
-    return {**scope, "query_string": urlencode(clamped).encode()} if clamped != query else scope
+    query = params_of(scope)
+    clamped = page_size_clamped_to_100(query)
+    return with_params(scope, clamped) if clamped != query else scope
 
 
 @legal_variant("page sizes over 100 are clamped to 100 instead of refused")

@@ -119,6 +119,19 @@ def retry_list(
     return retried
 
 
+def page_size_clamped_to_100(params: Params) -> Params:
+    """The query with a decimal page_size over 100 read as 100."""
+    return [
+        (
+            name,
+            "100"
+            if name == "page_size" and value.isascii() and value.isdigit() and int(value) > 100
+            else value,
+        )
+        for name, value in params
+    ]
+
+
 def page_size_of(params: Params) -> int:
     value = dict(params).get("page_size") or "20"
     return int(value) if value.isdigit() else 20
