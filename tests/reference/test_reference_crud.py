@@ -74,9 +74,7 @@ def test_create_answers_201_with_the_new_audience(client: Client) -> None:
         audience["account_id"],
         audience["contacts_count"],
     ) == (name, "VIBER", client.account_id, 2)
-    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(
-        tzinfo=UTC
-    )
+    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     assert abs(created - datetime.now(UTC)) < timedelta(minutes=5)
     assert audience["links"]["self"] == f"{client.base_url}/v1/audiences/{audience['id']}"
 
