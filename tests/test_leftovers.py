@@ -15,7 +15,7 @@ import pytest
 from starlette.types import ASGIApp
 
 from conformance.reference.store import NameTaken, Store
-from mutation.mutants_errors import CHANNELS, Answer, Exchange, Rewrite, account_of
+from mutation.toolkit.answers import CHANNELS, Answer, Exchange, Rewrite, account_of
 
 from staging import Wrap, run_cli, shared_staging
 

@@ -31,7 +31,7 @@ from conformance.reference.store import Store
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS, ASGIApp, Server
 from mutation.harness import SuiteRun, run_suite, serve
-from mutation.mutants_errors import Answer, Exchange, Rewrite, envelope
+from mutation.toolkit.answers import Answer, Exchange, Rewrite, envelope
 
 catalogue.load_all()
 OUTCOMES = frozenset({"passed", "failed", "not verified", "out of scope", "not exercised"})

@@ -1,7 +1,8 @@
 """The catalogue: every mutant names the one rule it breaks; every variant is legal.
 
 A mutant is a function that builds the ASGI app of a faulty server from the reference's
-parts (a store and the keys). It is registered with ``@mutant(RULE, "what it does")``.
+parts (a store and the keys), with the parts of :mod:`mutation.toolkit`. It is registered with
+``@mutant(RULE, "what it does")``, in the ``mutants_*`` module of its rule's family.
 A legal variant differs from the reference only where the contract leaves things open
 (its section 9); it is registered with ``@legal_variant("what differs")``.
 """
@@ -29,6 +30,12 @@ class Server:
 
 MUTANTS: dict[str, Server] = {}
 VARIANTS: dict[str, Server] = {}
+SHOULD_ONLY: set[str] = set()  # mutants that break only the SHOULD part of their rule
+
+
+def name_of(build: AppBuilder) -> str:
+    """A server's name: its builder's, with dashes."""
+    return build.__name__.replace("_", "-")
 
 
 def mutant(rule: str, description: str) -> Callable[[AppBuilder], AppBuilder]:
@@ -37,7 +44,7 @@ def mutant(rule: str, description: str) -> Callable[[AppBuilder], AppBuilder]:
         raise ValueError(f"Mutant for unknown rule '{rule}'.")
 
     def register(build: AppBuilder) -> AppBuilder:
-        name = build.__name__.replace("_", "-")
+        name = name_of(build)
         if name in MUTANTS:
             raise ValueError(f"Mutant '{name}' is registered twice.")
         MUTANTS[name] = Server(name, description, build, rule)
@@ -46,11 +53,18 @@ def mutant(rule: str, description: str) -> Callable[[AppBuilder], AppBuilder]:
     return register
 
 
+def should_only(build: AppBuilder) -> AppBuilder:
+    """Mark a mutant (put above ``@mutant``) that only a strict run fails: it breaks only the
+    SHOULD part of its rule. A module of such mutants names ``SHOULD_ONLY`` for the proofs."""
+    SHOULD_ONLY.add(name_of(build))
+    return build
+
+
 def legal_variant(description: str, *, path_prefix: str = "") -> Callable[[AppBuilder], AppBuilder]:
     """Register a server that the suite must pass: it differs only where the contract allows."""
 
     def register(build: AppBuilder) -> AppBuilder:
-        name = build.__name__.replace("_", "-")
+        name = name_of(build)
         VARIANTS[name] = Server(name, description, build, None, path_prefix)
         return build
 

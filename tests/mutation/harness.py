@@ -16,7 +16,6 @@ from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
 from conformance.verdict import TestRecord
-
 from mutation.catalogue import Server
 
 SUITE_RUN_TIMEOUT = 600.0

@@ -12,20 +12,16 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from conformance.reference.app import create_app
 from conformance.reference.pagination import Page, PageQuery, PageSource, Paginator, Position
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import Store
 from conformance.reference.views import AUDIENCES_PATH
-
-from mutation.catalogue import ASGIApp, mutant
-from mutation.mutants_pagination import (
-    EVERYTHING,
-    Params,
-    behaving_as,
-    rewrite_pages,
-    with_paginator,
-)
+from mutation.catalogue import mutant
+from mutation.toolkit.pages import Params, rewrite_pages
+from mutation.toolkit.stores import EVERYTHING, over, with_paginator
 
 DRAW = random.SystemRandom()  # never seeded: the fault differs between reads and between runs
 SOME_ANSWERS = 0.3  # the share of list answers whose total is wrong
@@ -63,7 +59,7 @@ class EarlierItemOnLaterPages(Store):
     "each page after the first carries one item of an earlier page again, a different one on every read (pages stay full, nothing is lost)",
 )
 def later_pages_repeat_an_earlier_item(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return create_app(behaving_as(store, EarlierItemOnLaterPages), keys)
+    return over(EarlierItemOnLaterPages, store, keys)
 
 
 class ItemSwappedForAnEarlierOne(Paginator):

@@ -16,16 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.reference.app import create_app
 from conformance.reference.records import AudienceRecord
 from conformance.reference.store import NameTaken, Store
-
 from mutation.catalogue import mutant
-from mutation.mutants_errors import (
-    Exchange,
-    StoreProxy,
-    account_of,
-    envelope,
-    replaying,
-    whole_body,
-)
+from mutation.toolkit.answers import Exchange, account_of, envelope, replaying, whole_body
+from mutation.toolkit.stores import StoreProxy
 
 RACE_WINDOW = (
     0.1  # seconds between reading the account's names and writing: another request's await

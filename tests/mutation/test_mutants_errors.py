@@ -1,5 +1,5 @@
-"""The suite catches each mutant of :mod:`mutation.mutants_errors` and :mod:`mutation.mutants_answers`,
-and passes the reference.
+"""The suite catches each mutant of validation, auth and tenancy, lifecycle, answer shapes and
+robustness (:mod:`mutation.mutants_validation` and its siblings), and passes the reference.
 
 For each mutant the suite runs, as a user would, limited to the one rule the mutant breaks
 (strict for a SHOULD rule), at seed 1: it must exit 1 and name that rule among the failures.
@@ -14,14 +14,30 @@ import pytest
 from conformance.reference.app import create_app
 from conformance.rules import RULES_BY_ID, Level
 
-from mutation import mutants_answers, mutants_errors
+from mutation import (
+    mutants_answer_shapes,
+    mutants_auth_and_tenancy,
+    mutants_lifecycle,
+    mutants_robustness,
+    mutants_validation,
+)
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
 OURS = [
     server
     for server in MUTANTS.values()
-    if server.build.__module__ in (mutants_errors.__name__, mutants_answers.__name__)
+    if server.build.__module__
+    in {
+        module.__name__
+        for module in (
+            mutants_answer_shapes,
+            mutants_auth_and_tenancy,
+            mutants_lifecycle,
+            mutants_robustness,
+            mutants_validation,
+        )
+    }
 ]
 RULES = sorted({server.rule for server in OURS if server.rule is not None})
 REFERENCE = Server("reference", "the reference server, unchanged", create_app)

@@ -13,7 +13,13 @@ import pytest
 from conformance.outcomes import Outcome
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
-from mutation import mutants_flaky, mutants_pagination
+from mutation import (
+    mutants_filters,
+    mutants_flaky,
+    mutants_links,
+    mutants_page_queries,
+    mutants_pagination,
+)
 from mutation.catalogue import MUTANTS, ASGIApp, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
@@ -27,7 +33,17 @@ RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + (
 OURS = sorted(
     name
     for name, server in MUTANTS.items()
-    if server.build.__module__ in (mutants_pagination.__name__, mutants_flaky.__name__)
+    if server.build.__module__
+    in {
+        module.__name__
+        for module in (
+            mutants_pagination,
+            mutants_links,
+            mutants_page_queries,
+            mutants_filters,
+            mutants_flaky,
+        )
+    }
 )
 OTHER_AUDIENCES = 150
 

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
+from reference_client import Reference, assert_envelope, raw_request
 
 from conformance.reference.keys import KeyRing, generate_key, parse_key_spec
-
-from reference_client import Reference, assert_envelope, raw_request, running_reference
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
-
 
 REQUESTS_WITH_OTHER_FAULTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/v1/audiences", {}),

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-
-import pytest
-
-from conformance.reference.app import create_app
-from conformance.reference.keys import generate_key
-from conformance.reference.server import ReferenceServer
-from conformance.reference.store import Store
+from datetime import UTC, datetime, timedelta
 
 from reference_client import (
     DATE_TEXT,
     Client,
     Json,
-    Reference,
     assert_envelope,
-    running_reference,
     unique_name,
 )
+
+from conformance.reference.app import create_app
+from conformance.reference.keys import generate_key
+from conformance.reference.server import ReferenceServer
+from conformance.reference.store import Store
 
 AUDIENCE_FIELDS = {
     "id": str,
@@ -43,17 +38,6 @@ CONTACT_FIELDS = {
     "create_date",
     "update_date",
 }
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
-
-
-@pytest.fixture
-def client(reference: Reference) -> Client:
-    return reference.fresh_client()
 
 
 def assert_audience(audience: Json) -> None:
@@ -90,10 +74,8 @@ def test_create_answers_201_with_the_new_audience(client: Client) -> None:
         audience["account_id"],
         audience["contacts_count"],
     ) == (name, "VIBER", client.account_id, 2)
-    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(
-        tzinfo=timezone.utc
-    )
-    assert abs(created - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    created = datetime.strptime(audience["create_date"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert abs(created - datetime.now(UTC)) < timedelta(minutes=5)
     assert audience["links"]["self"] == f"{client.base_url}/v1/audiences/{audience['id']}"
 
 

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-
-from reference_client import Client, Reference, assert_envelope, running_reference
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
+from reference_client import Client, Reference, assert_envelope
 
 
 @pytest.fixture(scope="module")

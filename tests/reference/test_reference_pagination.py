@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from reference_client import Client, Json, Reference, assert_envelope, query_of
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -13,19 +13,6 @@ from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
-
-from reference_client import Client, Json, Reference, assert_envelope, query_of, running_reference
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
-
-
-@pytest.fixture
-def client(reference: Reference) -> Client:
-    return reference.fresh_client()
 
 
 def ids(pages: list[Json]) -> list[str]:

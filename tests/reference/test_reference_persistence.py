@@ -8,11 +8,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from conformance.reference.keys import generate_key
-from conformance.reference.server import ReferenceServer
-from conformance.reference.store import Store
-
 from reference_client import (
     Client,
     Reference,
@@ -21,6 +16,10 @@ from reference_client import (
     running_reference,
     unique_name,
 )
+
+from conformance.reference.keys import generate_key
+from conformance.reference.server import ReferenceServer
+from conformance.reference.store import Store
 
 
 @pytest.fixture(scope="module")

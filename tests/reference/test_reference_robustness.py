@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference_client import (
+    Client,
+    Reference,
+    assert_envelope,
+    raw_request,
+    unique_name,
+)
 
 from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
@@ -16,22 +22,7 @@ from conformance.reference.records import AudienceRecord
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
 
-from reference_client import (
-    Client,
-    Reference,
-    assert_envelope,
-    raw_request,
-    running_reference,
-    unique_name,
-)
-
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

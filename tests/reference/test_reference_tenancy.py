@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-from reference_client import Client, Reference, assert_envelope, running_reference, unique_name
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
+from reference_client import Client, Reference, assert_envelope, unique_name
 
 
 @pytest.fixture

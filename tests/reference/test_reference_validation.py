@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from reference_client import (
     Client,
     Json,
-    Reference,
     assert_envelope,
-    running_reference,
     unique_name,
 )
-
-
-@pytest.fixture(scope="module")
-def reference() -> Iterator[Reference]:
-    with running_reference() as running:
-        yield running
-
-
-@pytest.fixture
-def client(reference: Reference) -> Client:
-    return reference.fresh_client()
 
 
 def contacts(count: int) -> list[Json]:
@@ -318,16 +303,17 @@ MALFORMED_IDS = [
 ]
 
 
+# Every route of one audience: (method, path after its id, body).
+ITEM_ROUTES: list[tuple[str, str, Json | None]] = [
+    ("GET", "", None),
+    ("PUT", "", {"data": {"name": "ok"}}),
+    ("DELETE", "", None),
+    ("GET", "/contacts", None),
+]
+
+
 @pytest.mark.parametrize("audience_id", MALFORMED_IDS)
-@pytest.mark.parametrize(
-    ("method", "suffix", "body"),
-    [
-        ("GET", "", None),
-        ("PUT", "", {"data": {"name": "ok"}}),
-        ("DELETE", "", None),
-        ("GET", "/contacts", None),
-    ],
-)
+@pytest.mark.parametrize(("method", "suffix", "body"), ITEM_ROUTES)
 def test_malformed_id_gets_1302(
     client: Client, audience_id: str, method: str, suffix: str, body: Json | None
 ) -> None:
@@ -343,15 +329,7 @@ def test_empty_id_after_a_trailing_slash_is_malformed(client: Client) -> None:
 
 
 @pytest.mark.parametrize("audience_id", ["x" * 64, "0", "unknown-id_1", "contacts"])
-@pytest.mark.parametrize(
-    ("method", "suffix", "body"),
-    [
-        ("GET", "", None),
-        ("PUT", "", {"data": {"name": "ok"}}),
-        ("DELETE", "", None),
-        ("GET", "/contacts", None),
-    ],
-)
+@pytest.mark.parametrize(("method", "suffix", "body"), ITEM_ROUTES)
 def test_unknown_well_formed_id_gets_1301(
     client: Client, audience_id: str, method: str, suffix: str, body: Json | None
 ) -> None:

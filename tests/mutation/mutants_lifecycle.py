@@ -1,36 +1,140 @@
-"""Mutants whose every answer looks plausible on its own: each breaks one rule where a check that
-only reads the shape of an answer, or only the suite's own audiences, would let it through.
-
-Built with the parts of :mod:`mutation.mutants_errors` (a :class:`Rewrite` middleware over the
-reference), except the dropped connection, which closes the socket under the server.
-"""
+"""Mutants of the audience's life (CRUD-*): creates, gets, updates and deletes that answer or
+keep the wrong thing. Each breaks one rule."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from conformance.reference.app import create_app
-from conformance.reference.records import AudienceRecord
+from conformance.reference.records import AudienceRecord, NewContact
 from conformance.reference.store import Store
-
 from mutation.catalogue import mutant
-from mutation.mutants_errors import (
+from mutation.toolkit.answers import (
     CHANNELS,
     Answer,
     Exchange,
+    OnRequest,
     Rewrite,
-    _each_audience,
     account_of,
     envelope,
-    stored_when_refused,
 )
-from mutation.mutants_pagination import behaving_as
+from mutation.toolkit.stores import StoreProxy, behaving_as, over
 
-# -- CRUD-01 ---------------------------------------------------------------------------------
+# -- CRUD-01 to CRUD-05: a store that answers or keeps the wrong thing -----------------------------
+
+
+class UncountedCreate(StoreProxy):
+    def create_audience(
+        self, account_id: str, name: str, channel: str, contacts: tuple[NewContact, ...]
+    ) -> AudienceRecord:
+        return self.store.create_audience(account_id, name, channel, contacts)._replace(
+            contacts_count=0
+        )
+
+
+@mutant("CRUD-01", "create answers contacts_count 0 whatever contacts were sent")
+def uncounted_create(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return over(UncountedCreate, store, keys)
+
+
+class UncountedGet(StoreProxy):
+    def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
+        found = self.store.get_audience(account_id, audience_id)
+        return found._replace(contacts_count=0) if found else None
+
+
+@mutant("CRUD-02", "get does not count contacts (contacts_count 0)")
+def uncounted_get(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return over(UncountedGet, store, keys)
+
+
+class StaleRename(StoreProxy):
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
+        before = self.store.get_audience(account_id, audience_id)
+        return before if self.store.rename_audience(account_id, audience_id, name) else None
+
+
+@mutant("CRUD-03", "update renames, but answers the audience as it was before")
+def stale_rename(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return over(StaleRename, store, keys)
+
+
+class StillUpdateDate(StoreProxy):
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
+        before = self.store.get_audience(account_id, audience_id)
+        after = self.store.rename_audience(account_id, audience_id, name)
+        return after._replace(update_date=before.update_date) if after and before else after
+
+
+@mutant("CRUD-04", "update answers the previous update_date")
+def still_update_date(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return over(StillUpdateDate, store, keys)
+
+
+class SoftDelete(StoreProxy):
+    """Delete marks an audience gone for get, update and delete; the list query was not told."""
+
+    def __init__(self, store: Store, keys: Mapping[str, str]) -> None:
+        super().__init__(store, keys)
+        self.deleted: set[str] = set()
+
+    def get_audience(self, account_id: str, audience_id: str) -> AudienceRecord | None:
+        return (
+            None
+            if audience_id in self.deleted
+            else self.store.get_audience(account_id, audience_id)
+        )
+
+    def rename_audience(
+        self, account_id: str, audience_id: str, name: str
+    ) -> AudienceRecord | None:
+        return (
+            None
+            if audience_id in self.deleted
+            else self.store.rename_audience(account_id, audience_id, name)
+        )
+
+    def delete_audience(self, account_id: str, audience_id: str) -> bool:
+        if audience_id in self.deleted or self.store.get_audience(account_id, audience_id) is None:
+            return False
+        self.deleted.add(audience_id)
+        return True
+
+
+def _refuse_the_list(keys: Mapping[str, str]) -> OnRequest:
+    def refuse(exchange: Exchange) -> Answer | None:
+        listing = (
+            exchange.method in ("GET", "HEAD")
+            and str(exchange.scope["path"]).rstrip("/") == "/v1/audiences"
+        )
+        if listing and account_of(exchange, keys) is not None:
+            return envelope(exchange, 404, 1301, "Not found.")
+        return None
+
+    return refuse
+
+
+@mutant(
+    "PAGE-04",
+    "the query operation answers 404 with the error envelope to a valid key (401 without one): a refused list",
+)
+def list_refused_with_404(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return Rewrite(create_app(store, keys), on_request=_refuse_the_list(keys))
+
+
+@mutant("CRUD-05", "delete is soft: gone for get, update and delete, still listed")
+def soft_delete(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    return over(SoftDelete, store, keys)
+
+
+# -- CRUD-01: valid creates refused, one account for all -------------------------------------------
 
 
 def _space_in_a_contact_name(data: Mapping[str, Any]) -> bool:
@@ -102,7 +206,7 @@ def constant_account_id(store: Store, keys: Mapping[str, str]) -> ASGIApp:
     return Rewrite(create_app(store, keys), on_answer=every_object)
 
 
-# -- CRUD-03 ---------------------------------------------------------------------------------
+# -- CRUD-03: updates that change more than the name -----------------------------------------------
 
 
 class ChannelMovable(Store):
@@ -163,110 +267,4 @@ class CreateDateMovesOnUpdate(Store):
     "every update sets create_date to the time of the update (update_date stays >= create_date)",
 )
 def update_moves_the_create_date(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return create_app(behaving_as(store, CreateDateMovesOnUpdate), keys)
-
-
-# -- ROB-01 ----------------------------------------------------------------------------------
-
-KNOWN_PARAMETERS = frozenset({"page_size", "page_token", "filter[channel]", "filter[search]"})
-
-
-class DropOnUnknownParameter:
-    """A request carrying a query parameter the server does not know is never answered: the
-    connection is closed under it (a well-formed HTTP request, so ROB-01, not a 5xx, is broken)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query = parse_qsl(
-                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-            )
-            if any(name not in KNOWN_PARAMETERS for name, _ in query):
-                receive.__self__.transport.abort()  # type: ignore[attr-defined]  # uvicorn's cycle holds the socket
-                while (await receive())["type"] != "http.disconnect":
-                    pass  # return once the server knows, so it does not answer a 500 on the dead socket
-                return
-        await self.app(scope, receive, send)
-
-
-@mutant(
-    "ROB-01",
-    "a request with a query parameter the server does not know gets no answer: the connection is closed",
-)
-def unknown_parameter_drops_the_connection(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return DropOnUnknownParameter(create_app(store, keys))
-
-
-# -- AUD-01 ----------------------------------------------------------------------------------
-
-
-@mutant("AUD-01", "audiences carry no update_date")
-def update_date_missing(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    return Rewrite(
-        create_app(store, keys),
-        on_answer=_each_audience(lambda item: item.pop("update_date", None)),
-    )
-
-
-# -- VAL-01 ----------------------------------------------------------------------------------
-
-
-DRAFT = "draft"
-
-
-@mutant(
-    "VAL-01",
-    "a create refused for a too-long name leaves a new audience behind, named 'draft' (the server's own name, not the one sent)",
-)
-def refused_create_leaves_a_draft(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    """Each refused create replaces the account's draft with a new one: a new id under one name of
-    the server's own. On a shared account an audience of a name not the run's could be another
-    client's; the same name appearing again on every try is the server's doing."""
-    drafts: dict[str, str] = {}
-    keep = stored_when_refused(store, keys, lambda name: DRAFT)
-
-    def replace_draft(exchange: Exchange, answer: Answer) -> None:
-        account = account_of(exchange, keys)
-        if (
-            account
-            and account in drafts
-            and exchange.method == "POST"
-            and not exchange.segments
-            and 1305 in answer.codes()
-        ):
-            store.delete_audience(account, drafts.pop(account))
-        keep(exchange, answer)
-        if account:
-            found = next(
-                (
-                    audience.id
-                    for audience in store.list_audiences(account, None, 0, 10_000)
-                    if audience.name == DRAFT
-                ),
-                None,
-            )
-            if found is not None:
-                drafts[account] = found
-
-    return Rewrite(create_app(store, keys), on_answer=replace_draft)
-
-
-# -- ERR-01 ----------------------------------------------------------------------------------
-
-
-@mutant("ERR-01", "a 404 answers a flat {'code', 'message'} object, without 'errors'")
-def not_found_without_errors(store: Store, keys: Mapping[str, str]) -> ASGIApp:
-    def flatten(exchange: Exchange, answer: Answer) -> None:
-        document = answer.json()
-        errors = document.get("errors") if isinstance(document, dict) else None
-        if (
-            answer.status == 404
-            and isinstance(errors, list)
-            and errors
-            and isinstance(errors[0], dict)
-        ):
-            answer.set_json({"code": errors[0].get("code"), "message": errors[0].get("message")})
-
-    return Rewrite(create_app(store, keys), on_answer=flatten)
+    return over(CreateDateMovesOnUpdate, store, keys)
