@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import sys
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from typing import Any
 
 import hypothesis
@@ -21,12 +21,14 @@ from conformance import account_wide, kept, progress, scope, sharding, unicode_t
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
-from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.rule_marker import MARKER_HELP, rule_pairs, rules_of
+from conformance.rules import Level, UnknownRuleError
 from conformance.stopping import RunStop
 from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
-from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
+from conformance.recorder import INSECURE_WARNING, RECORDER, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
+from conformance.worker_wire import is_worker, joined_run
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 
@@ -65,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global _settings, _stop, _config
     config.addinivalue_line(
         "markers",
-        "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)",
+        MARKER_HELP,
     )
     config.addinivalue_line(
         "markers",
@@ -98,13 +100,20 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     _stop = RunStop()
     _config = config
-    config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
+    # The one recorder, built here and handed to every part that needs it.
+    recorder = config.stash[RECORDER] = RunRecorder(config, _stop)
+    config.pluginmanager.register(recorder, "audience-conformance-recorder")
     config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
     # Several processes, shards, progress: each in its own module.
-    workers.register(config)
-    sharding.register(config)
-    if config.getoption("audience_front") == CLI_FRONT and not workers.is_worker(config):
-        config.pluginmanager.register(progress.Progress(config), progress.PLUGIN_NAME)
+    shown = (
+        progress.Progress(config, recorder)
+        if config.getoption("audience_front") == CLI_FRONT and not is_worker(config)
+        else None
+    )
+    workers.register(config, recorder, shown, start_run)
+    sharding.register(config, recorder)
+    if shown is not None:
+        config.pluginmanager.register(shown, "audience-conformance-progress")
     _settings = settings
     unicode_tables.restore()
     hypothesis.settings.register_profile(
@@ -154,28 +163,9 @@ def start_run() -> run_session.RunContext:
         "the plugin is configured before the suite's conftest is imported"
     )
     _stop.install()
-    recorder = _config.pluginmanager.get_plugin(RECORDER_NAME)
-    if isinstance(recorder, RunRecorder) and not workers.is_worker(
-        _config
-    ):  # the controller ends the run
-        recorder.begin()
-    return run_session.activate(current_settings(), _stop, workers.joined_run(_config))
-
-
-def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:
-    """The (rule ID, level) pairs a test declares with ``@pytest.mark.rule``."""
-    pairs: list[tuple[str, Level]] = []
-    for marker in item.iter_markers("rule"):
-        override = marker.kwargs.get("level")
-        for rule_id in marker.args:
-            rule = get_rule(rule_id)
-            pairs.append((rule.id, Level(override) if override else rule.level))
-    return pairs
-
-
-def rule_ids_of(item: pytest.Item) -> list[str]:
-    """The rule IDs a test declares; none for a test of another plugin or with an unknown ID."""
-    return [rule_id for rule_id, _ in _rule_pairs(item)]
+    if not is_worker(_config):  # the controller ends the run
+        _config.stash[RECORDER].begin()
+    return run_session.activate(current_settings(), _stop, joined_run(_config))
 
 
 def pytest_collection_modifyitems(
@@ -212,7 +202,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """SHOULD failures the test kept (:mod:`conformance.kept`) fail it once it has run to its end."""
-    pairs = _rule_pairs(item)
+    pairs = rule_pairs(item)
     if not pairs:
         return (yield)
     keeper = item.stash[KEEPER] = kept.begin(pairs)
@@ -231,7 +221,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     outcome = yield
-    pairs = _rule_pairs(item)
+    pairs = rule_pairs(item)
     if not pairs:
         return
     report: pytest.TestReport = outcome.get_result()
@@ -242,9 +232,7 @@ def pytest_runtest_makereport(
     if report.failed and call.excinfo is not None and _refused_write(call.excinfo.value):
         # The suite tried to change an audience it did not create: its own fault, never the
         # target's. The write was not sent; the run is incomplete (exit 4), naming the test.
-        recorder = item.config.pluginmanager.get_plugin(RECORDER_NAME)
-        if isinstance(recorder, RunRecorder):
-            recorder.suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+        item.config.stash[RECORDER].suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
     if not item.stash.get(OUTCOME_RECORDED, False):
         error = call.excinfo.value if call.excinfo is not None else None
         # The first phase that does not pass decides (a fixture's violation, a skip, the test's
@@ -286,13 +274,6 @@ def _refused_write(error: BaseException) -> bool:
     return False
 
 
-def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
-    try:
-        return rules_of(item)
-    except UnknownRuleError:
-        return []
-
-
 def _redact_report(report: pytest.TestReport, error: BaseException | None) -> None:
     """Keys out of the report; a failure keeps its whole (redacted) text and gets a one-line
     summary, which JUnit shows as the failure's message."""
@@ -329,8 +310,3 @@ def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
         for name, value in report.user_properties
         if name == "outcome"
     ]
-
-
-def describe_rules(rule_ids: Iterable[str]) -> str:
-    """'PAGE-04 (MUST), FILT-03 (SHOULD)' for messages."""
-    return ", ".join(f"{rule_id} ({RULES_BY_ID[rule_id].level.value})" for rule_id in rule_ids)

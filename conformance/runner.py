@@ -13,7 +13,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance.cli import hypothesis_home
 from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
-from conformance.recorder import EXIT_OF_VERDICT, RECORDER_NAME, RunRecorder
+from conformance.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
 from conformance.plugin_options import CLI_FRONT
 from conformance.parallel import parallel_args
 from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, RunSettings
@@ -30,7 +30,7 @@ class _RunEnd:
         self.recorder: RunRecorder | None = None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        plugin = config.pluginmanager.get_plugin(RECORDER_NAME)
+        plugin = config.stash.get(RECORDER, None)
         self.recorder = plugin if isinstance(plugin, RunRecorder) else None
 
 

@@ -19,7 +19,8 @@ from conformance.exits import RunEnd
 from conformance.ratelimit import RateLimit, RateLimiter
 from conformance.reference.server import ReferenceServer
 from conformance.runner import _keys_in_environment, _plugin_args
-from conformance.session import RunContext, TargetUnreachable
+from conformance.preflight import TargetUnreachable
+from conformance.session import RunContext
 from conformance.settings import RunSettings, SettingsError, build_settings
 from conformance.stopping import RunStop, RunStopped
 from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
