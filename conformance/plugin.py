@@ -20,16 +20,17 @@ from hypothesis import HealthCheck, Phase
 from conformance import account_wide, kept, progress, scope, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
-from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
+from conformance.junit_fit import JUnitShaper
+from conformance.masked_reports import mask_report
 from conformance.rule_marker import MARKER_HELP, rule_pairs, rules_of
-from conformance.rules import Level, UnknownRuleError
+from conformance.rules import UnknownRuleError
 from conformance.stopping import RunStop
 from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
 from conformance.worker_wire import is_worker, joined_run
-from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
+from conformance.outcomes import outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
@@ -249,7 +250,11 @@ def pytest_runtest_makereport(
             item.user_properties += scope.as_properties(left_out)
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
-    _redact_report(report, call.excinfo.value if call.excinfo is not None else None)
+    context = run_session.active()
+    if context is not None:  # keys leave no process: masked here, at the report's edge
+        mask_report(
+            report, call.excinfo.value if call.excinfo is not None else None, context.redactor
+        )
 
 
 def _refused_write(error: BaseException) -> bool:
@@ -272,41 +277,3 @@ def _refused_write(error: BaseException) -> bool:
             linked for linked in (current.__cause__, current.__context__) if linked is not None
         ]
     return False
-
-
-def _redact_report(report: pytest.TestReport, error: BaseException | None) -> None:
-    """Keys out of the report; a failure keeps its whole (redacted) text and gets a one-line
-    summary, which JUnit shows as the failure's message."""
-    context = run_session.active()
-    if context is None:
-        return
-    redact = context.redactor
-    if report.longrepr is not None:
-        if isinstance(report.longrepr, tuple):
-            path, lineno, reason = report.longrepr
-            report.longrepr = (path, lineno, redact(reason))
-        else:
-            failed = [
-                found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED
-            ]
-            path, lineno, test = report.location
-            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(
-                report.longrepr
-            )
-            report.longrepr = FailureText(
-                redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1
-            )
-    report.sections = [(title, redact(content)) for title, content in report.sections]
-
-
-def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
-    levels = {
-        str(value): Level(str(level))
-        for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:])
-        if name == "rule"
-    }
-    return [
-        RuleOutcome.from_property(str(value), levels)
-        for name, value in report.user_properties
-        if name == "outcome"
-    ]
