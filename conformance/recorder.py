@@ -182,9 +182,7 @@ class RunRecorder:
         """pytest-xdist: a worker died while running a test."""
         self.crashes.append(f"{report.longrepr}")
 
-    def _stop_before_any_test(
-        self, session: pytest.Session, failure: PreflightFailure
-    ) -> None:
+    def _stop_before_any_test(self, session: pytest.Session, failure: PreflightFailure) -> None:
         """No test runs: the target cannot be certified as given. One line says why; the exit
         code (2 for the user's mistake, 3 for an unreachable target or a refused key) is set at
         the session's end."""
