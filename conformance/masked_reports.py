@@ -29,12 +29,11 @@ def mask_report(
             failed = [
                 found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED
             ]
-            path, lineno, test = report.location
-            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(
-                report.longrepr
-            )
-            report.longrepr = FailureText(
-                redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1
+            path, index, test = report.location
+            line = (index or 0) + 1
+            text = violation_text(error, f"{path}:{line} {test}") or str(report.longrepr)
+            report.longrepr = FailureText(  # type: ignore[assignment]
+                redact(text), summary_of(error, failed, redact), path, line
             )
     report.sections = [(title, redact(content)) for title, content in report.sections]
 
