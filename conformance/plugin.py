@@ -66,10 +66,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _settings, _stop, _config
-    config.addinivalue_line(
-        "markers",
-        MARKER_HELP,
-    )
+    config.addinivalue_line("markers", MARKER_HELP)
     config.addinivalue_line(
         "markers",
         "writes: the test creates or changes data on the target; out of scope in read-only mode",
