@@ -1,15 +1,11 @@
 """The OpenAPI description as schemathesis sees it during a run.
 
-The spec ships inside the package, so an installed suite needs no source tree. This module
-configures schemathesis for one run: the target, the key, the profile's numbers, the seed,
+This module configures schemathesis for one run: the target, the key, the profile's numbers, the seed,
 redaction, and the hooks that keep generated data safe for a shared account.
 """
 
 from __future__ import annotations
 
-import hashlib
-from importlib import resources
-from pathlib import Path
 from urllib.parse import quote, unquote
 from weakref import WeakKeyDictionary
 
@@ -19,17 +15,9 @@ from schemathesis.generation.meta import TestPhase
 from schemathesis.schemas import BaseSchema
 
 from conformance.session import RunContext
+from conformance.spec_files import spec_path
 from conformance.target import KEY_HEADER
 from conformance.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
-
-
-def spec_path() -> Path:
-    """The packaged ``audiences.yaml`` (a copy of ``openapi/audiences.yaml``)."""
-    return Path(str(resources.files("conformance") / "spec" / "audiences.yaml"))
-
-
-def spec_sha256() -> str:
-    return hashlib.sha256(spec_path().read_bytes()).hexdigest()
 
 
 _loaded: WeakKeyDictionary[RunContext, BaseSchema] = WeakKeyDictionary()

@@ -19,12 +19,24 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
 T = TypeVar("T")
-WORKER_PLUGIN = "audience-conformance-worker"
+
+
+class Maker(Protocol):
+    """The worker's side of the recipe (:class:`conformance.worker_side.WorkerSide`)."""
+
+    folder: Path
+
+    def about_to_write(self) -> None: ...
+
+    def read_after_all(self) -> None: ...
+
+
+MAKER = pytest.StashKey[Maker]()  # set in a worker; absent in a run without workers
 
 
 def made_once(
@@ -35,11 +47,11 @@ def made_once(
     from_json: Callable[[Any], T],
 ) -> T:
     """``make()`` in one process, or its result as that process wrote it; in a run without workers, ``make()``."""
-    side = config.pluginmanager.get_plugin(WORKER_PLUGIN)
+    side = config.stash.get(MAKER, None)
     if side is None:
         return make()
     return shared(
-        Path(side.shared.folder),
+        side.folder,
         name,
         make,
         to_json,

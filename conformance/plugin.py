@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import sys
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from typing import Any
 
 import hypothesis
@@ -20,14 +20,17 @@ from hypothesis import HealthCheck, Phase
 from conformance import account_wide, kept, progress, scope, sharding, unicode_tables, workers
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
-from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
-from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.junit_fit import JUnitShaper
+from conformance.masked_reports import mask_report
+from conformance.rule_marker import MARKER_HELP, rule_pairs, rules_of
+from conformance.rules import UnknownRuleError
 from conformance.stopping import RunStop
 from conformance.target import ForeignWriteRefused
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
-from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
+from conformance.recorder import INSECURE_WARNING, RECORDER, RunRecorder
 from conformance.settings import RunSettings, SettingsError, checked_output_file
-from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
+from conformance.worker_wire import is_worker, joined_run
+from conformance.outcomes import outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 
 HYPOTHESIS_PROFILE = "audience-conformance"
@@ -62,10 +65,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _settings, _stop, _config
-    config.addinivalue_line(
-        "markers",
-        "rule(*ids, level=None): the contract rule IDs a test checks (level overrides the catalogue's for a rule with parts of two levels)",
-    )
+    config.addinivalue_line("markers", MARKER_HELP)
     config.addinivalue_line(
         "markers",
         "writes: the test creates or changes data on the target; out of scope in read-only mode",
@@ -97,13 +97,20 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     _stop = RunStop()
     _config = config
-    config.pluginmanager.register(RunRecorder(config, _stop), RECORDER_NAME)
+    # The one recorder, built here and handed to every part that needs it.
+    recorder = config.stash[RECORDER] = RunRecorder(config, _stop)
+    config.pluginmanager.register(recorder, "audience-conformance-recorder")
     config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
     # Several processes, shards, progress: each in its own module.
-    workers.register(config)
-    sharding.register(config)
-    if config.getoption("audience_front") == CLI_FRONT and not workers.is_worker(config):
-        config.pluginmanager.register(progress.Progress(config), progress.PLUGIN_NAME)
+    shown = (
+        progress.Progress(config, recorder)
+        if config.getoption("audience_front") == CLI_FRONT and not is_worker(config)
+        else None
+    )
+    workers.register(config, recorder, shown, start_run)
+    sharding.register(config, recorder)
+    if shown is not None:
+        config.pluginmanager.register(shown, "audience-conformance-progress")
     _settings = settings
     unicode_tables.restore()
     hypothesis.settings.register_profile(
@@ -153,28 +160,9 @@ def start_run() -> run_session.RunContext:
         "the plugin is configured before the suite's conftest is imported"
     )
     _stop.install()
-    recorder = _config.pluginmanager.get_plugin(RECORDER_NAME)
-    if isinstance(recorder, RunRecorder) and not workers.is_worker(
-        _config
-    ):  # the controller ends the run
-        recorder.begin()
-    return run_session.activate(current_settings(), _stop, workers.joined_run(_config))
-
-
-def rules_of(item: pytest.Item) -> list[tuple[str, Level]]:
-    """The (rule ID, level) pairs a test declares with ``@pytest.mark.rule``."""
-    pairs: list[tuple[str, Level]] = []
-    for marker in item.iter_markers("rule"):
-        override = marker.kwargs.get("level")
-        for rule_id in marker.args:
-            rule = get_rule(rule_id)
-            pairs.append((rule.id, Level(override) if override else rule.level))
-    return pairs
-
-
-def rule_ids_of(item: pytest.Item) -> list[str]:
-    """The rule IDs a test declares; none for a test of another plugin or with an unknown ID."""
-    return [rule_id for rule_id, _ in _rule_pairs(item)]
+    if not is_worker(_config):  # the controller ends the run
+        _config.stash[RECORDER].begin()
+    return run_session.activate(current_settings(), _stop, joined_run(_config))
 
 
 def pytest_collection_modifyitems(
@@ -211,7 +199,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """SHOULD failures the test kept (:mod:`conformance.kept`) fail it once it has run to its end."""
-    pairs = _rule_pairs(item)
+    pairs = rule_pairs(item)
     if not pairs:
         return (yield)
     keeper = item.stash[KEEPER] = kept.begin(pairs)
@@ -230,7 +218,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     outcome = yield
-    pairs = _rule_pairs(item)
+    pairs = rule_pairs(item)
     if not pairs:
         return
     report: pytest.TestReport = outcome.get_result()
@@ -241,9 +229,7 @@ def pytest_runtest_makereport(
     if report.failed and call.excinfo is not None and _refused_write(call.excinfo.value):
         # The suite tried to change an audience it did not create: its own fault, never the
         # target's. The write was not sent; the run is incomplete (exit 4), naming the test.
-        recorder = item.config.pluginmanager.get_plugin(RECORDER_NAME)
-        if isinstance(recorder, RunRecorder):
-            recorder.suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+        item.config.stash[RECORDER].suite_errors.append(f"{item.nodeid}: {call.excinfo.value}")
     if not item.stash.get(OUTCOME_RECORDED, False):
         error = call.excinfo.value if call.excinfo is not None else None
         # The first phase that does not pass decides (a fixture's violation, a skip, the test's
@@ -260,7 +246,11 @@ def pytest_runtest_makereport(
             item.user_properties += scope.as_properties(left_out)
             item.stash[OUTCOME_RECORDED] = True
     report.user_properties = list(item.user_properties)
-    _redact_report(report, call.excinfo.value if call.excinfo is not None else None)
+    context = run_session.active()
+    if context is not None:  # keys leave no process: masked here, at the report's edge
+        mask_report(
+            report, call.excinfo.value if call.excinfo is not None else None, context.redactor
+        )
 
 
 def _refused_write(error: BaseException) -> bool:
@@ -283,53 +273,3 @@ def _refused_write(error: BaseException) -> bool:
             linked for linked in (current.__cause__, current.__context__) if linked is not None
         ]
     return False
-
-
-def _rule_pairs(item: pytest.Item) -> list[tuple[str, Level]]:
-    try:
-        return rules_of(item)
-    except UnknownRuleError:
-        return []
-
-
-def _redact_report(report: pytest.TestReport, error: BaseException | None) -> None:
-    """Keys out of the report; a failure keeps its whole (redacted) text and gets a one-line
-    summary, which JUnit shows as the failure's message."""
-    context = run_session.active()
-    if context is None:
-        return
-    redact = context.redactor
-    if report.longrepr is not None:
-        if isinstance(report.longrepr, tuple):
-            path, lineno, reason = report.longrepr
-            report.longrepr = (path, lineno, redact(reason))
-        else:
-            failed = [
-                found.rule for found in _written_outcomes(report) if found.outcome is Outcome.FAILED
-            ]
-            path, lineno, test = report.location
-            text = violation_text(error, f"{path}:{(lineno or 0) + 1} {test}") or str(
-                report.longrepr
-            )
-            report.longrepr = FailureText(
-                redact(text), summary_of(error, failed, redact), path, (lineno or 0) + 1
-            )
-    report.sections = [(title, redact(content)) for title, content in report.sections]
-
-
-def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
-    levels = {
-        str(value): Level(str(level))
-        for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:])
-        if name == "rule"
-    }
-    return [
-        RuleOutcome.from_property(str(value), levels)
-        for name, value in report.user_properties
-        if name == "outcome"
-    ]
-
-
-def describe_rules(rule_ids: Iterable[str]) -> str:
-    """'PAGE-04 (MUST), FILT-03 (SHOULD)' for messages."""
-    return ", ".join(f"{rule_id} ({RULES_BY_ID[rule_id].level.value})" for rule_id in rule_ids)

@@ -21,8 +21,8 @@ import pytest
 import requests
 
 from conformance import session as run_session
+from conformance.recorder import RunRecorder
 
-PLUGIN_NAME = "audience-conformance-progress"
 REQUESTS_ATTRIBUTE = "audience_requests"  # on a test report: requests its process sent so far
 REDRAW_EVERY = 0.2  # seconds between two redraws of the live line
 
@@ -52,8 +52,11 @@ def count_requests(context: run_session.RunContext) -> RequestCount:
 class Progress:
     """Registered in the process that reports (the only one, or the workers' controller)."""
 
-    def __init__(self, config: pytest.Config, live: bool | None = None) -> None:
+    def __init__(
+        self, config: pytest.Config, recorder: RunRecorder, live: bool | None = None
+    ) -> None:
         self.config = config
+        self.recorder = recorder
         self.live = _stdout_is_terminal() if live is None else live
         self.started = time.monotonic()
         self.total: int | None = None
@@ -90,10 +93,7 @@ class Progress:
         self.preflight_done()
 
     def preflight_done(self) -> None:
-        from conformance.recorder import RECORDER_NAME
-
-        recorder = self.config.pluginmanager.get_plugin(RECORDER_NAME)
-        if getattr(recorder, "failed_start", None) is None:
+        if self.recorder.failed_start is None:
             self.stage("preflight done")
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:

@@ -21,7 +21,10 @@ from conformance.exits import Exit, RunEnd, exit_code_of, user_error_line
 from conformance.ledger import CleanupReport
 from conformance.outcomes import skip_reason
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY
+from conformance.preflight import PreflightFailure
+from conformance.rule_marker import rule_ids_of
 from conformance.stopping import RunStop, RunStopped
+from conformance.spec_files import spec_sha256
 from conformance.tracebacks import make_printable
 from conformance.verdict import (
     CONFORMANT,
@@ -32,7 +35,7 @@ from conformance.verdict import (
     compute_verdict,
 )
 
-RECORDER_NAME = "audience-conformance-recorder"
+RECORDER = pytest.StashKey["RunRecorder"]()  # the one recorder, for the plugin's own hooks
 EXIT_OF_VERDICT = {
     CONFORMANT: Exit.CONFORMANT,
     NOT_CONFORMANT: Exit.NOT_CONFORMANT,
@@ -47,8 +50,6 @@ INSECURE_WARNING = (
 
 def run_properties(context: run_session.RunContext) -> dict[str, str]:
     """What a certificate needs to say about the run besides the test outcomes."""
-    from conformance.api_schema import spec_sha256
-
     settings = context.settings
     return {
         "target": context.base_url,
@@ -115,15 +116,11 @@ class RunRecorder:
             artefacts.remove_stale(self.junit_path)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        from conformance.plugin import rule_ids_of
-
         self._deselected += [rule_ids_of(item) for item in items]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Record what is certified, and how, as JUnit testsuite properties (the certificate's
         header), then check that the target answers at all."""
-        from conformance.plugin import rule_ids_of
-
         context = run_session.active()
         if context is None:
             return
@@ -136,16 +133,28 @@ class RunRecorder:
         if xml is not None:
             for name, value in run_properties(context).items():
                 xml.add_global_property(name, value)
-            xml.add_global_property(scope.PROPERTY, scope.encode(self.out_of_scope))
+        self.set_scope(self.out_of_scope)
         try:
             context.preflight()
-        except run_session.PreflightFailure as failure:
+        except PreflightFailure as failure:
             self._stop_before_any_test(session, failure)
             return
         # What collection built (the schema, its strategies, every test) lives for the whole run:
         # out of the collector's sight, full collections stop walking it again and again.
         gc.collect()
         gc.freeze()
+
+    def set_scope(self, out_of_scope: dict[str, str]) -> None:
+        """The rules the user's choice left out: for the verdict, and on the JUnit file (the
+        certificate), replacing what was there (the workers' or the whole suite's collection
+        may decide it after this process's own)."""
+        self.out_of_scope = dict(out_of_scope)
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            xml.global_properties = [
+                (name, value) for name, value in xml.global_properties if name != scope.PROPERTY
+            ]
+            xml.add_global_property(scope.PROPERTY, scope.encode(self.out_of_scope))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
@@ -173,9 +182,7 @@ class RunRecorder:
         """pytest-xdist: a worker died while running a test."""
         self.crashes.append(f"{report.longrepr}")
 
-    def _stop_before_any_test(
-        self, session: pytest.Session, failure: run_session.PreflightFailure
-    ) -> None:
+    def _stop_before_any_test(self, session: pytest.Session, failure: PreflightFailure) -> None:
         """No test runs: the target cannot be certified as given. One line says why; the exit
         code (2 for the user's mistake, 3 for an unreachable target or a refused key) is set at
         the session's end."""

@@ -16,7 +16,7 @@ from conformance.artefacts import CAUSES
 from conformance.exits import Exit, RunEnd, exit_code_of
 from conformance.option_values import values_of
 from conformance.parallel import checked_shard, worker_args
-from conformance.recorder import EXIT_OF_VERDICT, RECORDER_NAME, RunRecorder
+from conformance.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
 from conformance.run_options import CLI_FRONT, RUN_OPTIONS, OptionValue, Passage
 from conformance.settings import RunSettings
 
@@ -31,7 +31,7 @@ class _RunEnd:
         self.recorder: RunRecorder | None = None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        plugin = config.pluginmanager.get_plugin(RECORDER_NAME)
+        plugin = config.stash.get(RECORDER, None)
         self.recorder = plugin if isinstance(plugin, RunRecorder) else None
 
 

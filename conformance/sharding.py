@@ -16,6 +16,8 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance import quiet, scope, whole_suite
+from conformance.recorder import RunRecorder
+from conformance.rule_marker import rule_ids_of
 from conformance.run_options import PYTEST_FLAGS
 from conformance.settings import SettingsError
 
@@ -38,14 +40,14 @@ def shard_of(group: str, count: int) -> int:
     return int.from_bytes(hashlib.sha256(group.encode("utf-8")).digest()[:8], "big") % count + 1
 
 
-def register(config: pytest.Config) -> None:
+def register(config: pytest.Config, recorder: RunRecorder) -> None:
     text = config.getoption("audience_shard", None)
     if text:
         try:
             shard = parse_shard(text, OPTION)
         except SettingsError as error:
             raise pytest.UsageError(str(error)) from None
-        config.pluginmanager.register(Sharding(*shard), "audience-conformance-shard")
+        config.pluginmanager.register(Sharding(*shard, recorder), "audience-conformance-shard")
 
 
 class Sharding:
@@ -53,23 +55,20 @@ class Sharding:
     a run without shards: leaving out the other shards' tests is no choice of the user's, and
     every shard then names the same rules out of scope (the merge relies on it)."""
 
-    def __init__(self, index: int, count: int) -> None:
+    def __init__(self, index: int, count: int, recorder: RunRecorder) -> None:
         self.index = index
         self.count = count
+        self.recorder = recorder
         self.left_out: list[list[str]] = []  # rules of the tests the user's options deselected
         self.whole: dict[str, str] | None = None
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        from conformance.plugin import rule_ids_of
-
         self.left_out += [rule_ids_of(item) for item in items]
 
     @pytest.hookimpl(trylast=True)  # after --rule and -k
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        from conformance.plugin import rule_ids_of
-
         self.whole = scope.unselected_rules(
             [rule_ids_of(item) for item in items],
             self.left_out + whole_suite.uncollected(session, items, rule_ids_of),
@@ -80,12 +79,8 @@ class Sharding:
 
     @pytest.hookimpl(trylast=True)  # after the recorder worked out this shard's scope
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from conformance.recorder import RECORDER_NAME
-        from conformance.workers import set_scope
-
-        recorder = session.config.pluginmanager.get_plugin(RECORDER_NAME)
-        if self.whole is not None and recorder is not None:
-            set_scope(session.config, recorder, self.whole)
+        if self.whole is not None:
+            self.recorder.set_scope(self.whole)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         xml = session.config.stash.get(xml_key, None)

@@ -1,7 +1,9 @@
 """Rule violations: failures that name the rule they break and say what was seen.
 
 Messages follow one shape, ``expected ... / received ...``, and carry the request that
-produced them (the key is redacted later, on the way out, by the plugin).
+produced them as it was sent. A violation is data: it never looks up the run. The run's
+secrets are masked where text leaves the process (the plugin's reports, JUnit, the
+certificate), by the redactor of the run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any, ClassVar, Self
 import pytest
 import requests
 
-from conformance.redaction import KEY_HEADER, MASK
-
 BODY_PREVIEW_CHARS = 600
+# The request headers an exchange shows: the body's type, and the key header, whose value the
+# output's redactor masks by its position (after the name) whatever it holds.
+SHOWN_HEADERS = frozenset({"content-type", "x-dexatel-key"})
 
 
 class RuleViolation(AssertionError):
@@ -56,15 +59,7 @@ class RuleViolation(AssertionError):
         ]
         if self.exchange:
             lines.append(self.exchange)
-        super().__init__(_redact("\n".join(lines)))
-
-
-def _redact(text: str) -> str:
-    """Keys are masked where the message is made, not only where reports are written."""
-    from conformance.session import active
-
-    context = active()
-    return context.redactor(text) if context is not None else text
+        super().__init__("\n".join(lines))
 
 
 def describe_exchange(response: requests.Response) -> str:
@@ -72,10 +67,8 @@ def describe_exchange(response: requests.Response) -> str:
     request = response.request
     lines = [f"  request:  {request.method} {request.url}"]
     for name, value in request.headers.items():
-        if name.lower() in {"content-type", KEY_HEADER.lower()}:
-            lines.append(
-                f"            {name}: {MASK if name.lower() == KEY_HEADER.lower() else value}"
-            )  # masked by position
+        if name.lower() in SHOWN_HEADERS:
+            lines.append(f"            {name}: {value!s}")
     body = request.body
     if body:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)

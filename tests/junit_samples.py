@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.api_schema import spec_sha256
+from conformance.spec_files import spec_sha256
 from conformance.rules import RULES
 
 LEAKED_KEY = (

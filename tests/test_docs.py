@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.api_schema import spec_path
+from conformance.spec_files import spec_path
 from conformance.cli import main
 from conformance.report import write_docs
 from conformance.report.suite_index import (

@@ -23,7 +23,8 @@ from conformance.settings import SettingsError
 from conformance.shard_merge import merge_shards
 from conformance.report.errors import ReportError
 from conformance.sharding import parse_shard, shard_of
-from conformance.workers import read_journal, worker_tag
+from conformance.worker_journal import read_journal
+from conformance.worker_side import worker_tag
 
 
 def test_workers_take_a_count_or_auto() -> None:

@@ -20,7 +20,8 @@ from conformance.option_values import values_of
 from conformance.ratelimit import RateLimit, RateLimiter
 from conformance.reference.server import ReferenceServer
 from conformance.runner import environment, pytest_arguments, variables_set
-from conformance.session import RunContext, TargetUnreachable
+from conformance.preflight import TargetUnreachable
+from conformance.session import RunContext
 from conformance.settings import RunSettings, SettingsError, build_settings
 from conformance.stopping import RunStop, RunStopped
 from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target

@@ -1,8 +1,8 @@
 """A pytest plugin for ``docs``: lists the suite's tests with the rules they check, and runs none.
 
 Loaded with ``-p conformance.report.collect`` in a ``pytest --collect-only`` child process;
-the rules come from the same ``rules_of`` the plugin uses for JUnit, so the documentation
-names exactly the rules a run would record.
+the rules come from the same ``rules_of`` (:mod:`conformance.rule_marker`) the plugin uses
+for JUnit, so the documentation names exactly the rules a run would record.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ import inspect
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pytest
+import pytest
+
+from conformance.rule_marker import rules_of
 
 OUTPUT_ENV = "CONFORMANCE_DOCS_COLLECT_TO"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    from conformance.plugin import rules_of
-
     target = os.environ.get(OUTPUT_ENV)
     if not target:
         return

@@ -29,6 +29,7 @@ from conformance.report.suite_index import (
     scan_mutants,
 )
 from conformance.rules import ERROR_CODES, RULES, RULES_BY_ID, Rule
+from conformance.spec_files import spec_path
 
 NAV = '<nav class="crumbs"><a href="index.html">Index</a> · <a href="schemas.html">Schemas</a> · <a href="tests.html">Tests</a> · <a href="mutants.html">Mutants</a></nav>'
 GENERATED_PATTERNS = ("operation-*.html", "rule-*.html")
@@ -71,8 +72,6 @@ def write_docs(
     ``tests`` defaults to collecting the installed suite (seconds: it starts the embedded
     reference server to collect, as a run does); ``mutants`` to ``tests/mutation`` here.
     """
-    from conformance.api_schema import spec_path
-
     spec_file = spec_file or spec_path()
     spec = load_spec(spec_file)
     mutation_dir = find_mutation_dir(mutants)

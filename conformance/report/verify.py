@@ -16,6 +16,7 @@ from conformance.report.errors import ReportError
 from conformance.report.json_form import FORMAT, to_json
 from conformance.report.model import build_certificate, file_sha256
 from conformance.rules import Level
+from conformance.spec_files import spec_path, spec_sha256
 from conformance.exits import Exit
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_EXERCISED, OUT_OF_SCOPE, PASSED
 
@@ -158,8 +159,6 @@ def _differences(claimed: dict[str, Any], truth: dict[str, Any]) -> list[str]:
 
 
 def _spec_problems(claimed: dict[str, Any]) -> list[str]:
-    from conformance.api_schema import spec_path, spec_sha256
-
     certified = claimed["run"].get("spec_sha256")
     try:
         installed = spec_sha256()

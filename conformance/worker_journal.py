@@ -1,0 +1,69 @@
+"""A worker's journal: every audience it creates, written at once to a file of the run's folder.
+
+The controller reads the journals at the run's end, and at any stop, so that what a worker
+created is deleted even when the worker was killed before it could say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+PATTERN = "journal-*.jsonl"
+
+
+@dataclass
+class Journal:
+    pid: int
+    ended: bool
+    created: list[tuple[int, str]]
+
+
+class JournalWriter:
+    """The journal a worker appends to: its pid first, each creation, and its end."""
+
+    def __init__(self, folder: Path, worker_id: str) -> None:
+        self._file: IO[str] = open(
+            folder / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1
+        )
+        self.write({"pid": os.getpid()})
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self._file.write(json.dumps(entry) + "\n")
+        self._file.flush()
+
+    def created(self, account: int, audience_id: str) -> None:
+        self.write({"account": account, "id": audience_id})
+
+    def ended(self, waited: float) -> None:
+        self.write({"end": True, "waited": round(waited, 1)})
+
+
+def journals_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob(PATTERN))
+
+
+def read_journal(path: Path) -> Journal:
+    """A worker's journal; a line cut short by a kill is skipped."""
+    journal = Journal(pid=0, ended=False, created=[])
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return journal
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        if "pid" in entry:
+            journal.pid = int(entry["pid"])
+        if entry.get("end"):
+            journal.ended = True
+        if "id" in entry:
+            journal.created.append((int(entry.get("account", 0)), str(entry["id"])))
+    return journal
