@@ -10,12 +10,16 @@ record them after, and ``--compare`` the two folders.
 Each run is ``python -m conformance run --profile P --seed N`` (one worker) of the venv's
 installed suite, against the reference served by ``bench/serve_child.py`` with two keys of two
 accounts. The server logs what reaches it (:class:`RequestLog`, an ASGI wrapper): the suite is
-not touched. A line is ``METHOD<TAB>PATH<TAB>QUERY<TAB>BODY``; audience ids, page tokens, the
-run's name prefix, dates and the reference's port are masked (``<id3>``, ``<token1>``,
-``acx<run>_``, ``<date>``), ids and tokens numbered in order of first appearance so the log
-still shows which requests name the same audience. Requests that were in flight at the same
-time at the server (racing requests sent from threads at one moment) have no order of their
-own: they are sorted and marked ``&``.
+not touched. A line is ``ACCOUNT<TAB>METHOD<TAB>PATH<TAB>QUERY<TAB>BODY`` (the account whose key
+the request carried). Per-run random values are masked: the run's name prefix (``acx<run>_``),
+dates (``<date>``), the port, audience and minted ids (``<id3>``, numbered in the order the
+server created them, else of first appearance, so the log still shows which requests name one
+audience) and page tokens (``<token2>.<sig5>``: the payload numbered, the signature apart, so
+a token the suite cut short or altered shows as such). Long fields are cut, with their length
+and a digest. To make runs repeat, the reference makes ids from a counter and the suite runs
+with ``PYTHONHASHSEED=0``. Requests without an order of their own are sorted and marked ``&``:
+those in flight together at the server, and a run of one request shape from several
+connections (threads racing: the server may answer one before the next arrives).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PYTHON, child_environment, child_server, load_average
 
 RUN_TIMEOUT = 3600.0
+KEY_HEADER = b"x-dexatel-key"  # the contract's key header: which account a request speaks for
 SHOWN = 400  # characters of a long field written as they are; the rest by length and digest
 
 
@@ -82,11 +87,13 @@ class RequestLog:
     about to leave, before the client can have it, so of two requests sent one after the other
     the first is always logged as ended before the second starts: ``start`` and ``end`` are
     numbers on one counter of events, and overlapping intervals mean requests in flight
-    together. ``port`` is the client's (its connection); ``created`` the id a 201 to a POST
-    gave, so ids can be numbered in the order the server made them."""
+    together. ``port`` is the client's (its connection); ``account`` the one whose key the
+    request carried (``no key``, ``other key``); ``created`` the id a 201 to a POST gave, so ids
+    can be numbered in the order the server made them."""
 
-    def __init__(self, app: Any, path: str) -> None:
+    def __init__(self, app: Any, path: str, keys: Mapping[str, str]) -> None:
         self.app = app
+        self.accounts = {key.encode("latin-1"): account for key, account in keys.items()}
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open for the server's life)
         self.events = 0
 
@@ -117,9 +124,15 @@ class RequestLog:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        presented = [value for name, value in scope["headers"] if name.lower() == KEY_HEADER]
         record = {
             "start": start,
             "port": (scope.get("client") or ("", 0))[1],
+            "account": (
+                "no key"
+                if not presented
+                else ",".join(self.accounts.get(value, "other key") for value in presented)
+            ),
             "method": scope["method"],
             "path": scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
             "query": scope.get("query_string", b"").decode("latin-1"),
@@ -195,9 +208,11 @@ IDS = re.compile(
     rf"|{_EDGE_L}[0-9a-f]{{32}}{_EDGE_R}"
     rf"|{_EDGE_L}[1-9][0-9]{{19}}{_EDGE_R}"
 )
-# The reference's signed page tokens: base64url(payload) "." base64url(signature).
-# Matched only from the start of a run of token characters: linear on a body of megabytes.
-TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+")
+# The reference's signed page tokens: base64url(payload) "." base64url(signature), or what the
+# suite makes of one (cut short after the dot, say). The payload (collection, account, filters,
+# position) is the same from run to run; the signature's key is not. Matched only from the
+# start of a run of token characters: linear on a body of megabytes.
+TOKEN = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{16,}+)\.([A-Za-z0-9_-]*+)")
 
 
 def _fixed(text: str) -> str:
@@ -210,7 +225,7 @@ def _fixed(text: str) -> str:
 def generic(text: str) -> str:
     """``text`` with every random value masked without numbers: the order-free form of a line."""
     text = _fixed(text)
-    return TOKEN.sub("<token>", IDS.sub("<id>", text))
+    return TOKEN.sub("<token>.<sig>", IDS.sub("<id>", text))
 
 
 class Masker:
@@ -219,13 +234,19 @@ class Masker:
     def __init__(self) -> None:
         self.ids = Numbering("id", {})
         self.tokens = Numbering("token", {})
+        self.signatures = Numbering("sig", {})
 
     def line(self, record: dict[str, Any], mark: str) -> str:
-        return mark + "\t".join(self.mask(field) for field in fields(record))
+        return mark + "\t".join(_short(self.mask(field)) for field in fields(record))
 
     def mask(self, text: str) -> str:
         text = _sub_numbered(IDS, self.ids, _fixed(text))
-        return _sub_numbered(TOKEN, self.tokens, text)
+        return TOKEN.sub(self._token, text)
+
+    def _token(self, found: re.Match[str]) -> str:
+        """``<tokenN>.<sigM>``: a token cut short, or with its signature changed, gets a new M."""
+        payload, signature = found.groups()
+        return f"{self.tokens(payload)}.{self.signatures(signature) if signature else ''}"
 
 
 ENCODINGS = ("utf-32", "utf-16", "utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
@@ -258,8 +279,14 @@ def readable(raw: str) -> str:
 
 def fields(record: dict[str, Any]) -> list[str]:
     """What a line shows of a request, unmasked."""
-    shown = (record["method"], record["path"], record["query"], readable(record["body"]))
-    return [_visible(_short(field)) for field in shown]
+    shown = (
+        record["account"],
+        record["method"],
+        record["path"],
+        record["query"],
+        readable(record["body"]),
+    )
+    return [_visible(field) for field in shown]
 
 
 def _sub_numbered(pattern: re.Pattern[str], numbering: Numbering, text: str) -> str:
@@ -275,22 +302,22 @@ def _visible(text: str) -> str:
 
 
 def _short(text: str) -> str:
-    """A long field (a size limit's probe) as its start, its length and a digest of its masked whole."""
+    """A long masked field (a size limit's probe) as its start, its length and a digest."""
     if len(text) <= SHOWN:
         return text
-    digest = hashlib.sha256(generic(text).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"{text[:SHOWN]}...[{len(text)} characters, masked sha256 {digest}]"
 
 
-def _template(record: dict[str, Any]) -> tuple[str, str, str]:
-    return record["method"], generic(record["path"]), generic(record["query"])
+def _template(record: dict[str, Any]) -> tuple[str, str, str, str]:
+    return record["account"], record["method"], generic(record["path"]), generic(record["query"])
 
 
 def groups(records: list[dict[str, Any]]) -> Iterator[tuple[bool, list[dict[str, Any]]]]:
     """Records in the order they reached the server, as (concurrent, group).
 
     Requests in flight together are one concurrent group. So is a run of consecutive requests
-    of one method, path and query (ids aside) that came over two or more connections: requests
+    of one account, method, path and query (ids aside) that came over two or more connections: requests
     sent at one moment from several threads, the server may answer one before the next arrives,
     while a single thread sends one request after the other over its one kept-alive connection."""
     ordered = sorted(records, key=lambda record: record["start"])

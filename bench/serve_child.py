@@ -63,7 +63,7 @@ def main() -> None:
             from request_log import RequestLog, counted_ids
 
             counted_ids()
-            reference = RequestLog(reference, spec["log"])
+            reference = RequestLog(reference, spec["log"], spec["keys"])
         app = CountingApp(reference)
     try:
         with ReferenceServer(app) as server:
