@@ -317,9 +317,9 @@ def groups(records: list[dict[str, Any]]) -> Iterator[tuple[bool, list[dict[str,
     """Records in the order they reached the server, as (concurrent, group).
 
     Requests in flight together are one concurrent group. So is a run of consecutive requests
-    of one account, method, path and query (ids aside) that came over two or more connections: requests
-    sent at one moment from several threads, the server may answer one before the next arrives,
-    while a single thread sends one request after the other over its one kept-alive connection."""
+    of one account, method, path and query (ids aside) that came over two or more connections:
+    of requests sent at one moment from several threads, the server may answer one before the
+    next arrives, while one thread sends request after request over its kept-alive connection."""
     ordered = sorted(records, key=lambda record: record["start"])
     units: list[list[dict[str, Any]]] = []
     last_end = 0
