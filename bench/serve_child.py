@@ -2,8 +2,10 @@
 
 Reads one JSON line on stdin: ``{"app": "reference", "db": PATH, "keys": {KEY: ACCOUNT}}`` or
 ``{"app": "bare", "items": N}`` (a fixed page of N audiences, 1 by default). Both are served by :class:`ReferenceServer`, so the bare app runs on the
-very same uvicorn settings as the reference. Prints the base URL, then answers each ``count``
-line with the number of requests served; stops when stdin ends.
+very same uvicorn settings as the reference. With ``"log": PATH`` the reference writes each
+request it receives there (:class:`request_log.RequestLog`) and makes ids that repeat from run
+to run (:func:`request_log.counted_ids`). Prints the base URL, then answers
+each ``count`` line with the number of requests served; stops when stdin ends.
 """
 
 from __future__ import annotations
@@ -56,7 +58,13 @@ def main() -> None:
         app = CountingApp(bare_app(spec.get("items", 1)))
     else:
         store = Store(spec["db"])
-        app = CountingApp(create_app(store, spec["keys"]))
+        reference = create_app(store, spec["keys"])
+        if "log" in spec:
+            from request_log import RequestLog, counted_ids
+
+            counted_ids()
+            reference = RequestLog(reference, spec["log"], spec["keys"])
+        app = CountingApp(reference)
     try:
         with ReferenceServer(app) as server:
             print(server.base_url, flush=True)
