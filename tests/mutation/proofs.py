@@ -14,12 +14,11 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.rules import RULES_BY_ID, Level
-
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS, Server
 from mutation.harness import run_suite, serve
@@ -150,3 +149,18 @@ def miss_line(run: Outcome) -> str:
         if run.rule not in run.failed_rules
         else f"seed {run.seed}: exit {run.exit_code}, {run.rule} named but the run did not end NOT CONFORMANT"
     )
+
+
+def covering_sample(mutants: Mapping[str, Server], rule_ids: Iterable[str]) -> dict[str, str]:
+    """Per rule ID, the first mutant by name that breaks it: the fast loop's sample.
+
+    A mutant names one rule, so one mutant per rule is the least set that shows every rule's
+    tests failing; a run narrowed to the rule costs about the same whichever mutant it serves.
+    Chosen by name, the sample changes only when the catalogue does. A rule no mutant breaks is
+    left out, for the caller to see."""
+    first: dict[str, str] = {}
+    for name in sorted(mutants):
+        rule = mutants[name].rule
+        if rule is not None:
+            first.setdefault(rule, name)
+    return {rule: first[rule] for rule in rule_ids if rule in first}
