@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,15 +151,17 @@ def miss_line(run: Outcome) -> str:
     )
 
 
-def covering_sample(mutants: Mapping[str, Server], rule_ids: Iterable[str]) -> dict[str, str]:
-    """Per rule ID, the first mutant by name that breaks it: the fast loop's sample.
+def covering_sample(
+    mutants: Mapping[str, Server], rule_ids: Iterable[str], *, slow: Collection[str] = ()
+) -> dict[str, str]:
+    """Per rule ID, the first mutant by name that breaks it, passing over the ``slow`` ones while
+    the rule has another: the fast loop's sample.
 
     A mutant names one rule, so one mutant per rule is the least set that shows every rule's
-    tests failing; a run narrowed to the rule costs about the same whichever mutant it serves.
-    Chosen by name, the sample changes only when the catalogue does. A rule no mutant breaks is
-    left out, for the caller to see."""
+    tests failing. Chosen by name, the sample changes only when the catalogue does. A rule no
+    mutant breaks is left out, for the caller to see."""
     first: dict[str, str] = {}
-    for name in sorted(mutants):
+    for name in sorted(mutants, key=lambda name: (name in slow, name)):
         rule = mutants[name].rule
         if rule is not None:
             first.setdefault(rule, name)

@@ -28,7 +28,19 @@ from mutation.test_mutants_races import OURS as RACING
 catalogue.load_all()
 RULE_IDS = tuple(rule.id for rule in RULES)
 OURS = {name: server for name, server in MUTANTS.items() if name not in RACING}
-SAMPLE = covering_sample(OURS, RULE_IDS)
+# Mutants whose narrowed catch takes two to four times that of another of their rule (the suite
+# walks long before it sees the fault), measured on 2 busy cores: 38 s, 22 s and 14 s in the fast
+# loop; alone, empty-collection-is-page-zero took 11 s, list-refused-with-404 7 s and
+# refused-create-stored 8 s. The sample passes them over.
+SLOW_TO_CATCH = frozenset(
+    {
+        "empty-collection-has-a-next",
+        "later-pages-repeat-an-earlier-item",
+        "later-pages-swap-an-item-for-an-earlier-one",
+        "refused-create-leaves-a-draft",
+    }
+)
+SAMPLE = covering_sample(OURS, RULE_IDS, slow=SLOW_TO_CATCH)
 CASES = [
     pytest.param(name, id=name, marks=[pytest.mark.sample] if name in SAMPLE.values() else [])
     for name in sorted(OURS)
@@ -84,6 +96,11 @@ def test_the_sampled_mutants_and_only_they_are_marked_for_the_fast_loop() -> Non
     assert len(marked) == len(RULE_IDS), "one mutant per rule: each mutant names one rule"
 
 
+def test_the_mutants_slow_to_catch_are_catalogued_and_left_out_of_the_sample() -> None:
+    assert SLOW_TO_CATCH <= set(OURS), sorted(SLOW_TO_CATCH - set(OURS))
+    assert not SLOW_TO_CATCH & set(SAMPLE.values())
+
+
 def test_every_mutant_is_caught_here_or_by_the_racing_proofs() -> None:
     assert set(RACING) <= set(MUTANTS), sorted(set(RACING) - set(MUTANTS))
     assert sorted([*OURS, *RACING]) == sorted(MUTANTS)
@@ -106,3 +123,5 @@ def test_the_sample_takes_per_rule_the_first_mutant_by_name_and_leaves_out_unbro
     sample = covering_sample(mutants, ("AUTH-01", "PAGE-01", "PAGE-02"))
     assert sample == {"AUTH-01": "beta", "PAGE-01": "alpha"}
     assert list(sample) == ["AUTH-01", "PAGE-01"], "in the order of the rules asked for"
+    slow = covering_sample(mutants, ("AUTH-01", "PAGE-01"), slow={"alpha", "beta"})
+    assert slow == {"AUTH-01": "beta", "PAGE-01": "zeta"}, "a slow mutant only when it is the last"
