@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-Reply = tuple[int, dict[str, str], bytes]
-
-
-@dataclass
-class RecordingServer:
-    """A loopback HTTP server that records every request and answers with a scripted reply."""
-
-    reply: Callable[[str, str], Reply]
-    seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    url: str = ""
+from recording_server import RecordingServer, Reply
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 from conformance.account_wide import decide
 from conformance.evidence import Evidence, Witness

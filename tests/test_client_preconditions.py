@@ -12,7 +12,7 @@ from conformance.client import expect_accepted, listed, total_of
 from conformance.target import Origin, RequestPolicy, Target
 from conformance.violations import RuleViolation
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 JSON = {"Content-Type": "application/json"}

@@ -33,7 +33,7 @@ from conformance.reference.server import ReferenceServer
 from conformance.target import MAX_RESPONSE_BYTES
 from conformance.verdict import TestRecord
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 from mutation.catalogue import Server
 from mutation.harness import serve
 

@@ -15,7 +15,7 @@ from conformance.ledger import Ledger
 from conformance.races import Racers
 from conformance.target import Origin, ReadOnlyViolation, RequestPolicy, Target
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 RACERS = 8

@@ -17,7 +17,7 @@ from conformance.target import (
     Target,
 )
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]

@@ -32,7 +32,7 @@ from conformance.transport import (
     describe_connection_failure,
 )
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 from network_staging import (
     Arrival,
     ForwardProxy,

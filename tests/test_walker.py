@@ -13,7 +13,7 @@ from conformance.violations import RuleViolation
 from conformance.walk_checks import check_complete, check_revisits, reported_as
 from conformance.walker import Query, difference_text, walk
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 Book = Mapping[str, tuple[list[str], str | None]]  # page param -> (ids, next link)

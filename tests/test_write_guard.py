@@ -15,7 +15,7 @@ from conformance.ledger import Ledger
 from conformance.target import ForeignWriteRefused, Origin, RequestPolicy, Target
 from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
 
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 CREATED: Reply = (

@@ -11,15 +11,13 @@ exits 0.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.rules import RULES_BY_ID, Level
-
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS, Server
 from mutation.harness import run_suite, serve
@@ -80,11 +78,10 @@ class Proof:
 
 
 def needs_strict(server: Server) -> bool:
-    """A mutant of a SHOULD rule, or one its module lists in ``SHOULD_ONLY`` (such as one that breaks
-    only the SHOULD part of PAGE-11, the 400), changes the verdict only in a strict run."""
+    """A mutant of a SHOULD rule, or one marked ``should_only`` (such as one that breaks only the
+    SHOULD part of PAGE-11, the 400), changes the verdict only in a strict run."""
     assert server.rule is not None
-    should_only: set[str] = getattr(sys.modules[server.build.__module__], "SHOULD_ONLY", set())
-    return RULES_BY_ID[server.rule].level is Level.SHOULD or server.name in should_only
+    return RULES_BY_ID[server.rule].level is Level.SHOULD or server.name in catalogue.SHOULD_ONLY
 
 
 def run_one(kind: str, name: str, seed: int, narrowed: bool = False) -> Outcome:
@@ -150,3 +147,20 @@ def miss_line(run: Outcome) -> str:
         if run.rule not in run.failed_rules
         else f"seed {run.seed}: exit {run.exit_code}, {run.rule} named but the run did not end NOT CONFORMANT"
     )
+
+
+def covering_sample(
+    mutants: Mapping[str, Server], rule_ids: Iterable[str], *, slow: Collection[str] = ()
+) -> dict[str, str]:
+    """Per rule ID, the first mutant by name that breaks it, passing over the ``slow`` ones while
+    the rule has another: the fast loop's sample.
+
+    A mutant names one rule, so one mutant per rule is the least set that shows every rule's
+    tests failing. Chosen by name, the sample changes only when the catalogue does. A rule no
+    mutant breaks is left out, for the caller to see."""
+    first: dict[str, str] = {}
+    for name in sorted(mutants, key=lambda name: (name in slow, name)):
+        rule = mutants[name].rule
+        if rule is not None:
+            first.setdefault(rule, name)
+    return {rule: first[rule] for rule in rule_ids if rule in first}

@@ -1,6 +1,7 @@
-"""Each pagination and filter mutant (those whose fault differs from read to read too) is caught
-by the suite, under the rule it breaks; the reference passes the same rules, also when the
-account already holds many other audiences."""
+"""The pagination and filter rules on servers beside the catalogue's mutants (each caught in
+:mod:`mutation.test_mutants`): the reference passes them also when the account already holds many
+other audiences; a clamped page size fails only the SHOULD level; an empty collection the suite
+cannot see is shown not exercised."""
 
 from __future__ import annotations
 
@@ -13,16 +14,11 @@ import pytest
 from conformance.outcomes import Outcome
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
-from mutation import (
-    mutants_filters,
-    mutants_flaky,
-    mutants_links,
-    mutants_page_queries,
-    mutants_pagination,
-)
+from mutation import catalogue
 from mutation.catalogue import MUTANTS, ASGIApp, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
+catalogue.load_all()
 RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + (
     "FILT-01",
     "FILT-02",
@@ -30,50 +26,11 @@ RULES = tuple(f"PAGE-{number:02d}" for number in range(1, 13)) + (
     "FILT-04",
     "CRUD-06",
 )
-OURS = sorted(
-    name
-    for name, server in MUTANTS.items()
-    if server.build.__module__
-    in {
-        module.__name__
-        for module in (
-            mutants_pagination,
-            mutants_links,
-            mutants_page_queries,
-            mutants_filters,
-            mutants_flaky,
-        )
-    }
-)
 OTHER_AUDIENCES = 150
 
 
 def explain(run: SuiteRun) -> str:
     return f"exit {run.exit_code}, failed rules {sorted(run.failed_rules())}\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", OURS)
-def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
-    """Run only the mutant's rule; a SHOULD-only fault needs a strict run to change the verdict."""
-    server = MUTANTS[name]
-    assert server.rule is not None
-    extra = ("--strict",) if name in mutants_pagination.SHOULD_ONLY else ()
-    with serve(server) as served:
-        run = run_suite(
-            served, profile="quick", rules=(server.rule,), extra=extra, junit_dir=tmp_path
-        )
-    assert run.exit_code == 1, explain(run)
-    assert server.rule in run.failed_rules(), explain(run)
-
-
-@pytest.mark.slow
-def test_the_reference_passes_every_pagination_rule(tmp_path: Path) -> None:
-    with serve(Server("reference", "the reference server", create_app)) as served:
-        run = run_suite(
-            served, profile="quick", rules=RULES, extra=("--strict",), junit_dir=tmp_path
-        )
-    assert run.exit_code == 0, explain(run)
 
 
 def with_other_audiences(store: Store, keys: Mapping[str, str]) -> ASGIApp:

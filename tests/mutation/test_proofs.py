@@ -5,8 +5,8 @@ catalogue at three seeds is 80-odd mutants x 3 x 12 s: about 50 minutes on one p
 than CI's budget beside the rest of the tests. CI therefore keeps two cheaper checks and leaves
 the full proof to ``tox -e proofs`` (``python -m mutation.report``, every mutant, seeds 1, 2, 3):
 
-- every mutant narrowed to its own rule at seed 1 (``test_mutants_errors``, ``test_mutants_pagination``):
-  the rule's own checks catch it;
+- every mutant narrowed to its own rule at seed 1 (``test_mutants``; the racing ones at seeds
+  1, 2 and 3, ``test_mutants_races``): the rule's own checks catch it;
 - here, a deterministic sample run whole at seeds 1, 2 and 3, exactly as the report counts a
   catch: the mutants whose catch once depended on the seed or on another rule firing first in a
   whole run (the boundary values and a filter dropped from links), and every eleventh mutant of
