@@ -18,8 +18,8 @@ from schemathesis import GenerationMode
 from schemathesis.generation.meta import TestPhase
 from schemathesis.schemas import BaseSchema
 
+from conformance.facts import KEY_HEADER
 from conformance.session import RunContext
-from conformance.target import KEY_HEADER
 from conformance.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
 
 

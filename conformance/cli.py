@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
+from conformance.errors import SettingsError, UsageError
 from conformance.exits import EXIT_HELP, PROG, Exit, user_error_line
 from conformance.profiles import PROFILES
 from conformance.ratelimit import ENV_RATE_LIMIT
@@ -23,7 +24,6 @@ from conformance.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_SECONDARY_API_KEY,
-    SettingsError,
     build_settings,
     checked_output_file,
 )
@@ -37,10 +37,6 @@ from conformance.transport import (
 )
 
 DEFAULT_JUNIT = "reports/junit.xml"
-
-
-class UsageError(Exception):
-    """A mistake in the command line; shown as one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:

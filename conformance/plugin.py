@@ -21,12 +21,12 @@ from conformance import account_wide, kept, progress, scope, sharding, unicode_t
 from conformance import session as run_session
 from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import FailureText, JUnitShaper, summary_of, violation_text
-from conformance.rules import RULES_BY_ID, Level, UnknownRuleError, get_rule
+from conformance.rules import RULES_BY_ID, Level, get_rule
 from conformance.stopping import RunStop
-from conformance.target import ForeignWriteRefused
+from conformance.errors import ForeignWriteRefused, SettingsError, UnknownRuleError
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER_NAME, RunRecorder
-from conformance.settings import RunSettings, SettingsError, checked_output_file
+from conformance.settings import RunSettings, checked_output_file
 from conformance.outcomes import Outcome, RuleOutcome, outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope
 

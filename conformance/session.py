@@ -27,15 +27,10 @@ from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
-from conformance.target import (
-    AUDIENCES_PATH,
-    ClearTextProxyRefused,
-    Origin,
-    RequestPolicy,
-    RunDeadlineExceeded,
-    Target,
-    TargetError,
-)
+from conformance.target import Target
+from conformance.facts import AUDIENCES_PATH
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ClearTextProxyRefused, RunDeadlineExceeded, TargetError
 from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from conformance.errors import SettingsError, TransportError
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from conformance.ratelimit import ENV_RATE_LIMIT, RateLimit
 from conformance.rules import get_rule
-from conformance.transport import ConnectionOptions, Transport, TransportError, build_transport
+from conformance.transport import ConnectionOptions, Transport, build_transport
 
 ENV_BASE_URL = "AUDIENCE_BASE_URL"
 ENV_API_KEY = "AUDIENCE_API_KEY"
@@ -44,10 +45,6 @@ PYTEST_OPTIONS: Mapping[str, str] = {
     **{name: "--audience-" + option.removeprefix("--") for name, option in CLI_OPTIONS.items()},
     "junit_xml": "--junit-xml",  # pytest's own option
 }
-
-
-class SettingsError(ValueError):
-    """A user mistake in the run's settings; its message is shown as is, on one line."""
 
 
 @dataclass(frozen=True)
@@ -160,9 +157,7 @@ def build_settings(
 
 
 def _checked_base_url(url: str, options: Mapping[str, str]) -> str:
-    from conformance.target import (
-        AUDIENCES_PATH,
-    )  # the request path's module: imported only when a target is named
+    from conformance.facts import AUDIENCES_PATH
 
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:

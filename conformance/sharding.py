@@ -16,7 +16,7 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance import quiet, scope, whole_suite
-from conformance.settings import SettingsError
+from conformance.errors import SettingsError
 
 OPTION = "--audience-shard"
 SHARD_PROPERTY = "shard"  # on the JUnit testsuite: 'K/N'

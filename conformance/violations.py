@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Self
 import pytest
 import requests
 
-from conformance.redaction import KEY_HEADER, MASK
+from conformance.facts import KEY_HEADER, MASK
 
 BODY_PREVIEW_CHARS = 600
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from conformance.paging import DEFAULT_PAGE_SIZE, WalkPlan, plan
+from conformance.paging import WalkPlan, plan
+from conformance.facts import DEFAULT_PAGE_SIZE
 from conformance.target import Target
 from conformance.walker import ItemFilter, Query, Walk, walk
 

@@ -26,14 +26,15 @@ from urllib.parse import urlsplit
 
 import requests
 
+from conformance.adapter import Origin
 from conformance.client import body_of
+from conformance.errors import OffTargetError
+from conformance.facts import CHANNELS, DEFAULT_PAGE_SIZE
 from conformance.paging import (
-    DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE as MAX_PAGE_SIZE,
     page_bound,
 )
 from conformance.seen import SeenSet
-from conformance.target import OffTargetError, Origin, Target
+from conformance.target import Target
 from conformance.violations import RuleViolation, check
 
 LINK_NAMES = ("first", "current", "previous", "next")
@@ -163,11 +164,7 @@ class ItemFilter:
 def _exact_channel(query: Query) -> str | None:
     """The channel an audiences query filters on, when spelled as the contract's (FILT-01)."""
     value = dict(query.filters).get("filter[channel]")
-    return (
-        value
-        if query.path.rstrip("/").endswith("audiences") and value in ("SMS", "VIBER", "WHATSAPP")
-        else None
-    )
+    return value if query.path.rstrip("/").endswith("audiences") and value in CHANNELS else None
 
 
 def _of_channel(channel: str) -> ItemFilter:

@@ -16,7 +16,8 @@ from conftest import RecordingServer, Reply
 
 from conformance.account_wide import decide
 from conformance.evidence import Evidence, Witness
-from conformance.target import Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import Inconclusive, RuleViolation
 from conformance.walk_checks import check_complete
 from conformance.walker import Query, walk

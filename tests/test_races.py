@@ -10,12 +10,13 @@ from functools import partial
 
 import pytest
 import requests
+from conftest import RecordingServer, Reply
 
+from conformance.errors import ReadOnlyViolation
 from conformance.ledger import Ledger
 from conformance.races import Racers
-from conformance.target import Origin, ReadOnlyViolation, RequestPolicy, Target
-
-from conftest import RecordingServer, Reply
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 RACERS = 8

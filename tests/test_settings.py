@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.settings import PYTEST_OPTIONS, SettingsError, build_settings
+from conformance.errors import SettingsError
+from conformance.settings import PYTEST_OPTIONS, build_settings
 
 KEY = "a-key-of-16-chars"
 

@@ -12,25 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from starlette.types import Send
-
-from conformance.exits import RunEnd
-from conformance.ratelimit import RateLimit, RateLimiter
-from conformance.reference.server import ReferenceServer
-from conformance.runner import _keys_in_environment, _plugin_args
-from conformance.session import RunContext, TargetUnreachable
-from conformance.settings import RunSettings, SettingsError, build_settings
-from conformance.stopping import RunStop, RunStopped
-from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
-from conformance.transport import (
-    ConnectionOptions,
-    Transport,
-    build_transport,
-    describe_connection_failure,
-)
-
 from conftest import RecordingServer, Reply
+from cryptography.hazmat.primitives import serialization
 from network_staging import (
     Arrival,
     ForwardProxy,
@@ -40,6 +23,24 @@ from network_staging import (
     https_reference,
     make_ca,
     most_in_any_second,
+)
+from starlette.types import Send
+
+from conformance.errors import ClearTextProxyRefused, SettingsError
+from conformance.exits import RunEnd
+from conformance.ratelimit import RateLimit, RateLimiter
+from conformance.reference.server import ReferenceServer
+from conformance.runner import _keys_in_environment, _plugin_args
+from conformance.session import RunContext, TargetUnreachable
+from conformance.settings import RunSettings, build_settings
+from conformance.stopping import RunStop, RunStopped
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.transport import (
+    ConnectionOptions,
+    Transport,
+    build_transport,
+    describe_connection_failure,
 )
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
@@ -180,7 +181,7 @@ def test_an_https_target_is_reached_through_a_connect_tunnel(staging: HttpsStagi
 
 def test_the_origin_check_is_the_same_through_a_proxy(staging: HttpsStaging) -> None:
     """A link to another origin is refused before the proxy is asked for anything."""
-    from conformance.target import OffTargetError
+    from conformance.errors import OffTargetError
 
     with ForwardProxy() as proxy:
         target = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, proxy=proxy.url))

@@ -10,12 +10,13 @@ import json
 from collections.abc import Callable
 
 import pytest
-
-from conformance.ledger import Ledger
-from conformance.target import ForeignWriteRefused, Origin, RequestPolicy, Target
-from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
-
 from conftest import RecordingServer, Reply
+
+from conformance.errors import ForeignWriteRefused
+from conformance.ledger import Ledger
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 CREATED: Reply = (

@@ -20,10 +20,9 @@ import requests
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance import faults
+from conformance import faults, identifiers, valid_data
 from conformance.account_wide import settle
 from conformance.client import (
-    CHANNELS,
     audience_path,
     body_of,
     check_account,
@@ -33,11 +32,12 @@ from conformance.client import (
     expect_error,
     find_listed,
 )
+from conformance.facts import AUDIENCES_PATH, CHANNELS
 from conformance.kept import kept_for_the_end
 from conformance.ledger import Namer
 from conformance.session import current
 from conformance.suite.pagination_fixtures import property_settings
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import check
 
 RUN = current()
@@ -201,7 +201,7 @@ def kept(target: Target, writable: None) -> dict[str, Any]:
 
 @pytest.mark.writes
 @pytest.mark.rule("CRUD-01", "AUD-01", "DATE-01", "JSON-01")
-@given(body=faults.create_bodies(FRESH))
+@given(body=valid_data.create_bodies(FRESH))
 def test_create_answers_the_audience_sent(
     target: Target, kept: dict[str, Any], body: dict[str, Any]
 ) -> None:
@@ -265,7 +265,7 @@ def test_each_key_creates_in_its_own_account(target: Target, other_target: Targe
 @property_settings(BATCHED_SHARE)
 @given(
     bodies=st.lists(
-        faults.create_bodies(FRESH),
+        valid_data.create_bodies(FRESH),
         min_size=1,
         max_size=BATCH,
         unique_by=lambda body: body["data"]["name"],
@@ -332,7 +332,7 @@ def listed_all(target: Target, ids: set[str], params: dict[str, str]) -> dict[st
 @property_settings(BATCHED_SHARE)
 @given(
     renames=st.lists(
-        st.tuples(faults.valid_names(FRESH), st.none() | faults.channels()),
+        st.tuples(valid_data.valid_names(FRESH), st.none() | valid_data.channels()),
         min_size=1,
         max_size=BATCH,
         unique_by=lambda rename: rename[0],
@@ -453,7 +453,7 @@ def test_update_moves_update_date_forward_after_a_second(target: Target, namer: 
 @property_settings(BATCHED_SHARE)
 @given(
     doomed=st.lists(
-        st.tuples(faults.channels(), faults.contact_lists(0, 2)), min_size=1, max_size=BATCH
+        st.tuples(valid_data.channels(), valid_data.contact_lists(0, 2)), min_size=1, max_size=BATCH
     )
 )
 def test_a_deleted_audience_is_gone(
@@ -552,19 +552,19 @@ class Probe:
 
 def read_probes() -> st.SearchStrategy[Probe]:
     return st.one_of(
-        faults.malformed_ids().map(
+        identifiers.malformed_ids().map(
             lambda identifier: Probe(
-                f"get of the malformed id {identifier!r}", "GET", faults.id_path(identifier)
+                f"get of the malformed id {identifier!r}", "GET", identifiers.id_path(identifier)
             )
         ),
-        faults.well_formed_ids().map(
+        identifiers.well_formed_ids().map(
             lambda identifier: Probe(
-                f"get of the id {identifier!r}", "GET", faults.id_path(identifier)
+                f"get of the id {identifier!r}", "GET", identifiers.id_path(identifier)
             )
         ),
-        faults.malformed_ids().map(
+        identifiers.malformed_ids().map(
             lambda identifier: Probe(
-                "contacts of a malformed id", "GET", faults.id_path(identifier) + "/contacts"
+                "contacts of a malformed id", "GET", identifiers.id_path(identifier) + "/contacts"
             )
         ),
         st.sampled_from(
@@ -604,12 +604,12 @@ def write_probes(draw: st.DrawFn, audience_id: str) -> Probe:
             f"update with {fault.what}", "PUT", audience_path(audience_id), json=fault.body
         )
     if kind == "id":
-        identifier = RUN.guard.mint_malformed(draw(faults.malformed_ids()))
+        identifier = RUN.guard.mint_malformed(draw(identifiers.malformed_ids()))
         method = draw(st.sampled_from(["PUT", "DELETE"]))
         return Probe(
             f"{method} of the malformed id {identifier!r}",
             method,
-            faults.id_path(identifier),
+            identifiers.id_path(identifier),
             json={"data": {"name": FRESH()}} if method == "PUT" else None,
         )
     json_type = {"Content-Type": "application/json"}

@@ -10,7 +10,9 @@ import pytest
 
 from conformance.reference.app import create_app
 from conformance.races import Racers
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.facts import AUDIENCES_PATH
+from conformance.adapter import Origin, RequestPolicy
 
 from mutation import mutants_races
 from mutation.catalogue import MUTANTS, Server
