@@ -19,7 +19,8 @@ from conformance.target import Target
 from conformance.facts import AUDIENCES_PATH
 from conformance.adapter import Origin, RequestPolicy
 from conformance.walk_checks import check_complete  # noqa: E402
-from conformance.walker import Query, walk  # noqa: E402
+from conformance.walker import walk
+from conformance.walk_model import Query
 
 
 def main() -> None:

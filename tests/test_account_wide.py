@@ -20,7 +20,8 @@ from conformance.target import Target
 from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import Inconclusive, RuleViolation
 from conformance.walk_checks import check_complete
-from conformance.walker import Query, walk
+from conformance.walker import walk
+from conformance.walk_model import Query
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 NO_PAUSES = (0.0, 0.0, 0.0, 0.0)

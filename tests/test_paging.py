@@ -17,7 +17,7 @@ from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_same_sequence
-from conformance.walker import Query
+from conformance.walk_model import Query
 
 from big_account import fill
 

@@ -12,7 +12,8 @@ from conformance.target import Target
 from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 from conformance.walk_checks import check_complete, check_revisits, reported_as
-from conformance.walker import Query, difference_text, walk
+from conformance.walker import walk
+from conformance.walk_model import Query, difference_text
 
 from conftest import RecordingServer, Reply
 

@@ -22,7 +22,8 @@ from conformance.session import RunContext
 from conformance.target import Target
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete
-from conformance.walker import Query, walk
+from conformance.walk_model import Query
+from conformance.walker import walk
 
 EXAMPLES = current_settings().profile.property_examples
 # No explain phase: on Python 3.11 it traces every line of every request once a test fails.

@@ -20,7 +20,8 @@ from conformance.suite.pagination_fixtures import page_sizes, property_settings
 from conformance.target import Target
 from conformance.violations import check
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence, reported_as
-from conformance.walker import ItemFilter, Query, Walk, walk
+from conformance.walk_model import ItemFilter, Query, Walk
+from conformance.walker import walk
 
 SEARCH = "filter[search]"
 CONTACT_FIELDS = ("number", "first_name", "last_name")

@@ -20,7 +20,8 @@ from conformance.target import Target
 from conformance.violations import check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_same_sequence
-from conformance.walker import WALK_RULES, ItemFilter, Query, first_page
+from conformance.walk_model import ItemFilter, Query
+from conformance.walker import WALK_RULES, first_page
 
 CHANNEL = "filter[channel]"
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from conformance.client import expect_error
 from conformance.dataset import DataSet
 from conformance.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
+from conformance.page_reading import read_page
 from conformance.scope import out_of_scope
 from conformance.session import RunContext
 from conformance.suite.pagination_fixtures import (
@@ -28,7 +29,8 @@ from conformance.target import Target
 from conformance.violations import RuleViolation, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import token_of
-from conformance.walker import Query, first_page, ids_text, read_page
+from conformance.walk_model import Query, ids_text
+from conformance.walker import first_page
 
 CHANNEL = "filter[channel]"
 
