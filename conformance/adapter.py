@@ -209,7 +209,8 @@ def _read_bounded(response: requests.Response) -> None:
         raise ResponseTooLarge(
             f"The response declares {int(declared)} bytes; the limit is {MAX_RESPONSE_BYTES}."
         )
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     for chunk in response.raw.stream(64 * 1024, decode_content=True):
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:

@@ -16,9 +16,7 @@ import urllib3
 
 from conformance.violations import RuleViolation
 
-# What a server that drops a request looks like from here: it closed or reset the connection
-# instead of answering, or cut its answer off. (A refused connection, a TLS failure or a
-# timeout is not: the server was not reached, or may still be working.)
+# The errors a connection closed, reset or cut off by the server surfaces as.
 _DROPS = (
     ConnectionResetError,
     ConnectionAbortedError,

@@ -118,7 +118,7 @@ class Ledger:
             return
         audience_id = _created_id(response)
         if audience_id is not None:
-            self.adopt(request.headers.get(KEY_HEADER, ""), audience_id)
+            self.adopt(str(request.headers.get(KEY_HEADER, "")), audience_id)
 
     def adopt(self, key: str, audience_id: str) -> None:
         """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
