@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from conformance.cli import main
-from conformance.errors import ReportError, SettingsError
 from conformance.parallel import checked_workers, parallel_args
 from conformance.quiet import Kind, QuietLock
 from conformance.reference.app import create_app
@@ -20,7 +19,9 @@ from conformance.reference.keys import generate_key
 from conformance.reference.latency import Latency
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
+from conformance.errors import SettingsError
 from conformance.shard_merge import merge_shards
+from conformance.errors import ReportError
 from conformance.sharding import parse_shard, shard_of
 from conformance.workers import read_journal, worker_tag
 

@@ -10,13 +10,14 @@ from functools import partial
 
 import pytest
 import requests
-from conftest import RecordingServer, Reply
 
-from conformance.errors import ReadOnlyViolation
 from conformance.ledger import Ledger
 from conformance.races import Racers
 from conformance.target import Target
 from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ReadOnlyViolation
+
+from conftest import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 RACERS = 8

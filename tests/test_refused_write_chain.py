@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hypothesis.errors import FlakyFailure
 
-from conformance.errors import ForeignWriteRefused
 from conformance.plugin import _refused_write
+from conformance.errors import ForeignWriteRefused
 
 
 def _reraised_from_its_group(first: AssertionError, *others: Exception) -> BaseException:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.errors import SettingsError
 from conformance.settings import PYTEST_OPTIONS, build_settings
+from conformance.errors import SettingsError
 
 KEY = "a-key-of-16-chars"
 

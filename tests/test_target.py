@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import RecordingServer, Reply
 
-from conformance.errors import OffTargetError, RateLimited, ReadOnlyViolation, RunDeadlineExceeded
 from conformance.target import Target
 from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import OffTargetError, RateLimited, ReadOnlyViolation, RunDeadlineExceeded
+
+from conftest import RecordingServer, Reply
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
@@ -107,8 +108,8 @@ def test_key_header_is_sent_only_when_asked(recording_server: StartServer) -> No
 
 def test_oversized_body_is_refused(recording_server: StartServer) -> None:
     """A body past the limit ends the request with ResponseTooLarge instead of filling memory."""
-    from conformance.errors import ResponseTooLarge
     from conformance.adapter import MAX_RESPONSE_BYTES
+    from conformance.errors import ResponseTooLarge
 
     server = recording_server(
         lambda m, p: (200, {"Content-Type": "application/json"}, b" " * (MAX_RESPONSE_BYTES + 1))

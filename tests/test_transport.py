@@ -12,8 +12,28 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import RecordingServer, Reply
 from cryptography.hazmat.primitives import serialization
+from starlette.types import Send
+
+from conformance.exits import RunEnd
+from conformance.ratelimit import RateLimit, RateLimiter
+from conformance.reference.server import ReferenceServer
+from conformance.runner import _keys_in_environment, _plugin_args
+from conformance.session import RunContext, TargetUnreachable
+from conformance.settings import RunSettings, build_settings
+from conformance.errors import SettingsError
+from conformance.stopping import RunStop, RunStopped
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ClearTextProxyRefused
+from conformance.transport import (
+    ConnectionOptions,
+    Transport,
+    build_transport,
+    describe_connection_failure,
+)
+
+from conftest import RecordingServer, Reply
 from network_staging import (
     Arrival,
     ForwardProxy,
@@ -23,24 +43,6 @@ from network_staging import (
     https_reference,
     make_ca,
     most_in_any_second,
-)
-from starlette.types import Send
-
-from conformance.errors import ClearTextProxyRefused, SettingsError
-from conformance.exits import RunEnd
-from conformance.ratelimit import RateLimit, RateLimiter
-from conformance.reference.server import ReferenceServer
-from conformance.runner import _keys_in_environment, _plugin_args
-from conformance.session import RunContext, TargetUnreachable
-from conformance.settings import RunSettings, build_settings
-from conformance.stopping import RunStop, RunStopped
-from conformance.target import Target
-from conformance.adapter import Origin, RequestPolicy
-from conformance.transport import (
-    ConnectionOptions,
-    Transport,
-    build_transport,
-    describe_connection_failure,
 )
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")

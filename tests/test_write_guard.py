@@ -10,13 +10,14 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import RecordingServer, Reply
 
-from conformance.errors import ForeignWriteRefused
 from conformance.ledger import Ledger
 from conformance.target import Target
 from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ForeignWriteRefused
 from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
+
+from conftest import RecordingServer, Reply
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 CREATED: Reply = (
