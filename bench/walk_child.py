@@ -15,9 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import peak_rss_mb  # noqa: E402
 
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target  # noqa: E402
+from conformance.target import Target
+from conformance.facts import AUDIENCES_PATH
+from conformance.adapter import Origin, RequestPolicy
 from conformance.walk_checks import check_complete  # noqa: E402
-from conformance.walker import Query, walk  # noqa: E402
+from conformance.walker import walk
+from conformance.walk_model import Query
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from schemathesis import GenerationMode
 from schemathesis.generation.meta import TestPhase
 from schemathesis.schemas import BaseSchema
 
+from conformance.facts import KEY_HEADER
 from conformance.session import RunContext
 from conformance.spec_files import spec_path
-from conformance.target import KEY_HEADER
 from conformance.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
 
 

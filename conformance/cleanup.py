@@ -16,17 +16,14 @@ from urllib.parse import urlsplit
 
 import requests
 
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import KeyRefusedByTarget, SettingsError, TargetError
 from conformance.exits import Exit
+from conformance.facts import AUDIENCES_PATH
 from conformance.ledger import PREFIX_FAMILY, RUN_ID_LENGTH, Ledger, iter_prefixed
 from conformance.ratelimit import RateLimiter
-from conformance.settings import (
-    ENV_API_KEY,
-    ENV_BASE_URL,
-    ENV_SECONDARY_API_KEY,
-    SettingsError,
-    build_settings,
-)
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target, TargetError
+from conformance.settings import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY, build_settings
+from conformance.target import Target
 from conformance.transport import ConnectionOptions, describe_connection_error
 from conformance.write_guard import WriteGuard
 
@@ -129,10 +126,6 @@ def cleanup_leftovers(
     return (
         Exit.UNREACHABLE if refused else Exit.CONFORMANT if failures == 0 else Exit.NOT_CONFORMANT
     )
-
-
-class KeyRefusedByTarget(Exception):
-    """The target answered 401 to the listing: nothing can be cleaned with this key."""
 
 
 def _clean_account(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
+from conformance.errors import SettingsError, UsageError
 from conformance.exits import EXIT_HELP, PROG, Exit, user_error_line
 from conformance.option_values import connection_from, settings_from
 from conformance.run_options import (
@@ -25,11 +26,7 @@ from conformance.run_options import (
     Front,
     of_front,
 )
-from conformance.settings import SettingsError, checked_output_file
-
-
-class UsageError(Exception):
-    """A mistake in the command line; shown as one line."""
+from conformance.settings import checked_output_file
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,10 +12,11 @@ from typing import Any
 import requests
 
 from conformance.accounts import ACCOUNT_IDS
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.facts import AUDIENCES_PATH
+from conformance.listing import listed_items
+from conformance.target import Target
 from conformance.violations import RuleViolation, check
 
-CHANNELS = ("SMS", "VIBER", "WHATSAPP")
 MAX_PAGES = 1000  # a listing stops here: a server whose next never ends is PAGE-04's matter
 
 
@@ -193,12 +194,8 @@ def audience_path(audience_id: str) -> str:
 def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
     """Every audience the query operation lists to ``target``'s account, following ``next``; a
     refused query fails PAGE-04 (FILT-01 when filtered by channel), never skips."""
-    url: str | None = target.url(AUDIENCES_PATH)
-    query: dict[str, str] | None = {"page_size": "100", **params}
-    for _ in range(MAX_PAGES):
-        if url is None:
-            return
-        response = target.get(url, params=query)
+
+    def read(response: requests.Response) -> Any:
         # A valid query, and the next links it gives, are answered (a refusal is no skip).
         check(
             response.status_code == 200,
@@ -207,10 +204,9 @@ def listed(target: Target, **params: str) -> Iterator[dict[str, Any]]:
             received=f"HTTP {response.status_code}",
             response=response,
         )
-        body = body_of(response)
-        yield from (item for item in body.get("data", []) if isinstance(item, dict))
-        link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
-        url, query = (target.follow(link, relative_to=response.url), None) if link else (None, None)
+        return body_of(response)
+
+    return listed_items(target, params, read=read, max_pages=MAX_PAGES)
 
 
 def find_listed(

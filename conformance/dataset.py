@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from conformance.client import CHANNELS, create_audience
+from conformance.client import create_audience
+from conformance.facts import CHANNELS
 from conformance.ledger import Namer
 from conformance.target import Target
 

@@ -34,8 +34,9 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from conformance.redaction import KEY_HEADER
-from conformance.target import AUDIENCES_PATH, Target, TargetError
+from conformance.errors import TargetError
+from conformance.facts import AUDIENCES_PATH, KEY_HEADER
+from conformance.target import Target
 
 GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
 PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict

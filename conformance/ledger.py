@@ -15,11 +15,15 @@ import string
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from conformance.target import AUDIENCES_PATH, Target, TargetError
+from conformance.errors import TargetError
+from conformance.facts import AUDIENCES_PATH, KEY_HEADER, MAX_PAGE_SIZE, NAME_LIMIT
+from conformance.listing import listed_items
+from conformance.target import Target
 from conformance.transport import describe_connection_error
 
 # Names of every run look like 'acx' + 6 run characters + '_' + the rest (all lower case,
@@ -27,7 +31,6 @@ from conformance.transport import describe_connection_error
 PREFIX_FAMILY = "acx"
 RUN_ID_LENGTH = 6
 PREFIX_PATTERN = re.compile(rf"^{PREFIX_FAMILY}[a-z0-9]{{{RUN_ID_LENGTH}}}_")
-NAME_LIMIT = 45
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -115,7 +118,7 @@ class Ledger:
             return
         audience_id = _created_id(response)
         if audience_id is not None:
-            self.adopt(request.headers.get("X-Dexatel-Key", ""), audience_id)
+            self.adopt(str(request.headers.get(KEY_HEADER, "")), audience_id)
 
     def adopt(self, key: str, audience_id: str) -> None:
         """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
@@ -211,21 +214,15 @@ def _created_id(response: requests.Response) -> str | None:
 
 
 def iter_audiences(
-    target: Target, page_size: int = 100, max_pages: int = 10_000
+    target: Target, page_size: int = MAX_PAGE_SIZE, max_pages: int = 10_000
 ) -> Iterator[dict[str, object]]:
     """Every audience of the account, following ``next``; raises on an answer that is not a page."""
-    url: str | None = target.url(AUDIENCES_PATH)
-    params: dict[str, object] | None = {"page_size": page_size}
-    for _ in range(max_pages):
-        if url is None:
-            return
-        response = target.get(url, params=params)
-        response.raise_for_status()
-        body = response.json()
-        yield from (item for item in body.get("data", []) if isinstance(item, dict))
-        next_link = (body.get("pagination", {}).get("links", {}) or {}).get("next")
-        url = target.follow(next_link, relative_to=response.url) if next_link else None
-        params = None
+    return listed_items(target, {}, read=_page_body, max_pages=max_pages, page_size=page_size)
+
+
+def _page_body(response: requests.Response) -> Any:
+    response.raise_for_status()
+    return response.json()
 
 
 def iter_prefixed(target: Target) -> Iterator[dict[str, object]]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-DEFAULT_PAGE_SIZE = 20  # section 4 [decided]
-MAX_PAGE_SIZE = 100  # section 4 [decided]
+from conformance.facts import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
 BOUND_MARGIN_PAGES = 2
 BOUND_MARGIN_SHARE = 0.01
 

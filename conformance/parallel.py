@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conformance.settings import SettingsError
+from conformance.errors import SettingsError
 from conformance.sharding import parse_shard
 
 

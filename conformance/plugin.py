@@ -23,12 +23,12 @@ from conformance.exits import Exit, user_error_line
 from conformance.junit_fit import JUnitShaper
 from conformance.masked_reports import mask_report
 from conformance.rule_marker import MARKER_HELP, rule_pairs, rules_of
-from conformance.rules import UnknownRuleError
+from conformance.errors import UnknownRuleError
 from conformance.stopping import RunStop
-from conformance.target import ForeignWriteRefused
+from conformance.errors import ForeignWriteRefused, SettingsError
 from conformance.plugin_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
 from conformance.recorder import INSECURE_WARNING, RECORDER, RunRecorder
-from conformance.settings import RunSettings, SettingsError, checked_output_file
+from conformance.settings import RunSettings, checked_output_file
 from conformance.worker_wire import is_worker, joined_run
 from conformance.outcomes import outcomes_of, with_left_out
 from conformance.scope import READ_ONLY, out_of_scope

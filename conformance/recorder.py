@@ -280,7 +280,8 @@ class RunRecorder:
             else "; ".join(self.suite_errors + self.crashes)
         )
         artefacts.record_run_end(junit, self.run_end, detail)
-        from conformance.report import ReportError, write_certificate
+        from conformance.report import write_certificate
+        from conformance.errors import ReportError
 
         try:
             self.certificate = write_certificate(junit)

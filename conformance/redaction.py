@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
-MASK = "[REDACTED]"
-KEY_HEADER = "X-Dexatel-Key"  # the contract's key header (conformance.target sends it)
+from conformance.facts import KEY_HEADER, MASK
 
 
 def _base64_spellings(secret: str) -> set[str]:

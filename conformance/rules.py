@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from conformance.errors import UnknownRuleError
+
 
 class Level(str, enum.Enum):
     """RFC 2119 level: MUST rules decide certification, SHOULD rules only in strict mode."""
@@ -277,10 +279,6 @@ ERROR_CODES: dict[int, int] = {
     1354: 400,
     1355: 400,
 }
-
-
-class UnknownRuleError(ValueError):
-    """Raised when a rule ID is not in the catalogue."""
 
 
 def get_rule(rule_id: str) -> Rule:

@@ -19,7 +19,7 @@ from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.violations import RuleViolation, check
-from conformance.walker import MAX_PAGE_SIZE
+from conformance.facts import MAX_PAGE_SIZE
 
 
 def negative_data_rejection_allowing_clamping(ctx: Any, response: Any, case: Any) -> bool | None:

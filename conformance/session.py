@@ -24,7 +24,8 @@ from conformance.ratelimit import RateLimiter
 from conformance.redaction import Redactor
 from conformance.settings import RunSettings
 from conformance.stopping import RunStop
-from conformance.target import Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 from conformance.write_guard import WriteGuard
 
 PRIMARY_ACCOUNT = "reference-account-1"

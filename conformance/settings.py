@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from conformance.errors import SettingsError, TransportError
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from conformance.ratelimit import ENV_RATE_LIMIT, RateLimit
 from conformance.rules import get_rule
@@ -24,14 +25,10 @@ from conformance.run_options import (
     ENV_SECONDARY_API_KEY,
     OPTIONS_BY_NAME,
 )
-from conformance.transport import ConnectionOptions, Transport, TransportError, build_transport
+from conformance.transport import ConnectionOptions, Transport, build_transport
 
 # A key shorter than this cannot be masked in reports without masking ordinary words too.
 MIN_KEY_LENGTH = 8
-
-
-class SettingsError(ValueError):
-    """A user mistake in the run's settings; its message is shown as is, on one line."""
 
 
 @dataclass(frozen=True)
@@ -142,9 +139,7 @@ def build_settings(
 
 
 def _checked_base_url(url: str, options: Mapping[str, str]) -> str:
-    from conformance.target import (
-        AUDIENCES_PATH,
-    )  # the request path's module: imported only when a target is named
+    from conformance.facts import AUDIENCES_PATH
 
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:

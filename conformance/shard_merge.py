@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance import scope
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
 from conformance.report.model import suite_properties
 from conformance.sharding import SHARD_PROPERTY
 

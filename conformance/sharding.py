@@ -19,7 +19,7 @@ from conformance import quiet, scope, whole_suite
 from conformance.recorder import RunRecorder
 from conformance.rule_marker import rule_ids_of
 from conformance.run_options import PYTEST_FLAGS
-from conformance.settings import SettingsError
+from conformance.errors import SettingsError
 
 OPTION = PYTEST_FLAGS["shard"]  # the plugin adds it with the run's other options
 SHARD_PROPERTY = "shard"  # on the JUnit testsuite: 'K/N'

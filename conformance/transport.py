@@ -2,7 +2,7 @@
 
 These are the user's words about the network between the suite and the target. They are
 checked once here (a missing file or a malformed header is a one-line error before any
-request), and applied in one place: :class:`conformance.target.TargetAdapter`, which uses
+request), and applied in one place: :class:`conformance.adapter.TargetAdapter`, which uses
 them for every request whatever its caller passed, schemathesis' requests included.
 """
 
@@ -19,6 +19,9 @@ from urllib.request import getproxies
 import requests
 from requests.utils import get_environ_proxies
 
+from conformance.errors import TransportError
+from conformance.facts import KEY_HEADER
+
 ENV_CA_BUNDLE = "AUDIENCE_CA_BUNDLE"
 # The variables other HTTP clients honour for an internal CA, in the order they are consulted.
 STANDARD_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
@@ -30,13 +33,16 @@ ENV_HEADERS = "AUDIENCE_HEADERS"
 # Headers the suite itself must control: the key has its own option (and is tested with and
 # without it), and the others describe the request's own body or destination.
 RESERVED_HEADERS = frozenset(
-    {"x-dexatel-key", "host", "content-length", "content-type", "transfer-encoding", "connection"}
+    {
+        KEY_HEADER.lower(),
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+    }
 )
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-
-class TransportError(ValueError):
-    """A mistake in the connection settings; its message is shown as is, on one line."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,7 @@ def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
                 f"Header '{name}' is set by the suite itself and cannot be given with --header"
                 + (
                     " (pass the key with AUDIENCE_API_KEY)."
-                    if name.lower() == "x-dexatel-key"
+                    if name.lower() == KEY_HEADER.lower()
                     else "."
                 )
             )

@@ -15,10 +15,12 @@ from typing import Any, ClassVar, Self
 import pytest
 import requests
 
+from conformance.facts import KEY_HEADER
+
 BODY_PREVIEW_CHARS = 600
 # The request headers an exchange shows: the body's type, and the key header, whose value the
 # output's redactor masks by its position (after the name) whatever it holds.
-SHOWN_HEADERS = frozenset({"content-type", "x-dexatel-key"})
+SHOWN_HEADERS = frozenset({"content-type", KEY_HEADER.lower()})
 
 
 class RuleViolation(AssertionError):

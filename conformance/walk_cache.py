@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 
 import requests
 
-from conformance.paging import DEFAULT_PAGE_SIZE, WalkPlan, plan
+from conformance.facts import DEFAULT_PAGE_SIZE
+from conformance.paging import WalkPlan, plan
 from conformance.target import Target
-from conformance.walker import ItemFilter, Query, Walk, walk
+from conformance.walk_model import ItemFilter, Query, Walk
+from conformance.walker import walk
 
 MAX_KEPT_ITEMS = 200_000  # items held by kept walks: the oldest go first beyond this (flat memory)
 Key = tuple[int, Query, tuple[str, ...], str, str]

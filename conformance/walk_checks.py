@@ -12,18 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from conformance.page_reading import fetch, read_page, resolve_link
 from conformance.target import Target
 from conformance.violations import RuleViolation, check
-from conformance.walker import (
-    Page,
-    Query,
-    Walk,
-    difference_text,
-    fetch,
-    ids_text,
-    read_page,
-    resolve_link,
-)
+from conformance.walk_model import Page, Query, Walk, difference_text, ids_text
 
 CHANNEL = "filter[channel]"
 

@@ -29,8 +29,9 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from conformance.errors import ForeignWriteRefused
+from conformance.facts import AUDIENCES_PATH
 from conformance.ledger import Ledger
-from conformance.target import AUDIENCES_PATH, ForeignWriteRefused
 
 # Methods that change nothing by their definition (RFC 9110); anything else may.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

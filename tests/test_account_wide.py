@@ -16,10 +16,12 @@ from recording_server import RecordingServer, Reply
 
 from conformance.account_wide import decide
 from conformance.evidence import Evidence, Witness
-from conformance.target import Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import Inconclusive, RuleViolation
 from conformance.walk_checks import check_complete
-from conformance.walker import Query, walk
+from conformance.walker import walk
+from conformance.walk_model import Query
 
 StartServer = Callable[[Callable[[str, str], Reply]], RecordingServer]
 NO_PAUSES = (0.0, 0.0, 0.0, 0.0)

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from conformance.client import expect_accepted, listed, total_of
-from conformance.target import Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 
 from recording_server import RecordingServer, Reply

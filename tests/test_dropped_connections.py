@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from conformance.target import ConnectionDropped, Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.dropped import ConnectionDropped
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"

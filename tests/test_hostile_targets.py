@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from conformance.junit import read_records
 from conformance.reference.app import create_app
 from conformance.reference.server import ReferenceServer
-from conformance.target import MAX_RESPONSE_BYTES
+from conformance.adapter import MAX_RESPONSE_BYTES
 from conformance.verdict import TestRecord
 
 from recording_server import RecordingServer, Reply

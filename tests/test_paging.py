@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from conformance.paging import MAX_PAGE_SIZE, page_bound, pages_for, plan, straddling_size
+from conformance.paging import page_bound, pages_for, plan, straddling_size
+from conformance.facts import MAX_PAGE_SIZE
 from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.facts import AUDIENCES_PATH
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_same_sequence
-from conformance.walker import Query
+from conformance.walk_model import Query
 
 from big_account import fill
 

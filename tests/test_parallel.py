@@ -19,9 +19,9 @@ from conformance.reference.keys import generate_key
 from conformance.reference.latency import Latency
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
-from conformance.settings import SettingsError
+from conformance.errors import SettingsError
 from conformance.shard_merge import merge_shards
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
 from conformance.sharding import parse_shard, shard_of
 from conformance.worker_journal import read_journal
 from conformance.worker_side import worker_tag

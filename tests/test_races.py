@@ -13,7 +13,9 @@ import requests
 
 from conformance.ledger import Ledger
 from conformance.races import Racers
-from conformance.target import Origin, ReadOnlyViolation, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ReadOnlyViolation
 
 from recording_server import RecordingServer, Reply
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis.errors import FlakyFailure
 
 from conformance.plugin import _refused_write
-from conformance.target import ForeignWriteRefused
+from conformance.errors import ForeignWriteRefused
 
 
 def _reraised_from_its_group(first: AssertionError, *others: Exception) -> BaseException:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.run_options import PYTEST_FLAGS
-from conformance.settings import SettingsError, build_settings
+from conformance.settings import build_settings
+from conformance.errors import SettingsError
 
 KEY = "a-key-of-16-chars"
 

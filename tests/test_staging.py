@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.junit import read_records
 from conformance.report import write_certificate
 from conformance.report.model import read_run_properties
-from conformance.target import Origin
+from conformance.adapter import Origin
 
 from mutation.harness import Served, SuiteRun, run_suite
 from network_staging import (

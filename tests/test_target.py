@@ -7,15 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.target import (
-    OffTargetError,
-    Origin,
-    RateLimited,
-    ReadOnlyViolation,
-    RequestPolicy,
-    RunDeadlineExceeded,
-    Target,
-)
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import OffTargetError, RateLimited, ReadOnlyViolation, RunDeadlineExceeded
 
 from recording_server import RecordingServer, Reply
 
@@ -114,7 +108,8 @@ def test_key_header_is_sent_only_when_asked(recording_server: StartServer) -> No
 
 def test_oversized_body_is_refused(recording_server: StartServer) -> None:
     """A body past the limit ends the request with ResponseTooLarge instead of filling memory."""
-    from conformance.target import MAX_RESPONSE_BYTES, ResponseTooLarge
+    from conformance.adapter import MAX_RESPONSE_BYTES
+    from conformance.errors import ResponseTooLarge
 
     server = recording_server(
         lambda m, p: (200, {"Content-Type": "application/json"}, b" " * (MAX_RESPONSE_BYTES + 1))

@@ -22,9 +22,12 @@ from conformance.reference.server import ReferenceServer
 from conformance.runner import environment, pytest_arguments, variables_set
 from conformance.preflight import TargetUnreachable
 from conformance.session import RunContext
-from conformance.settings import RunSettings, SettingsError, build_settings
+from conformance.settings import RunSettings, build_settings
+from conformance.errors import SettingsError
 from conformance.stopping import RunStop, RunStopped
-from conformance.target import ClearTextProxyRefused, Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ClearTextProxyRefused
 from conformance.transport import (
     ConnectionOptions,
     Transport,
@@ -182,7 +185,7 @@ def test_an_https_target_is_reached_through_a_connect_tunnel(staging: HttpsStagi
 
 def test_the_origin_check_is_the_same_through_a_proxy(staging: HttpsStaging) -> None:
     """A link to another origin is refused before the proxy is asked for anything."""
-    from conformance.target import OffTargetError
+    from conformance.errors import OffTargetError
 
     with ForwardProxy() as proxy:
         target = _target(staging.base_url, Transport(verify=staging.ca.ca_bundle, proxy=proxy.url))

@@ -8,10 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conformance.target import Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
 from conformance.violations import RuleViolation
 from conformance.walk_checks import check_complete, check_revisits, reported_as
-from conformance.walker import Query, difference_text, walk
+from conformance.walker import walk
+from conformance.walk_model import Query, difference_text
 
 from recording_server import RecordingServer, Reply
 

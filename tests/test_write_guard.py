@@ -12,7 +12,9 @@ from collections.abc import Callable
 import pytest
 
 from conformance.ledger import Ledger
-from conformance.target import ForeignWriteRefused, Origin, RequestPolicy, Target
+from conformance.target import Target
+from conformance.adapter import Origin, RequestPolicy
+from conformance.errors import ForeignWriteRefused
 from conformance.write_guard import ABSENT_SHAPES, WELL_FORMED_ID, WriteGuard
 
 from recording_server import RecordingServer, Reply

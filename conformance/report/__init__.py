@@ -15,23 +15,23 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from conformance.errors import ReportError
+
 if TYPE_CHECKING:
     from conformance.report.docs import write_docs
-    from conformance.report.errors import ReportError
     from conformance.report.model import Certificate, build_certificate
     from conformance.report.verify import verify_certificate
     from conformance.report.writer import write_certificate
 
 _HOMES = {
     "Certificate": "model",
-    "ReportError": "errors",
     "build_certificate": "model",
     "verify_certificate": "verify",
     "write_certificate": "writer",
     "write_docs": "docs",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = sorted([*_HOMES, "ReportError"])
 
 
 def __getattr__(name: str) -> Any:

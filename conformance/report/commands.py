@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from conformance.errors import ReportError
 from conformance.exits import VERIFY_EXIT_HELP
-from conformance.report.errors import ReportError
 
 VERIFIED = "certificate verified"
 T = TypeVar("T")
@@ -117,14 +117,14 @@ def command_docs(args: argparse.Namespace) -> int:
 
 
 def _usage(message: str) -> Exception:
-    from conformance.cli import UsageError
+    from conformance.errors import UsageError
 
     return UsageError(message)
 
 
 def _user_facing(action: Callable[[], T]) -> T:
     """A ReportError is the user's mistake: one line, exit 2, through the CLI's UsageError."""
-    from conformance.cli import UsageError
+    from conformance.errors import UsageError
 
     try:
         return action()

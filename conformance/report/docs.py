@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from conformance import __version__
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
 from conformance.report.model import file_sha256
 from conformance.report.page import badge, esc, page
 from conformance.report.spec_doc import Operation, Spec, load_spec, ref_names, resolve, rule_ids

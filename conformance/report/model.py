@@ -13,12 +13,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import scope
+from conformance.errors import ReportError
 from conformance.junit import read_records
-from conformance.report.errors import ReportError
 from conformance.report.reproduction import Reproduction, mask_keys, reproduction_of, shortest
 from conformance.rules import Level
-from conformance import scope
-from conformance.verdict import first_line
 from conformance.verdict import (
     FAILED,
     NO_VERDICT,
@@ -31,6 +30,7 @@ from conformance.verdict import (
     TestRecord,
     Verdict,
     compute_verdict,
+    first_line,
 )
 
 OUTCOMES = RULE_OUTCOMES

@@ -11,14 +11,15 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from conformance.facts import KEY_HEADER, MASK
+
 MAX_LINES = 30
 MAX_CHARS = 3000
-MASK = "[REDACTED]"
 
 # Defence in depth: JUnit is redacted when written, but a certificate may be rebuilt from a
 # file that was not, so a key header never leaves through the certificate either.
 _KEY_HEADER = re.compile(
-    r"(x-dexatel-key[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\]|\[Filtered\]|\*{3})([^\s'\"\\,}]+)",
+    rf"({re.escape(KEY_HEADER)}[\"']?\s*[:=]\s*[\"']?)(?!{re.escape(MASK)}|\[Filtered\]|\*{{3}})([^\s'\"\\,}}]+)",
     re.IGNORECASE,
 )
 _CREDENTIALS_IN_URL = re.compile(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@")

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ReportError
 from conformance.report.collect import OUTPUT_ENV
-from conformance.report.errors import ReportError
 from conformance.rules import RULES_BY_ID
 
 MUTANTS_UNAVAILABLE = "mutant catalogue not available in this installation"

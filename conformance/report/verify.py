@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
+from conformance.exits import Exit
 from conformance.report.json_form import FORMAT, to_json
 from conformance.report.model import build_certificate, file_sha256
 from conformance.rules import Level
 from conformance.spec_files import spec_path, spec_sha256
-from conformance.exits import Exit
 from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_EXERCISED, OUT_OF_SCOPE, PASSED
 
 

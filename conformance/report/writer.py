@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.report.errors import ReportError
+from conformance.errors import ReportError
 from conformance.report.html import render_html
 from conformance.report.json_form import to_json
 from conformance.report.markdown import render_markdown

@@ -7,10 +7,12 @@ given). The plugin then checks, before any test runs, that the target answers at
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import hypothesis
 import pytest
 
+from conformance.client import create_audience
 from conformance.ledger import Namer
 from conformance.plugin import HYPOTHESIS_PROFILE, start_run
 from conformance.profiles import Profile
@@ -66,3 +68,11 @@ def writable(run: RunContext) -> Iterator[None]:
     if run.settings.read_only:
         out_of_scope(READ_ONLY)
     yield
+
+
+@pytest.fixture(scope="session")
+def kept_audience(target: Target, namer: Namer, writable: None) -> dict[str, Any]:
+    """The one audience the update property renames, again and again, and the refused writes
+    aim at, as its create answered (the update property keeps ``update_date`` current). The
+    create property asks for it first, so that it is made before any example runs."""
+    return create_audience(target, namer.fresh(), "WHATSAPP", [{"number": "+4915112345678"}])

@@ -10,18 +10,20 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 
-from conformance.client import CHANNELS, create_audience
+from conformance.client import create_audience
 from conformance.dataset import DataSet, create_dataset
+from conformance.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
 from conformance.ledger import Namer
 from conformance.once_per_run import made_once
 from conformance.plugin import current_settings
 from conformance.profiles import Profile
 from conformance.scope import OutOfScope, not_checked, out_of_scope
 from conformance.session import RunContext
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete
-from conformance.walker import MAX_PAGE_SIZE, Query, walk
+from conformance.walk_model import Query
+from conformance.walker import walk
 
 EXAMPLES = current_settings().profile.property_examples
 # No explain phase: on Python 3.11 it traces every line of every request once a test fails.

@@ -19,10 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults
+from conformance import faults, identifiers
 from conformance.client import audience_path, create_audience, expect_error
+from conformance.facts import AUDIENCES_PATH, KEY_HEADER
 from conformance.session import RunContext, current
-from conformance.target import AUDIENCES_PATH, KEY_HEADER, Target
+from conformance.target import Target
 
 RUN = current()
 FRESH = RUN.namer.fresh
@@ -182,11 +183,17 @@ def unauthenticated_writes() -> list[tuple[str, str, str, dict[str, str], bytes 
         (
             "a malformed id",
             "PUT",
-            faults.id_path(RUN.guard.mint_malformed("bad id!")),
+            identifiers.id_path(RUN.guard.mint_malformed("bad id!")),
             json_type,
             None,
         ),
-        ("a malformed id", "DELETE", faults.id_path(RUN.guard.mint_malformed("bad id!")), {}, b""),
+        (
+            "a malformed id",
+            "DELETE",
+            identifiers.id_path(RUN.guard.mint_malformed("bad id!")),
+            {},
+            b"",
+        ),
         ("an unknown id", "PUT", audience_path(UNKNOWN_ID), json_type, None),
         ("an unknown id", "DELETE", audience_path(UNKNOWN_ID), {}, b""),
     ]

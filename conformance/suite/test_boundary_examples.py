@@ -15,10 +15,11 @@ import requests
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance import faults
+from conformance import facts, valid_data
 from conformance.client import error_codes
+from conformance.facts import AUDIENCES_PATH
 from conformance.session import current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import check
 
 RUN = current()
@@ -49,15 +50,15 @@ def expect_refused(response: requests.Response, *, rule: str, code: int, context
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305")
 @given(
-    length=st.integers(faults.NAME_LIMIT + 1, faults.NAME_LIMIT + 20),
-    filler=st.sampled_from(faults.ALLOWED),
+    length=st.integers(facts.NAME_LIMIT + 1, facts.NAME_LIMIT + 20),
+    filler=st.sampled_from(valid_data.ALLOWED),
 )
-@example(length=faults.NAME_LIMIT + 1, filler="a")
-@example(length=faults.NAME_LIMIT + 1, filler="Z")
-@example(length=faults.NAME_LIMIT + 1, filler="-")
+@example(length=facts.NAME_LIMIT + 1, filler="a")
+@example(length=facts.NAME_LIMIT + 1, filler="Z")
+@example(length=facts.NAME_LIMIT + 1, filler="-")
 def test_a_name_one_past_the_limit_answers_1305(target: Target, length: int, filler: str) -> None:
     """VAL-1305: 46 allowed characters is one too many (the fresh part leads, so a kept audience is swept)."""
-    name = FRESH(faults.NAME_LIMIT)[: faults.NAME_LIMIT] + filler * (length - faults.NAME_LIMIT)
+    name = FRESH(facts.NAME_LIMIT)[: facts.NAME_LIMIT] + filler * (length - facts.NAME_LIMIT)
     response = target.post(AUDIENCES_PATH, json={"data": {"name": name, "channel": "SMS"}})
     expect_refused(
         response,
@@ -69,8 +70,8 @@ def test_a_name_one_past_the_limit_answers_1305(target: Target, length: int, fil
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1308")
-@given(count=st.integers(faults.CONTACTS_LIMIT + 1, faults.CONTACTS_LIMIT + 10))
-@example(count=faults.CONTACTS_LIMIT + 1)
+@given(count=st.integers(facts.CONTACTS_LIMIT + 1, facts.CONTACTS_LIMIT + 10))
+@example(count=facts.CONTACTS_LIMIT + 1)
 def test_one_contact_past_the_limit_answers_1308(target: Target, count: int) -> None:
     """VAL-1308: 11 valid contacts is one too many."""
     contacts = [{"number": f"+1555{index:07d}"} for index in range(count)]

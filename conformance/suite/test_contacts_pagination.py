@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 
 from conformance.client import audience_path
 from conformance.dataset import Contact, DataSet, OwnAudience
+from conformance.facts import MAX_PAGE_SIZE
 from conformance.suite.pagination_fixtures import page_sizes, property_settings
-from conformance.violations import check
 from conformance.target import Target
+from conformance.violations import check
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence, reported_as
-from conformance.walker import MAX_PAGE_SIZE, ItemFilter, Query, Walk, walk
+from conformance.walk_model import ItemFilter, Query, Walk
+from conformance.walker import walk
 
 SEARCH = "filter[search]"
 CONTACT_FIELDS = ("number", "first_name", "last_name")

@@ -17,13 +17,14 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults
+from conformance import faults, identifiers, valid_data
 from conformance.client import audience_path, create_audience, error_codes, listed, total_of
+from conformance.facts import AUDIENCES_PATH
 from conformance.faults import Fault
 from conformance.ledger import iter_audiences
 from conformance.rules import RULES_BY_ID
 from conformance.session import current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import RuleViolation, check
 from conformance.write_guard import ABSENT_SHAPES
 
@@ -133,7 +134,7 @@ def renamed(target: Target, writable: None) -> dict[str, Any]:
 @pytest.mark.rule("VAL-1301")
 @pytest.mark.rule("VAL-00")
 @pytest.mark.parametrize("method", METHODS)
-@given(identifier=faults.well_formed_ids(), shape=st.sampled_from(ABSENT_SHAPES))
+@given(identifier=identifiers.well_formed_ids(), shape=st.sampled_from(ABSENT_SHAPES))
 def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, shape: str) -> None:
     """VAL-1301: get, update or delete of a well-formed id the account does not have: 404, code 1301.
 
@@ -143,16 +144,16 @@ def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, s
     3. Expect 404 with code 1301.
     """
     if method == "GET":
-        response = target.get(faults.id_path(identifier))
+        response = target.get(identifiers.id_path(identifier))
         if response.status_code == 200:
             identifier = RUN.guard.mint_absent(shape)
-            response = target.get(faults.id_path(identifier))
+            response = target.get(identifiers.id_path(identifier))
     else:
         # A write reaches only what the run created: an id of the drawn shape, minted to be absent.
         identifier = RUN.guard.mint_absent(shape)
         response = target.request(
             method,
-            faults.id_path(identifier),
+            identifiers.id_path(identifier),
             json={"data": {"name": FRESH()}} if method == "PUT" else None,
         )
     expect_table_answer(
@@ -167,12 +168,12 @@ def test_unknown_id_answers_1301(method: str, target: Target, identifier: str, s
 @pytest.mark.rule("VAL-1302")
 @pytest.mark.rule("VAL-00")
 @pytest.mark.parametrize("method", METHODS)
-@given(identifier=faults.malformed_ids())
+@given(identifier=identifiers.malformed_ids())
 def test_malformed_id_answers_1302(method: str, target: Target, identifier: str) -> None:
     """VAL-1302: get, update or delete of an id outside ^[A-Za-z0-9_-]{1,64}$: 400, code 1302."""
     RUN.guard.mint_malformed(identifier)
     body = {"data": {"name": FRESH()}} if method == "PUT" else None
-    response = target.request(method, faults.id_path(identifier), json=body)
+    response = target.request(method, identifiers.id_path(identifier), json=body)
     expect_table_answer(
         response,
         rule="VAL-1302",
@@ -206,13 +207,13 @@ def test_encoded_slash_in_id_answers_1302(method: str, target: Target) -> None:
     """VAL-1302: an id with a slash, sent percent-encoded (%2F), is one malformed id, not a path."""
     for identifier in ENCODED_SLASH_IDS if method == "GET" else ENCODED_SLASH_WRITE_IDS:
         body = {"data": {"name": FRESH()}} if method == "PUT" else None
-        response = target.request(method, faults.id_path(identifier), json=body)
+        response = target.request(method, identifiers.id_path(identifier), json=body)
         expect_table_answer(
             response,
             rule="VAL-1302",
             status=400,
             codes=frozenset({1302}),
-            context=f"{method} of the id {identifier!r} sent as {faults.id_path(identifier)}",
+            context=f"{method} of the id {identifier!r} sent as {identifiers.id_path(identifier)}",
         )
 
 
@@ -258,7 +259,7 @@ def test_update_with_one_fault_answers_its_code(
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309")
 @pytest.mark.rule("VAL-00")
-@given(body=faults.create_bodies(FRESH))
+@given(body=valid_data.create_bodies(FRESH))
 def test_create_with_a_taken_name_answers_1309(
     target: Target, taken: dict[str, Any], body: dict[str, Any]
 ) -> None:
@@ -280,7 +281,7 @@ def test_create_with_a_taken_name_answers_1309(
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1309")
 @pytest.mark.rule("VAL-00")
-@given(channel=st.none() | faults.channels())
+@given(channel=st.none() | valid_data.channels())
 def test_rename_to_a_taken_name_answers_1309(
     target: Target, taken: dict[str, Any], renamed: dict[str, Any], channel: str | None
 ) -> None:

@@ -23,7 +23,6 @@ import pytest
 import requests
 
 from conformance.client import (
-    CHANNELS,
     audience_path,
     body_of,
     create_audience,
@@ -31,10 +30,11 @@ from conformance.client import (
     error_codes,
     listed,
 )
+from conformance.facts import AUDIENCES_PATH, CHANNELS
 from conformance.profiles import Profile
 from conformance.races import Racers, Send
 from conformance.session import current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import RuleViolation, check
 
 RUN = current()

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from conformance.client import expect_error
 from conformance.dataset import DataSet
+from conformance.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
+from conformance.page_reading import read_page
 from conformance.scope import out_of_scope
 from conformance.session import RunContext
 from conformance.suite.pagination_fixtures import (
@@ -23,11 +25,12 @@ from conformance.suite.pagination_fixtures import (
     page_sizes,
     property_settings,
 )
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import RuleViolation, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import token_of
-from conformance.walker import MAX_PAGE_SIZE, Query, first_page, ids_text, read_page
+from conformance.walk_model import Query, ids_text
+from conformance.walker import first_page
 
 CHANNEL = "filter[channel]"
 

@@ -15,9 +15,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.client import CHANNELS, create_audience, delete_audience, expect_error
+from conformance.client import create_audience, delete_audience, expect_error
 from conformance.dataset import DataSet
+from conformance.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
 from conformance.ledger import Namer
+from conformance.page_reading import resolve_link
 from conformance.paging import plan, size_to_end, straddling_size
 from conformance.session import RunContext
 from conformance.suite.pagination_fixtures import (
@@ -28,19 +30,12 @@ from conformance.suite.pagination_fixtures import (
     second_account,
     small_page_sizes,
 )
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import NotExercised, check
 from conformance.walk_cache import Walks
 from conformance.walk_checks import check_complete, check_revisits, check_same_sequence
-from conformance.walker import (
-    MAX_PAGE_SIZE,
-    WALK_RULES,
-    Page,
-    Query,
-    first_page,
-    resolve_link,
-    walk,
-)
+from conformance.walk_model import Page, Query
+from conformance.walker import WALK_RULES, first_page, walk
 
 CHANNEL = "filter[channel]"
 

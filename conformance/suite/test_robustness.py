@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from email.utils import parsedate_to_datetime
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -20,11 +20,12 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults
+from conformance import valid_data, wrong_values
 from conformance.client import audience_path, create_audience, expect_error
+from conformance.facts import AUDIENCES_PATH
 from conformance.param_ids import readable_ids
 from conformance.session import RunContext, current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import NotExercised, check
 
 RUN = current()
@@ -62,7 +63,7 @@ def send(
     headers: dict[str, str] | None = None,
 ) -> requests.Response:
     """Send a request. A server that closes the connection instead of answering fails ROB-01
-    (the request path raises :class:`~conformance.target.ConnectionDropped`): however malformed
+    (the request path raises :class:`~conformance.dropped.ConnectionDropped`): however malformed
     the content, the HTTP request is well formed and gets an answer."""
     return target.request(method, path, data=data, headers=headers)
 
@@ -492,7 +493,7 @@ def test_a_body_over_1_mib_gets_413(target: Target, kept: dict[str, Any], size: 
 @st.composite
 def wrongly_typed(draw: st.DrawFn) -> tuple[str, dict[str, Any] | Any]:
     """A valid create body with one field of the wrong JSON type (null counts as absent only for name and channel)."""
-    body = draw(faults.create_bodies(FRESH, contacts=faults.contact_lists(1, 3)))
+    body = draw(valid_data.create_bodies(FRESH, contacts=valid_data.contact_lists(1, 3)))
     data = body["data"]
     where = draw(
         st.sampled_from(
@@ -510,21 +511,21 @@ def wrongly_typed(draw: st.DrawFn) -> tuple[str, dict[str, Any] | Any]:
         )
     )
     if where == "document":
-        value = draw(faults.wrong_json_types(excluding=(dict,)) | st.none())
+        value = draw(wrong_values.wrong_json_types(excluding=(dict,)) | st.none())
         return "the document", value
     if where == "data":
-        data_value = draw(faults.wrong_json_types(excluding=(dict,)))
+        data_value = draw(wrong_values.wrong_json_types(excluding=(dict,)))
         return "data", {"data": data_value}
     if where in ("name", "channel"):
-        data[where] = draw(faults.wrong_json_types())
+        data[where] = draw(wrong_values.wrong_json_types())
         return f"data.{where}", body
     if where == "contacts":
-        data["contacts"] = draw(faults.wrong_json_types(excluding=(list,)) | st.none())
+        data["contacts"] = draw(wrong_values.wrong_json_types(excluding=(list,)) | st.none())
         return "data.contacts", body
     if where == "contact":
-        data["contacts"][0] = draw(faults.wrong_json_types(excluding=(dict,)) | st.none())
+        data["contacts"][0] = draw(wrong_values.wrong_json_types(excluding=(dict,)) | st.none())
         return "data.contacts[0]", body
-    data["contacts"][0][where] = draw(faults.wrong_json_types())
+    data["contacts"][0][where] = draw(wrong_values.wrong_json_types())
     return f"data.contacts[0].{where}", body
 
 
@@ -542,7 +543,7 @@ def test_a_field_of_the_wrong_type_gets_400(target: Target, case: tuple[str, Any
 
 @pytest.mark.writes
 @pytest.mark.rule("ROB-04")
-@given(value=faults.wrong_json_types(excluding=(dict,)))
+@given(value=wrong_values.wrong_json_types(excluding=(dict,)))
 def test_an_update_of_the_wrong_type_gets_400(
     target: Target, kept: dict[str, Any], value: Any
 ) -> None:

@@ -20,9 +20,10 @@ from conformance.client import (
     listed,
     total_of,
 )
+from conformance.facts import AUDIENCES_PATH
 from conformance.scope import out_of_scope
 from conformance.session import RunContext, current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import check
 
 RUN = current()

@@ -17,17 +17,12 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults
-from conformance.client import (
-    CHANNELS,
-    audience_path,
-    create_audience,
-    delete_audience,
-    expect_accepted,
-)
+from conformance import facts, valid_data
+from conformance.client import audience_path, create_audience, delete_audience, expect_accepted
+from conformance.facts import AUDIENCES_PATH, CHANNELS
 from conformance.ledger import Namer
 from conformance.session import current
-from conformance.target import AUDIENCES_PATH, Target
+from conformance.target import Target
 from conformance.violations import check
 
 RUN = current()
@@ -60,7 +55,7 @@ def created(target: Target, data: dict[str, Any], *, boundary: str) -> dict[str,
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305", "VAL-1304", "CRUD-01")
-@given(name=faults.valid_names(FRESH, length=faults.NAME_LIMIT), channel=faults.channels())
+@given(name=valid_data.valid_names(FRESH, length=facts.NAME_LIMIT), channel=valid_data.channels())
 def test_a_name_of_exactly_45_characters_is_accepted(
     target: Target, name: str, channel: str
 ) -> None:
@@ -100,8 +95,8 @@ def test_each_channel_is_accepted(target: Target, namer: Namer, channel: str) ->
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1308", "CRUD-01")
 @given(
-    contacts=faults.contact_lists(faults.CONTACTS_LIMIT, faults.CONTACTS_LIMIT),
-    channel=faults.channels(),
+    contacts=valid_data.contact_lists(facts.CONTACTS_LIMIT, facts.CONTACTS_LIMIT),
+    channel=valid_data.channels(),
 )
 def test_exactly_10_contacts_are_accepted(
     target: Target, contacts: list[dict[str, Any]], channel: str
@@ -167,7 +162,7 @@ def test_renaming_to_its_own_name_is_accepted(target: Target, namer: Namer) -> N
 
 @pytest.mark.writes
 @pytest.mark.rule("VAL-1305", "VAL-1304", "CRUD-03")
-@given(name=faults.valid_names(FRESH, length=faults.NAME_LIMIT))
+@given(name=valid_data.valid_names(FRESH, length=facts.NAME_LIMIT))
 def test_renaming_to_45_characters_is_accepted(
     target: Target, renamable: dict[str, Any], name: str
 ) -> None:
@@ -188,9 +183,9 @@ def renamable(target: Target, writable: None) -> dict[str, Any]:
 @pytest.mark.rule("VAL-1304", "VAL-1305", "VAL-1308", "CRUD-01")
 @pytest.mark.rule("VAL-1353", "VAL-1354", "VAL-1355")
 @given(
-    name=faults.valid_names(FRESH),
-    contacts=st.none() | faults.contact_lists(),
-    channel=faults.channels(),
+    name=valid_data.valid_names(FRESH),
+    contacts=st.none() | valid_data.contact_lists(),
+    channel=valid_data.channels(),
 )
 def test_valid_creates_are_accepted(
     target: Target, name: str, contacts: list[dict[str, Any]] | None, channel: str

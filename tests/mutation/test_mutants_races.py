@@ -10,8 +10,10 @@ import pytest
 
 from conformance.races import Racers
 from conformance.reference.app import create_app
-from conformance.target import AUDIENCES_PATH, Origin, RequestPolicy, Target
+from conformance.target import Target
 from mutation import catalogue
+from conformance.facts import AUDIENCES_PATH
+from conformance.adapter import Origin, RequestPolicy
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 
