@@ -16,14 +16,10 @@ import requests
 from conformance.exits import RunEnd
 from conformance.ledger import CleanupReport, Ledger, Namer
 from conformance.settings import RunSettings
-from conformance.target import (
-    AUDIENCES_PATH,
-    ClearTextProxyRefused,
-    RequestPolicy,
-    RunDeadlineExceeded,
-    Target,
-    TargetError,
-)
+from conformance.adapter import RequestPolicy
+from conformance.errors import ClearTextProxyRefused, RunDeadlineExceeded, TargetError
+from conformance.facts import AUDIENCES_PATH
+from conformance.target import Target
 from conformance.transport import describe_connection_error, describe_connection_failure
 from conformance.write_guard import WriteGuard
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import conformance
 from conformance import errors
-from conformance.session import PreflightFailure
+from conformance.preflight import PreflightFailure
 from conformance.violations import RuleViolation
 
 PACKAGE = Path(conformance.__file__).parent
