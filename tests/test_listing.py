@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import RecordingServer, Reply
+from recording_server import RecordingServer, Reply
 
 from conformance.adapter import Origin, RequestPolicy
 from conformance.client import listed
