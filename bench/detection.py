@@ -69,11 +69,12 @@ class Outcome:
 def run_task(task: Task) -> Outcome:
     """Serve the server of ``task`` behind a request counter and attack it with the task's tool."""
     project_on_path()
-    from conformance.reference.app import create_app
-    from conformance.rules import RULES_BY_ID, Level
     from mutation.catalogue import MUTANTS, Server, load_all
     from mutation.harness import run_suite, serve
     from mutation.mutants_pagination import SHOULD_ONLY
+
+    from conformance.contract.rules import RULES_BY_ID, Level
+    from conformance.reference.app import create_app
 
     load_all()
     server = (

@@ -218,7 +218,8 @@ def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
 
 def run_detection(args: argparse.Namespace) -> tuple[str, Any]:
     import detection
-    from conformance.rules import RULES_BY_ID
+
+    from conformance.contract.rules import RULES_BY_ID
 
     profiles = [name for name in args.detection_profiles.split(",") if name]
     calibration, outcomes = detection.measure(

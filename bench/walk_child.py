@@ -15,12 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import peak_rss_mb  # noqa: E402
 
-from conformance.target import Target
-from conformance.facts import AUDIENCES_PATH
-from conformance.adapter import Origin, RequestPolicy
-from conformance.walk_checks import check_complete  # noqa: E402
-from conformance.walker import walk
-from conformance.walk_model import Query
+from conformance.checks.walk_invariants import check_complete  # noqa: E402
+from conformance.checks.walk_model import Query
+from conformance.checks.walker import walk
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.target import Target
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """``python -m conformance``: the same as the ``audience-conformance`` command."""
 
-from conformance.cli import main
+from conformance.cli.main import main
 
 raise SystemExit(main())

@@ -1,8 +1,8 @@
 """Every error the suite raises about itself, its settings or its files, in one place.
 
 None of them says anything about the target's conformance: a broken rule is a
-:class:`~conformance.violations.RuleViolation` (a dropped connection included), and a target
-that cannot be certified as given is a :class:`~conformance.session.PreflightFailure`, which
+:class:`~conformance.verdict.violations.RuleViolation` (a dropped connection included), and a target
+that cannot be certified as given is a :class:`~conformance.run.session.PreflightFailure`, which
 carries how the run ends. This module imports nothing of the package, so any layer may raise
 these::
 
@@ -41,7 +41,7 @@ class ReadOnlyViolation(TargetError):
 
 class ForeignWriteRefused(TargetError):
     """Raised when a request could change an audience this run did not create (see
-    :mod:`conformance.write_guard`): the suite's own error, never the target's."""
+    :mod:`conformance.http.write_guard`): the suite's own error, never the target's."""
 
 
 class RunDeadlineExceeded(TargetError):

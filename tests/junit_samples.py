@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.spec_files import spec_sha256
-from conformance.rules import RULES
+from conformance.contract.rules import RULES
+from conformance.contract.spec_files import spec_sha256
 
 LEAKED_KEY = (
     "sk-live-4f9e2c7a1b3d5e6f"  # a key the redactor missed; the certificate must still hide it
@@ -145,13 +145,13 @@ def traceback(*exception_lines: str, test: str = "test_next_links_visit_every_it
             *source,
             *(f"E           {line}" if line else "E" for line in exception_lines),
             "",
-            "conformance/violations.py:55: RuleViolation",
+            "conformance/verdict/violations.py:55: RuleViolation",
         ]
     )
 
 
 SHORT_PAGE_04 = traceback(
-    "conformance.violations.RuleViolation: [PAGE-04] walk of 5 audiences with page_size 2",
+    "conformance.verdict.violations.RuleViolation: [PAGE-04] walk of 5 audiences with page_size 2",
     "  expected: every audience exactly once, 5 in all",
     "  received: 4 audiences; acx000001_c never listed",
     "  request:  GET http://127.0.0.1:8080/v1/audiences?page_size=2&page_token=eyJhIjoyfQ",
@@ -176,7 +176,7 @@ LONG_PAGE_04 = traceback(
 )
 
 PAGE_10_FAILURE = traceback(
-    "conformance.violations.RuleViolation: [PAGE-10] page_size=0",
+    "conformance.verdict.violations.RuleViolation: [PAGE-10] page_size=0",
     "  expected: HTTP 400 with the error envelope",
     "  received: HTTP 200",
     "  request:  GET http://127.0.0.1:8080/v1/audiences?page_size=0",

@@ -1,7 +1,7 @@
 """A pytest plugin for ``docs``: lists the suite's tests with the rules they check, and runs none.
 
 Loaded with ``-p conformance.report.collect`` in a ``pytest --collect-only`` child process;
-the rules come from the same ``rules_of`` (:mod:`conformance.rule_marker`) the plugin uses
+the rules come from the same ``rules_of`` (:mod:`conformance.verdict.rule_marker`) the plugin uses
 for JUnit, so the documentation names exactly the rules a run would record.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.rule_marker import rules_of
+from conformance.verdict.rule_marker import rules_of
 
 OUTPUT_ENV = "CONFORMANCE_DOCS_COLLECT_TO"
 

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 from conformance import __version__
+from conformance.contract.rules import ERROR_CODES, RULES, RULES_BY_ID, Rule
+from conformance.contract.spec_files import spec_path
 from conformance.errors import ReportError
 from conformance.report.model import file_sha256
 from conformance.report.page import badge, esc, page
@@ -28,8 +30,6 @@ from conformance.report.suite_index import (
     find_mutation_dir,
     scan_mutants,
 )
-from conformance.rules import ERROR_CODES, RULES, RULES_BY_ID, Rule
-from conformance.spec_files import spec_path
 
 NAV = '<nav class="crumbs"><a href="index.html">Index</a> · <a href="schemas.html">Schemas</a> · <a href="tests.html">Tests</a> · <a href="mutants.html">Mutants</a></nav>'
 GENERATED_PATTERNS = ("operation-*.html", "rule-*.html")

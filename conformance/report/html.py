@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from conformance.verdict import NO_VERDICT, NOT_CONFORMANT
+from conformance.contract.rules import Level
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
 from conformance.report.page import badge, esc, page
 from conformance.report.reproduction import Reproduction
-from conformance.rules import Level
+from conformance.verdict.per_rule import NO_VERDICT, NOT_CONFORMANT
 
 RUN_FACTS = (
     ("Target", "target"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conformance.verdict import NO_VERDICT
+from conformance.contract.rules import Level
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
-from conformance.rules import Level
+from conformance.verdict.per_rule import NO_VERDICT
 
 
 def render_markdown(certificate: Certificate) -> str:

@@ -13,12 +13,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance import scope
+from conformance.contract.rules import Level
 from conformance.errors import ReportError
-from conformance.junit import read_records
 from conformance.report.reproduction import Reproduction, mask_keys, reproduction_of, shortest
-from conformance.rules import Level
-from conformance.verdict import (
+from conformance.verdict import scope
+from conformance.verdict.junit_records import read_records
+from conformance.verdict.per_rule import (
     FAILED,
     NO_VERDICT,
     NOT_CONFORMANT,

@@ -11,7 +11,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from conformance.facts import KEY_HEADER, MASK
+from conformance.contract.facts import KEY_HEADER, MASK
 
 MAX_LINES = 30
 MAX_CHARS = 3000

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.contract.rules import RULES_BY_ID
 from conformance.errors import ReportError
 from conformance.report.collect import OUTPUT_ENV
-from conformance.rules import RULES_BY_ID
 
 MUTANTS_UNAVAILABLE = "mutant catalogue not available in this installation"
 COLLECT_TIMEOUT = 600.0

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.contract.rules import Level
+from conformance.contract.spec_files import spec_path, spec_sha256
 from conformance.errors import ReportError
-from conformance.exits import Exit
 from conformance.report.json_form import FORMAT, to_json
 from conformance.report.model import build_certificate, file_sha256
-from conformance.rules import Level
-from conformance.spec_files import spec_path, spec_sha256
-from conformance.verdict import CONFORMANT, NO_VERDICT, NOT_EXERCISED, OUT_OF_SCOPE, PASSED
+from conformance.verdict.exits import Exit
+from conformance.verdict.per_rule import CONFORMANT, NO_VERDICT, NOT_EXERCISED, OUT_OF_SCOPE, PASSED
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 
 import requests
 
-from conformance.client import body_of
-from conformance.facts import CHANNELS
-from conformance.violations import check
+from conformance.checks.client import body_of
+from conformance.contract.facts import CHANNELS
+from conformance.verdict.violations import check
 
 # DATE-01: 'yyyy-MM-dd HH:mm:ss' in ASCII digits (strptime alone would take '2026-1-5 1:2:3').
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")

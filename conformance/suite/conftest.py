@@ -12,13 +12,13 @@ from typing import Any
 import hypothesis
 import pytest
 
-from conformance.client import create_audience
-from conformance.ledger import Namer
-from conformance.plugin import HYPOTHESIS_PROFILE, start_run
-from conformance.profiles import Profile
-from conformance.scope import NO_SECOND_KEY, READ_ONLY, out_of_scope
-from conformance.session import RunContext
-from conformance.target import Target
+from conformance.checks.client import create_audience
+from conformance.http.ledger import Namer
+from conformance.http.target import Target
+from conformance.plugin.hooks import HYPOTHESIS_PROFILE, start_run
+from conformance.run.profiles import Profile
+from conformance.run.session import RunContext
+from conformance.verdict.scope import NO_SECOND_KEY, READ_ONLY, out_of_scope
 
 pytest_plugins = ["conformance.suite.pagination_fixtures"]
 

@@ -10,20 +10,20 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 
-from conformance.client import create_audience
-from conformance.dataset import DataSet, create_dataset
-from conformance.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
-from conformance.ledger import Namer
-from conformance.once_per_run import made_once
-from conformance.plugin import current_settings
-from conformance.profiles import Profile
-from conformance.scope import OutOfScope, not_checked, out_of_scope
-from conformance.session import RunContext
-from conformance.target import Target
-from conformance.walk_cache import Walks
-from conformance.walk_checks import check_complete
-from conformance.walk_model import Query
-from conformance.walker import walk
+from conformance.checks.client import create_audience
+from conformance.checks.dataset import DataSet, create_dataset
+from conformance.checks.walk_cache import Walks
+from conformance.checks.walk_invariants import check_complete
+from conformance.checks.walk_model import Query
+from conformance.checks.walker import walk
+from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
+from conformance.http.ledger import Namer
+from conformance.http.target import Target
+from conformance.plugin.hooks import current_settings
+from conformance.plugin.made_once import made_once
+from conformance.run.profiles import Profile
+from conformance.run.session import RunContext
+from conformance.verdict.scope import OutOfScope, not_checked, out_of_scope
 
 EXAMPLES = current_settings().profile.property_examples
 # No explain phase: on Python 3.11 it traces every line of every request once a test fails.

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults, identifiers
-from conformance.client import audience_path, create_audience, expect_error
-from conformance.facts import AUDIENCES_PATH, KEY_HEADER
-from conformance.session import RunContext, current
-from conformance.target import Target
+from conformance.checks import faults, identifiers
+from conformance.checks.client import audience_path, create_audience, expect_error
+from conformance.contract.facts import AUDIENCES_PATH, KEY_HEADER
+from conformance.http.target import Target
+from conformance.run.session import RunContext, current
 
 RUN = current()
 FRESH = RUN.namer.fresh

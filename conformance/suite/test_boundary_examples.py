@@ -15,12 +15,13 @@ import requests
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance import facts, valid_data
-from conformance.client import error_codes
-from conformance.facts import AUDIENCES_PATH
-from conformance.session import current
-from conformance.target import Target
-from conformance.violations import check
+from conformance.checks import valid_data
+from conformance.checks.client import error_codes
+from conformance.contract import facts
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.target import Target
+from conformance.run.session import current
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh

@@ -13,15 +13,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.client import audience_path
-from conformance.dataset import Contact, DataSet, OwnAudience
-from conformance.facts import MAX_PAGE_SIZE
+from conformance.checks.client import audience_path
+from conformance.checks.dataset import Contact, DataSet, OwnAudience
+from conformance.checks.walk_invariants import (
+    check_complete,
+    check_revisits,
+    check_same_sequence,
+    reported_as,
+)
+from conformance.checks.walk_model import ItemFilter, Query, Walk
+from conformance.checks.walker import walk
+from conformance.contract.facts import MAX_PAGE_SIZE
+from conformance.http.target import Target
 from conformance.suite.pagination_fixtures import page_sizes, property_settings
-from conformance.target import Target
-from conformance.violations import check
-from conformance.walk_checks import check_complete, check_revisits, check_same_sequence, reported_as
-from conformance.walk_model import ItemFilter, Query, Walk
-from conformance.walker import walk
+from conformance.verdict.violations import check
 
 SEARCH = "filter[search]"
 CONTACT_FIELDS = ("number", "first_name", "last_name")

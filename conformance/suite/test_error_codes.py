@@ -1,6 +1,6 @@
 """The code table of section 6: one fault, the table's status and code (VAL-00, VAL-1301..VAL-1355).
 
-Each row is a property over its whole fault class (see :mod:`conformance.faults`); each
+Each row is a property over its whole fault class (see :mod:`conformance.checks.faults`); each
 test speaks for its row's rule and for VAL-00 (at the row's level: VAL-00 of a SHOULD row
 is a SHOULD). VAL-01 (a rejected request changes nothing) closes the module.
 """
@@ -17,16 +17,16 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults, identifiers, valid_data
-from conformance.client import audience_path, create_audience, error_codes, listed, total_of
-from conformance.facts import AUDIENCES_PATH
-from conformance.faults import Fault
-from conformance.ledger import iter_audiences
-from conformance.rules import RULES_BY_ID
-from conformance.session import current
-from conformance.target import Target
-from conformance.violations import RuleViolation, check
-from conformance.write_guard import ABSENT_SHAPES
+from conformance.checks import faults, identifiers, valid_data
+from conformance.checks.client import audience_path, create_audience, error_codes, listed, total_of
+from conformance.checks.faults import Fault
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.contract.rules import RULES_BY_ID
+from conformance.http.ledger import iter_audiences
+from conformance.http.target import Target
+from conformance.http.write_guard import ABSENT_SHAPES
+from conformance.run.session import current
+from conformance.verdict.violations import RuleViolation, check
 
 RUN = current()
 FRESH = RUN.namer.fresh

@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.client import expect_error
-from conformance.dataset import DataSet
-from conformance.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
+from conformance.checks.client import expect_error
+from conformance.checks.dataset import DataSet
+from conformance.checks.walk_cache import Walks
+from conformance.checks.walk_invariants import check_complete, check_same_sequence
+from conformance.checks.walk_model import ItemFilter, Query
+from conformance.checks.walker import WALK_RULES, first_page
+from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
+from conformance.http.target import Target
 from conformance.suite.pagination_fixtures import channels, own_ids, page_sizes, property_settings
-from conformance.target import Target
-from conformance.violations import check
-from conformance.walk_cache import Walks
-from conformance.walk_checks import check_complete, check_same_sequence
-from conformance.walk_model import ItemFilter, Query
-from conformance.walker import WALK_RULES, first_page
+from conformance.verdict.violations import check
 
 CHANNEL = "filter[channel]"
 

@@ -17,17 +17,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults, valid_data
-from conformance.account_wide import settle
-from conformance.client import (
+from conformance.checks import faults, valid_data
+from conformance.checks.account_wide import settle
+from conformance.checks.client import (
     audience_path,
     check_account,
     create_audience,
     delete_audience,
     find_listed,
 )
-from conformance.facts import AUDIENCES_PATH
-from conformance.session import current
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.target import Target
+from conformance.run.session import current
 from conformance.suite.audience_checks import (
     BATCH,
     BATCHED_SHARE,
@@ -37,8 +38,7 @@ from conformance.suite.audience_checks import (
     queries_of,
 )
 from conformance.suite.pagination_fixtures import property_settings
-from conformance.target import Target
-from conformance.violations import check
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh
@@ -58,7 +58,7 @@ def test_create_answers_the_audience_sent(
     """CRUD-01: 201 with the new audience: name and channel as sent, the key's account, the contacts counted.
 
     The key's account is the one account_id every create with this key answers, and not the
-    one the secondary key's creates answer (see :mod:`conformance.accounts`)."""
+    one the secondary key's creates answer (see :mod:`conformance.checks.accounts`)."""
     data = body["data"]
     response = target.post(AUDIENCES_PATH, json=body)
     audience = audience_of(response, 201, "CRUD-01", "a valid create")

@@ -16,18 +16,18 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance import valid_data
-from conformance.account_wide import settle
-from conformance.client import (
+from conformance.checks import valid_data
+from conformance.checks.account_wide import settle
+from conformance.checks.client import (
     audience_path,
     create_audience,
     delete_audience,
     expect_error,
     find_listed,
 )
-from conformance.kept import kept_for_the_end
-from conformance.ledger import Namer
-from conformance.session import current
+from conformance.http.ledger import Namer
+from conformance.http.target import Target
+from conformance.run.session import current
 from conformance.suite.audience_checks import (
     BATCH,
     BATCHED_SHARE,
@@ -38,8 +38,8 @@ from conformance.suite.audience_checks import (
     queries_of,
 )
 from conformance.suite.pagination_fixtures import property_settings
-from conformance.target import Target
-from conformance.violations import check
+from conformance.verdict.should_kept import kept_for_the_end
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh

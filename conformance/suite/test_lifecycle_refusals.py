@@ -13,12 +13,12 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import faults, identifiers
-from conformance.client import audience_path, body_of, error_codes
-from conformance.facts import AUDIENCES_PATH
-from conformance.session import current
-from conformance.target import Target
-from conformance.violations import check
+from conformance.checks import faults, identifiers
+from conformance.checks.client import audience_path, body_of, error_codes
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.target import Target
+from conformance.run.session import current
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh

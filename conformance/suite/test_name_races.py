@@ -3,7 +3,7 @@ share a name.
 
 A server that checks that a name is free and then writes it, in two steps, passes every test
 that sends one request at a time; racing requests find the gap. Each round sends several
-requests at one moment (:mod:`conformance.races`); a race is won or lost by chance, so the
+requests at one moment (:mod:`conformance.checks.simultaneous`); a race is won or lost by chance, so the
 profile says how many rounds are run. Names are fresh and run-prefixed, all lower case
 (section 9: uniqueness may ignore letter case). Under ``--rate-limit`` the racers leave one
 interval apart, as every request does: the race is then only as tight as the limit allows.
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.client import (
+from conformance.checks.client import (
     audience_path,
     body_of,
     create_audience,
@@ -30,12 +30,12 @@ from conformance.client import (
     error_codes,
     listed,
 )
-from conformance.facts import AUDIENCES_PATH, CHANNELS
-from conformance.profiles import Profile
-from conformance.races import Racers, Send
-from conformance.session import current
-from conformance.target import Target
-from conformance.violations import RuleViolation, check
+from conformance.checks.simultaneous import Racers, Send
+from conformance.contract.facts import AUDIENCES_PATH, CHANNELS
+from conformance.http.target import Target
+from conformance.run.profiles import Profile
+from conformance.run.session import current
+from conformance.verdict.violations import RuleViolation, check
 
 RUN = current()
 FRESH = RUN.namer.fresh

@@ -14,23 +14,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.client import expect_error
-from conformance.dataset import DataSet
-from conformance.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
-from conformance.page_reading import read_page
-from conformance.scope import out_of_scope
-from conformance.session import RunContext
+from conformance.checks.client import expect_error
+from conformance.checks.dataset import DataSet
+from conformance.checks.page_reading import read_page
+from conformance.checks.walk_cache import Walks
+from conformance.checks.walk_invariants import token_of
+from conformance.checks.walk_model import Query, ids_text
+from conformance.checks.walker import first_page
+from conformance.contract.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
+from conformance.http.target import Target
+from conformance.run.session import RunContext
 from conformance.suite.pagination_fixtures import (
     channel_filters,
     page_sizes,
     property_settings,
 )
-from conformance.target import Target
-from conformance.violations import RuleViolation, check
-from conformance.walk_cache import Walks
-from conformance.walk_checks import token_of
-from conformance.walk_model import Query, ids_text
-from conformance.walker import first_page
+from conformance.verdict.scope import out_of_scope
+from conformance.verdict.violations import RuleViolation, check
 
 CHANNEL = "filter[channel]"
 

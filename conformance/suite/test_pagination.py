@@ -15,13 +15,18 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.client import create_audience, delete_audience, expect_error
-from conformance.dataset import DataSet
-from conformance.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
-from conformance.ledger import Namer
-from conformance.page_reading import resolve_link
-from conformance.paging import plan, size_to_end, straddling_size
-from conformance.session import RunContext
+from conformance.checks.client import create_audience, delete_audience, expect_error
+from conformance.checks.dataset import DataSet
+from conformance.checks.page_reading import resolve_link
+from conformance.checks.walk_bounds import plan, size_to_end, straddling_size
+from conformance.checks.walk_cache import Walks
+from conformance.checks.walk_invariants import check_complete, check_revisits, check_same_sequence
+from conformance.checks.walk_model import Page, Query
+from conformance.checks.walker import WALK_RULES, first_page, walk
+from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
+from conformance.http.ledger import Namer
+from conformance.http.target import Target
+from conformance.run.session import RunContext
 from conformance.suite.pagination_fixtures import (
     channels,
     own_ids,
@@ -30,19 +35,14 @@ from conformance.suite.pagination_fixtures import (
     second_account,
     small_page_sizes,
 )
-from conformance.target import Target
-from conformance.violations import NotExercised, check
-from conformance.walk_cache import Walks
-from conformance.walk_checks import check_complete, check_revisits, check_same_sequence
-from conformance.walk_model import Page, Query
-from conformance.walker import WALK_RULES, first_page, walk
+from conformance.verdict.violations import NotExercised, check
 
 CHANNEL = "filter[channel]"
 
 
 # -- PAGE-01 to PAGE-09: walks without writes ------------------------------------------------
 # On an account holding thousands of audiences a drawn page size walks a bounded prefix and the
-# query is walked to the end at a larger size (conformance.paging): the per-page rules hold on
+# query is walked to the end at a larger size (conformance.checks.walk_bounds): the per-page rules hold on
 # every page either way, and completeness (the run's own audiences, the count equal to total)
 # is proved by the walk to the end. Complete walks are reused while the run writes nothing.
 

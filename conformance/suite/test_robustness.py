@@ -20,13 +20,13 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import valid_data, wrong_values
-from conformance.client import audience_path, create_audience, expect_error
-from conformance.facts import AUDIENCES_PATH
-from conformance.param_ids import readable_ids
-from conformance.session import RunContext, current
-from conformance.target import Target
-from conformance.violations import NotExercised, check
+from conformance.checks import valid_data, wrong_values
+from conformance.checks.client import audience_path, create_audience, expect_error
+from conformance.checks.param_ids import readable_ids
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.target import Target
+from conformance.run.session import RunContext, current
+from conformance.verdict.violations import NotExercised, check
 
 RUN = current()
 FRESH = RUN.namer.fresh
@@ -63,7 +63,7 @@ def send(
     headers: dict[str, str] | None = None,
 ) -> requests.Response:
     """Send a request. A server that closes the connection instead of answering fails ROB-01
-    (the request path raises :class:`~conformance.dropped.ConnectionDropped`): however malformed
+    (the request path raises :class:`~conformance.http.dropped.ConnectionDropped`): however malformed
     the content, the HTTP request is well formed and gets an answer."""
     return target.request(method, path, data=data, headers=headers)
 

@@ -1,7 +1,7 @@
 """Schema-level conformance: schemathesis over every operation of the spec.
 
 Positive and negative data for each operation; each response is checked by the
-schemathesis checks listed in :mod:`conformance.check_rules`, and a failure is reported
+schemathesis checks listed in :mod:`conformance.contract.schemathesis_rules`, and a failure is reported
 against the rule its check stands for. Every check runs on every case, so a case that fails
 SHOULD rules only (ROB-04, PAGE-10) is kept for the end of the test and the next cases go on:
 ROB-01, AUD-01 and JSON-01 are checked on them all.
@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 import schemathesis
 
-from conformance.api_schema import load_schema, make_case_safe
-from conformance.kept import kept_for_the_end
-from conformance.schema_checks import RESPONSE_CHECK_RULES, RESPONSE_CHECKS
-from conformance.session import active
+from conformance.checks.api_schema import load_schema, make_case_safe
+from conformance.checks.schemathesis_checks import RESPONSE_CHECK_RULES, RESPONSE_CHECKS
+from conformance.run.session import active
+from conformance.verdict.should_kept import kept_for_the_end
 
 RUN = active()
 assert RUN is not None, "the suite's conftest starts the run"

@@ -8,7 +8,7 @@ A remote target cannot be reset between scenarios, and its data persists; Hypoth
 then find that replaying a scenario does not give the same data (every create answers a new
 id). A check that failed once is charged all the same; a replay that broke without any failure
 is retried with another seed, and, if it never settles, the test ends
-:class:`~conformance.violations.NotExercised`: it decided nothing, its rules are left to their
+:class:`~conformance.verdict.violations.NotExercised`: it decided nothing, its rules are left to their
 other tests, and the reason is shown.
 """
 
@@ -25,9 +25,9 @@ from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from conformance.api_schema import load_schema
-from conformance.session import RunContext, active
-from conformance.violations import NotExercised
+from conformance.checks.api_schema import load_schema
+from conformance.run.session import RunContext, active
+from conformance.verdict.violations import NotExercised
 
 RUN = active()
 assert RUN is not None, "the suite's conftest starts the run"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.client import (
+from conformance.checks.client import (
     audience_path,
     body_of,
     create_audience,
@@ -20,11 +20,11 @@ from conformance.client import (
     listed,
     total_of,
 )
-from conformance.facts import AUDIENCES_PATH
-from conformance.scope import out_of_scope
-from conformance.session import RunContext, current
-from conformance.target import Target
-from conformance.violations import check
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.target import Target
+from conformance.run.session import RunContext, current
+from conformance.verdict.scope import out_of_scope
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh

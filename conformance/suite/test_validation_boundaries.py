@@ -17,13 +17,19 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import facts, valid_data
-from conformance.client import audience_path, create_audience, delete_audience, expect_accepted
-from conformance.facts import AUDIENCES_PATH, CHANNELS
-from conformance.ledger import Namer
-from conformance.session import current
-from conformance.target import Target
-from conformance.violations import check
+from conformance.checks import valid_data
+from conformance.checks.client import (
+    audience_path,
+    create_audience,
+    delete_audience,
+    expect_accepted,
+)
+from conformance.contract import facts
+from conformance.contract.facts import AUDIENCES_PATH, CHANNELS
+from conformance.http.ledger import Namer
+from conformance.http.target import Target
+from conformance.run.session import current
+from conformance.verdict.violations import check
 
 RUN = current()
 FRESH = RUN.namer.fresh

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.rules import RULES_BY_ID
+from conformance.contract.rules import RULES_BY_ID
 
 ASGIApp = Any
 AppBuilder = Callable[[Any, Mapping[str, str]], ASGIApp]  # (store, keys) -> app

@@ -26,8 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.verdict import NOT_VERIFIED, OUT_OF_SCOPE, TestRecord, compute_verdict
-
+from conformance.verdict.per_rule import NOT_VERIFIED, OUT_OF_SCOPE, TestRecord, compute_verdict
 from mutation import catalogue
 from mutation.catalogue import MUTANTS
 from mutation.harness import run_suite, serve

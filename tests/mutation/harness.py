@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.junit import read_records
 from conformance.reference.keys import generate_key
 from conformance.reference.server import ReferenceServer
 from conformance.reference.store import Store
-from conformance.verdict import TestRecord
+from conformance.verdict.junit_records import read_records
+from conformance.verdict.per_rule import TestRecord
 from mutation.catalogue import Server
 
 SUITE_RUN_TIMEOUT = 600.0

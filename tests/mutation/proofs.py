@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.rules import RULES_BY_ID, Level
+from conformance.contract.rules import RULES_BY_ID, Level
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS, Server
 from mutation.harness import run_suite, serve

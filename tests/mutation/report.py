@@ -28,8 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from conformance.rules import RULES, RULES_BY_ID, Level
-
+from conformance.contract.rules import RULES, RULES_BY_ID, Level
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS
 from mutation.proofs import SEEDS, Outcome, Proof, crashed, miss_line, proofs_of, run_one

@@ -11,8 +11,7 @@ import importlib
 from collections import Counter
 from pathlib import Path
 
-from conformance.rules import RULES, RULES_BY_ID, Level
-
+from conformance.contract.rules import RULES, RULES_BY_ID, Level
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, VARIANTS
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance.rules import RULES_BY_ID, Level
-
+from conformance.contract.rules import RULES_BY_ID, Level
 from mutation import catalogue, evidence, harness
 from mutation.catalogue import MUTANTS
 from mutation.evidence import SCENARIOS, Result, Scenario

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.contract.rules import RULES
 from conformance.reference.app import create_app
-from conformance.rules import RULES
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve

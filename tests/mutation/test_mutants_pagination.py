@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.outcomes import Outcome
 from conformance.reference.app import create_app
 from conformance.reference.store import Store
+from conformance.verdict.outcomes import Outcome
 from mutation import catalogue
 from mutation.catalogue import MUTANTS, ASGIApp, Server
 from mutation.harness import SuiteRun, run_suite, serve

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.races import Racers
+from conformance.checks.simultaneous import Racers
+from conformance.contract.facts import AUDIENCES_PATH
+from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.target import Target
 from conformance.reference.app import create_app
-from conformance.target import Target
 from mutation import catalogue
-from conformance.facts import AUDIENCES_PATH
-from conformance.adapter import Origin, RequestPolicy
 from mutation.catalogue import MUTANTS, Server
 from mutation.harness import SuiteRun, run_suite, serve
 

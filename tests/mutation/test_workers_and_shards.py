@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
+from conformance.cli.main import main
 from conformance.reference.app import create_app
 from mutation.catalogue import MUTANTS, Server, load_all
 from mutation.harness import Served, SuiteRun, run_suite, serve

@@ -1,0 +1,1 @@
+"""`audience-conformance`: the command line, its runner and commands."""

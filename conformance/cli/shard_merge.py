@@ -1,0 +1,148 @@
+"""One certificate from the JUnit files of one run's shards (``report A.xml B.xml --out DIR``).
+
+The shards of a CI matrix are runs of their own; together they are one certification only if
+they certified the same thing the same way: one target, spec, suite version, profile, seed
+and mode, and each shard of N exactly once. Anything else is refused with one line. The merge
+is itself a JUnit file (every shard's testcases, the run's properties once), so the
+certificate is built, and later verified, from it exactly as from a single run's file; a
+rule's outcome then comes from all its tests, wherever they ran.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conformance.errors import ReportError
+from conformance.plugin.sharding import SHARD_PROPERTY
+from conformance.report.model import suite_properties
+from conformance.verdict import scope
+
+MERGED_NAME = "junit.xml"
+# What every shard of one certification must share.
+SAME_IN_EVERY_SHARD = (
+    "target",
+    "spec_sha256",
+    "suite_version",
+    "profile",
+    "seed",
+    "strict",
+    "read_only",
+    "secondary_account",
+    "embedded_reference",
+)
+SUMMED = (
+    "cleanup_deleted",
+    "cleanup_leftovers_found",
+    "cleanup_leftovers_deleted",
+    "cleanup_leftovers_remaining",
+    "cleanup_problems",
+)
+COUNTS = ("tests", "failures", "errors", "skipped")
+COMPLETED = "completed"
+UNKNOWN_END = "unknown"
+
+
+def merge_shards(junit_paths: list[Path], out_dir: Path) -> Path:
+    """Write the merged JUnit file into ``out_dir``; a ReportError names what does not fit."""
+    shards = [_read(path) for path in junit_paths]
+    _check_one_run(shards)
+    merged = ET.Element("testsuites", {"name": "pytest tests"})
+    suite = ET.SubElement(merged, "testsuite", {"name": "pytest"})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _merged_properties([props for _, props, _ in shards]).items():
+        ET.SubElement(properties, "property", {"name": name, "value": value})
+    counts = dict.fromkeys(COUNTS, 0)
+    seconds = 0.0
+    for _, _, suites in shards:
+        for shard_suite in suites:
+            for key in COUNTS:
+                counts[key] += int(shard_suite.get(key, "0") or 0)
+            seconds += float(shard_suite.get("time", "0") or 0)
+            suite.extend(case for case in shard_suite if case.tag == "testcase")
+    suite.attrib.update({key: str(value) for key, value in counts.items()})
+    suite.set("time", f"{seconds:.3f}")
+    timestamps = sorted(
+        s.get("timestamp", "") for _, _, suites in shards for s in suites if s.get("timestamp")
+    )
+    if timestamps:
+        suite.set("timestamp", timestamps[0])
+    target = out_dir / MERGED_NAME
+    if any(path.resolve() == target.resolve() for path in junit_paths):
+        raise ReportError(
+            f"--out '{out_dir}' holds a shard's own {MERGED_NAME}; give another folder for the merge."
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ET.ElementTree(merged).write(target, encoding="utf-8", xml_declaration=True)
+    except OSError as error:
+        raise ReportError(
+            f"Cannot write the merged JUnit file to '{out_dir}': {error.strerror or error}."
+        ) from None
+    return target
+
+
+def _read(path: Path) -> tuple[Path, dict[str, str], list[ET.Element]]:
+    properties, suites = suite_properties(path)
+    if "run_id" not in properties:
+        raise ReportError(f"'{path}' is not a JUnit file of the suite: it names no run.")
+    return path, properties, suites
+
+
+def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) -> None:
+    first_path, first, _ = shards[0]
+    for path, props, _ in shards[1:]:
+        for name in SAME_IN_EVERY_SHARD:
+            if (
+                name == "target"
+                and props.get("embedded_reference") == first.get("embedded_reference") == "true"
+            ):
+                continue  # each shard started its own embedded reference, on its own port
+            if props.get(name) != first.get(name):
+                raise ReportError(
+                    f"'{path}' and '{first_path}' are not shards of one run: {name} is '{props.get(name)}' in one and '{first.get(name)}' in the other."
+                )
+    marks = [(path, props.get(SHARD_PROPERTY)) for path, props, _ in shards]
+    unmarked = [str(path) for path, mark in marks if not mark]
+    if unmarked:
+        raise ReportError(
+            f"'{unmarked[0]}' is not a shard (it was not run with --shard K/N); only shards of one run can be merged."
+        )
+    counts = {mark.split("/")[1] for _, mark in marks if mark}
+    if len(counts) != 1:
+        raise ReportError(
+            f"the files are shards of different splits ({', '.join(sorted(f'of {n}' for n in counts))}); give the N shards of one split."
+        )
+    total = int(counts.pop())
+    seen: dict[str, Path] = {}
+    for path, mark in marks:
+        assert mark is not None
+        if mark in seen:
+            raise ReportError(f"shard {mark} is given twice: '{seen[mark]}' and '{path}'.")
+        seen[mark] = path
+    missing = [f"{k}/{total}" for k in range(1, total + 1) if f"{k}/{total}" not in seen]
+    if missing:
+        raise ReportError(
+            f"shard {', '.join(missing)} is missing: a merge needs every shard of the run."
+        )
+
+
+def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
+    merged = dict(all_props[0])
+    merged["run_id"] = "+".join(props.get("run_id", "") for props in all_props)
+    merged[SHARD_PROPERTY] = f"all {len(all_props)}"
+    # A shard that recorded no end did not complete: only a merge of completed shards is one.
+    ends = [props.get("run_end", UNKNOWN_END) for props in all_props]
+    merged["run_end"] = next((end for end in ends if end != COMPLETED), COMPLETED)
+    starts = sorted(props["started_at"] for props in all_props if props.get("started_at"))
+    if starts:
+        merged["started_at"] = starts[0]
+    for name in SUMMED:
+        merged[name] = str(sum(int(props.get(name, "0") or 0) for props in all_props))
+    # Out of scope in the merge: only what every shard left out (a rule whose tests all ran in
+    # another shard is out of this shard's scope, not the run's).
+    scopes = [scope.decode(props.get(scope.PROPERTY)) for props in all_props]
+    merged[scope.PROPERTY] = scope.encode(
+        {rule: why for rule, why in scopes[0].items() if all(rule in other for other in scopes[1:])}
+    )
+    return merged

@@ -1,0 +1,1 @@
+"""The one request path: transport, rate limit, redaction, the target, the write guard, the ledger, the witness."""

@@ -1,0 +1,336 @@
+"""Evidence of other clients' writes: what the run has seen of each account, and what is there now.
+
+A check that reads the whole account (a walk held to its total, channel totals that add up)
+holds "with no writes in between". On a shared account another client may write meanwhile,
+and only evidence of such a write excuses the check's failure. Two reads that disagree prove
+nothing: a server that is wrong some of the time disagrees with itself too.
+
+Evidence is an id, named:
+
+- **appeared**: an id that no read of this run had seen, and that this process did not create,
+  shows up after the account's first complete walk (the baseline), with a ``create_date`` no
+  earlier than the second that walk began by the server's clock (older, it existed then: the
+  baseline lost it, which is the server's fault, no evidence);
+- **gone**: an id that a read had shown now answers ``404`` to a get.
+
+Ids are never reused, so an id that was gone and shows up again proves the server wrong: it
+is no evidence. The :class:`Witness` learns from every response on the request path (it is
+an observer, like the ledger), and, when a check fails, looks once more (:meth:`Witness.gather`):
+a walk of each account, and a get of the ids it no longer lists.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from conformance.contract.facts import AUDIENCES_PATH, KEY_HEADER
+from conformance.errors import TargetError
+from conformance.http.target import Target
+
+GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
+PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict
+SHOWN = 5
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # DATE-01, UTC
+LOOK_SECONDS = 2.0  # how long the accounts are walked again when a walk showed no write
+_ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The writes of other clients seen in a stretch of time, as ids (empty: none proven)."""
+
+    appeared: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.appeared or self.gone)
+
+    def describe(self) -> str:
+        parts = []
+        if self.appeared:
+            parts.append(
+                f"{len(self.appeared)} audience(s) no read had seen appeared ({_ids(self.appeared)})"
+            )
+        if self.gone:
+            parts.append(
+                f"{len(self.gone)} audience(s) seen earlier now answer 404 ({_ids(self.gone)})"
+            )
+        return "; ".join(parts) or "no write of another client seen"
+
+
+NO_EVIDENCE = Evidence()
+
+
+def _ids(ids: Sequence[str]) -> str:
+    shown = ", ".join(repr(item) for item in ids[:SHOWN])
+    return shown + (", ..." if len(ids) > SHOWN else "")
+
+
+@dataclass
+class _Account:
+    """What the run has seen of one account (one key)."""
+
+    first_seen: dict[str, int] = field(default_factory=dict)  # id -> the moment it was first shown
+    last_seen: dict[str, int] = field(default_factory=dict)
+    gone: dict[str, int] = field(default_factory=dict)  # id -> the moment a get answered 404
+    back: set[str] = field(
+        default_factory=set
+    )  # gone, then shown again: the server's fault, no evidence
+    created: dict[str, object] = field(
+        default_factory=dict
+    )  # id -> its create_date as first shown (read only when needed)
+    baseline_end: int | None = None  # the moment the first complete walk ended
+    baseline_began: datetime | None = (
+        None  # the server's clock (its Date header) when that walk began
+    )
+
+
+class Witness:
+    """Every id each account showed, and when: the run's memory for telling a busy account from a wrong server.
+
+    Moments are a counter of the responses observed, so "before" and "after" follow the order
+    in which answers arrived, whatever the clocks say."""
+
+    def __init__(self, owns: Callable[[str], bool]) -> None:
+        self._created_here = owns
+        self._accounts: dict[str, _Account] = {}
+        self._targets: dict[str, Target] = {}
+        self._moments = itertools.count(1)
+        self._now = 0
+        self._lock = threading.Lock()
+        self._looked_in_vain = False
+        self._explained: set[str] = set()
+
+    def watch(self, targets: Sequence[Target]) -> None:
+        """The accounts to look at when a check fails (the run's keys)."""
+        for target in targets:
+            self._targets[target.api_key] = target
+
+    def _owns(self, item: str) -> bool:
+        """The run's own doing: created by this process, or accounted for by a check (under the lock)."""
+        return self._created_here(item) or item in self._explained
+
+    def account_for(self, ids: Iterable[str]) -> None:
+        """Ids a check has found to be the server's own doing (an audience a refused create left
+        behind): never evidence of another client's write."""
+        with self._lock:
+            self._explained.update(ids)
+
+    def mark(self) -> int:
+        """The current moment: evidence is asked for since such a mark."""
+        with self._lock:
+            return self._now
+
+    def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
+        """Response observer: note the ids an answer shows, and the gets of known ids that answer 404."""
+        if request.method not in ("GET", "PUT") or response.status_code not in (200, 404):
+            return
+        key = str(request.headers.get(KEY_HEADER, ""))
+        path = urlsplit(request.url or "").path.rstrip("/")
+        item = _ITEM_PATH.search(path)
+        if item is None and not path.endswith(AUDIENCES_PATH):
+            return
+        with self._lock:
+            self._now = moment = next(self._moments)
+            account = self._accounts.setdefault(key, _Account())
+            if response.status_code == 404:
+                if (
+                    item is not None
+                    and request.method == "GET"
+                    and item.group(1) in account.first_seen
+                ):
+                    account.gone.setdefault(item.group(1), moment)
+                return
+            for shown, created in _items_in(response):
+                if shown not in account.first_seen:
+                    account.first_seen[shown] = moment
+                    account.created[shown] = created
+                account.last_seen[shown] = moment
+                if shown in account.gone:
+                    account.back.add(shown)
+
+    def ensure_baseline(self) -> None:
+        """Walk each watched account once, so that ids shown later can be told new."""
+        for key, target in list(self._targets.items()):
+            with self._lock:
+                account = self._accounts.setdefault(key, _Account())
+                if account.baseline_end is not None:
+                    continue
+            looked = self._walk(target)
+            with self._lock:
+                account.baseline_end = self._now
+                account.baseline_began = looked.began if looked is not None else None
+
+    def since(self, moment: int) -> Evidence:
+        """The evidence the run has seen after ``moment`` (without looking again)."""
+        appeared: list[str] = []
+        gone: list[str] = []
+        with self._lock:
+            for account in self._accounts.values():
+                if account.baseline_end is not None:
+                    start = max(moment, account.baseline_end)
+                    appeared += [
+                        item
+                        for item, seen in account.first_seen.items()
+                        if seen > start
+                        and item not in account.back
+                        and not self._owns(item)
+                        and _made_after(_date(account.created[item]), account.baseline_began)
+                    ]
+                gone += [
+                    item
+                    for item, when in account.gone.items()
+                    if when > moment and item not in account.back and not self._owns(item)
+                ]
+        return Evidence(tuple(appeared), tuple(gone))
+
+    def gather(self, moment: int) -> Evidence:
+        """Look again, then say what writes of other clients the run has seen since ``moment``.
+
+        A walk of each watched account shows ids no read had seen; a get of the ids the run knows
+        that the walk no longer lists (the latest seen first) shows ids gone; an id gone that
+        shows up again is no evidence. A writer whose audiences live a few milliseconds leaves
+        nothing for one walk to see, so, finding nothing, the walks are made again for up to
+        :data:`LOOK_SECONDS` (in any order of the list, a new audience shows on some page).
+        A test looks that long once: having looked in vain, its next failures walk once (a
+        server whose fault Hypothesis shrinks fails many examples in a row)."""
+        deadline = time.monotonic() + (0.0 if self._looked_in_vain else LOOK_SECONDS)
+        asked: set[str] = set()
+        while True:
+            walked = False
+            for key, target in list(self._targets.items()):
+                looked = self._walk(target)
+                if looked is None:
+                    continue
+                walked = True
+                missing = [
+                    item for item in self._known_but_not(key, looked.ids) if item not in asked
+                ]
+                asked.update(missing)
+                self._ask_for(target, missing)
+            found = self.since(moment)
+            if found or not walked:
+                return found
+            if time.monotonic() >= deadline:
+                self._looked_in_vain = True
+                return found
+
+    def new_test(self) -> None:
+        """A new test may look for writes at length again."""
+        self._looked_in_vain = False
+
+    def _known_but_not(self, key: str, listed: set[str]) -> list[str]:
+        """Ids the run has seen in this account, not known gone nor its own, that ``listed`` lacks:
+        the latest seen first."""
+        with self._lock:
+            account = self._accounts.get(key, _Account())
+            missing = [
+                item
+                for item in account.first_seen
+                if item not in listed and item not in account.gone and not self._owns(item)
+            ]
+            return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[
+                :GETS_PER_GATHER
+            ]
+
+    def _ask_for(self, target: Target, ids: Sequence[str]) -> None:
+        """A get of each id (observed: one that answers 404 is gone)."""
+        for item in ids:
+            try:
+                target.get(f"{AUDIENCES_PATH}/{item}")
+            except (requests.RequestException, TargetError):
+                return
+
+    def _walk(self, target: Target) -> Looked | None:
+        """A walk of the unfiltered list (its answers observed on the way); None if it broke off."""
+        listed: set[str] = set()
+        began: datetime | None = None
+        url: str | None = target.url(AUDIENCES_PATH)
+        params: dict[str, str] | None = {"page_size": "100"}
+        try:
+            for _ in range(PAGES_PER_WALK):
+                assert url is not None
+                response = target.get(url, params=params)
+                if response.status_code != 200:
+                    return None
+                began = began or _server_clock(response)
+                listed.update(item for item, _ in _items_in(response))
+                link = _next_link(response)
+                if link is None:
+                    return Looked(listed, began)
+                url, params = target.follow(link, relative_to=response.url), None
+        except (requests.RequestException, TargetError, ValueError):
+            return None
+        return None
+
+
+@dataclass(frozen=True)
+class Looked:
+    """What one walk of a list showed: its ids, and the server's clock at its start."""
+
+    ids: set[str]
+    began: datetime | None
+
+
+def _made_after(created: datetime | None, baseline_began: datetime | None) -> bool:
+    """Whether an audience first shown after the baseline may have been made after it began: a
+    create_date before that second means it existed then, and the baseline walk lost it (the
+    server's fault, no evidence). Without both dates nothing shows it new."""
+    return (
+        created is not None
+        and baseline_began is not None
+        and created >= baseline_began.replace(microsecond=0)
+    )
+
+
+def _server_clock(response: requests.Response) -> datetime | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC).replace(tzinfo=None)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def _body(response: requests.Response) -> object:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _items_in(response: requests.Response) -> list[tuple[str, object]]:
+    """The audiences an answer shows (a page's items, or one audience): id and create_date as
+    sent (every answer of the run passes here: dates are read only when evidence is asked for)."""
+    body = _body(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    items = data if isinstance(data, list) else [data]
+    return [
+        (item["id"], item.get("create_date"))
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+
+
+def _date(value: object) -> datetime | None:
+    try:
+        return datetime.strptime(value, DATE_FORMAT) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _next_link(response: requests.Response) -> str | None:
+    body = _body(response)
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    links = pagination.get("links") if isinstance(pagination, dict) else None
+    link = links.get("next") if isinstance(links, dict) else None
+    return link if isinstance(link, str) and link else None

@@ -1,0 +1,162 @@
+"""Tests that need a quiet account, when several processes run one run's tests.
+
+An exact-set walk (every item once, the count equals ``total``, channel totals add up) holds
+only while nobody creates or deletes audiences in the account. Under workers the other
+processes of the same run are such writers. A lock on files of the run's folder keeps those
+checks exact, with three classes of holders:
+
+- READERS: a quiet test (one that reads the whole account or every audience of the run, or
+  walks the shared pagination data set) that does not write. Readers share the lock with each
+  other, on any number of workers, and exclude writers;
+- WRITERS: any other test, from its first write (a create, an update, a delete, its fixtures'
+  included) to its end. Writers share the lock with each other and exclude readers;
+- EXCLUSIVE: a quiet test that writes (marker ``writes``, e.g. create and then list), or a
+  reader that writes after all (the first test to need the data set creates it): alone.
+
+A quiet test takes its class for its whole protocol (setup, call, teardown). A reader that
+writes leaves READERS and takes EXCLUSIVE before the write goes out, and keeps it to its end.
+No test of the run writes while a walk is under way, walks run beside each other, and tests
+that neither walk nor write take no lock at all.
+
+The lock is fair: a waiting test holds a turnstile that every test entering a class passes
+through, so neither a stream of readers nor one of writers starves the other class. ``flock``
+locks vanish with the process that held them: a worker killed mid-test blocks nobody.
+
+The workers run the quiet writers first (one makes the data set), then the quiet readers,
+then the rest (:func:`in_phases`), so that they hold one class together instead of
+alternating after every test. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
+once per matrix of shards.
+"""
+
+from __future__ import annotations
+
+import enum
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.checks import account_wide
+
+GROUP = "audience-quiet-account"
+RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
+WRITES = "writes"  # marker: the test creates or changes data (a quiet one takes EXCLUSIVE from its start)
+# Fixtures whose data the exact-set checks count on.
+SHARED_DATA_FIXTURES = frozenset({"dataset", "known", "secondary_ids"})
+
+
+class Kind(enum.Enum):
+    """Who holds the lock: quiet tests that read, tests that write, or a quiet test that writes."""
+
+    READERS = "readers"
+    WRITERS = "writers"
+    EXCLUSIVE = "exclusive"
+
+
+def add_marker(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{RUN_WIDE}: the test lists every audience of the run; under workers no other test of the run writes meanwhile",
+    )
+
+
+def needs_quiet(item: pytest.Item) -> bool:
+    """A test whose checks read the whole account or all of the run's audiences, or walk the
+    shared data set: no other test of the run may write meanwhile."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return any(
+        item.get_closest_marker(name) is not None for name in (account_wide.MARKER, RUN_WIDE)
+    ) or bool(fixtures & SHARED_DATA_FIXTURES)
+
+
+def kind_at_start(item: pytest.Item) -> Kind | None:
+    """The class a test takes before its setup: a quiet test's, or none (a writer takes
+    WRITERS at its first write)."""
+    if not needs_quiet(item):
+        return None
+    return Kind.EXCLUSIVE if item.get_closest_marker(WRITES) is not None else Kind.READERS
+
+
+def group_of(item: pytest.Item) -> str:
+    """The unit sharding never splits: the quiet tests (one data set per shard that has them), or the test itself."""
+    return GROUP if needs_quiet(item) else item.nodeid
+
+
+def in_phases(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The quiet writers, then the quiet readers, then the rest, each in collection order: the
+    same order in every worker (xdist requires it), and workers that hold one class together.
+    The quiet writers come first because they run one at a time wherever they are: at the start
+    no reader is queued behind them yet, and the readers then walk together without a break."""
+    order = {Kind.EXCLUSIVE: 0, Kind.READERS: 1, None: 2}
+    return sorted(items, key=lambda item: order[kind_at_start(item)])
+
+
+@dataclass(frozen=True)
+class Held:
+    """The lock as one process holds it: its class and the open files that carry it."""
+
+    kind: Kind
+    handles: tuple[int, ...]
+
+
+class QuietLock:
+    """A fair lock of three classes between the run's processes, on three files of the run's folder.
+
+    Entering a class: take the turnstile; wait until the other class's room is empty (take it
+    exclusively and let go), or both rooms for EXCLUSIVE (kept); take the own room shared; let
+    go of the turnstile. Whoever waits for a room holds the turnstile meanwhile, so nobody
+    enters behind it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.turnstile = folder / "quiet.turnstile"
+        self.rooms = {
+            Kind.READERS: folder / "quiet.readers",
+            Kind.WRITERS: folder / "quiet.writers",
+        }
+
+    def acquire(self, kind: Kind) -> Held:
+        """Block until the lock is ours in ``kind``; returns what :meth:`release` lets go of."""
+        turnstile = _open(self.turnstile)
+        kept: list[int] = []
+        try:
+            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            if kind is Kind.EXCLUSIVE:
+                for room in self.rooms.values():
+                    kept.append(_open(room))
+                    fcntl.flock(kept[-1], fcntl.LOCK_EX)
+            else:
+                other = _open(self.rooms[Kind.WRITERS if kind is Kind.READERS else Kind.READERS])
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX)  # the other class has left
+                finally:
+                    os.close(other)
+                kept.append(_open(self.rooms[kind]))
+                fcntl.flock(kept[-1], fcntl.LOCK_SH)
+        except BaseException:
+            for handle in kept:
+                os.close(handle)
+            raise
+        finally:
+            os.close(turnstile)  # closing releases the turnstile
+        return Held(kind, tuple(kept))
+
+    @staticmethod
+    def release(held: Held) -> None:
+        for handle in held.handles:
+            os.close(handle)  # closing releases the lock
+
+    @contextmanager
+    def held(self, kind: Kind) -> Iterator[None]:
+        taken = self.acquire(kind)
+        try:
+            yield
+        finally:
+            self.release(taken)
+
+
+def _open(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -1,0 +1,84 @@
+"""The controller of ``--workers``: the process that makes the run, hands it to the workers
+and ends it.
+
+It makes the run once, before any worker starts (id, seed, target, preflight), records the
+run's properties on the JUnit file, receives the workers' reports and, before the cleanup,
+stops the workers still running and adopts their journals (:mod:`conformance.plugin.worker_stop`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.plugin.progress import Progress, count_requests
+from conformance.plugin.recorder import RunRecorder
+from conformance.plugin.worker_stop import stop_workers
+from conformance.plugin.worker_wire import INPUT_KEY, SCOPE_KEY, failure_from_wire, run_to_wire
+from conformance.run.session import RunContext, SharedRun
+
+
+class Controller:
+    """The process that makes the run, hands it to the workers and ends it."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        recorder: RunRecorder,
+        progress: Progress | None,
+        start_run: Callable[[], RunContext],
+    ) -> None:
+        self.config = config
+        self.recorder = recorder
+        self.progress = progress
+        self.start_run = start_run
+        self.folder = Path(tempfile.mkdtemp(prefix="audience-run-"))
+        self.shared: SharedRun | None = None
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        context = self.start_run()
+        context.before_cleanup.append(lambda: stop_workers(self.folder, context))
+        count_requests(context)
+        recorder = self.recorder
+        # The run's properties on the JUnit file, and the preflight: once, here (the controller
+        # collects no tests, so the recorder's collection hook would not run in this process).
+        recorder.pytest_collection_finish(session)
+        recorder.set_scope({})  # the workers collect the tests; they say what is in scope
+        failed = recorder.failed_start is not None
+        if self.progress is not None and not failed:
+            self.progress.preflight_done()
+        primary, secondary = context.primary, context.secondary
+        self.shared = SharedRun(
+            run_id=context.run_id,
+            seed=context.seed,
+            base_url=context.base_url,
+            api_key=primary.api_key,
+            secondary_api_key=secondary.api_key if secondary is not None else None,
+            folder=str(self.folder),
+            preflight_failed=failed,
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_from_serializable(
+        self, config: pytest.Config, data: dict[str, Any]
+    ) -> pytest.TestReport | None:
+        return failure_from_wire(data)
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        chosen = getattr(node, "workeroutput", {}).get(SCOPE_KEY)
+        if isinstance(chosen, dict):
+            self.recorder.set_scope(chosen)
+
+    def pytest_configure_node(self, node: Any) -> None:
+        assert self.shared is not None, "the run is made before the workers start"
+        node.workerinput[INPUT_KEY] = run_to_wire(self.shared)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

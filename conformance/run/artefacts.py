@@ -1,0 +1,57 @@
+"""The files a run leaves: JUnit and the certificate beside it, consistent whatever the end.
+
+A run that stops early (a signal, its budget, a target that cannot be reached) still leaves
+both files, and they say why there is no verdict. Files of an earlier run at the same place
+are removed when a run starts, so a stale green certificate can never sit beside a new JUnit
+file, even when the new run is killed outright.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from junitparser import Error, JUnitXml, TestCase, TestSuite
+
+from conformance.verdict.exits import RunEnd
+
+CERTIFICATE_NAMES = ("certificate.html", "certificate.md", "certificate.json")
+RUN_TESTCASE_CLASS = "audience-conformance"
+
+CAUSES = {
+    RunEnd.INTERRUPTED: "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before every test had run",
+    RunEnd.BUDGET_SPENT: "the run's time budget (--max-duration) ran out before every test had run",
+    RunEnd.UNREACHABLE: "the target could not be reached, or did not answer as an HTTP server",
+    RunEnd.KEY_REFUSED: "the target refused the API key",
+    RunEnd.RATE_LIMITED: "rate limited: the target kept answering 429 until the retries or the time budget ran out (set a lower --rate-limit)",
+    RunEnd.MISCONFIGURED: "the target cannot be certified as given: the base URL does not serve /v1/audiences, or the two keys belong to one account",
+    RunEnd.SUITE_ERROR: "the suite itself failed (an internal error, a crash, or a write it refused to send), so the run did not complete; the target is not to blame",
+}
+
+
+def remove_stale(junit_path: Path) -> None:
+    """Remove a previous run's JUnit file and certificate at this place."""
+    for path in (junit_path, *(junit_path.parent / name for name in CERTIFICATE_NAMES)):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass  # not ours to fix here: writing the new file will report the problem
+
+
+def record_run_end(junit_path: Path, run_end: RunEnd, detail: str) -> None:
+    """When no test of the run reached the JUnit file, add one error testcase that says why."""
+    if not junit_path.is_file() or run_end == RunEnd.COMPLETED:
+        return
+    xml = JUnitXml.fromfile(str(junit_path))
+    suites = list(xml) if xml._tag == "testsuites" else [xml]
+    if any(True for suite in suites for _ in suite):
+        return
+    case = TestCase(name=run_end.value, classname=RUN_TESTCASE_CLASS)
+    error = Error(message=f"no verdict: {CAUSES.get(run_end, run_end.value)}")
+    error.text = detail or CAUSES.get(run_end, run_end.value)
+    case.result = [error]
+    suite = suites[0] if suites else TestSuite("audience-conformance")
+    suite.add_testcase(case)
+    suite.update_statistics()
+    xml.write(str(junit_path))

@@ -1,0 +1,167 @@
+"""JUnit as CI viewers show it: a one-line failure message, the suite's own file and line, no
+Hypothesis statistics.
+
+Viewers (Jenkins, GitLab, xunit-viewer, junitparser) show a failure's ``message`` attribute as its
+headline and its element text as the detail; they link ``file``/``line`` to the source. pytest
+fills those from the report, so the report is shaped here, for the suite's tests only.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.verdict.violations import RuleViolation
+
+MESSAGE_LIMIT = 300  # characters of a failure's one-line message
+SUITE_DIR = Path(__file__).parent.parent / "suite"
+
+
+@dataclass
+class Crash:
+    """Where and why a test failed, in one line: what pytest's JUnit writer and short summary read."""
+
+    path: str
+    lineno: int
+    message: str
+
+
+class FailureText:
+    """A failure's text (already redacted) with its one-line summary.
+
+    pytest writes ``reprcrash.message`` as the JUnit ``message`` attribute and ``str()`` as the
+    element text; the short test summary shows ``reprcrash.message`` too.
+    """
+
+    def __init__(self, text: str, summary: str, path: str = "", lineno: int = 0) -> None:
+        self.text = text
+        self.reprcrash = Crash(path, lineno, summary)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def summary_of(
+    error: BaseException | None, failed_rules: list[str], redact: Callable[[str], str]
+) -> str:
+    """``[RULE] expected ... received ...`` for a rule violation; otherwise ``[RULE] `` and the
+    first line of the error, without its class name."""
+    violation = next(_violations(error), None) if error is not None else None
+    if violation is not None:
+        return one_line(
+            redact(
+                f"[{violation.rule}] expected {violation.expected} received {violation.received}"
+            )
+        )
+    leaves = list(_leaves(error)) if error is not None else []
+    first = next(
+        (line.strip() for line in str(leaves[0] if leaves else "").splitlines() if line.strip()), ""
+    )
+    if len(leaves) > 1:
+        first += f" (and {len(leaves) - 1} more)"
+    if not first and error is not None:
+        first = "the test raised an error with no message"
+    tag = f"[{', '.join(failed_rules)}] " if failed_rules else ""
+    return one_line(redact(tag + first))
+
+
+def violation_text(error: BaseException | None, where: str) -> str | None:
+    """The failure as a server developer reads it, when every failure in it is a rule violation:
+    each violation (rule, expected, received, request, response) with Hypothesis' notes on how to
+    repeat it, and where the test is. The suite's own call stack says nothing about the server, and
+    would make a failing run's JUnit ten times larger. None for any other error: its traceback stays."""
+    if error is None or not _only_violations(error):
+        return None
+    parts = []
+    for violation in _violations(error):
+        notes = [str(note) for note in getattr(violation, "__notes__", ())]
+        parts.append("\n".join([str(violation), *notes]))
+    notes = (
+        [str(note) for note in getattr(error, "__notes__", ())]
+        if not isinstance(error, RuleViolation)
+        else []
+    )
+    return "\n\n".join([*parts, *notes, f"test: {where}"])
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    """The failures inside exception groups (Hypothesis and schemathesis report several at once)."""
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
+
+
+def _only_violations(error: BaseException) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return all(_only_violations(inner) for inner in error.exceptions)
+    return isinstance(error, RuleViolation)
+
+
+def _violations(error: BaseException) -> Iterator[RuleViolation]:
+    wrapped = getattr(
+        error, "exception", None
+    )  # a check of the suite's own, failed under schemathesis
+    if isinstance(error, RuleViolation):
+        yield error
+    elif isinstance(wrapped, RuleViolation):
+        yield wrapped
+    elif isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _violations(inner)
+    cause = error.__cause__
+    if cause is not None and cause is not error:
+        yield from _violations(cause)
+
+
+def suite_location(item: pytest.Item) -> tuple[str, int] | None:
+    """The suite module and line where ``item``'s test function is written, when pytest's own
+    location points elsewhere (schemathesis builds its tests in its own modules)."""
+    module = getattr(item, "module", None)
+    name = getattr(item, "originalname", None)
+    if module is None or not name or getattr(module, "__file__", None) is None:
+        return None
+    if Path(item.location[0]).name == Path(module.__file__).name:
+        return None
+    function = inspect.unwrap(getattr(module, name, None) or (lambda: None))
+    try:
+        lineno = inspect.getsourcelines(function)[1]
+    except (OSError, TypeError):
+        return None
+    if Path(inspect.getsourcefile(function) or "") != Path(module.__file__):
+        lineno = 1
+    return os.path.relpath(
+        module.__file__, item.config.rootpath
+    ), lineno - 1  # pytest's locations count from 0
+
+
+class JUnitShaper:
+    """Registered by the plugin; touches only the suite's tests (those with a ``rule`` marker)."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        if item.get_closest_marker("rule") is None:
+            yield
+            return
+        if call.when == "teardown":
+            # Hypothesis adds each test's statistics to JUnit as a base64 testsuite property when
+            # the report of its teardown is made; a CI viewer shows them as noise.
+            item.__dict__.pop("hypothesis_statistics", None)
+        outcome = yield
+        location = suite_location(item)
+        if location is not None:
+            report: pytest.TestReport = outcome.get_result()
+            report.location = (location[0], location[1], report.location[2])
