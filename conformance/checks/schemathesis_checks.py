@@ -5,7 +5,7 @@ Left out on purpose:
 - ``missing_required_header`` only judges cases of the coverage phase, which the suite turns
   off; AUTH-01 is checked by the suite's own key probes (test_auth.py).
 - ``response_headers_conformance`` judges a 429's Retry-After and a 405's Allow, two rules
-  (ROB-03, ROB-02) in one check; each is checked by its own test (test_robustness.py).
+  (ROB-03, ROB-02) in one check; each is checked by its own test (test_robustness_refusals.py).
 - ``ignored_auth`` sends its probes on a session of its own, around the request path.
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conformance.errors import ReportError
 from conformance.plugin.sharding import SHARD_PROPERTY
-from conformance.report.model import suite_properties
+from conformance.report.run_properties import suite_properties
 from conformance.verdict import scope
 
 MERGED_NAME = "junit.xml"

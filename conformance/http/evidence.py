@@ -27,21 +27,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
-import orjson
 import requests
 
 from conformance.contract.facts import AUDIENCES_PATH, KEY_HEADER
-from conformance.errors import TargetError
 from conformance.http.target import Target
+from conformance.http.witness_reads import (
+    ask_for,
+    create_date_of,
+    items_in,
+    made_after,
+    walk_list,
+)
 
 GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
-PAGES_PER_WALK = 200  # a looking walk stops there (100 items a page): a bound, not a verdict
 SHOWN = 5
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # DATE-01, UTC
 LOOK_SECONDS = 2.0  # how long the accounts are walked again when a walk showed no write
 _ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
 
@@ -152,7 +154,7 @@ class Witness:
                 ):
                     account.gone.setdefault(item.group(1), moment)
                 return
-            for shown, created in _items_in(response):
+            for shown, created in items_in(response):
                 if shown not in account.first_seen:
                     account.first_seen[shown] = moment
                     account.created[shown] = created
@@ -167,7 +169,7 @@ class Witness:
                 account = self._accounts.setdefault(key, _Account())
                 if account.baseline_end is not None:
                     continue
-            looked = self._walk(target)
+            looked = walk_list(target)
             with self._lock:
                 account.baseline_end = self._now
                 account.baseline_began = looked.began if looked is not None else None
@@ -186,7 +188,9 @@ class Witness:
                         if seen > start
                         and item not in account.back
                         and not self._owns(item)
-                        and _made_after(_date(account.created[item]), account.baseline_began)
+                        and made_after(
+                            create_date_of(account.created[item]), account.baseline_began
+                        )
                     ]
                 gone += [
                     item
@@ -210,7 +214,7 @@ class Witness:
         while True:
             walked = False
             for key, target in list(self._targets.items()):
-                looked = self._walk(target)
+                looked = walk_list(target)
                 if looked is None:
                     continue
                 walked = True
@@ -218,7 +222,7 @@ class Witness:
                     item for item in self._known_but_not(key, looked.ids) if item not in asked
                 ]
                 asked.update(missing)
-                self._ask_for(target, missing)
+                ask_for(target, missing)
             found = self.since(moment)
             if found or not walked:
                 return found
@@ -243,94 +247,3 @@ class Witness:
             return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[
                 :GETS_PER_GATHER
             ]
-
-    def _ask_for(self, target: Target, ids: Sequence[str]) -> None:
-        """A get of each id (observed: one that answers 404 is gone)."""
-        for item in ids:
-            try:
-                target.get(f"{AUDIENCES_PATH}/{item}")
-            except (requests.RequestException, TargetError):
-                return
-
-    def _walk(self, target: Target) -> Looked | None:
-        """A walk of the unfiltered list (its answers observed on the way); None if it broke off."""
-        listed: set[str] = set()
-        began: datetime | None = None
-        url: str | None = target.url(AUDIENCES_PATH)
-        params: dict[str, str] | None = {"page_size": "100"}
-        try:
-            for _ in range(PAGES_PER_WALK):
-                assert url is not None
-                response = target.get(url, params=params)
-                if response.status_code != 200:
-                    return None
-                began = began or _server_clock(response)
-                listed.update(item for item, _ in _items_in(response))
-                link = _next_link(response)
-                if link is None:
-                    return Looked(listed, began)
-                url, params = target.follow(link, relative_to=response.url), None
-        except (requests.RequestException, TargetError, ValueError):
-            return None
-        return None
-
-
-@dataclass(frozen=True)
-class Looked:
-    """What one walk of a list showed: its ids, and the server's clock at its start."""
-
-    ids: set[str]
-    began: datetime | None
-
-
-def _made_after(created: datetime | None, baseline_began: datetime | None) -> bool:
-    """Whether an audience first shown after the baseline may have been made after it began: a
-    create_date before that second means it existed then, and the baseline walk lost it (the
-    server's fault, no evidence). Without both dates nothing shows it new."""
-    return (
-        created is not None
-        and baseline_began is not None
-        and created >= baseline_began.replace(microsecond=0)
-    )
-
-
-def _server_clock(response: requests.Response) -> datetime | None:
-    try:
-        return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-
-
-def _body(response: requests.Response) -> object:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _items_in(response: requests.Response) -> list[tuple[str, object]]:
-    """The audiences an answer shows (a page's items, or one audience): id and create_date as
-    sent (every answer of the run passes here: dates are read only when evidence is asked for)."""
-    body = _body(response)
-    data = body.get("data") if isinstance(body, dict) else None
-    items = data if isinstance(data, list) else [data]
-    return [
-        (item["id"], item.get("create_date"))
-        for item in items
-        if isinstance(item, dict) and isinstance(item.get("id"), str)
-    ]
-
-
-def _date(value: object) -> datetime | None:
-    try:
-        return datetime.strptime(value, DATE_FORMAT) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _next_link(response: requests.Response) -> str | None:
-    body = _body(response)
-    pagination = body.get("pagination") if isinstance(body, dict) else None
-    links = pagination.get("links") if isinstance(pagination, dict) else None
-    link = links.get("next") if isinstance(links, dict) else None
-    return link if isinstance(link, str) and link else None

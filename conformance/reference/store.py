@@ -4,6 +4,7 @@ One connection guarded by a lock makes every method atomic under uvicorn's threa
 write is one transaction, so a refused or failed write leaves nothing behind (VAL-01).
 ``seq`` (AUTOINCREMENT, never reused) orders each collection oldest first and is the
 position page tokens carry. Methods are small so faulty variants can override one at a time.
+The tables and the SQL the queries share are in :mod:`conformance.reference.tables`.
 """
 
 from __future__ import annotations
@@ -17,67 +18,17 @@ from typing import Any
 
 from conformance.reference.clock import utc_now_text
 from conformance.reference.records import AudienceRecord, ContactRecord, NewContact
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audiences (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    account_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    create_date TEXT NOT NULL,
-    update_date TEXT NOT NULL,
-    UNIQUE (account_id, name)  -- VAL-1309, TEN-02: names are unique within an account
-);
-CREATE INDEX IF NOT EXISTS audiences_by_account ON audiences (account_id, channel, seq);
-CREATE INDEX IF NOT EXISTS audiences_in_order ON audiences (account_id, seq);
-CREATE TABLE IF NOT EXISTS contacts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    account_id TEXT NOT NULL,
-    audience_id TEXT NOT NULL,
-    number TEXT NOT NULL,
-    first_name TEXT NOT NULL,
-    last_name TEXT NOT NULL,
-    create_date TEXT NOT NULL,
-    update_date TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS contacts_by_audience ON contacts (account_id, audience_id, seq);
-"""
-
-# PAGE-02 totals without a scan per page: how many audiences each account holds per channel,
-# kept by triggers, so every write (a faulty variant's own SQL included) keeps it true.
-COUNTS_SCHEMA = """
-CREATE TABLE audience_counts (
-    account_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (account_id, channel)
-) WITHOUT ROWID;
-INSERT INTO audience_counts (account_id, channel, n) SELECT account_id, channel, COUNT(*) FROM audiences GROUP BY account_id, channel;
-CREATE TRIGGER audience_counted AFTER INSERT ON audiences BEGIN
-    INSERT INTO audience_counts (account_id, channel, n) VALUES (NEW.account_id, NEW.channel, 1)
-        ON CONFLICT (account_id, channel) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER audience_uncounted AFTER DELETE ON audiences BEGIN
-    UPDATE audience_counts SET n = n - 1 WHERE account_id = OLD.account_id AND channel = OLD.channel;
-END;
-CREATE TRIGGER audience_recounted AFTER UPDATE OF account_id, channel ON audiences BEGIN
-    UPDATE audience_counts SET n = n - 1 WHERE account_id = OLD.account_id AND channel = OLD.channel;
-    INSERT INTO audience_counts (account_id, channel, n) VALUES (NEW.account_id, NEW.channel, 1)
-        ON CONFLICT (account_id, channel) DO UPDATE SET n = n + 1;
-END;
-"""
-
-AUDIENCE_COLUMNS = """
-    a.seq, a.id, a.account_id, a.name, a.channel, a.create_date, a.update_date,
-    (SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.account_id AND c.audience_id = a.id) AS contacts_count
-"""
-SEARCH_MATCH = "(:search IS NULL OR folded_contains(number, :search) OR folded_contains(first_name, :search) OR folded_contains(last_name, :search))"
+from conformance.reference.tables import (
+    AUDIENCE_COLUMNS,
+    COUNTS_SCHEMA,
+    SCHEMA,
+    SEARCH_MATCH,
+    audience_of,
+    channel_clause,
+    contact_of,
+    folded_contains,
+    statements,
+)
 
 
 class NameTaken(Exception):
@@ -87,13 +38,6 @@ class NameTaken(Exception):
 def new_public_id() -> str:
     """An opaque identifier within the contract's pattern ``^[A-Za-z0-9_-]{1,64}$``."""
     return secrets.token_hex(16)
-
-
-def folded_contains(text: object, needle: object) -> bool:
-    """CRUD-06: case-insensitive containment, for all of Unicode (SQLite's lower() is ASCII only)."""
-    return (
-        isinstance(text, str) and isinstance(needle, str) and needle.casefold() in text.casefold()
-    )
 
 
 class Store:
@@ -145,7 +89,7 @@ class Store:
                 ).fetchone()
                 is None
             ):
-                for statement in _statements(COUNTS_SCHEMA):
+                for statement in statements(COUNTS_SCHEMA):
                     db.execute(statement)
 
     def _load_cursor_secret(self) -> bytes:
@@ -200,7 +144,7 @@ class Store:
             f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account AND a.id = :id",
             {"account": account_id, "id": audience_id},
         )
-        return _audience(rows[0]) if rows else None
+        return audience_of(rows[0]) if rows else None
 
     def rename_audience(
         self, account_id: str, audience_id: str, name: str
@@ -220,7 +164,7 @@ class Store:
                 f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = ? AND a.id = ?",
                 (account_id, audience_id),
             ).fetchone()
-        return _audience(row)
+        return audience_of(row)
 
     def delete_audience(self, account_id: str, audience_id: str) -> bool:
         """Remove an audience with its contacts; False when the account has no such audience."""
@@ -239,15 +183,15 @@ class Store:
     ) -> list[AudienceRecord]:
         """Up to ``limit`` of the account's audiences after ``after_seq``, oldest first (PAGE-07)."""
         rows = self._read(
-            f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq > :after ORDER BY a.seq LIMIT :limit",
+            f"SELECT {AUDIENCE_COLUMNS} FROM audiences a WHERE a.account_id = :account{channel_clause(channel)} AND a.seq > :after ORDER BY a.seq LIMIT :limit",
             {"account": account_id, "channel": channel, "after": after_seq, "limit": limit},
         )
-        return [_audience(row) for row in rows]
+        return [audience_of(row) for row in rows]
 
     def count_audiences(self, account_id: str, channel: str | None) -> int:
         """PAGE-02: how many of the account's audiences match, now (kept by triggers: no scan)."""
         rows = self._read(
-            f"SELECT COALESCE(SUM(n), 0) AS n FROM audience_counts a WHERE a.account_id = :account{_channel_clause(channel)}",
+            f"SELECT COALESCE(SUM(n), 0) AS n FROM audience_counts a WHERE a.account_id = :account{channel_clause(channel)}",
             {"account": account_id, "channel": channel},
         )
         return int(rows[0]["n"])
@@ -257,7 +201,7 @@ class Store:
     ) -> int | None:
         """The seq ``skip`` matching audiences back from ``up_to_seq`` (inclusive); None past the start."""
         rows = self._read(
-            f"SELECT a.seq FROM audiences a WHERE a.account_id = :account{_channel_clause(channel)} AND a.seq <= :up_to ORDER BY a.seq DESC LIMIT 1 OFFSET :skip",
+            f"SELECT a.seq FROM audiences a WHERE a.account_id = :account{channel_clause(channel)} AND a.seq <= :up_to ORDER BY a.seq DESC LIMIT 1 OFFSET :skip",
             {"account": account_id, "channel": channel, "up_to": up_to_seq, "skip": skip},
         )
         return int(rows[0]["seq"]) if rows else None
@@ -278,7 +222,7 @@ class Store:
                 "limit": limit,
             },
         )
-        return [_contact(row) for row in rows]
+        return [contact_of(row) for row in rows]
 
     def count_contacts(self, account_id: str, audience_id: str, search: str | None) -> int:
         """PAGE-02 for contacts: how many match the search, now."""
@@ -303,39 +247,3 @@ class Store:
             },
         )
         return int(rows[0]["seq"]) if rows else None
-
-
-def _channel_clause(channel: str | None) -> str:
-    """The channel condition, present only when filtering, so that SQLite can walk an index in
-    seq order (``(:channel IS NULL OR ...)`` would make it sort every row of the account)."""
-    return "" if channel is None else " AND a.channel = :channel"
-
-
-def _statements(script: str) -> list[str]:
-    """The statements of ``script``, run one by one inside a transaction (executescript would commit)."""
-    statements, pending = [], ""
-    for line in script.strip().splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    return statements
-
-
-def _audience(row: sqlite3.Row) -> AudienceRecord:
-    # By position: AUDIENCE_COLUMNS are the record's fields in order; a page builds a hundred per request.
-    return AudienceRecord._make(row)
-
-
-def _contact(row: sqlite3.Row) -> ContactRecord:
-    return ContactRecord(
-        row["seq"],
-        row["id"],
-        row["account_id"],
-        row["audience_id"],
-        row["number"],
-        row["first_name"],
-        row["last_name"],
-        row["create_date"],
-        row["update_date"],
-    )

@@ -76,3 +76,23 @@ def kept_audience(target: Target, namer: Namer, writable: None) -> dict[str, Any
     aim at, as its create answered (the update property keeps ``update_date`` current). The
     create property asks for it first, so that it is made before any example runs."""
     return create_audience(target, namer.fresh(), "WHATSAPP", [{"number": "+4915112345678"}])
+
+
+@pytest.fixture(scope="session")
+def robustness_audience(target: Target, namer: Namer, writable: None) -> dict[str, Any]:
+    """The audience the robustness tests send their hostile and refused updates to, made once
+    by the first of them that runs."""
+    return create_audience(target, namer.fresh(), "SMS", [{"number": "+37491234567"}])
+
+
+@pytest.fixture(scope="session")
+def taken_audience(target: Target, namer: Namer, writable: None) -> dict[str, Any]:
+    """An audience whose name the duplicate probes collide with (VAL-1309), and which refused
+    updates must not rename (VAL-01)."""
+    return create_audience(target, namer.fresh(), "SMS")
+
+
+@pytest.fixture(scope="session")
+def updated_audience(target: Target, namer: Namer, writable: None) -> dict[str, Any]:
+    """The audience the faulty updates of the code table are sent to (VAL-13xx, VAL-01)."""
+    return create_audience(target, namer.fresh(), "VIBER")

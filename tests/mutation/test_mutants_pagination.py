@@ -100,6 +100,6 @@ def test_an_empty_collection_the_suite_cannot_see_is_shown_not_exercised(tmp_pat
     certificate = json.loads((tmp_path / "certificate.json").read_text())
     row = next(rule for rule in certificate["rules"] if rule["id"] == "PAGE-05")
     assert {
-        "nodeid": "test_pagination::test_an_empty_collection_is_one_page",
+        "nodeid": "test_pagination_edge_cases::test_an_empty_collection_is_one_page",
         "outcome": "not exercised",
     } in row["tests"], row

@@ -21,7 +21,7 @@ from mutation.harness import Served, SuiteRun, run_suite, serve
 
 from conformance.cli.main import main
 from conformance.reference.app import create_app
-from conformance.report.model import read_run_properties
+from conformance.report.run_properties import read_run_properties
 
 pytestmark = pytest.mark.slow
 REFERENCE = Server("reference", "the reference server, unchanged", create_app)

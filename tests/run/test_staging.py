@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.http.adapter import Origin
 from conformance.report import write_certificate
-from conformance.report.model import read_run_properties
+from conformance.report.run_properties import read_run_properties
 from conformance.verdict.junit_records import read_records
 
 pytestmark = pytest.mark.slow
