@@ -197,7 +197,8 @@ DATE = re.compile(
     rf"\d{{4}}-\d{{2}}-\d{{2}}{_SPACE}\d{{2}}{_COLON}\d{{2}}{_COLON}\d{{2}}(?:\.\d+)?Z?"
 )
 RUN_PREFIX = re.compile(r"acx[a-z0-9]{6}_")  # the suite's run prefix (its family, 6 run characters)
-RUN_PREFIX_CUT = re.compile(r"acx([a-z0-9]{1,6})\Z")  # a body cut short inside the prefix
+# A body cut short inside the prefix; never the tail of a token (a signature may end in "acx..").
+RUN_PREFIX_CUT = re.compile(r"(?<![A-Za-z0-9_-])acx([a-z0-9]{1,6})\Z")
 PORT = re.compile(r"(127\.0\.0\.1|localhost)(:|%3A|%3a)\d+")
 _EDGE_L, _EDGE_R = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 # Audience ids of the reference (32 hex digits) and the well-formed ids no server holds that the
