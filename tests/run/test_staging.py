@@ -272,7 +272,7 @@ def test_the_readme_walk_through_certifies_an_https_staging(
     """The README's commands, with the staging's URL and CA path pointing at the local staging."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Certifying a staging environment", 1)[1]
-    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert block is not None
     script = block.group(1).replace(STAGING_URL, staging.base_url)
     ca_path = re.search(r"AUDIENCE_CA_BUNDLE=(\S+)", script)
