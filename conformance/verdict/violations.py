@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import pytest
 import requests
@@ -33,12 +33,17 @@ class RuleViolation(AssertionError):
 
     _by_rule: ClassVar[dict[str, type[RuleViolation]]] = {}
 
-    def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:
+    def __new__(cls, rule: str, **kwargs: Any) -> Self:
+        kind = cls
         if cls is RuleViolation:
-            cls = RuleViolation._by_rule.setdefault(
-                rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
+            # a subclass of RuleViolation, so a Self when ``cls`` is RuleViolation itself
+            kind = cast(
+                "type[Self]",
+                RuleViolation._by_rule.setdefault(
+                    rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
+                ),
             )
-        return super().__new__(cls, rule)
+        return super().__new__(kind, rule)
 
     def __init__(
         self,
