@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar, Self
 
 import pytest
 import requests
@@ -33,15 +33,12 @@ class RuleViolation(AssertionError):
 
     _by_rule: ClassVar[dict[str, type[RuleViolation]]] = {}
 
-    def __new__(cls, rule: str, **kwargs: Any) -> Self:
-        kind = cls
+    # Not Self: RuleViolation(...) makes an instance of the rule's own subclass.
+    def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:  # noqa: PYI034
+        kind: type[RuleViolation] = cls
         if cls is RuleViolation:
-            # a subclass of RuleViolation, so a Self when ``cls`` is RuleViolation itself
-            kind = cast(
-                "type[Self]",
-                RuleViolation._by_rule.setdefault(
-                    rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
-                ),
+            kind = RuleViolation._by_rule.setdefault(
+                rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
             )
         return super().__new__(kind, rule)
 
