@@ -67,7 +67,13 @@ def run_once(held: int, profile: str, seed: int) -> AccountRun:
             before = server.requests_served()
             started = time.perf_counter()
             done = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder
+                command,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                cwd=folder,
+                check=False,
             )
             seconds = time.perf_counter() - started
             served = server.requests_served() - before

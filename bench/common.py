@@ -114,6 +114,7 @@ def run_json_child(script: str, payload: Mapping[str, Any], *, timeout: float) -
         text=True,
         timeout=timeout,
         cwd=ROOT,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{script} failed (exit {done.returncode}):\n{done.stderr[-2000:]}")

@@ -84,7 +84,13 @@ def run_once(latency_ms: float, workers: int, profile: str, seed: int) -> Latenc
             ]
             started = time.perf_counter()
             done = subprocess.run(
-                command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder, env=env
+                command,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                cwd=folder,
+                env=env,
+                check=False,
             )
             seconds = time.perf_counter() - started
         finally:

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, load_average, median, project_on_path  # noqa: E402
+from common import ROOT, load_average, median, project_on_path
 
 project_on_path()
 

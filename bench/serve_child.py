@@ -16,15 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CountingApp  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse, Response  # noqa: E402
-from starlette.routing import Route  # noqa: E402
+from common import CountingApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from conformance.reference.app import create_app  # noqa: E402
-from conformance.reference.server import ReferenceServer  # noqa: E402
-from conformance.reference.store import Store  # noqa: E402
+from conformance.reference.app import create_app
+from conformance.reference.server import ReferenceServer
+from conformance.reference.store import Store
 
 AUDIENCE = {
     "id": "0" * 32, "account_id": "bench-account", "name": "bench-000000", "channel": "SMS",

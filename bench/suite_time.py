@@ -52,7 +52,7 @@ def run_once(profile: str, seed: int) -> tuple[float, float, int]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder
+            command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=folder, check=False
         )
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import peak_rss_mb  # noqa: E402
+from common import peak_rss_mb
 
-from conformance.checks.walk_invariants import check_complete  # noqa: E402
+from conformance.checks.walk_invariants import check_complete
 from conformance.checks.walk_model import Query
 from conformance.checks.walker import walk
 from conformance.contract.facts import AUDIENCES_PATH

@@ -233,4 +233,5 @@ def run_cli(
         text=True,
         timeout=timeout,
         cwd=cwd,
+        check=False,
     )

@@ -6,6 +6,7 @@ redaction, and the hooks that keep generated data safe for a shared account.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 from weakref import WeakKeyDictionary
 
@@ -19,6 +20,9 @@ from conformance.contract.spec_files import spec_path
 from conformance.http.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
 from conformance.run.session import RunContext
 
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
+
 _loaded: WeakKeyDictionary[RunContext, BaseSchema] = WeakKeyDictionary()
 
 
@@ -31,7 +35,7 @@ def load_schema(context: RunContext) -> BaseSchema:
 
 
 def _configured_schema(context: RunContext) -> BaseSchema:
-    schema = schemathesis.openapi.from_path(str(spec_path()))
+    schema: BaseSchema = schemathesis.openapi.from_path(str(spec_path()))
     settings = context.settings
     # The gateway's headers are on every request anyway (the request path adds them); they are
     # here too so that schemathesis' reproductions carry them, masked like the key.
@@ -61,12 +65,12 @@ def _configured_schema(context: RunContext) -> BaseSchema:
 
 
 def _register_hooks(schema: BaseSchema, context: RunContext) -> None:
-    @schema.hook("map_case")  # type: ignore[misc]
-    def keep_generated_data_safe(ctx: object, case: schemathesis.Case) -> schemathesis.Case:
+    @schema.hook("map_case")
+    def keep_generated_data_safe(ctx: object, case: OpenApiCase) -> OpenApiCase:
         return make_case_safe(case, context)
 
 
-def make_case_safe(case: schemathesis.Case, context: RunContext) -> schemathesis.Case:
+def make_case_safe(case: OpenApiCase, context: RunContext) -> OpenApiCase:
     """What keeps a generated request safe on a shared account, and fair to the target.
 
     Applied to generated cases by the ``map_case`` hook, and again just before a schema test
@@ -97,7 +101,7 @@ def make_case_safe(case: schemathesis.Case, context: RunContext) -> schemathesis
     return case
 
 
-def aim_writes_at_absent_ids(case: schemathesis.Case, guard: WriteGuard) -> None:
+def aim_writes_at_absent_ids(case: OpenApiCase, guard: WriteGuard) -> None:
     """A generated update or delete never names an audience of somebody else's: its id becomes
     one minted to be absent (a negative case keeps a malformed id that names nothing else).
     The state machine's steps are left to it: it follows links, and skips a step that would
@@ -116,7 +120,7 @@ def aim_writes_at_absent_ids(case: schemathesis.Case, guard: WriteGuard) -> None
     parameters["id"] = guard.mint_absent()
 
 
-def _names_nothing_else(case: schemathesis.Case, generated: str, guard: WriteGuard) -> bool:
+def _names_nothing_else(case: OpenApiCase, generated: str, guard: WriteGuard) -> bool:
     """Whether a negative case's malformed id may be sent as it is: it, and what it reads as
     once percent-decoded (negative data may hold escapes that go out unencoded), name nothing
     a server could hold, however the URL is spelled."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Self
 
 import requests
 
@@ -34,7 +35,7 @@ class Racers:
         self.count = count
         self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="racer")
 
-    def __enter__(self) -> Racers:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

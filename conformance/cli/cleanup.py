@@ -24,12 +24,8 @@ from conformance.http.rate_limit import RateLimiter
 from conformance.http.target import Target
 from conformance.http.transport import ConnectionOptions, describe_connection_error
 from conformance.http.write_guard import WriteGuard
-from conformance.run.settings import (
-    ENV_API_KEY,
-    ENV_BASE_URL,
-    ENV_SECONDARY_API_KEY,
-    build_settings,
-)
+from conformance.run.options import ENV_API_KEY, ENV_BASE_URL, ENV_SECONDARY_API_KEY
+from conformance.run.settings import build_settings
 from conformance.verdict.exits import Exit
 
 DEFAULT_OLDER_THAN = "1h"

@@ -98,7 +98,7 @@ class TargetAdapter(HTTPAdapter):
         self._count_lock = threading.Lock()
         self._proxies = policy.transport.proxies_for(str(policy.origin))
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,

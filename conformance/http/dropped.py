@@ -8,7 +8,7 @@ not a drop: the server was not reached, or may still be working.
 from __future__ import annotations
 
 import http.client
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -37,7 +37,7 @@ class ConnectionDropped(RuleViolation, requests.ConnectionError):
     A timeout is not a dropped connection (the server may still be working): it stays an error
     of the run, which then has no verdict, as before."""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> ConnectionDropped:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         return requests.ConnectionError.__new__(cls)
 
     def __init__(self, request: requests.PreparedRequest, words: str) -> None:

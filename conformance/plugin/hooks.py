@@ -21,10 +21,11 @@ from conformance.checks import account_wide, unicode_tables
 from conformance.errors import ForeignWriteRefused, SettingsError, UnknownRuleError
 from conformance.plugin import progress, sharding, workers
 from conformance.plugin.masked_reports import mask_report
-from conformance.plugin.pytest_options import CLI_FRONT, SETTINGS_KEY, add_options, settings_of
+from conformance.plugin.pytest_options import SETTINGS_KEY, add_options, settings_of
 from conformance.plugin.recorder import INSECURE_WARNING, RECORDER, RunRecorder
 from conformance.plugin.worker_wire import is_worker, joined_run
 from conformance.run import session as run_session
+from conformance.run.options import CLI_FRONT
 from conformance.run.settings import RunSettings, checked_output_file
 from conformance.run.stopping import RunStop
 from conformance.verdict import scope

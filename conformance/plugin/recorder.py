@@ -19,10 +19,11 @@ from conformance import __version__
 from conformance.contract.spec_files import spec_sha256
 from conformance.http.ledger import CleanupReport
 from conformance.plugin import whole_suite
-from conformance.plugin.pytest_options import CLI_FRONT, SETTINGS_KEY
+from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.tracebacks import make_printable
 from conformance.run import artefacts
 from conformance.run import session as run_session
+from conformance.run.options import CLI_FRONT
 from conformance.run.preflight import PreflightFailure
 from conformance.run.stopping import RunStop, RunStopped
 from conformance.verdict import scope

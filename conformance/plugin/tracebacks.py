@@ -10,8 +10,12 @@ those entries loses nothing a reader could use: they point at no line.
 from __future__ import annotations
 
 import types
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TracebackEntry
 
 
 def without_lineless_entries(tb: types.TracebackType | None) -> types.TracebackType | None:
@@ -41,9 +45,9 @@ def make_printable(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
     excinfo.traceback = excinfo.traceback.filter(_has_line_number)
 
 
-def _has_line_number(entry: object) -> bool:
+def _has_line_number(entry: TracebackEntry) -> bool:
     try:
-        entry.lineno  # type: ignore[attr-defined]
+        _ = entry.lineno
     except TypeError:  # tb_lineno None: pytest's own arithmetic on it fails
         return False
     return True

@@ -26,7 +26,8 @@ class JournalWriter:
     """The journal a worker appends to: its pid first, each creation, and its end."""
 
     def __init__(self, folder: Path, worker_id: str) -> None:
-        self._file: IO[str] = open(
+        # open for the worker's whole life, flushed at each entry: no with-block spans it
+        self._file: IO[str] = open(  # noqa: SIM115
             folder / f"journal-{worker_id}.jsonl", "a", encoding="utf-8", buffering=1
         )
         self.write({"pid": os.getpid()})

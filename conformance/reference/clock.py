@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # DATE-01: UTC, 'yyyy-MM-dd HH:mm:ss'.
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -10,4 +10,4 @@ DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def utc_now_text() -> str:
     """The current UTC time as the API writes it; text order is time order in this format."""
-    return datetime.now(timezone.utc).strftime(DATE_FORMAT)
+    return datetime.now(UTC).strftime(DATE_FORMAT)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -67,7 +68,7 @@ class ReferenceServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
-    def __enter__(self) -> ReferenceServer:
+    def __enter__(self) -> Self:
         try:
             self._start()
         except BaseException:

@@ -31,7 +31,14 @@ _HOMES = {
     "write_docs": "docs",
 }
 
-__all__ = sorted([*_HOMES, "ReportError"])
+__all__ = [
+    "Certificate",
+    "ReportError",
+    "build_certificate",
+    "verify_certificate",
+    "write_certificate",
+    "write_docs",
+]
 
 
 def __getattr__(name: str) -> Any:

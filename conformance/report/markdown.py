@@ -30,9 +30,11 @@ def render_markdown(certificate: Certificate) -> str:
     lines = [
         f"## {mark} Audience API conformance: **{certificate.verdict}**",
         "",
-        f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
-        f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
-        f"spec SHA-256 {_code(run['spec_sha256'][:12])}.",
+        (
+            f"{decided} Target {_cell(run['target'])}, started {_cell(run['started_at'])}; "
+            f"suite {_cell(run['suite_version'])}, profile {_cell(run['profile'])}, seed {_cell(run['seed'])}, "
+            f"spec SHA-256 {_code(run['spec_sha256'][:12])}."
+        ),
         *(
             [
                 "",
@@ -42,8 +44,10 @@ def render_markdown(certificate: Certificate) -> str:
             else []
         ),
         "",
-        f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
-        f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed.",
+        (
+            f"Cleanup: deleted {_cell(run['cleanup_deleted'])} audience(s) the run created; audiences still carrying the run's prefix afterwards: "
+            f"{_cell(run['cleanup_leftovers_found'])} found, {_cell(run['cleanup_leftovers_deleted'])} deleted, {_cell(run['cleanup_leftovers_remaining'])} still listed."
+        ),
         "",
         f"Page sizes walked to the end: {_cell(run.get('walked_to_end', 'none'))}.",
         "",

@@ -87,7 +87,13 @@ def collect_suite() -> list[SuiteTest]:
             "conformance.suite",
         ]
         done = subprocess.run(
-            command, env=env, cwd=folder, capture_output=True, text=True, timeout=COLLECT_TIMEOUT
+            command,
+            env=env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=COLLECT_TIMEOUT,
+            check=False,
         )
         if done.returncode != 0 or not listing.is_file():
             last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]

@@ -9,6 +9,7 @@ file, even when the new run is killed outright.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from junitparser import Error, JUnitXml, TestCase, TestSuite
 
@@ -44,7 +45,8 @@ def record_run_end(junit_path: Path, run_end: RunEnd, detail: str) -> None:
     if not junit_path.is_file() or run_end == RunEnd.COMPLETED:
         return
     xml = JUnitXml.fromfile(str(junit_path))
-    suites = list(xml) if xml._tag == "testsuites" else [xml]
+    # junitparser annotates fromfile as JUnitXml, but a file whose root is <testsuite> reads as one
+    suites = list(xml) if xml._tag == "testsuites" else [cast(TestSuite, xml)]
     if any(True for suite in suites for _ in suite):
         return
     case = TestCase(name=run_end.value, classname=RUN_TESTCASE_CLASS)

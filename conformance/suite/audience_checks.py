@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -35,7 +35,7 @@ def parse_date(value: Any, field_name: str, response: requests.Response | None) 
         response=response,
     )
     try:
-        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         check(
             False,

@@ -26,7 +26,8 @@ pytest_plugins = ["conformance.suite.pagination_fixtures"]
 def _start_run() -> RunContext:
     context = start_run()
     hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
-    hypothesis.core.global_force_seed = context.seed  # type: ignore[attr-defined]
+    # hypothesis.core declares ``global_force_seed = None`` without a type, so mypy reads it as None
+    hypothesis.core.global_force_seed = context.seed  # type: ignore[assignment]
     return context
 
 

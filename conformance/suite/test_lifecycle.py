@@ -11,6 +11,7 @@ suite's ``kept_audience``). Update, delete and the server's clock are in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -148,7 +149,7 @@ def test_get_and_list_show_the_created_audience(
                 response,
             )
         for params, ids in queries_of({key: audience["channel"] for key, audience in made.items()}):
-            shown = settle(lambda params=params, ids=ids: listed_all(target, ids, params))
+            shown = settle(partial(listed_all, target, ids, params))
             for key in ids:
                 expect_same(
                     check_audience(shown[key], None, "a listed audience"),

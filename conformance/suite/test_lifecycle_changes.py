@@ -9,7 +9,7 @@ other example creates what it needs and deletes it again.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -239,7 +239,7 @@ def test_a_deleted_audience_is_gone(
 def test_create_date_is_the_clock_now_in_utc(target: Target, namer: Namer) -> None:
     """DATE-02: a new audience's create_date is within 5 minutes of this client's UTC clock
     (a server writing local time as UTC is hours off)."""
-    sent = datetime.now(timezone.utc)
+    sent = datetime.now(UTC)
     audience = create_audience(target, namer.fresh(), "VIBER")
     delete_audience(target, audience["id"])
     created = parse_date(audience["create_date"], "create_date", None)

@@ -75,14 +75,15 @@ def _refusals_are_1309(
 def _id_of(response: requests.Response) -> str:
     body = body_of(response)
     data = body.get("data") if isinstance(body, dict) else None
+    identifier = data.get("id") if isinstance(data, dict) else None
     check(
-        isinstance(data, dict) and isinstance(data.get("id"), str),
+        isinstance(identifier, str),
         "AUD-01",
         expected="{'data': Audience} with a string id",
         received=response.text[:200],
         response=response,
     )
-    return str(data["id"])
+    return str(identifier)
 
 
 def _listed_ids(target: Target, names: set[str]) -> dict[str, set[str]]:
@@ -164,8 +165,8 @@ def test_racing_creates_of_one_name_make_one_audience(
             received=f"ids {sorted(ids)}",
             context="listing after racing creates",
         )
-    for ids in winners.values():
-        for audience_id in ids:
+    for winner_ids in winners.values():
+        for audience_id in winner_ids:
             delete_audience(target, audience_id)  # the account stays small for the tests after
 
 

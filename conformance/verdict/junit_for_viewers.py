@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conformance.verdict.violations import RuleViolation
+
+if TYPE_CHECKING:
+    import pluggy
 
 MESSAGE_LIMIT = 300  # characters of a failure's one-line message
 SUITE_DIR = Path(__file__).parent.parent / "suite"
@@ -152,7 +156,7 @@ class JUnitShaper:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Iterator[None]:
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         if item.get_closest_marker("rule") is None:
             yield
             return

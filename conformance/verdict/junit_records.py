@@ -7,8 +7,9 @@ say can always be traced to it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from junitparser import Error, Failure, JUnitXml, Skipped, TestCase
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from conformance.verdict.outcomes import skip_reason
 from conformance.verdict.per_rule import (
@@ -31,7 +32,9 @@ def read_records(path: Path) -> list[TestRecord]:
     """One record per testcase that names the rules it checks; other testcases are ignored."""
     xml = JUnitXml.fromfile(str(path))
     records = []
-    for suite in xml if xml._tag == "testsuites" else [xml]:
+    # junitparser annotates fromfile as JUnitXml, but a file whose root is <testsuite> reads as one
+    suites = list(xml) if xml._tag == "testsuites" else [cast(TestSuite, xml)]
+    for suite in suites:
         for case in suite:
             properties = _properties(case)
             if any(name == "rule" for name, _ in properties):

@@ -145,7 +145,7 @@ def skip_reason(text: str) -> str:
 def violated_rules(error: BaseException) -> list[str]:
     """The rules an exception speaks against, in the order met; none for an exception that is
     not a violation (a suite bug, a skip)."""
-    if isinstance(error, (Inconclusive, NotExercised)) or isinstance(error, pytest.skip.Exception):
+    if isinstance(error, (Inconclusive, NotExercised, pytest.skip.Exception)):
         return []
     if isinstance(error, RuleViolation):
         return [error.rule]

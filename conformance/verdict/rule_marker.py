@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.rules import Level, UnknownRuleError, get_rule
+from conformance.contract.rules import Level, get_rule
+from conformance.errors import UnknownRuleError
 
 MARKER_HELP = (
     "rule(*ids, level=None): the contract rule IDs a test checks "

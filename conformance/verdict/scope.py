@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import NoReturn
 
 import pytest
 
@@ -31,7 +32,7 @@ class OutOfScope(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         super().__init__(reason)
 
 
-def out_of_scope(reason: str) -> None:
+def out_of_scope(reason: str) -> NoReturn:
     """Skip the current test because of the user's choice, saying which."""
     raise OutOfScope(reason)
 

@@ -33,12 +33,14 @@ class RuleViolation(AssertionError):
 
     _by_rule: ClassVar[dict[str, type[RuleViolation]]] = {}
 
-    def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:
+    # Not Self: RuleViolation(...) makes an instance of the rule's own subclass.
+    def __new__(cls, rule: str, **kwargs: Any) -> RuleViolation:  # noqa: PYI034
+        kind: type[RuleViolation] = cls
         if cls is RuleViolation:
-            cls = RuleViolation._by_rule.setdefault(
+            kind = RuleViolation._by_rule.setdefault(
                 rule, type("RuleViolation", (RuleViolation,), {"__module__": __name__})
             )
-        return super().__new__(cls, rule)
+        return super().__new__(kind, rule)
 
     def __init__(
         self,

@@ -149,7 +149,12 @@ def test_a_timeout_is_not_charged_to_rob_01(
 ) -> None:
     """A server still silent at the timeout may be working: the run's error, not ROB-01."""
     hold = threading.Event()
-    url, _ = raw_server(lambda connection, _: (_read_request(connection), hold.wait(5)) and None)
+
+    def silent(connection: socket.socket, _: int) -> None:
+        _read_request(connection)
+        hold.wait(5)
+
+    url, _ = raw_server(silent)
     try:
         with pytest.raises(requests.Timeout) as raised:
             _target(url, timeout=0.3).get("/v1/audiences")

@@ -197,9 +197,8 @@ def test_a_plain_http_target_is_never_sent_through_a_proxy(
 ) -> None:
     """Over http the proxy would read the key: the request path refuses before anything leaves."""
     server = recording_server(lambda m, p: OK)
-    with ForwardProxy() as proxy:
-        with pytest.raises(ClearTextProxyRefused):
-            _target(server.url, Transport(proxy=proxy.url)).get("/v1/audiences")
+    with ForwardProxy() as proxy, pytest.raises(ClearTextProxyRefused):
+        _target(server.url, Transport(proxy=proxy.url)).get("/v1/audiences")
     assert proxy.request_lines == [] and server.seen == []
 
 

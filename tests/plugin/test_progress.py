@@ -73,6 +73,7 @@ def test_a_log_sees_one_line_per_stage_and_no_live_line(tmp_path: Path) -> None:
         text=True,
         timeout=600,
         cwd=tmp_path,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "\r" not in done.stdout and not LIVE.search(done.stdout)

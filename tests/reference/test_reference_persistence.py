@@ -151,7 +151,7 @@ def test_in_memory_store_is_safe_across_threads() -> None:
             for step in range(20):
                 store.create_audience(f"acct-{index}", f"n{step}", "SMS", [])
                 store.list_audiences(f"acct-{index}", None, 0, 5)
-        except BaseException as error:  # collected and asserted below
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(index,)) for index in range(8)]

@@ -45,7 +45,9 @@ def race(calls: list[Callable[[], object]]) -> list[object]:
 def test_racing_creates_of_one_name_make_one_audience(store: Store) -> None:
     for round_number in range(20):
         name = f"raced-{round_number}"
-        results = race([lambda: store.create_audience(ACCOUNT, name, "SMS", ())] * THREADS)
+        results = race(
+            [lambda name=name: store.create_audience(ACCOUNT, name, "SMS", ())] * THREADS
+        )
         assert sum(not isinstance(result, NameTaken) for result in results) == 1
         assert [row.name for row in store.list_audiences(ACCOUNT, None, 0, 1000)].count(name) == 1
 
@@ -59,7 +61,9 @@ def test_racing_renames_to_one_name_give_it_to_one_audience(store: Store) -> Non
         name = f"taken-{round_number}"
         results = race(
             [
-                lambda audience_id=audience_id: store.rename_audience(ACCOUNT, audience_id, name)
+                lambda audience_id=audience_id, name=name: store.rename_audience(
+                    ACCOUNT, audience_id, name
+                )
                 for audience_id in ids
             ]
         )

@@ -203,6 +203,7 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
         env=clean,
         cwd=cwd,
         timeout=600,
+        check=False,
     )
 
 

@@ -73,7 +73,9 @@ def _run(
             "AUTH-01",
             *extra,
         ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, cwd=cwd, check=False
+    )
 
 
 def _reason(done: subprocess.CompletedProcess[str]) -> str:

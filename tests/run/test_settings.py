@@ -12,18 +12,18 @@ KEY = "a-key-of-16-chars"
 
 
 def _settings(**overrides: object) -> object:
-    values: dict[str, object] = dict(
-        base_url=None,
-        api_key=None,
-        secondary_api_key=None,
-        profile=None,
-        strict=False,
-        read_only=False,
-        seed=None,
-        rules=None,
-        timeout=None,
-        environ={},
-    )
+    values: dict[str, object] = {
+        "base_url": None,
+        "api_key": None,
+        "secondary_api_key": None,
+        "profile": None,
+        "strict": False,
+        "read_only": False,
+        "seed": None,
+        "rules": None,
+        "timeout": None,
+        "environ": {},
+    }
     values.update(overrides)
     return build_settings(**values)  # type: ignore[arg-type]
 
