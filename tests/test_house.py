@@ -1,4 +1,4 @@
-"""The house's shape holds: layers, the reference apart, no circle of imports.
+"""The house's shape holds: layers, the reference apart, no circle of imports, short modules.
 
 The contracts live in pyproject.toml and import-linter checks them, counting imports inside
 functions and under ``TYPE_CHECKING`` too. The negative tests copy the package, add one import
@@ -97,3 +97,15 @@ def test_a_circle_inside_one_layer_is_refused(tmp_path: Path) -> None:
     done = lint_imports(home, ROOT / "pyproject.toml")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "No circle of imports at any depth BROKEN" in done.stdout
+
+
+MODULE_LINES = 320  # about 300: a module holds one concept, and a reader sees it whole
+
+
+def test_every_module_of_the_package_is_short() -> None:
+    longer = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "conformance").rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES
+    }
+    assert longer == {}
