@@ -16,9 +16,18 @@ from conformance.http.target import Target
 from conformance.verdict.violations import RuleViolation, check
 
 
-def _filter_kept(target: Target, query: Query, page: Page, response: requests.Response) -> None:
+def check_filter_kept(
+    target: Target,
+    query: Query,
+    page: Page,
+    *,
+    response: requests.Response,
+    context: str,
+    where: str = "",
+) -> None:
     """A total that changed behind a link of a filtered walk: when it is the unfiltered query's
-    total, the link lost the filter (PAGE-08), which is the fault to name, not the total (PAGE-04)."""
+    total, the link lost the filter (PAGE-08), which is the fault to name, not the total (PAGE-04).
+    ``where`` names the page in the message, when the reader needs it."""
     unfiltered = target.get(query.path, params=[("page_size", "1")])
     try:
         total = unfiltered.json()["pagination"]["total"] if unfiltered.status_code == 200 else None
@@ -29,9 +38,9 @@ def _filter_kept(target: Target, query: Query, page: Page, response: requests.Re
         total != page.total,
         "PAGE-08",
         expected=f"{filters} still in force on pages reached through links",
-        received=f"total {page.total} on {page.describe()}, the total of the query without its filter",
+        received=f"total {page.total}{where}, the total of the query without its filter",
         response=response,
-        context=str(query),
+        context=context,
     )
 
 
@@ -123,7 +132,14 @@ def check_page(
         return
     first_total = walked.total if walked.page_count else page.total
     if page.total != first_total and walked.page_count and query.filters:
-        _filter_kept(target, query, page, response)
+        check_filter_kept(
+            target,
+            query,
+            page,
+            response=response,
+            context=str(query),
+            where=f" on {page.describe()}",
+        )
     check(
         page.total == first_total,
         "PAGE-04",

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from conformance.checks.page_checks import check_filter_kept
 from conformance.checks.page_reading import fetch, read_page, resolve_link
 from conformance.checks.walk_model import Page, Query, Walk, difference_text, ids_text
 from conformance.http.target import Target
@@ -114,7 +115,7 @@ def _expect_same(target: Target, query: Query, page: Page, name: str, expected: 
     # on the way: that is what the link did wrong, whatever page it gave (PAGE-08 before PAGE-06).
     check_query_kept(query, again, response=response, context=context)
     if again.total != expected.total and query.filters:
-        _check_total_not_unfiltered(target, query, again, response=response, context=context)
+        check_filter_kept(target, query, again, response=response, context=context)
     # The walk read the page a while ago, the link just now: a difference is the link's unless
     # another client's write is proven meanwhile (conformance.checks.account_wide decides that).
     check(
@@ -169,27 +170,6 @@ def check_query_kept(
             response=response,
             context=context,
         )
-
-
-def _check_total_not_unfiltered(
-    target: Target, query: Query, page: Page, *, response: requests.Response, context: str
-) -> None:
-    """A total that differs from the walk's behind a link of a filtered walk: when it is the
-    total of the query without its filters, the link lost them (PAGE-08)."""
-    unfiltered = target.get(query.path, params=[("page_size", "1")])
-    try:
-        total = unfiltered.json()["pagination"]["total"] if unfiltered.status_code == 200 else None
-    except (ValueError, KeyError, TypeError):
-        total = None
-    filters = ", ".join(f"{name}={value}" for name, value in query.filters)
-    check(
-        total != page.total,
-        "PAGE-08",
-        expected=f"{filters} still in force on pages reached through links",
-        received=f"total {page.total}, the total of the query without its filter",
-        response=response,
-        context=context,
-    )
 
 
 @contextmanager
