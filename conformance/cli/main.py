@@ -1,4 +1,4 @@
-"""The ``audience-conformance`` command: run, serve, cleanup, rules, report, verify, docs.
+"""The ``audience-conformance`` command: run, serve, cleanup, rules, report, verify, diff, docs.
 
 A thin front: ``run`` hands its settings to the pytest plugin and runs the suite in this
 process (keys travel in the environment, never on a command line another process can
@@ -120,9 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     files.set_defaults(handler=command_schemathesis_files)
 
+    from conformance.cli.baseline_gate import add_diff_command
     from conformance.cli.report_commands import add_report_commands
 
     add_report_commands(commands)
+    add_diff_command(commands)
     return parser
 
 
@@ -163,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from conformance.cli.baseline_gate import checked_baseline
     from conformance.cli.parallel import checked_shard, checked_workers
     from conformance.cli.runner import run_suite
 
@@ -172,8 +175,14 @@ def command_run(args: argparse.Namespace) -> int:
     junit_xml = checked_output_file(args.junit_xml, CLI_FLAGS["junit_xml"])
     # A mistake in either is the user's, said before anything starts.
     workers, shard = checked_workers(args.workers), checked_shard(args.shard)
+    baseline = checked_baseline(args.baseline)
     return run_suite(
-        settings, junit_xml=junit_xml, keyword=args.keyword, workers=workers, shard=shard
+        settings,
+        junit_xml=junit_xml,
+        keyword=args.keyword,
+        workers=workers,
+        shard=shard,
+        baseline=baseline,
     )
 
 

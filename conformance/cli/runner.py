@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from conformance.cli.baseline_gate import gate
 from conformance.cli.parallel import checked_shard, worker_args
 from conformance.plugin.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
 from conformance.run.artefacts import CAUSES
@@ -42,6 +43,7 @@ def run_suite(
     keyword: str | None = None,
     workers: str | None = None,
     shard: str | None = None,
+    baseline: Path | None = None,
 ) -> int:
     """The suite under pytest in this process, given the run's options from the table: on its
     argument list, or in the environment for the target and the secrets."""
@@ -52,7 +54,7 @@ def run_suite(
     set_hypothesis_home_dir(_hypothesis_home())
     with variables_set(environment(values)):
         code = pytest.main(args, plugins=[end])
-    return _finish(int(code), end, junit_xml)
+    return _finish(int(code), end, junit_xml, baseline)
 
 
 def handed_on(
@@ -122,7 +124,7 @@ def _set(variables: Mapping[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
+def _finish(code: int, end: _RunEnd, junit_xml: Path, baseline: Path | None = None) -> int:
     recorder = end.recorder
     if code == pytest.ExitCode.USAGE_ERROR and (recorder is None or not recorder.started):
         return Exit.USAGE
@@ -134,6 +136,9 @@ def _finish(code: int, end: _RunEnd, junit_xml: Path) -> int:
         return Exit.INCOMPLETE
     exit_code = _outcome(code, recorder)
     _print_reports(recorder)
+    if baseline is not None:
+        # The verdict line stands; the exit code says whether anything regressed.
+        return gate(exit_code, recorder.junit_path, recorder.certificate, baseline)
     return exit_code
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from conformance.report.model import Certificate, RuleRow
+from conformance.report.run_properties import read_property
 
 FORMAT = "audience-conformance-certificate"
 FORMAT_VERSION = 1
+BASELINE_PROPERTY = "baseline"  # what changed since a baseline, written by run --baseline
 
 
 def to_json(certificate: Certificate, *, junit_path: Path, out_dir: Path) -> dict[str, Any]:
@@ -34,6 +36,7 @@ def to_json(certificate: Certificate, *, junit_path: Path, out_dir: Path) -> dic
         "gaps": [row.id for row in certificate.gaps()],
         "errors": certificate.errors(),
         "rules": [_rule(row) for row in certificate.rules],
+        "baseline": read_property(junit_path, BASELINE_PROPERTY),  # None: not gated on one
     }
 
 

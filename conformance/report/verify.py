@@ -126,7 +126,7 @@ def load_certificate(path: Path) -> dict[str, Any]:
 
 def _differences(claimed: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     problems = []
-    for key in ("verdict", "kind", "partial", "conformant", "strict", "errors"):
+    for key in ("verdict", "kind", "partial", "conformant", "strict", "errors", "baseline"):
         if claimed.get(key) != truth[key]:
             problems.append(
                 f"{key}: the certificate says {claimed.get(key)!r}, its JUnit file says {truth[key]!r}."

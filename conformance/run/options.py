@@ -212,6 +212,15 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         metavar="K/N",
     ),
     RunOption(
+        "baseline",
+        "--baseline",
+        "certificate.json of an earlier run: exit 1 only on a regression (a rule it passed fails now), else 0; names every rule that changed [{env}]",
+        NONE,  # the run command compares after the run; pytest never sees it
+        env="AUDIENCE_BASELINE",
+        metavar="OLD.json",
+        fronts=Front.CLI,
+    ),
+    RunOption(
         "ca_bundle",
         "--ca-bundle",
         "CA bundle (PEM) that signs the target's certificate [{env}, else REQUESTS_CA_BUNDLE, SSL_CERT_FILE or CURL_CA_BUNDLE]",
