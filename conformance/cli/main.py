@@ -172,10 +172,10 @@ def command_run(args: argparse.Namespace) -> int:
     settings = settings_from(
         {option.name: getattr(args, option.name) for option in of_front(Front.CLI)}
     )
+    baseline = checked_baseline(args.baseline)
     junit_xml = checked_output_file(args.junit_xml, CLI_FLAGS["junit_xml"])
     # A mistake in either is the user's, said before anything starts.
     workers, shard = checked_workers(args.workers), checked_shard(args.shard)
-    baseline = checked_baseline(args.baseline)
     return run_suite(
         settings,
         junit_xml=junit_xml,

@@ -27,7 +27,7 @@ from conformance.verdict.per_rule import FAILED, NOT_VERIFIED, OUT_OF_SCOPE, PAS
 ABSENT = "absent"  # a rule one side's catalogue does not hold
 REGRESSION = "regression"
 NEWLY_FAILING = "newly failing"
-NEWLY_FAILING_UNCOUNTED = "newly failing, not counted (SHOULD level, no --strict)"
+NEWLY_FAILING_UNCOUNTED = "newly failing at SHOULD level"  # a regression with --strict only
 NEWLY_PASSING = "newly passing"
 NEWLY_OUT_OF_SCOPE = "newly out of scope"
 NEWLY_IN_SCOPE = "newly in scope"
@@ -76,7 +76,9 @@ class Comparison:
         """One line: regressed or not, then how many rules changed each way."""
         regressed = self.regressions
         head = (
-            f"REGRESSION: {len(regressed)} rule(s) passed in the baseline and fail now: "
+            f"REGRESSION: {_rules_text(len(regressed))} passed in the baseline and "
+            + ("fails" if len(regressed) == 1 else "fail")
+            + " now: "
             + ", ".join(change.rule for change in regressed)
             if regressed
             else "no regression: no rule that passed in the baseline fails now"
@@ -91,6 +93,10 @@ class Comparison:
         return "; ".join([head, *others])
 
 
+def _rules_text(count: int) -> str:
+    return f"{count} rule" + ("" if count == 1 else "s")
+
+
 def record(junit_path: Path, comparison: Comparison) -> list[Path]:
     """Write the comparison on the run's JUnit file, as a testsuite property, and the
     certificate again from it: ``verify`` and ``report`` then find it there too."""
@@ -99,6 +105,8 @@ def record(junit_path: Path, comparison: Comparison) -> list[Path]:
     suites = list(xml) if xml._tag == "testsuites" else [cast(TestSuite, xml)]
     if not suites:
         raise ReportError(f"'{junit_path}' has no testsuite to record the baseline on.")
+    for stale in [prop for prop in suites[0].properties() if prop.name == BASELINE_PROPERTY]:
+        suites[0].remove_property(stale)  # gated again: one comparison, the last one
     suites[0].add_property(
         BASELINE_PROPERTY, f"against {comparison.baseline}: {comparison.headline()}"
     )
