@@ -75,14 +75,11 @@ class Comparison:
     def headline(self) -> str:
         """One line: regressed or not, then how many rules changed each way."""
         regressed = self.regressions
-        head = (
-            f"REGRESSION: {_rules_text(len(regressed))} passed in the baseline and "
-            + ("fails" if len(regressed) == 1 else "fail")
-            + " now: "
-            + ", ".join(change.rule for change in regressed)
-            if regressed
-            else "no regression: no rule that passed in the baseline fails now"
-        )
+        head = "no regression: no rule that passed in the baseline fails now"
+        if regressed:
+            verb = "fails" if len(regressed) == 1 else "fail"
+            names = ", ".join(change.rule for change in regressed)
+            head = f"REGRESSION: {_rules_text(len(regressed))} passed in the baseline and {verb} now: {names}"
         others = [
             f"{len(found)} {kind} ({', '.join(change.rule for change in found)})"
             for kind in KINDS[1:]
