@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ReportError, UsageError
-from conformance.report.baseline import Comparison, compare_files, load_baseline, record
+from conformance.report.baseline import (
+    Baseline,
+    Comparison,
+    compare_files,
+    compare_with,
+    load_baseline,
+    record,
+)
 from conformance.run.options import CLI_FLAGS, OPTIONS_BY_NAME
 from conformance.verdict.exits import Exit
 
@@ -47,22 +54,20 @@ def command_diff(args: argparse.Namespace) -> int:
     return Exit.NOT_CONFORMANT if comparison.regressions else Exit.CONFORMANT
 
 
-def checked_baseline(value: str | None) -> Path | None:
+def checked_baseline(value: str | None) -> Baseline | None:
     """The baseline the run is gated on (the option, else its variable), read before the run
     starts: a missing or broken file is the user's mistake, said in one line."""
     option = OPTIONS_BY_NAME["baseline"]
     given = value or (os.environ.get(option.env) if option.env else None)
     if not given:
         return None
-    path = Path(given)
     try:
-        load_baseline(path)
+        return load_baseline(Path(given))
     except ReportError as error:
         raise UsageError(f"{CLI_FLAGS['baseline']}: {error}") from None
-    return path
 
 
-def gate(code: int, junit: Path | None, certificate: Sequence[Path], baseline: Path) -> int:
+def gate(code: int, junit: Path | None, certificate: Sequence[Path], baseline: Baseline) -> int:
     """The run's exit code against its baseline, after printing what changed and writing it on
     JUnit and the certificate: 1 on a regression (a failure seen is one, even in a run that did
     not complete), else 0 for a run with a verdict; a run without one (4) keeps its code, as one
@@ -71,12 +76,12 @@ def gate(code: int, junit: Path | None, certificate: Sequence[Path], baseline: P
         return code
     written = next((path for path in certificate if path.suffix == ".json"), None)
     if written is None or junit is None:
-        print(f"baseline: no certificate.json was written to compare with {baseline}")
+        print(f"baseline: no certificate.json was written to compare with {baseline.path}")
         return code
     try:
-        comparison = compare_files(baseline, written)
+        comparison = compare_with(baseline, written)
         record(junit, comparison)
-    except ReportError as error:  # the baseline changed during the run, or the new one is broken
+    except ReportError as error:  # the new certificate cannot be read back
         print(f"baseline: cannot compare: {error}")
         return code
     for line in as_lines(comparison):

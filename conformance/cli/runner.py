@@ -15,6 +15,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance.cli.baseline_gate import gate
 from conformance.cli.parallel import checked_shard, worker_args
 from conformance.plugin.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
+from conformance.report.baseline import Baseline
 from conformance.run.artefacts import CAUSES
 from conformance.run.option_values import values_of
 from conformance.run.options import CLI_FRONT, RUN_OPTIONS, OptionValue, Passage
@@ -43,7 +44,7 @@ def run_suite(
     keyword: str | None = None,
     workers: str | None = None,
     shard: str | None = None,
-    baseline: Path | None = None,
+    baseline: Baseline | None = None,
 ) -> int:
     """The suite under pytest in this process, given the run's options from the table: on its
     argument list, or in the environment for the target and the secrets."""
@@ -124,7 +125,7 @@ def _set(variables: Mapping[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _finish(code: int, end: _RunEnd, junit_xml: Path, baseline: Path | None = None) -> int:
+def _finish(code: int, end: _RunEnd, junit_xml: Path, baseline: Baseline | None = None) -> int:
     recorder = end.recorder
     if code == pytest.ExitCode.USAGE_ERROR and (recorder is None or not recorder.started):
         return Exit.USAGE

@@ -58,6 +58,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A baseline read once, before the run: the run removes the certificate it will replace,
+    and ``reports/certificate.json`` is the baseline a user reaches for first."""
+
+    path: Path
+    certificate: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Comparison:
     """What changed between a baseline certificate and a new one, rule by rule."""
 
@@ -116,9 +125,14 @@ def compare_files(baseline: Path, new: Path) -> Comparison:
     return compare(_loaded(baseline), _loaded(new), baseline=str(baseline))
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
-    """A baseline certificate, checked before a run starts: a user mistake fails in one line."""
-    return _loaded(path)
+def load_baseline(path: Path) -> Baseline:
+    """A baseline certificate, read before a run starts: a user mistake fails in one line."""
+    return Baseline(path, _loaded(path))
+
+
+def compare_with(baseline: Baseline, new: Path) -> Comparison:
+    """The run's new certificate against the baseline as it was read before the run."""
+    return compare(baseline.certificate, _loaded(new), baseline=str(baseline.path))
 
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, baseline: str) -> Comparison:

@@ -12,6 +12,7 @@ from junit_samples import failing_run, passing_run
 from conformance.cli.baseline_gate import gate
 from conformance.cli.main import main
 from conformance.report import write_certificate
+from conformance.report.baseline import load_baseline
 
 TABLE_HEAD = "| Rule | Level | Baseline | Now | Change |"
 
@@ -138,17 +139,31 @@ def test_the_gate_after_a_run(
     """A regression exits 1 whatever the run's own code; without one a verdict exits 0, and a
     run without a verdict keeps its code. Every change is printed."""
     junit = failing.parent / "junit.xml"
-    assert gate(1, junit, [failing], passing) == 1
+    regressed, unchanged = load_baseline(passing), load_baseline(failing)
+    assert gate(1, junit, [failing], regressed) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"baseline {passing}: REGRESSION: 1 rule passed")
     assert "  PAGE-04 (MUST): passed -> failed, regression" in out
-    assert gate(4, junit, [failing], passing) == 1
-    assert gate(1, junit, [failing], failing) == 0
-    assert gate(4, junit, [failing], failing) == 4
+    assert gate(4, junit, [failing], regressed) == 1
+    assert gate(1, junit, [failing], unchanged) == 0
+    assert gate(4, junit, [failing], unchanged) == 4
     capsys.readouterr()
-    assert gate(3, junit, [failing], passing) == 3
-    assert gate(2, junit, [failing], passing) == 2
+    assert gate(3, junit, [failing], regressed) == 3
+    assert gate(2, junit, [failing], regressed) == 2
     assert capsys.readouterr().out == ""  # nothing decided: nothing compared
     assert json.loads(failing.read_text(encoding="utf-8"))["baseline"].startswith(
         f"against {failing}: no regression"
     )
+
+
+def test_the_baseline_is_the_file_as_read_before_the_run(
+    passing: Path, failing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline reports/certificate.json``: the run replaces that very file; the gate
+    compares with what it held when the run started."""
+    baseline = load_baseline(failing)
+    passing_run(failing.parent / "junit.xml")  # the new run, where the baseline was
+    written = _certify(failing.parent / "junit.xml")
+    assert written == failing
+    assert gate(0, failing.parent / "junit.xml", [written], baseline) == 0
+    assert "6 newly passing" in capsys.readouterr().out
