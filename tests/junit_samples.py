@@ -98,8 +98,8 @@ def write_junit(
                 ("level", case.levels.get(rule_id, by_id[rule_id].level.value)),
             ]
         pairs += _outcomes(case)
-        for name, value in pairs if older_form else for_viewers(pairs):
-            ET.SubElement(case_props, "property", name=name, value=str(value))
+        for prop, written in pairs if older_form else for_viewers(pairs):
+            ET.SubElement(case_props, "property", name=prop, value=str(written))
         if case.outcome == "failed":
             failure = ET.SubElement(
                 element, "failure", message=case.text.splitlines()[0] if case.text else "failed"
