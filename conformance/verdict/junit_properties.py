@@ -26,8 +26,8 @@ _SEPARATOR = "."
 def for_viewers(properties: Sequence[tuple[str, object]]) -> list[tuple[str, object]]:
     """The suite's pairs as JUnit carries them: each name once. Other properties pass as they are."""
     rules = [str(value) for name, value in properties if name == RULE]
-    if not rules:
-        return list(properties)
+    if not rules or any(_per_rule(name) for name, _ in properties):
+        return list(properties)  # no rule, or already in this form
     levels = iter(str(value) for name, value in properties if name == "level")
     shaped: list[tuple[str, object]] = [(RULE, " ".join(dict.fromkeys(rules)))]
     shaped += [(f"level{_SEPARATOR}{rule}", next(levels, "")) for rule in rules]

@@ -44,6 +44,7 @@ def test_every_name_is_written_once() -> None:
 
 def test_what_was_written_reads_back_from_either_form() -> None:
     assert as_written(for_viewers(WRITTEN)) == WRITTEN
+    assert for_viewers(for_viewers(WRITTEN)) == for_viewers(WRITTEN)
     assert as_written(WRITTEN) == WRITTEN  # a file older than the form
     one_rule = [("rule", "AUTH-01"), ("level", "MUST"), ("outcome", "AUTH-01 passed")]
     assert as_written(for_viewers(one_rule)) == one_rule
