@@ -203,7 +203,8 @@ class JUnitShaper:
             strip_noise(call.excinfo.value)
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
-        # pytest's JUnit writer copies the report's location and properties as they are.
+        # pytest's JUnit writer copies the report's location and properties as they are (so the
+        # location's line counts from 1 here, as viewers read it; pytest's own count from 0).
         location = junit_location(item)
         if location is not None:
             report.location = (location[0], location[1], report.location[2])
