@@ -1,7 +1,7 @@
 """JUnit files shaped like the suite's, written from a few lines of test data.
 
-They carry what pytest and the plugin write: testcases with ``rule``/``level``/``outcome``
-properties, failures as full pytest tracebacks, skips with their reason, and the run's
+They carry what pytest and the plugin write: testcases with ``rule``, ``level.RULE`` and
+``outcome.RULE`` properties (or the older repeated ``rule``/``level``/``outcome``), failures as full pytest tracebacks, skips with their reason, and the run's
 properties on the testsuite.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from conformance.contract.rules import RULES
 from conformance.contract.spec_files import spec_sha256
+from conformance.verdict.junit_properties import for_viewers
 
 LEAKED_KEY = (
     "sk-live-4f9e2c7a1b3d5e6f"  # a key the redactor missed; the certificate must still hide it
@@ -51,7 +52,15 @@ def run_properties(**overrides: str) -> dict[str, str]:
     return properties | overrides
 
 
-def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None = None) -> Path:
+def write_junit(
+    path: Path,
+    cases: list[Case],
+    properties: dict[str, str] | None = None,
+    *,
+    older_form: bool = False,
+) -> Path:
+    """A JUnit file as the plugin writes it (one property per name), or as it was written before
+    that (``older_form``: ``rule``, ``level`` and ``outcome`` repeated per rule)."""
     root = ET.Element("testsuites", name="pytest tests")
     failures = sum(case.outcome == "failed" for case in cases)
     skipped = sum(case.outcome == "skipped" for case in cases)
@@ -82,16 +91,15 @@ def write_junit(path: Path, cases: list[Case], properties: dict[str, str] | None
             time="0.010",
         )
         case_props = ET.SubElement(element, "properties")
+        pairs: list[tuple[str, object]] = []
         for rule_id in case.rules:
-            ET.SubElement(case_props, "property", name="rule", value=rule_id)
-            ET.SubElement(
-                case_props,
-                "property",
-                name="level",
-                value=case.levels.get(rule_id, by_id[rule_id].level.value),
-            )
-        for name, value in _outcomes(case):
-            ET.SubElement(case_props, "property", name=name, value=value)
+            pairs += [
+                ("rule", rule_id),
+                ("level", case.levels.get(rule_id, by_id[rule_id].level.value)),
+            ]
+        pairs += _outcomes(case)
+        for prop, written in pairs if older_form else for_viewers(pairs):
+            ET.SubElement(case_props, "property", name=prop, value=str(written))
         if case.outcome == "failed":
             failure = ET.SubElement(
                 element, "failure", message=case.text.splitlines()[0] if case.text else "failed"
@@ -188,7 +196,7 @@ SKIP_REASON = "needs a second account: pass --secondary-api-key or set AUDIENCE_
 NOT_RUN = ("DATE-02", "CRUD-06")
 
 
-def failing_run(path: Path, **properties: str) -> Path:
+def failing_run(path: Path, *, older_form: bool = False, **properties: str) -> Path:
     """A run where PAGE-04 (MUST) fails twice, PAGE-10 (SHOULD) fails, TEN-01 is skipped and two rules did not run."""
     special = {"PAGE-04", "PAGE-10", "TEN-01", *NOT_RUN}
     cases = [
@@ -229,7 +237,7 @@ def failing_run(path: Path, **properties: str) -> Path:
             classname="test_tenancy",
         ),
     ]
-    return write_junit(path, cases, run_properties(**properties))
+    return write_junit(path, cases, run_properties(**properties), older_form=older_form)
 
 
 def passing_run(path: Path, **properties: str) -> Path:

@@ -8,11 +8,13 @@ JUnit) passes here first, with the run's redactor, which knows every secret of t
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
 from conformance.contract.rules import Level
 from conformance.verdict.junit_for_viewers import FailureText, summary_of, violation_text
+from conformance.verdict.junit_properties import as_written
 from conformance.verdict.outcomes import Outcome, RuleOutcome
 
 
@@ -39,13 +41,14 @@ def mask_report(
 
 
 def _written_outcomes(report: pytest.TestReport) -> list[RuleOutcome]:
+    written = as_written(report.user_properties)
     levels = {
         str(value): Level(str(level))
-        for (name, value), (_, level) in zip(report.user_properties, report.user_properties[1:])
+        for (name, value), (_, level) in pairwise(written)
         if name == "rule"
     }
     return [
         RuleOutcome.from_property(str(value), levels)
-        for name, value in report.user_properties
+        for name, value in written
         if name == "outcome"
     ]

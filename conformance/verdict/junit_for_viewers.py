@@ -1,5 +1,5 @@
-"""JUnit as CI viewers show it: a one-line failure message, the suite's own file and line, no
-Hypothesis statistics.
+"""JUnit as CI viewers show it: a one-line failure message, the suite's own file and line, one
+property per name, no Hypothesis statistics or notes.
 
 Viewers (Jenkins, GitLab, xunit-viewer, junitparser) show a failure's ``message`` attribute as its
 headline and its element text as the detail; they link ``file``/``line`` to the source. pytest
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +18,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conformance.verdict.hypothesis_notes import strip_noise
+from conformance.verdict.junit_properties import for_viewers
 from conformance.verdict.violations import RuleViolation
 
 if TYPE_CHECKING:
     import pluggy
 
 MESSAGE_LIMIT = 300  # characters of a failure's one-line message
-SUITE_DIR = Path(__file__).parent.parent / "suite"
+TEST_LABEL = "test: "  # the last line of a violation's text: where its test is written
+# The folder that holds the package: a checkout's root, or site-packages.
+PACKAGE_HOME = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass
@@ -48,6 +53,16 @@ class FailureText:
 
     def __str__(self) -> str:
         return self.text
+
+    def point_at(self, path: str, lineno: int) -> None:
+        """The test's place as JUnit shows it (:func:`junit_location`), in the crash and in the
+        text's closing ``test:`` line."""
+        before = f"{TEST_LABEL}{self.reprcrash.path}:{self.reprcrash.lineno} "
+        head, _, last = self.text.rpartition("\n")
+        if last.startswith(before):
+            last = f"{TEST_LABEL}{path}:{lineno} " + last.removeprefix(before)
+            self.text = f"{head}\n{last}" if head else last
+        self.reprcrash.path, self.reprcrash.lineno = path, lineno
 
 
 def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -95,7 +110,7 @@ def violation_text(error: BaseException | None, where: str) -> str | None:
         if not isinstance(error, RuleViolation)
         else []
     )
-    return "\n\n".join([*parts, *notes, f"test: {where}"])
+    return "\n\n".join([*parts, *notes, f"{TEST_LABEL}{where}"])
 
 
 def _leaves(error: BaseException) -> Iterator[BaseException]:
@@ -129,31 +144,51 @@ def _violations(error: BaseException) -> Iterator[RuleViolation]:
         yield from _violations(cause)
 
 
-def suite_location(item: pytest.Item) -> tuple[str, int] | None:
-    """The suite module and line where ``item``'s test function is written, when pytest's own
-    location points elsewhere (schemathesis builds its tests in its own modules)."""
+def junit_location(item: pytest.Item) -> tuple[str, int] | None:
+    """Where ``item``'s test function is written, as CI viewers link it: the file relative to the
+    folder that holds the ``conformance`` package (the repository root of a checkout, the
+    ``site-packages`` folder of an install), and the line of its ``def``, counted from 1.
+
+    pytest's own location is relative to its rootdir (``conformance/suite``: a bare file name a
+    CI annotation cannot find), counts lines from 0, starts at the first decorator, and points
+    into schemathesis for the tests it builds."""
     module = getattr(item, "module", None)
     name = getattr(item, "originalname", None)
-    if module is None or not name or getattr(module, "__file__", None) is None:
+    module_file = getattr(module, "__file__", None)
+    if module is None or not name or module_file is None:
         return None
-    if Path(item.location[0]).name == Path(module.__file__).name:
-        return None
-    function = inspect.unwrap(getattr(module, name, None) or (lambda: None))
+    owner = getattr(item, "cls", None) or module
+    function = inspect.unwrap(getattr(owner, name, None) or getattr(module, name, None) or _nothing)
     try:
-        lineno = inspect.getsourcelines(function)[1]
+        lines, first = inspect.getsourcelines(function)
+        source = inspect.getsourcefile(function)
     except (OSError, TypeError):
-        return None
-    if Path(inspect.getsourcefile(function) or "") != Path(module.__file__):
-        lineno = 1
-    return os.path.relpath(
-        module.__file__, item.config.rootpath
-    ), lineno - 1  # pytest's locations count from 0
+        lines, first, source = [], 1, None
+    if source is None or Path(source).resolve() != Path(module_file).resolve():
+        lineno = 1  # built elsewhere (a state machine): the module is all there is to point at
+    else:
+        lineno = first + next((i for i, line in enumerate(lines) if _DEF.match(line)), 0)
+    return _shown_path(Path(module_file), item.config.rootpath), lineno
+
+
+_DEF = re.compile(r"\s*(async\s+)?def\s")
+
+
+def _nothing() -> None:
+    """What a test that cannot be found by name points at: no source line of its module."""
+
+
+def _shown_path(path: Path, rootpath: Path) -> str:
+    resolved = path.resolve()
+    if resolved.is_relative_to(PACKAGE_HOME):
+        return resolved.relative_to(PACKAGE_HOME).as_posix()
+    return Path(os.path.relpath(resolved, rootpath)).as_posix()
 
 
 class JUnitShaper:
     """Registered by the plugin; touches only the suite's tests (those with a ``rule`` marker)."""
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outermost: it sees the report last
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
@@ -164,8 +199,15 @@ class JUnitShaper:
             # Hypothesis adds each test's statistics to JUnit as a base64 testsuite property when
             # the report of its teardown is made; a CI viewer shows them as noise.
             item.__dict__.pop("hypothesis_statistics", None)
+        if call.excinfo is not None:  # before any report is written from it
+            strip_noise(call.excinfo.value)
         outcome = yield
-        location = suite_location(item)
+        report: pytest.TestReport = outcome.get_result()
+        # pytest's JUnit writer copies the report's location and properties as they are (so the
+        # location's line counts from 1 here, as viewers read it; pytest's own count from 0).
+        location = junit_location(item)
         if location is not None:
-            report: pytest.TestReport = outcome.get_result()
             report.location = (location[0], location[1], report.location[2])
+            if isinstance(report.longrepr, FailureText):
+                report.longrepr.point_at(*location)
+        report.user_properties = for_viewers(report.user_properties)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from conformance.contract.rules import RULES, Level, Rule
 from conformance.verdict import scope
+from conformance.verdict.junit_properties import as_written
 from conformance.verdict.outcomes import Outcome, RuleOutcome, outcomes_of
 
 PASSED, FAILED, NOT_VERIFIED, NOT_EXERCISED, OUT_OF_SCOPE = (
@@ -55,6 +56,7 @@ class TestRecord:
     def from_properties(
         cls, nodeid: str, properties: Sequence[tuple[str, object]], outcome: str, detail: str = ""
     ) -> TestRecord:
+        properties = as_written(properties)  # one property per name in JUnit, or the older form
         rule_ids = [str(value) for name, value in properties if name == "rule"]
         levels = [Level(str(value)) for name, value in properties if name == "level"]
         declared = tuple(zip(rule_ids, levels, strict=True))

@@ -1,6 +1,7 @@
 """The JUnit file of a failing run, read as CI viewers read it (junitparser's public API): short,
-readable testcase names, the suite's own file and line, no Hypothesis statistics, a one-line
-failure message, and a file small enough to open.
+readable testcase names, the suite's own file and line as a CI annotation finds them, each
+property name once per testcase, no Hypothesis statistics or notes, a one-line failure message,
+and a file small enough to open.
 
 One quick run against a server that answers 500 to every write: most tests fail, as in a
 badly broken deployment.
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from junitparser import Attr, Error, Failure, IntAttr, JUnitXml, TestCase, TestSuite
+from junitparser import Attr, Error, Failure, IntAttr
+from junitparser.xunit2 import JUnitXml, TestCase, TestSuite
 from mutation.catalogue import Server
 from mutation.harness import SuiteRun, run_suite, serve
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +28,16 @@ pytestmark = pytest.mark.slow
 
 MAX_NAME = 120
 MAX_BYTES = 300 * 1024
-SUITE_MODULE = re.compile(r"^test_\w+\.py$")
+SUITE_FILE = re.compile(r"^conformance/suite/test_\w+\.py$")
+REPOSITORY = Path(__file__).parents[2]
+NOISE = (
+    "Failing test case",
+    "Failing explicit example",
+    "Falsifying example",
+    "Verbosity.verbose",
+    "reproduce_failure",
+    "Draw 1",
+)
 
 
 class SuiteCase(TestCase):
@@ -110,26 +121,46 @@ def test_testcase_names_are_short_readable_and_distinct(cases: list[SuiteCase]) 
 
 
 def test_file_and_line_point_at_the_suites_test(cases: list[SuiteCase]) -> None:
-    """The schema tests' file pointed into schemathesis."""
+    """The file was a bare name ('test_schema.py', no CI annotation could find it), the line
+    counted from 0 and pointed at the first decorator; the schema tests' file pointed into
+    schemathesis. Now: the path from the repository root, the line of the test's ``def``."""
     for case in cases:
-        assert SUITE_MODULE.match(case.file), (case.name, case.file)
-        assert case.file == f"{case.classname}.py" and case.line >= 1, (
-            case.name,
-            case.file,
-            case.line,
-        )
-    schema = [case for case in cases if case.name.startswith("test_operation_conforms_to_schema[")]
-    source = (
-        (Path(__file__).parents[2] / "conformance" / "suite" / "test_schema.py")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    )
-    assert schema
-    for case in schema:  # pytest's lines count from 0 and start at a test's first decorator
-        header = source[case.line : case.line + 5]
-        assert header[0].startswith("@") and any(
-            line.startswith("def test_operation_conforms_to_schema(") for line in header
-        ), header
+        assert SUITE_FILE.match(case.file), (case.name, case.file)
+        assert case.file == f"conformance/suite/{case.classname}.py", (case.name, case.file)
+        source = (REPOSITORY / case.file).read_text(encoding="utf-8").splitlines()
+        test = case.name.partition("[")[0]
+        assert 1 <= case.line <= len(source), (case.name, case.line)
+        written = source[case.line - 1]
+        assert re.match(rf"(async )?def {test}\(", written) or (
+            case.line == 1 and f"def {test}(" not in "\n".join(source)
+        ), (case.name, case.line, written)
+    assert any(case.name.startswith("test_operation_conforms_to_schema[") for case in cases)
+
+
+def test_each_property_name_once_per_testcase(cases: list[SuiteCase]) -> None:
+    """65 testcases repeated a property name up to 9 times ('outcome'): a viewer that keeps
+    properties as a map (name -> value) showed one rule's outcome of nine."""
+    repeated = {}
+    for case in cases:
+        names = [prop.name for prop in case.properties()]
+        if len(names) != len(set(names)):
+            repeated[case.name] = names
+    assert not repeated, list(repeated.items())[:3]
+    for case in cases:
+        found = {prop.name: prop.value for prop in case.properties()}
+        for rule in found["rule"].split():
+            assert f"level.{rule}" in found and f"outcome.{rule}" in found, (case.name, found)
+
+
+def test_failure_bodies_carry_no_hypothesis_boilerplate(cases: list[SuiteCase]) -> None:
+    """Bodies carried 'Failing test case: test_x(target=, known=, walks=...)', each draw's repr
+    and 'use Verbosity.verbose to view'; the violation's own lines stay."""
+    failures = _failures(cases)
+    for case, result in failures:
+        text = result.text or ""
+        for noise in NOISE:
+            assert noise not in text, (case.name, noise, text[:2000])
+    assert sum("  expected: " in (result.text or "") for _, result in failures) > 20
 
 
 def test_no_hypothesis_statistics_among_the_properties(broken_run: tuple[SuiteRun, Path]) -> None:

@@ -91,10 +91,10 @@ def test_a_changed_junit_file_is_rejected(
     """Changing one outcome in the JUnit file breaks its hash and the rule's agreement."""
     junit = certificate.parent / "junit.xml"
     text = junit.read_text(encoding="utf-8")
-    passed = '<property name="outcome" value="PAGE-04 passed" />'
+    passed = '<property name="outcome.PAGE-04" value="passed" />'
     assert text.count(passed) == 1
     junit.write_text(
-        text.replace(passed, '<property name="outcome" value="PAGE-04 not-verified" />'),
+        text.replace(passed, '<property name="outcome.PAGE-04" value="not-verified" />'),
         encoding="utf-8",
     )
     code, lines, _ = _verify(certificate, capsys)
