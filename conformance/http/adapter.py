@@ -33,6 +33,7 @@ from conformance.errors import (
     RunDeadlineExceeded,
 )
 from conformance.http.dropped import DROP_RETRIES, ConnectionDropped, dropped
+from conformance.http.in_flight import InFlight, count_request
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.transport import Transport
 
@@ -82,6 +83,7 @@ class RequestPolicy:
     on_rate_limited: Callable[[], None] | None = (
         None  # stops the run when the target keeps answering 429
     )
+    in_flight: InFlight = field(default_factory=InFlight)  # sends independent requests together
 
 
 class TargetAdapter(HTTPAdapter):
@@ -133,6 +135,7 @@ class TargetAdapter(HTTPAdapter):
         while True:
             self._check_deadline()
             self._wait_for_rate_limit()
+            count_request()
             try:
                 # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
                 # its own defaults, and a request that bypassed them would not reach the staging.

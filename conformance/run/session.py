@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from conformance.http.adapter import Origin, RequestPolicy
 from conformance.http.evidence import Witness
+from conformance.http.in_flight import InFlight
 from conformance.http.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.redaction import Redactor
@@ -88,6 +89,7 @@ class RunContext:
             transport=settings.transport,
             rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
             on_rate_limited=stop.rate_limited if stop is not None else None,
+            in_flight=InFlight(getattr(settings, "concurrency", 8)),
         )
         if stop is not None:
             stop.cleanup_command = self.cleanup_command()
@@ -163,6 +165,7 @@ class RunContext:
         finally:
             for target in self.targets:
                 target.close()
+            self.policy.in_flight.close()
             self._resources.close()
 
 
