@@ -137,8 +137,7 @@ class Walks:
         larger = Query(query.path, chosen.to_end, query.filters)
         # The prefix at the drawn size and the complete walk at a larger one need nothing of
         # each other: they are walked together.
-        prefix, complete = target.together(
-            lambda make: make(),
+        prefix, complete = target.all_together(
             [
                 lambda: walk(
                     target,

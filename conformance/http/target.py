@@ -112,5 +112,9 @@ class Target:
         """``call`` on each item, their requests in flight together (:mod:`conformance.http.in_flight`)."""
         return self.policy.in_flight.map(call, items)
 
+    def all_together(self, calls: Iterable[Callable[[], Result]]) -> list[Result]:
+        """Each of ``calls``, their requests in flight together; their results in order."""
+        return self.policy.in_flight.each(calls)
+
     def close(self) -> None:
         self.session.close()

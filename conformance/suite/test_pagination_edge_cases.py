@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -220,13 +221,12 @@ def test_items_present_for_a_whole_walk_are_seen_once(
         gone = sorted(doomed.intersection(page.ids))
         doomed.difference_update(gone)
         writes: list[Callable[[], object]] = [
-            lambda audience_id=audience_id: delete_audience(target, audience_id)
-            for audience_id in gone
+            partial(delete_audience, target, audience_id) for audience_id in gone
         ]
         if len(created) < CREATED_DURING_WALK:
             name = namer.fresh()
             writes.append(lambda: created.append(create_audience(target, name, "SMS")["id"]))
-        target.together(lambda write: write(), writes)
+        target.all_together(writes)
 
     try:
         walked = walk(
