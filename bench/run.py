@@ -6,7 +6,8 @@ Six sections, each selectable with ``--only``:
 - ``detection``: mutants caught per second, the suite against plain schemathesis;
 - ``walk``: the suite's walker over 10,000 and 100,000 audiences (time, requests, peak RSS);
 - ``throughput``: requests per second of the reference against the bare stack's ceiling (wrk);
-- ``latency``: a default run against the reference answering 50 ms late, with 1, 2 and 4 workers;
+- ``latency``: quick and default runs against the reference answering 50 ms late (``--workers auto``),
+  with each run's longest chain of dependent requests and the floor it implies;
 - ``big-account``: the default profile on an account holding 5,000 audiences against an empty one.
 
 Prints one table per section, with each target and whether it was met, and writes every figure
@@ -103,8 +104,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--latency-workers",
-        default="1,2,4",
-        help="worker counts timed in 'latency' (default 1,2,4)",
+        default="auto",
+        help="worker settings timed in 'latency', comma-separated (default auto)",
+    )
+    parser.add_argument(
+        "--latency-profiles",
+        default="quick,default",
+        help="profiles timed in 'latency' (default quick,default)",
     )
     parser.add_argument(
         "--json",
@@ -190,30 +196,30 @@ def run_profiles(args: argparse.Namespace) -> tuple[str, Any]:
 def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
     import latency
 
+    profiles = [name for name in args.latency_profiles.split(",") if name]
     runs = latency.measure(
-        "default", args.latency_ms, [int(n) for n in args.latency_workers.split(",") if n]
+        profiles, args.latency_ms, [n for n in args.latency_workers.split(",") if n]
     )
-    baseline = runs[0].seconds
     rows = []
     for run in runs:
+        baseline = next(
+            base.seconds for base in runs if base.profile == run.profile and base.latency_ms == 0
+        )
         ratio = run.seconds / baseline
-        four = run.workers == 4 and run.latency_ms > 0
-        rows.append([f"+{run.latency_ms:g} ms", str(run.workers), f"{run.seconds:.1f}", f"{ratio:.2f}x", str(run.exit_code), run.verdict,
-                     f"<= {latency.TARGET_RATIO}x" if four else "-", _met(ratio <= latency.TARGET_RATIO) if four else "-"])  # fmt: skip
-    table = "### default profile, reference answering late, workers\n\n" + _markdown(
-        [
-            "latency",
-            "workers",
-            "wall s",
-            "vs loopback 1 worker",
-            "exit",
-            "verdict",
-            "target",
-            "met",
-        ],
+        target = (
+            latency.TARGET_RATIO.get(run.profile)
+            if run.latency_ms > 0 and run.workers == "auto"
+            else None
+        )
+        rows.append([run.profile, f"+{run.latency_ms:g} ms", run.workers, f"{run.seconds:.1f}", f"{ratio:.2f}x",
+                     str(run.requests), str(run.longest_chain), f"{run.floor_seconds:.1f}" if run.latency_ms else "-",
+                     str(run.exit_code), run.verdict, f"<= {target}x" if target else "-", _met(ratio <= target) if target else "-"])  # fmt: skip
+    table = "### Reference answering late: workers, concurrency and the critical path\n\n" + _markdown(
+        ["profile", "latency", "workers", "wall s", "vs loopback 1 worker", "requests", "longest chain",
+         "chain floor s", "exit", "verdict", "target", "met"],
         rows,
-    )
-    return table, [asdict(run) for run in runs]
+    )  # fmt: skip
+    return table, [{**asdict(run), "floor_seconds": run.floor_seconds} for run in runs]
 
 
 def run_detection(args: argparse.Namespace) -> tuple[str, Any]:

@@ -13,6 +13,7 @@ Keys are held in memory only, to tell the accounts apart; messages name the acco
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ class AccountIds:
     first: dict[str, tuple[str, str]] = field(
         default_factory=dict
     )  # key -> (account_id, audience id)
+    # Creates may be answered on several threads at once (conformance.http.in_flight): the first
+    # answer of a key is looked up and recorded as one step.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(
         self, key: str, audience: dict[str, Any], response: requests.Response | None, *, who: str
@@ -37,6 +41,17 @@ class AccountIds:
         account_id = audience.get("account_id")
         if not isinstance(account_id, str):
             return  # AUD-01's matter (a missing or mistyped field), checked where the audience is read
+        with self._lock:
+            self._record(key, account_id, audience, response, who)
+
+    def _record(
+        self,
+        key: str,
+        account_id: str,
+        audience: dict[str, Any],
+        response: requests.Response | None,
+        who: str,
+    ) -> None:
         known = self.first.get(key)
         if known is not None:
             check(

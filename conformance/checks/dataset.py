@@ -144,12 +144,13 @@ def create_dataset(target: Target, namer: Namer, size: int) -> DataSet:
     """Create the data set through the API; the ledger removes it at the end of the run."""
     counts = channel_counts(size)
     contact_lists: dict[str, Sequence[Contact]] = {"SMS": TEN_CONTACTS, "VIBER": SEVEN_CONTACTS}
-    made = []
-    # Interleave the channels, so that no channel sits in one block of the order.
-    plan = _interleaved(counts)
-    for position, channel in enumerate(plan):
-        contacts = contact_lists.pop(channel, ()) if position < len(CHANNELS) else ()
-        made.append(_create(target, namer.fresh(), channel, contacts))
+    # Interleave the channels, so that no channel sits in one block of the order. The creates
+    # are independent: they are sent together, each name drawn here, in the plan's order.
+    plan = [
+        (namer.fresh(), channel, contact_lists.pop(channel, ()) if position < len(CHANNELS) else ())
+        for position, channel in enumerate(_interleaved(counts))
+    ]
+    made = target.together(lambda planned: _create(target, *planned), plan)
     return DataSet(tuple(made))
 
 

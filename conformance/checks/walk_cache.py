@@ -17,6 +17,7 @@ walked only a prefix; the suite writes that as a JUnit property the certificate 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,14 +35,19 @@ Key = tuple[int, Query, tuple[str, ...], str, str]
 
 
 class WriteCounter:
-    """Counts the requests other than GET that left the process (a request-path observer)."""
+    """Counts the requests other than GET that left the process (a request-path observer).
+
+    Writes may leave from several threads at once (:mod:`conformance.http.in_flight`): a count
+    lost between a read and a write would let a stale walk pass for a fresh one, so it is locked."""
 
     def __init__(self) -> None:
         self.writes = 0
+        self._lock = threading.Lock()
 
     def __call__(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            self.writes += 1
+            with self._lock:
+                self.writes += 1
 
 
 @dataclass
@@ -65,6 +71,9 @@ class Walks:
         default_factory=set
     )  # page sizes walked to the end by the current test
     reasons: set[str] = field(default_factory=set)  # why a drawn size walked only a prefix
+    # Walks of one test may be made together (conformance.http.in_flight): what they keep and
+    # note is changed under this lock; the walks themselves run outside it.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def complete(
         self,
@@ -86,19 +95,22 @@ class Walks:
             matching.wanted if matching else "",
             f"{entry_rule}/{matching.first_page_rule if matching else ''}",
         )
-        kept = self.kept.get(key)
-        if kept is not None and kept[0] == counter.writes and not fresh:
-            self._note(query)
-            return kept[1]
+        with self._lock:
+            kept = self.kept.get(key)
+            if kept is not None and kept[0] == counter.writes and not fresh:
+                self._note(query)
+                return kept[1]
         walked = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule)
-        self.kept.pop(key, None)
-        while (
-            self.kept
-            and sum(kept.count for _, kept in self.kept.values()) + walked.count > MAX_KEPT_ITEMS
-        ):
-            del self.kept[next(iter(self.kept))]  # dicts keep insertion order: the oldest first
-        self.kept[key] = (counter.writes, walked)
-        self._note(query)
+        with self._lock:
+            self.kept.pop(key, None)
+            while (
+                self.kept
+                and sum(kept.count for _, kept in self.kept.values()) + walked.count
+                > MAX_KEPT_ITEMS
+            ):
+                del self.kept[next(iter(self.kept))]  # dicts keep insertion order: the oldest first
+            self.kept[key] = (counter.writes, walked)
+            self._note(query)
         return walked
 
     def planned(
@@ -122,28 +134,34 @@ class Walks:
                 target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=fresh
             )
             return Planned(chosen, walked, walked)
-        prefix = walk(
-            target,
-            query,
-            keep=keep,
-            matching=matching,
-            entry_rule=entry_rule,
-            max_pages=chosen.prefix_pages,
+        larger = Query(query.path, chosen.to_end, query.filters)
+        # The prefix at the drawn size and the complete walk at a larger one need nothing of
+        # each other: they are walked together.
+        prefix, complete = target.all_together(
+            [
+                lambda: walk(
+                    target,
+                    query,
+                    keep=keep,
+                    matching=matching,
+                    entry_rule=entry_rule,
+                    max_pages=chosen.prefix_pages,
+                ),
+                lambda: self.complete(
+                    target, larger, keep=keep, matching=matching, entry_rule=entry_rule
+                ),
+            ],
         )
         if (
             prefix.complete
         ):  # the collection shrank meanwhile: the drawn size reached the end after all
             self._note(query)
             return Planned(chosen, prefix, prefix)
-        self.reasons.add(
-            f"a walk over {self.budget} requests, or over twice the pages the run's own audiences fill, goes to the end at a larger size"
-        )
-        larger = Query(query.path, chosen.to_end, query.filters)
-        return Planned(
-            chosen,
-            prefix,
-            self.complete(target, larger, keep=keep, matching=matching, entry_rule=entry_rule),
-        )
+        with self._lock:
+            self.reasons.add(
+                f"a walk over {self.budget} requests, or over twice the pages the run's own audiences fill, goes to the end at a larger size"
+            )
+        return Planned(chosen, prefix, complete)
 
     def bounded(
         self,
@@ -206,7 +224,8 @@ class Walks:
         )
 
     def _note(self, query: Query) -> None:
-        self.to_end.add(DEFAULT_PAGE_SIZE if query.page_size is None else query.page_size)
+        with self._lock:
+            self.to_end.add(DEFAULT_PAGE_SIZE if query.page_size is None else query.page_size)
 
     def _counter(self, target: Target) -> WriteCounter:
         counter = self.counters.get(id(target.policy))

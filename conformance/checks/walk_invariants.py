@@ -78,12 +78,21 @@ def check_revisits(target: Target, walked: Walk, indexes: Collection[int]) -> No
     and ``previous`` gives the page before it, same items in the same order. PAGE-08: each
     of these links keeps the walk's query in force, as ``next`` must (:func:`check_query_kept`)."""
     pages = walked.pages
-    for index in sorted(indexes):
-        page = pages[index]
-        _expect_same(target, walked.query, page, "current", pages[index])
-        _expect_same(target, walked.query, page, "first", pages[0])
-        if index > 0:
-            _expect_same(target, walked.query, page, "previous", pages[index - 1])
+    revisits = [
+        (pages[index], name, expected)
+        for index in sorted(indexes)
+        for name, expected in (
+            ("current", pages[index]),
+            ("first", pages[0]),
+            *((("previous", pages[index - 1]),) if index > 0 else ()),
+        )
+    ]
+    # Each revisit is one link followed and compared with a page already read: independent of
+    # the others, so they are sent together; the first failure in this order is the one raised.
+    target.together(
+        lambda revisit: _expect_same(target, walked.query, revisit[0], revisit[1], revisit[2]),
+        revisits,
+    )
 
 
 def _expect_same(target: Target, query: Query, page: Page, name: str, expected: Page) -> None:

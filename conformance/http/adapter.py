@@ -16,6 +16,7 @@ import http.client
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +33,9 @@ from conformance.errors import (
     ResponseTooLarge,
     RunDeadlineExceeded,
 )
+from conformance.http.connection_slots import ConnectionSlots
 from conformance.http.dropped import DROP_RETRIES, ConnectionDropped, dropped
+from conformance.http.in_flight import InFlight, count_request
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.transport import Transport
 
@@ -82,6 +85,8 @@ class RequestPolicy:
     on_rate_limited: Callable[[], None] | None = (
         None  # stops the run when the target keeps answering 429
     )
+    in_flight: InFlight = field(default_factory=InFlight)  # sends independent requests together
+    connection_slots: ConnectionSlots | None = None  # --concurrency, across the run's processes
 
 
 class TargetAdapter(HTTPAdapter):
@@ -133,20 +138,23 @@ class TargetAdapter(HTTPAdapter):
         while True:
             self._check_deadline()
             self._wait_for_rate_limit()
+            count_request()
             try:
-                # The user's TLS material and proxy, whatever the caller passed: schemathesis passes
-                # its own defaults, and a request that bypassed them would not reach the staging.
-                response = super().send(
-                    request,
-                    stream=True,
-                    timeout=timeout,
-                    verify=transport.verify,
-                    cert=transport.client_cert,
-                    proxies=self._proxies,
-                )
-                with self._count_lock:
-                    self.requests_sent += 1
-                _read_bounded(response)
+                with self._in_flight():
+                    # The user's TLS material and proxy, whatever the caller passed: schemathesis
+                    # passes its own defaults, and a request that bypassed them would not reach
+                    # the staging.
+                    response = super().send(
+                        request,
+                        stream=True,
+                        timeout=timeout,
+                        verify=transport.verify,
+                        cert=transport.client_cert,
+                        proxies=self._proxies,
+                    )
+                    with self._count_lock:
+                        self.requests_sent += 1
+                    _read_bounded(response)
             except (
                 requests.ConnectionError,
                 urllib3.exceptions.HTTPError,
@@ -177,6 +185,11 @@ class TargetAdapter(HTTPAdapter):
         for observer in policy.observers:
             observer(request, response)
         return response
+
+    def _in_flight(self) -> AbstractContextManager[None]:
+        """A slot of ``--concurrency`` for as long as the request is on the wire."""
+        slots = self.policy.connection_slots
+        return slots.held() if slots is not None else nullcontext()
 
     def _check_deadline(self) -> None:
         deadline = self.policy.deadline

@@ -145,10 +145,7 @@ class Ledger:
     def clean(self, targets: list[Target], report: CleanupReport) -> None:
         """Delete what each account created. Already-gone ids count as deleted."""
         for target in targets:
-            for audience_id in self.created(target.api_key):
-                if _delete(target, audience_id, report.problems):
-                    report.deleted += 1
-                    self.forget(target.api_key, audience_id)
+            report.deleted += self._delete_all(target, self.created(target.api_key), report)
 
     def sweep_own(self, targets: list[Target], prefix: str, report: CleanupReport) -> None:
         """After the ledger's deletes: find what still carries this run's prefix and delete it.
@@ -169,12 +166,10 @@ class Ledger:
                 )
                 continue
             report.leftovers_found += len(found)
-            for item in found:
-                audience_id = str(item["id"])
+            ids = [str(item["id"]) for item in found]
+            for audience_id in ids:
                 self.adopt(target.api_key, audience_id)
-                if _delete(target, audience_id, report.problems):
-                    report.leftovers_deleted += 1
-                    self.forget(target.api_key, audience_id)
+            report.leftovers_deleted += self._delete_all(target, ids, report)
             if found:
                 try:
                     report.leftovers_remaining += sum(
@@ -190,17 +185,27 @@ class Ledger:
                         f"listing the account after the sweep: {describe_connection_error(error)}"
                     )
 
+    def _delete_all(self, target: Target, ids: list[str], report: CleanupReport) -> int:
+        """Delete ``ids`` together (they are independent); forget each one gone. Returns how
+        many are gone; problems are reported in the ids' order."""
+        problems = target.together(lambda audience_id: _delete(target, audience_id), ids)
+        for audience_id, problem in zip(ids, problems, strict=True):
+            if problem:
+                report.problems.append(f"{audience_id}: {problem}")
+            else:
+                self.forget(target.api_key, audience_id)
+        return problems.count("")
 
-def _delete(target: Target, audience_id: str, problems: list[str]) -> bool:
+
+def _delete(target: Target, audience_id: str) -> str:
+    """Delete one audience; what went wrong, or '' when it is gone (already-gone ids included)."""
     try:
         response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
     except (requests.RequestException, TargetError, OSError) as error:
-        problems.append(f"{audience_id}: {describe_connection_error(error)}")
-        return False
+        return describe_connection_error(error)
     if response.status_code in (204, 404):
-        return True
-    problems.append(f"{audience_id}: HTTP {response.status_code}")
-    return False
+        return ""
+    return f"HTTP {response.status_code}"
 
 
 def _created_id(response: requests.Response) -> str | None:

@@ -8,14 +8,17 @@ the contract's paths into URLs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import requests
 
 from conformance.contract.facts import KEY_HEADER
 from conformance.http.adapter import RequestPolicy, TargetAdapter
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 class Target:
@@ -104,6 +107,14 @@ class Target:
 
     def delete(self, path_or_url: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path_or_url, **kwargs)
+
+    def together(self, call: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        """``call`` on each item, their requests in flight together (:mod:`conformance.http.in_flight`)."""
+        return self.policy.in_flight.map(call, items)
+
+    def all_together(self, calls: Iterable[Callable[[], Result]]) -> list[Result]:
+        """Each of ``calls``, their requests in flight together; their results in order."""
+        return self.policy.in_flight.each(calls)
 
     def close(self) -> None:
         self.session.close()

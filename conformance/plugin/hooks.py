@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase
 from conformance.checks import account_wide, unicode_tables
 from conformance.errors import ForeignWriteRefused, SettingsError, UnknownRuleError
 from conformance.plugin import progress, sharding, workers
+from conformance.plugin.critical_path import CRITICAL_PATH, CriticalPath
 from conformance.plugin.masked_reports import mask_report
 from conformance.plugin.pytest_options import SETTINGS_KEY, add_options, settings_of
 from conformance.plugin.recorder import INSECURE_WARNING, RECORDER, RunRecorder
@@ -104,6 +105,8 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = config.stash[RECORDER] = RunRecorder(config, _stop)
     config.pluginmanager.register(recorder, "audience-conformance-recorder")
     config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
+    chains = config.stash[CRITICAL_PATH] = CriticalPath()
+    config.pluginmanager.register(chains, "audience-conformance-critical-path")
     # Several processes, shards, progress: each in its own module.
     shown = (
         progress.Progress(config, recorder)

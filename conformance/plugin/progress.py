@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 
+from conformance.plugin.critical_path import CRITICAL_PATH
 from conformance.plugin.recorder import RunRecorder
 from conformance.run import session as run_session
 
@@ -127,7 +128,11 @@ class Progress:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, None]:
         if self.total is not None:
-            self.stage(f"tests done: {self.done} of {self.total}, {self.requests} requests")
+            chains = self.config.stash.get(CRITICAL_PATH, None)
+            longest = f", {chains.describe()}" if chains is not None and chains.longest else ""
+            self.stage(
+                f"tests done: {self.done} of {self.total}, {self.requests} requests{longest}"
+            )
         yield
         if self.total is not None:
             self.stage("cleanup done")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conformance.http.connection_slots import ConnectionSlots
 from conformance.plugin.progress import Progress, count_requests
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_stop import stop_workers
@@ -43,6 +44,8 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         context = self.start_run()
+        # The controller's own requests (preflight, cleanup) count against the workers' bound.
+        context.policy.connection_slots = ConnectionSlots(context.settings.concurrency, self.folder)
         context.before_cleanup.append(lambda: stop_workers(self.folder, context))
         count_requests(context)
         recorder = self.recorder

@@ -18,7 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.connection_slots import ConnectionSlots
 from conformance.http.evidence import Witness
+from conformance.http.in_flight import InFlight
 from conformance.http.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.redaction import Redactor
@@ -88,6 +90,11 @@ class RunContext:
             transport=settings.transport,
             rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
             on_rate_limited=stop.rate_limited if stop is not None else None,
+            in_flight=InFlight(settings.concurrency),
+            # One bound for the run: a worker shares its slots with the other processes.
+            connection_slots=ConnectionSlots(
+                settings.concurrency, Path(shared.folder) if shared is not None else None
+            ),
         )
         if stop is not None:
             stop.cleanup_command = self.cleanup_command()
@@ -163,6 +170,7 @@ class RunContext:
         finally:
             for target in self.targets:
                 target.close()
+            self.policy.in_flight.close()
             self._resources.close()
 
 

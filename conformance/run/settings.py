@@ -46,6 +46,7 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
+    concurrency: int = 8  # requests of the run in flight at once, across its processes
     options: Mapping[str, str] = field(default_factory=lambda: CLI_FLAGS)  # as the user spells them
 
     def option(self, name: str) -> str:

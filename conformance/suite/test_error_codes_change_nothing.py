@@ -98,9 +98,14 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
 
     @given(data=st.data())
     def send_one_of_each(data: st.DataObject) -> None:
-        for code, strategy in CREATE_FAULTS.items():
-            fault = data.draw(strategy, label=str(code))
-            response = target.post(AUDIENCES_PATH, json=fault.body)
+        # The faulty creates of one example are independent: drawn first, then sent together;
+        # the lookups of the ids refusals carried are sent together too, and checked in order.
+        faults = [data.draw(strategy, label=str(code)) for code, strategy in CREATE_FAULTS.items()]
+        responses = target.together(
+            lambda fault: target.post(AUDIENCES_PATH, json=fault.body), faults
+        )
+        leaks: list[tuple[Fault, str]] = []
+        for fault, response in zip(faults, responses, strict=True):
             if response.status_code == 201:
                 accepted.add(
                     str(response.json()["data"]["id"])
@@ -108,14 +113,16 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
                 continue
             leaked = _leaked_id(response)
             if leaked is not None:
-                lookup = target.get(audience_path(leaked))
-                _seen(
-                    seen,
-                    lookup.status_code == 404,
-                    expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried",
-                    received=f"HTTP {lookup.status_code}",
-                    response=lookup,
-                )
+                leaks.append((fault, leaked))
+        lookups = target.together(lambda leak: target.get(audience_path(leak[1])), leaks)
+        for (fault, _), lookup in zip(leaks, lookups, strict=True):
+            _seen(
+                seen,
+                lookup.status_code == 404,
+                expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried",
+                received=f"HTTP {lookup.status_code}",
+                response=lookup,
+            )
 
     _first_failure(send_one_of_each, seen)
     after, total_after = _account(target)
@@ -179,8 +186,10 @@ def test_rejected_updates_rename_nothing(
                     "name"
                 ]  # accepted: a VAL-13xx matter
                 continue
-            for audience_id, name in names.items():
-                now = target.get(audience_path(audience_id))
+            reads = target.together(
+                lambda audience_id: target.get(audience_path(audience_id)), names
+            )
+            for (audience_id, name), now in zip(names.items(), reads, strict=True):
                 shown = (
                     now.json().get("data", {}).get("name")
                     if now.status_code == 200

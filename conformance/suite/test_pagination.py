@@ -239,9 +239,10 @@ def test_order_is_the_same_whatever_the_page_size(
     2. Ask for the first page again: same items, same order.
     """
     with walks.fresh_on_failure():
-        first, second = (
-            walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True) for size in (one, other)
-        )  # compared with each other
+        first, second = target.together(
+            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True),
+            (one, other),
+        )  # compared with each other, walked together
         for planned in (first, second):
             check_complete(planned.complete, own(known))
         check_same_sequence(

@@ -7,6 +7,8 @@ The walks without writes, and their whole-walk rules, are in ``test_pagination.p
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -201,20 +203,30 @@ def test_items_present_for_a_whole_walk_are_seen_once(
     3. Every audience that existed throughout (the kept ones, the data set) was seen once.
     """
     kept, doomed = [], set()
-    for _ in range(3 * page_size):
-        kept.append(create_audience(target, namer.fresh(), "WHATSAPP")["id"])
-        doomed.add(create_audience(target, namer.fresh(), "WHATSAPP")["id"])
+    for _ in range(3 * page_size):  # a pair at a time, so the two kinds stay interleaved
+        pair = target.together(
+            lambda name: create_audience(target, name, "WHATSAPP")["id"],
+            (namer.fresh(), namer.fresh()),
+        )
+        kept.append(pair[0])
+        doomed.add(pair[1])
     total = walks.total(target, Query(AUDIENCES_PATH, page_size))
     if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded:
         page_size = straddling_size(total, 6 * page_size, size_to_end(total, walks.budget))
     created: list[str] = []
 
     def write_between_pages(page: Page) -> None:
-        for audience_id in doomed.intersection(page.ids):
-            delete_audience(target, audience_id)
-            doomed.discard(audience_id)
+        # The page's doomed audiences go, and one audience comes, together: between two pages
+        # of the walk their order does not matter.
+        gone = sorted(doomed.intersection(page.ids))
+        doomed.difference_update(gone)
+        writes: list[Callable[[], object]] = [
+            partial(delete_audience, target, audience_id) for audience_id in gone
+        ]
         if len(created) < CREATED_DURING_WALK:
-            created.append(create_audience(target, namer.fresh(), "SMS")["id"])
+            name = namer.fresh()
+            writes.append(lambda: created.append(create_audience(target, name, "SMS")["id"]))
+        target.all_together(writes)
 
     try:
         walked = walk(
@@ -225,8 +237,9 @@ def test_items_present_for_a_whole_walk_are_seen_once(
             after_page=write_between_pages,
         )
     finally:
-        for audience_id in [*kept, *doomed, *created]:
-            delete_audience(target, audience_id)
+        target.together(
+            lambda audience_id: delete_audience(target, audience_id), [*kept, *doomed, *created]
+        )
     counts = Counter(walked.ids)
     stable = set(kept) | dataset.ids()
     missing = sorted(stable - set(counts))

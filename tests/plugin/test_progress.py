@@ -82,4 +82,12 @@ def test_a_log_sees_one_line_per_stage_and_no_live_line(tmp_path: Path) -> None:
         next(stage for stage in STAGES if line.startswith(f"audience-conformance: {stage}"))
         for line in lines
     ] == ["preflight done", "collected", "tests done", "cleanup done"]
-    assert re.search(r"tests done: (\d+) of \1, [1-9]\d* requests", done.stdout)
+    found = re.search(
+        r"tests done: (\d+) of \1, ([1-9]\d*) requests, longest chain ([1-9]\d*) requests \(test_\w+",
+        done.stdout,
+    )
+    assert found, done.stdout[-2000:]
+    # The chain counts the workers' tests (their reports carry it) and never exceeds what was sent.
+    assert int(found.group(3)) <= int(found.group(2))
+    junit = (tmp_path / "junit.xml").read_text()
+    assert re.search(rf'name="longest_chain" value="{found.group(3)} [^"]+::test_', junit)

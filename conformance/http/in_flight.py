@@ -1,0 +1,123 @@
+"""Independent requests in flight together, and the length of the chain that must wait.
+
+Across a network a run waits for answers far longer than it computes. Hypothesis draws one
+example after another; within an example, requests that need nothing of each other's answers
+(a batch of creates, the deletes of a cleanup, revisits of pages already walked) are sent
+together by :meth:`InFlight.map`, over a pool bounded by the run's ``--concurrency``. Each goes
+through the one request path (:class:`conformance.http.target.Target` gives each thread a
+session of its own on the shared adapter), so every safety rule applies unchanged.
+
+Answers come back in the order they were asked for, and the first failure in that order is
+raised once every request has finished: a verdict never depends on which thread ran first, and
+no request is left going on unseen.
+
+:class:`Chain` counts what bounds a run across a network: its dependent chain, in requests.
+A request sent on its own adds one; a batch sent together adds the longest chain among its
+members. At 50 ms per answer, a chain of N requests cannot take less than N x 50 ms.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@dataclass
+class Chain:
+    """Requests that had to wait for each other, counted as they leave."""
+
+    length: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, requests: int = 1) -> None:
+        with self._lock:
+            self.length += requests
+
+
+_CHAIN: contextvars.ContextVar[Chain | None] = contextvars.ContextVar("chain", default=None)
+_IN_BATCH: contextvars.ContextVar[bool] = contextvars.ContextVar("in_batch", default=False)
+
+
+def count_request() -> None:
+    """Called by the request path for every request that leaves (retries included)."""
+    chain = _CHAIN.get()
+    if chain is not None:
+        chain.add()
+
+
+def counting(chain: Chain | None) -> contextvars.Token[Chain | None]:
+    """Count this context's requests into ``chain`` (None: stop counting); reset with :func:`stop_counting`."""
+    return _CHAIN.set(chain)
+
+
+def stop_counting(token: contextvars.Token[Chain | None]) -> None:
+    _CHAIN.reset(token)
+
+
+def add_round(chains: Iterable[Chain]) -> None:
+    """Requests that left together from threads of their own (a race's round): the longest counts."""
+    chain = _CHAIN.get()
+    if chain is not None:
+        chain.add(max((member.length for member in chains), default=0))
+
+
+class InFlight:
+    """A bounded pool that sends the independent requests of one step together."""
+
+    def __init__(self, concurrency: int = 1) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self.concurrency = concurrency
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def map(self, call: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        """``call`` on every item, up to ``concurrency`` at once; results in the items' order.
+
+        One item, a concurrency of 1, or a call made from inside another batch (whose thread
+        must not wait for a slot of the pool it holds) runs here, one after another."""
+        batch = list(items)
+        if len(batch) <= 1 or self.concurrency == 1 or _IN_BATCH.get():
+            return [call(item) for item in batch]
+        pool = self._pool_now()
+        chains = [Chain() for _ in batch]
+
+        def run(item: Item, chain: Chain) -> Result:
+            _IN_BATCH.set(True)
+            _CHAIN.set(chain)
+            return call(item)
+
+        futures = [
+            pool.submit(contextvars.copy_context().run, run, item, chain)
+            for item, chain in zip(batch, chains, strict=True)
+        ]
+        errors = [error for error in (future.exception() for future in futures) if error]
+        add_round(chains)
+        if errors:
+            raise errors[0]
+        return [future.result() for future in futures]
+
+    def each(self, calls: Iterable[Callable[[], Result]]) -> list[Result]:
+        """Every call of ``calls`` together; their results in order."""
+        return self.map(lambda call: call(), calls)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _pool_now(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.concurrency, thread_name_prefix="in-flight"
+                )
+            return self._pool

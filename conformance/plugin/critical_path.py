@@ -1,0 +1,68 @@
+"""Each test's dependent chain, and the run's longest: what bounds a run across a network.
+
+A test's chain counts the requests that had to wait for each other's answers, setup and
+teardown included; requests sent together count once (:mod:`conformance.http.in_flight`). The
+longest chain of the run, times the target's round trip, is a floor no number of workers or
+connections lowers. It is shown when the tests are done and kept in JUnit (``longest_chain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from _pytest.junitxml import xml_key
+
+from conformance.http.in_flight import Chain, counting, stop_counting
+
+CHAIN_ATTRIBUTE = "audience_chain"  # on a test's teardown report: its chain, in requests
+LONGEST_PROPERTY = "longest_chain"  # on the JUnit testsuite: 'N test-id'
+_CHAIN = pytest.StashKey[Chain]()
+
+
+class CriticalPath:
+    """Registered in every process: counts its tests' chains; where reports arrive (the only
+    process, or the workers' controller), keeps the longest."""
+
+    def __init__(self) -> None:
+        self.longest = 0
+        self.longest_test = ""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        chain = item.stash[_CHAIN] = Chain()
+        token = counting(chain)
+        try:
+            yield
+        finally:
+            stop_counting(token)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, None]:
+        outcome = yield
+        chain = item.stash.get(_CHAIN, None)
+        if call.when == "teardown" and chain is not None:
+            setattr(outcome.get_result(), CHAIN_ATTRIBUTE, chain.length)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        length = getattr(report, CHAIN_ATTRIBUTE, None)
+        if isinstance(length, int) and length > self.longest:
+            self.longest, self.longest_test = length, report.nodeid
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        xml = session.config.stash.get(xml_key, None)
+        if xml is not None and self.longest:
+            xml.add_global_property(LONGEST_PROPERTY, f"{self.longest} {self.longest_test}")
+
+    def describe(self) -> str:
+        """The longest chain in words, for the line that says the tests are done."""
+        if not self.longest:
+            return ""
+        return f"longest chain {self.longest} requests ({self.longest_test.rpartition('::')[2]})"
+
+
+CRITICAL_PATH = pytest.StashKey[CriticalPath]()

@@ -1,0 +1,121 @@
+"""Requests in flight together: bounded, in order, through the one request path, counted as a chain."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from recording_server import RecordingServer, Reply
+from transport_targets import target_for
+
+from conformance.errors import ReadOnlyViolation
+from conformance.http.in_flight import Chain, InFlight, counting, stop_counting
+from conformance.http.target import Target
+from conformance.http.transport import Transport
+
+ANSWER_SECONDS = 0.15  # long enough that requests sent together are at the server together
+
+
+class Peak:
+    """How many requests the server was answering at once, at most."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def reply(self, method: str, path: str) -> Reply:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(ANSWER_SECONDS)
+        with self._lock:
+            self.now -= 1
+        return 200, {"Content-Type": "application/json"}, b"{}"
+
+
+Start = Callable[[Callable[[str, str], Reply]], RecordingServer]
+
+
+def _target(
+    start: Start, concurrency: int, **policy: object
+) -> tuple[Target, Peak, RecordingServer]:
+    peak = Peak()
+    server = start(peak.reply)
+    target = target_for(server.url, Transport(), in_flight=InFlight(concurrency), **policy)
+    return target, peak, server
+
+
+def test_requests_sent_together_never_exceed_the_concurrency(recording_server: Start) -> None:
+    target, peak, server = _target(recording_server, 3)
+    answers = target.together(lambda n: target.get(f"/v1/audiences/{n}").status_code, range(9))
+    assert answers == [200] * 9
+    assert len(server.seen) == 9
+    assert peak.most == 3  # together, and never more than the pool
+
+
+def test_a_concurrency_of_one_sends_one_after_another(recording_server: Start) -> None:
+    target, peak, _ = _target(recording_server, 1)
+    target.together(lambda n: target.get(f"/v1/audiences/{n}"), range(4))
+    assert peak.most == 1
+
+
+def test_results_come_back_in_the_order_asked(recording_server: Start) -> None:
+    target, _, _ = _target(recording_server, 4)
+    paths = target.together(
+        lambda n: target.get(f"/v1/audiences/{n}").url.rsplit("/", 1)[1], range(8)
+    )
+    assert paths == [str(n) for n in range(8)]
+
+
+def test_the_first_failure_in_order_is_raised_after_every_request_ended(
+    recording_server: Start,
+) -> None:
+    target, _, server = _target(recording_server, 4)
+
+    def send(n: int) -> int:
+        target.get(f"/v1/audiences/{n}")
+        if n in (5, 2):
+            raise ValueError(f"failed {n}")
+        return n
+
+    with pytest.raises(ValueError, match="failed 2"):
+        target.together(send, range(8))
+    assert len(server.seen) == 8  # none left going on unseen
+
+
+def test_a_batch_inside_a_batch_runs_in_its_thread(recording_server: Start) -> None:
+    target, peak, server = _target(recording_server, 2)
+    nested = target.together(
+        lambda n: target.together(
+            lambda m: target.get(f"/v1/audiences/{n}-{m}").status_code, range(3)
+        ),
+        range(2),
+    )
+    assert nested == [[200] * 3] * 2
+    assert len(server.seen) == 6
+    assert peak.most == 2  # the inner batches did not wait for slots their own threads hold
+
+
+def test_the_safety_rules_hold_for_requests_sent_together(recording_server: Start) -> None:
+    target, _, server = _target(recording_server, 4, read_only=True)
+    with pytest.raises(ReadOnlyViolation):
+        target.together(lambda n: target.delete(f"/v1/audiences/{n}"), range(3))
+    assert server.seen == []
+
+
+def test_a_batch_adds_its_longest_member_to_the_chain(recording_server: Start) -> None:
+    target, _, _ = _target(recording_server, 4)
+    chain = Chain()
+    token = counting(chain)
+    try:
+        target.get("/v1/audiences")  # 1
+        target.together(lambda n: target.get(f"/v1/audiences/{n}"), range(4))  # 1 more
+        target.together(
+            lambda n: [target.get(f"/v1/audiences/{n}/{m}") for m in range(n + 1)], range(3)
+        )  # the longest member: 3
+    finally:
+        stop_counting(token)
+    assert chain.length == 5
