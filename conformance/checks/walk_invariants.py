@@ -60,8 +60,8 @@ def check_complete(
 
 def _never_seen(missing: Sequence[str]) -> str:
     """'item 'x'' or 'item 'x' (and 2 more: ['y', 'z'])': the first item a reader can look for."""
-    if len(missing) == 1:
-        return f"item {missing[0]!r}"
+    if len(missing) <= 1:
+        return f"item {missing[0]!r}" if missing else "no item"
     return f"item {missing[0]!r} (and {len(missing) - 1} more: {ids_text(missing[1:])})"
 
 
@@ -78,17 +78,15 @@ def walk_exchange(walked: Walk) -> str:
     failure shows, read from the page the walk kept (a walk keeps pages, not responses). The
     key is written masked: the walk's pages do not say which of the run's keys was sent."""
     page = walked.last
-    links = ", ".join(f"{name} {value or 'null'}" for name, value in page.links.items())
     return "\n".join(
         [
             f"  request:  GET {page.url}",
             f"            {KEY_HEADER}: {MASK}",
             (
-                f"  response: 200, page {walked.page_count} of the walk (reached by {page.via}):"
-                f" number {page.number}, size {page.size}, total {page.total}"
+                f"  response: 200, the last of the {walked.page_count} pages the walk read:"
+                f" number {page.number}, size {page.size}, total {page.total}, next {page.links.get('next') or 'null'}"
             ),
             f"            ids: {ids_text(page.ids)}",
-            f"            links: {links}",
             f"  curl:     {curl_command('GET', page.url, [(KEY_HEADER, MASK)])}",
         ]
     )
