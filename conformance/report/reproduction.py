@@ -31,6 +31,7 @@ _EXCEPTION_PREFIX = re.compile(
 _FIELD = re.compile(r"^\s*(expected|received|request|response|curl):\s?(.*)$")
 _SEE = re.compile(r"\(see ([A-Z]+-\w+)\)")
 EXCHANGE_FIELDS = ("request", "response", "curl")
+_STATUS = re.compile(r"^\s*\[(\d{3})\] ([^:]*):$")  # schemathesis: '[500] Internal Server Error:'
 
 
 @dataclass(frozen=True)
@@ -139,22 +140,27 @@ def _is_field(line: str, name: str) -> bool:
 
 
 def _fields(text: str) -> dict[str, str]:
+    """The labelled lines of a violation (``request:``, ``response:``, ``curl:``...) with their
+    indented continuations; in a schemathesis failure, its ``[500] Reason:`` status with the
+    body below it, and its ``Reproduce with: curl ...`` command."""
     fields: dict[str, str] = {}
     current = ""
     for line in text.splitlines():
         match = _FIELD.match(line)
+        status = _STATUS.match(line)
         if match:
             current = match[1]
             fields.setdefault(current, match[2].strip())
-            continue
-        if current in ("request", "response") and line.startswith("    ") and line.strip():
-            fields[current] += "\n" + line.strip()
-            continue
-        current = ""
-        if "curl " in line and "curl" not in fields:
-            # schemathesis' reproduction ("Reproduce with: curl ..."): the request it sent
-            fields["curl"] = line[line.index("curl ") :].strip()
+        elif status and "response" not in fields:
+            current, fields["response"] = "response", f"{status[1]} {status[2]}"
+        elif "curl " in line and "curl" not in fields:
+            # schemathesis' reproduction: the request it sent
+            current, fields["curl"] = "", line[line.index("curl ") :].strip()
             fields.setdefault("request", fields["curl"])
+        elif current in ("request", "response") and line.startswith("    ") and line.strip():
+            fields[current] += "\n" + line.strip()
+        elif line.strip():
+            current = ""
     return fields
 
 

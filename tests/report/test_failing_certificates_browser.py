@@ -130,6 +130,10 @@ def test_a_failing_certificate_gives_counts_exchanges_and_reruns_that_fail_again
         failing = {rule["id"]: rule for rule in data["rules"] if rule["outcome"] == "failed"}
         assert own_rule in failing and not data["errors"], (sorted(failing), data["errors"])
 
+        junit = (tmp_path / "run" / "junit.xml").read_text(encoding="utf-8")
+        assert "  curl:     curl -sS -i " in junit  # the failure bodies carry the curl line too
+        assert served.api_key not in junit and served.secondary_api_key not in junit
+
         page = tmp_path / "run" / "certificate.html"
         shot = tmp_path / f"certificate-{mutant}.png"
         _chromium(tmp_path, f"--screenshot={shot}", page.as_uri())

@@ -190,3 +190,24 @@ def test_a_failing_card_shows_the_curl_command_apart(tmp_path: Path) -> None:
     assert html.count(f'<pre class="command curl">{escaped}</pre>') == 2  # VAL-00's and VAL-1303's
     assert markdown.count(CURL) == 2
     assert all(row.reproduction and row.reproduction.has_exchange for row in certificate.failing())
+
+
+def test_a_schemathesis_failure_gives_its_status_body_and_curl() -> None:
+    text = traceback(
+        "schemathesis.core.failures.FailureGroup: Schemathesis found 1 distinct failure",
+        "",
+        "- Server error",
+        "",
+        "[500] Internal Server Error:",
+        "",
+        "    `Internal Server Error`",
+        "",
+        "Reproduce with:",
+        "",
+        "    curl -X GET -H 'X-Dexatel-Key: [REDACTED]' 'http://127.0.0.1:8080/v1/audiences?page_size=0'",
+        test="test_operation_conforms_to_schema",
+    )
+    found = reproduction_of("test_schema::test_operation_conforms_to_schema", text, "ROB-01")
+    assert found.response == "500 Internal Server Error\n`Internal Server Error`"
+    assert found.curl.startswith("curl -X GET") and found.request == found.curl
+    assert found.has_exchange
