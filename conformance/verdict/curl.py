@@ -32,7 +32,9 @@ def curl_command(
 ) -> str:
     """``curl`` sending ``method url`` with ``headers`` and ``body``, every argument shell-quoted."""
     parts = ["curl", "-sS", "-i"]
-    if method.upper() != "GET" or body:
+    if method.upper() == "HEAD":
+        parts.append("-I")  # '-X HEAD' would wait for a body that never comes
+    elif method.upper() != "GET" or body:
         parts += ["-X", method.upper()]
     parts.append(shlex.quote(url))
     for name, value in headers:

@@ -86,9 +86,13 @@ def describe_exchange(response: requests.Response) -> str:
         f"  response: {response.status_code} {response.headers.get('Content-Type', '(no content type)')}"
     )
     lines.append(f"            body: {_preview(response.text)}")
+    headers = [
+        (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+        for name, value in request.headers.items()
+    ]
+    sent = body if isinstance(body, (bytes, str)) else None  # a stream was not kept to show
     lines.append(
-        "  curl:     "
-        + curl_command(str(request.method), str(request.url), request.headers.items(), body)
+        "  curl:     " + curl_command(str(request.method), str(request.url), headers, sent)
     )
     return "\n".join(lines)
 

@@ -57,6 +57,7 @@ def test_the_command_sends_what_was_sent() -> None:
 
 def test_a_get_has_no_method_flag_and_bytes_outside_utf8_are_escaped() -> None:
     assert shlex.split(curl_command("GET", URL)) == ["curl", "-sS", "-i", URL]
+    assert shlex.split(curl_command("HEAD", URL)) == ["curl", "-sS", "-i", "-I", URL]
     command = curl_command("PATCH", URL, (), b'{"name": "\xff\x00"}')
     assert command.endswith('--data-binary $\'{"name": "\\xff\\x00"}\''), command
     too_long = curl_command("POST", URL, (), b"x" * (MAX_BODY_CHARS + 1))
