@@ -6,7 +6,7 @@ the suite knows (its own items), with ``total``, with another walk, or with page
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +15,9 @@ import requests
 from conformance.checks.page_checks import check_filter_kept
 from conformance.checks.page_reading import fetch, read_page, resolve_link
 from conformance.checks.walk_model import Page, Query, Walk, difference_text, ids_text
+from conformance.contract.facts import KEY_HEADER, MASK
 from conformance.http.target import Target
+from conformance.verdict.curl import curl_command
 from conformance.verdict.violations import RuleViolation, check
 
 CHANNEL = "filter[channel]"
@@ -41,15 +43,52 @@ def check_complete(
     check(
         not missing,
         missing_rule if counted else "PAGE-04",
-        expected=f"all {len(own)} of the suite's items matching {walked.query} visited",
-        received=f"{len(missing)} never seen, e.g. {ids_text(missing)}; {walked.count} items visited over {walked.page_count} pages, total {walked.total}",
+        expected=f"each of the suite's {len(own)} items matching {walked.query} on a page of the walk",
+        received=f"{_never_seen(missing)} on none of the {walked.page_count} pages, which held {_held(walked)}, the first page saying total {walked.total}",
+        context=str(walked.query),
+        exchange=walk_exchange(walked),
     )
     check(
         counted,
         "PAGE-02" if own else "PAGE-04",
-        expected=f"total {walked.total} equal to the items a complete walk visits",
-        received=f"{walked.count} items visited over {walked.page_count} pages",
+        expected=f"as many items over the walk as the first page's total, {walked.total}",
+        received=f"the walk ended on page {walked.last.number} (next null) after {_held(walked)}",
         context=str(walked.query),
+        exchange=walk_exchange(walked),
+    )
+
+
+def _never_seen(missing: Sequence[str]) -> str:
+    """'item 'x'' or 'item 'x' (and 2 more: ['y', 'z'])': the first item a reader can look for."""
+    if len(missing) <= 1:
+        return f"item {missing[0]!r}" if missing else "no item"
+    return f"item {missing[0]!r} (and {len(missing) - 1} more: {ids_text(missing[1:])})"
+
+
+def _held(walked: Walk) -> str:
+    """'26 items (page 1: 20, page 2: 6)': the count per page, when the walk kept every page."""
+    if len(walked.pages) != walked.page_count:
+        return f"{walked.count} items"
+    per_page = ", ".join(f"page {page.number}: {len(page.items)}" for page in walked.pages)
+    return f"{walked.count} items ({per_page})"
+
+
+def walk_exchange(walked: Walk) -> str:
+    """The last page's request as sent and what its response said: the exchange a whole-walk
+    failure shows, read from the page the walk kept (a walk keeps pages, not responses). The
+    key is written masked: the walk's pages do not say which of the run's keys was sent."""
+    page = walked.last
+    return "\n".join(
+        [
+            f"  request:  GET {page.url}",
+            f"            {KEY_HEADER}: {MASK}",
+            (
+                f"  response: 200, the last of the {walked.page_count} pages the walk read:"
+                f" number {page.number}, size {page.size}, total {page.total}, next {page.links.get('next') or 'null'}"
+            ),
+            f"            ids: {ids_text(page.ids)}",
+            f"  curl:     {curl_command('GET', page.url, [(KEY_HEADER, MASK)])}",
+        ]
     )
 
 

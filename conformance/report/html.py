@@ -8,6 +8,7 @@ from conformance.contract.rules import Level
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
 from conformance.report.page import badge, esc, page
 from conformance.report.reproduction import Reproduction
+from conformance.report.rerun import rerun_environment
 from conformance.verdict.per_rule import NO_VERDICT, NOT_CONFORMANT
 
 RUN_FACTS = (
@@ -55,13 +56,7 @@ def render_html(certificate: Certificate) -> str:
 
 
 def _band(certificate: Certificate) -> str:
-    failing = certificate.failing()
-    detail = (
-        f"{len(failing)} rule{'s' if len(failing) != 1 else ''} failed"
-        if failing
-        else "no rule failed"
-    )
-    decided = f"decided on {certificate.level}: {detail}"
+    decided = f"decided on {certificate.level}: {certificate.failures_told()}"
     if certificate.stopped:
         decided = f"the run ended early ({certificate.stopped}): the outcomes below are incomplete and certify nothing"
     elif certificate.kind == NO_VERDICT:
@@ -96,11 +91,14 @@ def _failing(certificate: Certificate) -> str:
     failing = certificate.failing()
     if not failing:
         return ""
-    articles = "\n".join(_failure(row) for row in failing)
-    return f'<section id="failing"><h2>Failing rules ({len(failing)})</h2>\n{articles}</section>'
+    environment = rerun_environment(certificate.run)
+    articles = "\n".join(_failure(row, environment) for row in failing)
+    failed = {level: counts["failed"] for level, counts in certificate.counts().items()}
+    by_level = ", ".join(f"{count} {level}" for level, count in failed.items() if count)
+    return f'<section id="failing"><h2>Failing rules ({by_level})</h2>\n{articles}</section>'
 
 
-def _failure(row: RuleRow) -> str:
+def _failure(row: RuleRow, environment: str) -> str:
     level = row.failed_level or row.level
     part = "" if level == row.level else f" (its {level} part)"
     lines = [
@@ -110,6 +108,7 @@ def _failure(row: RuleRow) -> str:
     ]
     if row.reproduction is not None:
         lines.append(_evidence(row.reproduction))
+    lines.append(_reproduce(row, environment))
     failed_tests = [ref.nodeid for ref in row.tests if ref.outcome == "failed"]
     lines.append(
         "<p>Failing tests: "
@@ -140,7 +139,21 @@ def _evidence(reproduction: Reproduction) -> str:
             + "</dl>"
         )
     out.append(f"<p>Shortest failure, from <code>{esc(reproduction.test)}</code>:</p>")
-    out.append(f'<pre class="reproduction">{esc(reproduction.text)}</pre>')
+    out.append(f'<pre class="reproduction">{esc(reproduction.shown)}</pre>')
+    return "\n".join(out)
+
+
+def _reproduce(row: RuleRow, environment: str) -> str:
+    """The two commands that show the failure again: the rule's tests, and the failing request."""
+    out = [
+        f"<p>Run the rule's tests again ({esc(environment)}):</p>",
+        f'<pre class="command rerun">{esc(row.rerun)}</pre>',
+    ]
+    if row.reproduction is not None and row.reproduction.curl:
+        out += [
+            "<p>Send the failing request again (your key in place of the mask):</p>",
+            f'<pre class="command curl">{esc(row.reproduction.curl)}</pre>',
+        ]
     return "\n".join(out)
 
 

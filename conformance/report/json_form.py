@@ -50,4 +50,5 @@ def _rule(row: RuleRow) -> dict[str, Any]:
         "tests": [{"nodeid": ref.nodeid, "outcome": ref.outcome} for ref in row.tests],
         "reasons": list(row.reasons),
         "reproduction": dataclasses.asdict(row.reproduction) if row.reproduction else None,
+        "rerun": row.rerun or None,
     }

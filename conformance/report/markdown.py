@@ -6,6 +6,7 @@ import re
 
 from conformance.contract.rules import Level
 from conformance.report.model import OUTCOMES, Certificate, RuleRow
+from conformance.report.rerun import rerun_environment
 from conformance.verdict.per_rule import NO_VERDICT
 
 
@@ -23,7 +24,7 @@ def render_markdown(certificate: Certificate) -> str:
     decided = (
         f"The run ended early ({certificate.stopped}): no verdict."
         if certificate.stopped
-        else f"Decided on {certificate.level}."
+        else f"Decided on {certificate.level}: {certificate.failures_told()}."
     )
     if certificate.partial:
         decided += " Rules left out by the run's options are not certified."
@@ -112,28 +113,35 @@ def _failing(certificate: Certificate) -> list[str]:
         lines.append(
             f"| **{row.id}** | {row.failed_level or row.level} | {_cell(row.statement)} | {_cell(test)} |"
         )
+    environment = rerun_environment(certificate.run)
     for row in failing:
-        lines += _details(row)
+        lines += _details(row, environment)
     return lines
 
 
-def _details(row: RuleRow) -> list[str]:
-    if row.reproduction is None:
-        return []
-    text = row.reproduction.text
-    fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return [
+def _details(row: RuleRow, environment: str) -> list[str]:
+    lines = ["", f"<details><summary>{row.id}: shortest failure, and how to see it again</summary>"]
+    if row.reproduction is not None:
+        lines += ["", f"From {_cell(row.reproduction.test)}:", "", *_fenced(row.reproduction.shown)]
+    lines += [
         "",
-        f"<details><summary>{row.id}: shortest failure</summary>",
+        f"Run the rule's tests again ({_cell(environment)}):",
         "",
-        f"From {_cell(row.reproduction.test)}:",
-        "",
-        f"{fence}text",
-        text,
-        fence,
-        "",
-        "</details>",
+        *_fenced(row.rerun, "sh"),
     ]
+    if row.reproduction is not None and row.reproduction.curl:
+        lines += [
+            "",
+            "Send the failing request again (your key in place of the mask):",
+            "",
+            *_fenced(row.reproduction.curl, "sh"),
+        ]
+    return [*lines, "", "</details>"]
+
+
+def _fenced(text: str, language: str = "text") -> list[str]:
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return [f"{fence}{language}", text, fence]
 
 
 MARKUP = re.compile(r"([\\`*|<>&\[\]])")

@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance.contract.rules import Level
 from conformance.errors import ReportError
 from conformance.report.reproduction import Reproduction, mask_keys, reproduction_of, shortest
+from conformance.report.rerun import rerun_command
 from conformance.report.run_properties import (
     UNKNOWN,
     WALKED_TO_END,
@@ -74,6 +75,13 @@ class RuleRow:
     tests: tuple[TestRef, ...]
     reasons: tuple[str, ...]  # why it is not verified, not exercised or out of scope
     reproduction: Reproduction | None  # for a failed rule: its shortest failure
+    rerun: str = ""  # for a failed rule: the command that runs its tests again, as the run did
+
+    @property
+    def counted_level(self) -> str:
+        """The level a count puts this rule under: a failure at the level it failed (a MUST rule
+        that failed only its SHOULD part is a SHOULD failure), any other outcome at the rule's."""
+        return (self.failed_level or self.level) if self.outcome == FAILED else self.level
 
 
 @dataclass(frozen=True)
@@ -143,10 +151,29 @@ class Certificate:
         ]
 
     def counts(self) -> dict[str, dict[str, int]]:
+        """Rules by level and outcome; a failure counted at the level it failed."""
         table = {level.value: dict.fromkeys(OUTCOMES, 0) for level in Level}
         for row in self.rules:
-            table[row.level][row.outcome] += 1
+            table[row.counted_level][row.outcome] += 1
         return table
+
+    def failures_told(self) -> str:
+        """'2 MUST rules failed, and 1 SHOULD rule (not counted)': the failures by the level they
+        failed at, as the counts table gives them, saying which the verdict counts."""
+        failed = {level: counts[FAILED] for level, counts in self.counts().items()}
+        must, should = failed[Level.MUST.value], failed[Level.SHOULD.value]
+        if not must and not should:
+            return "no rule failed"
+
+        def rules(count: int, level: str) -> str:
+            return f"{count} {level} rule{'s' if count != 1 else ''}"
+
+        if not should:
+            return f"{rules(must, 'MUST')} failed"
+        counted = "counted" if self.strict else "not counted"
+        if not must:
+            return f"{rules(should, 'SHOULD')} failed ({counted})"
+        return f"{rules(must, 'MUST')} failed, and {rules(should, 'SHOULD')} ({counted})"
 
 
 def file_sha256(path: Path) -> str:
@@ -175,7 +202,7 @@ def build_certificate(junit_path: Path) -> Certificate:
     verdict = compute_verdict(
         records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY))
     )
-    rows = tuple(_row(result) for result in verdict.results.values())
+    rows = tuple(_row(result, run) for result in verdict.results.values())
     if run.get("run_end", UNKNOWN) != COMPLETED:
         rows = tuple(_unfinished(row, run.get("run_end", UNKNOWN)) for row in rows)
     return Certificate(
@@ -188,10 +215,11 @@ def build_certificate(junit_path: Path) -> Certificate:
     )
 
 
-def _row(result: RuleResult) -> RuleRow:
+def _row(result: RuleResult, run: dict[str, str]) -> RuleRow:
     rule = result.rule
-    reproduction = None
+    reproduction, rerun = None, ""
     if result.outcome == FAILED:
+        rerun = rerun_command(run, rule.id)
         failures = [
             reproduction_of(record.nodeid, record.detail, rule.id)
             for record in result.tests
@@ -210,6 +238,7 @@ def _row(result: RuleResult) -> RuleRow:
         ),
         reasons=tuple(mask_keys(reason) for reason in result.reasons),
         reproduction=reproduction,
+        rerun=rerun,
     )
 
 

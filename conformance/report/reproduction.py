@@ -1,8 +1,10 @@
 """The shortest way to see a rule fail again: a failure text cut down to what a reader needs.
 
 A JUnit failure holds pytest's whole traceback. What a certificate shows is the exception
-text (the ``E`` lines): the rule, what was expected, what was received, the request sent
-and the response seen, or schemathesis' curl command.
+text (the ``E`` lines): the rule, what was expected, what was received, the request sent,
+the response seen and the request as a curl command (or schemathesis' own curl command).
+A violation that names another for its evidence (``(see VAL-1303)``: one response broke two
+rules) shows that one's exchange.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 
 from conformance.contract.facts import KEY_HEADER, MASK
 
-MAX_LINES = 30
-MAX_CHARS = 3000
+MAX_LINES = 40
+MAX_CHARS = 8000  # room for a curl command with its whole body
 
 # Defence in depth: JUnit is redacted when written, but a certificate may be rebuilt from a
 # file that was not, so a key header never leaves through the certificate either.
@@ -26,7 +28,10 @@ _CREDENTIALS_IN_URL = re.compile(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@")
 _EXCEPTION_PREFIX = re.compile(
     r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Violation|Exception|Failure|Group|Interrupted): "
 )
-_FIELD = re.compile(r"^\s*(expected|received|request|response):\s?(.*)$")
+_FIELD = re.compile(r"^\s*(expected|received|request|response|curl):\s?(.*)$")
+_SEE = re.compile(r"\(see ([A-Z]+-\w+)\)")
+EXCHANGE_FIELDS = ("request", "response", "curl")
+_STATUS = re.compile(r"^\s*\[(\d{3})\] ([^:]*):$")  # schemathesis: '[500] Internal Server Error:'
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,18 @@ class Reproduction:
     response: str = ""
     expected: str = ""
     received: str = ""
+    curl: str = ""
+
+    @property
+    def has_exchange(self) -> bool:
+        return bool(self.request and self.response)
+
+    @property
+    def shown(self) -> str:
+        """The text without its curl line, which a page shows apart, ready to copy."""
+        return "\n".join(
+            line for line in self.text.splitlines() if not line.lstrip().startswith("curl:")
+        )
 
 
 def mask_keys(text: str) -> str:
@@ -95,25 +112,63 @@ def _trim(text: str) -> str:
 
 
 def reproduction_of(test: str, detail: str, rule_id: str = "") -> Reproduction:
-    """Split a failure text into the fields a reader looks for first."""
+    """Split a failure text into the fields a reader looks for first; a violation without an
+    exchange that refers to another (``(see RULE)``) borrows that one's, from the same text."""
     text = essential_text(detail, rule_id)
+    fields = _fields(text)
+    see = _SEE.search(text.split("\n", 1)[0])
+    if not (fields.get("request") and fields.get("response")) and see and see[1] != rule_id:
+        other = essential_text(detail, see[1])
+        borrowed = {
+            name: value for name, value in _fields(other).items() if name in EXCHANGE_FIELDS
+        }
+        if borrowed.get("request"):
+            fields.update(borrowed)
+            exchange = [line for line in other.splitlines() if line.startswith(" ")]
+            exchange = exchange[
+                next((i for i, line in enumerate(exchange) if _is_field(line, "request")), 0) :
+            ]
+            text = "\n".join(
+                [text, f"  (the exchange of [{see[1]}], the same response)", *exchange]
+            )
+    return Reproduction(test=test, text=text, **fields)
+
+
+def _is_field(line: str, name: str) -> bool:
+    match = _FIELD.match(line)
+    return match is not None and match[1] == name
+
+
+def _fields(text: str) -> dict[str, str]:
+    """The labelled lines of a violation (``request:``, ``response:``, ``curl:``...) with their
+    indented continuations; in a schemathesis failure, its ``[500] Reason:`` status with the
+    body below it, and its ``Reproduce with: curl ...`` command."""
     fields: dict[str, str] = {}
     current = ""
     for line in text.splitlines():
         match = _FIELD.match(line)
+        status = _STATUS.match(line)
         if match:
             current = match[1]
             fields.setdefault(current, match[2].strip())
-            continue
-        if current in ("request", "response") and line.startswith("    ") and line.strip():
+        elif status and "response" not in fields:
+            current, fields["response"] = "response", f"{status[1]} {status[2]}"
+        elif "curl " in line and "curl" not in fields:
+            # schemathesis' reproduction: the request it sent
+            current, fields["curl"] = "", line[line.index("curl ") :].strip()
+            fields.setdefault("request", fields["curl"])
+        elif current in ("request", "response") and line.startswith("    ") and line.strip():
             fields[current] += "\n" + line.strip()
-            continue
-        current = ""
-        if "curl " in line and "request" not in fields:
-            fields["request"] = line.strip()
-    return Reproduction(test=test, text=text, **fields)
+        elif line.strip():
+            current = ""
+    return fields
 
 
 def shortest(candidates: list[Reproduction]) -> Reproduction | None:
-    """The easiest failure to read among a rule's failing tests."""
-    return min(candidates, key=lambda item: (len(item.text), item.test), default=None)
+    """The easiest failure to read among a rule's failing tests: one that shows its exchange
+    (request and response) before one that does not, then the shortest."""
+    return min(
+        candidates,
+        key=lambda item: (not item.has_exchange, len(item.text), item.test),
+        default=None,
+    )

@@ -20,6 +20,7 @@ from conformance.checks.dataset import DataSet
 from conformance.checks.page_reading import resolve_link
 from conformance.checks.walk_bounds import plan, size_to_end, straddling_size
 from conformance.checks.walk_cache import Walks
+from conformance.checks.walk_invariants import walk_exchange
 from conformance.checks.walk_model import Page, Query
 from conformance.checks.walker import first_page, walk
 from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
@@ -251,6 +252,7 @@ def test_items_present_for_a_whole_walk_are_seen_once(
         expected="every audience present for the whole walk visited",
         received=f"{len(missing)} never seen: {missing[:5]}",
         context=context,
+        exchange=walk_exchange(walked),
     )
     check(
         not repeated,
@@ -258,4 +260,5 @@ def test_items_present_for_a_whole_walk_are_seen_once(
         expected="no audience visited twice",
         received=f"{len(repeated)} seen twice: {repeated[:5]}",
         context=context,
+        exchange=walk_exchange(walked),
     )

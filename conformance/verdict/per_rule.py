@@ -254,10 +254,11 @@ class Verdict:
         return self.kind
 
     def count(self, outcome: str, level: Level) -> int:
+        """Rules of ``level`` that ended in ``outcome``; a failure counts at the level it failed."""
         return sum(
             1
             for result in self.results.values()
-            if result.outcome == outcome and result.rule.level == level
+            if result.outcome == outcome and (result.counted_failure or result.rule.level) == level
         )
 
     def summary_lines(self) -> list[str]:

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from conformance.contract.facts import KEY_HEADER
+from conformance.verdict.curl import curl_command
 
 BODY_PREVIEW_CHARS = 600
 # The request headers an exchange shows: the body's type, and the key header, whose value the
@@ -50,12 +51,15 @@ class RuleViolation(AssertionError):
         received: str,
         response: requests.Response | None = None,
         context: str = "",
+        exchange: str = "",
     ) -> None:
         self.rule = rule
         self.expected = expected
         self.received = received
         self.context = context
-        self.exchange = describe_exchange(response) if response is not None else ""
+        # ``exchange``: the request and what came back, described by a check that kept no
+        # response (a walk keeps its pages, not their responses).
+        self.exchange = describe_exchange(response) if response is not None else exchange
         lines = [
             f"[{rule}] {context}".rstrip(),
             f"  expected: {expected}",
@@ -67,7 +71,8 @@ class RuleViolation(AssertionError):
 
 
 def describe_exchange(response: requests.Response) -> str:
-    """The request sent and the response received, short enough to read in a report."""
+    """The request sent and the response received, short enough to read in a report, and the
+    request again as a curl command that sends it as it was sent."""
     request = response.request
     lines = [f"  request:  {request.method} {request.url}"]
     for name, value in request.headers.items():
@@ -81,6 +86,14 @@ def describe_exchange(response: requests.Response) -> str:
         f"  response: {response.status_code} {response.headers.get('Content-Type', '(no content type)')}"
     )
     lines.append(f"            body: {_preview(response.text)}")
+    headers = [
+        (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+        for name, value in request.headers.items()
+    ]
+    sent = body if isinstance(body, (bytes, str)) else None  # a stream was not kept to show
+    lines.append(
+        "  curl:     " + curl_command(str(request.method), str(request.url), headers, sent)
+    )
     return "\n".join(lines)
 
 
@@ -100,12 +113,18 @@ def check(
     received: Any,
     response: requests.Response | None = None,
     context: str = "",
+    exchange: str = "",
 ) -> None:
     """Raise :class:`RuleViolation` unless ``condition`` holds."""
     if not condition:
         shown = received if isinstance(received, str) else json.dumps(received, default=str)
         raise RuleViolation(
-            rule, expected=expected, received=shown, response=response, context=context
+            rule,
+            expected=expected,
+            received=shown,
+            response=response,
+            context=context,
+            exchange=exchange,
         )
 
 

@@ -84,6 +84,34 @@ def test_check_complete_names_an_own_item_never_met(recording_server: StartServe
     assert caught.value.rule == "PAGE-08" and "'x'" in str(caught.value)
 
 
+def test_a_walk_failure_says_which_item_which_pages_and_what_total_with_the_last_exchange(
+    recording_server: StartServer,
+) -> None:
+    """One sentence a reader can check: the item missing, on none of how many pages, what each
+    page held and what the total said; then the last page's request, what it answered, and curl."""
+    book = {"1": (["a", "b"], "/v1/audiences?page_size=2&page=2"), "2": (["c"], None)}
+    walked = walk(target_of(recording_server(scripted(book, total=4))), Query("/v1/audiences", 2))
+    with pytest.raises(RuleViolation) as caught:
+        check_complete(walked, ["a", "x"])
+    assert caught.value.rule == "PAGE-04"
+    assert caught.value.received == (
+        "item 'x' on none of the 2 pages, which held 3 items (page 1: 2, page 2: 1),"
+        " the first page saying total 4"
+    )
+    exchange = caught.value.exchange.splitlines()
+    assert exchange[0].startswith("  request:  GET http://") and exchange[0].endswith("page=2")
+    assert "number 2, size 1, total 4" in exchange[2] and "'c'" in exchange[3]
+    assert exchange[-1].startswith("  curl:     curl -sS -i 'http://") and "page=2" in exchange[-1]
+    with pytest.raises(RuleViolation) as short:
+        check_complete(walked, ["a", "c"])
+    assert (short.value.rule, short.value.expected, short.value.received) == (
+        "PAGE-02",
+        "as many items over the walk as the first page's total, 4",
+        "the walk ended on page 2 (next null) after 3 items (page 1: 2, page 2: 1)",
+    )
+    assert "  request:  GET http://" in str(short.value)
+
+
 def test_a_wrong_total_is_charged_at_once_without_reading_again(
     recording_server: StartServer,
 ) -> None:

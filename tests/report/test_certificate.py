@@ -134,7 +134,7 @@ def test_markdown_is_a_pull_request_comment(failing_junit: Path) -> None:
     assert "| MUST | 30 | 1 | 2 | 0 | 1 |" in lines and "| SHOULD | 12 | 1 | 2 | 0 | 0 |" in lines
     failing_rows = [line for line in lines if line.startswith("| **")]
     assert [row.split("|")[1].strip() for row in failing_rows] == ["**PAGE-04**", "**PAGE-10**"]
-    assert "<details><summary>PAGE-04: shortest failure</summary>" in lines
+    assert "<details><summary>PAGE-04: shortest failure, and how to see it again</summary>" in lines
     assert text.count("<details>") == text.count("</details>")
     fences = [line for line in lines if line.startswith("```")]
     assert len(fences) % 2 == 0
