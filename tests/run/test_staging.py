@@ -1,6 +1,6 @@
 """`audience-conformance run` against a staging on loopback: HTTPS from an internal CA, mutual TLS,
-a forward proxy, a gateway header, a rate limit and a throttling firewall; and the README's and
-the CI templates' commands, run as written.
+a forward proxy, a gateway header, a rate limit and a throttling firewall; and the README's
+commands, run as written (the CI templates' jobs: tests/test_ci_templates.py).
 
 Each run is narrowed to one rule (its tests include schemathesis' over every operation), so
 what is proven is the way requests travel, not the rules themselves."""
@@ -13,10 +13,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from mutation.harness import Served, SuiteRun, run_suite
 from network_staging import (
     ForwardProxy,
@@ -30,7 +28,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.http.adapter import Origin
 from conformance.report import write_certificate
 from conformance.report.run_properties import read_run_properties
-from conformance.verdict.junit_records import read_records
 
 pytestmark = pytest.mark.slow
 
@@ -234,7 +231,7 @@ def test_an_unknown_ca_stops_the_run_with_one_line_naming_the_option() -> None:
     assert "certificate verify failed" in said and "--ca-bundle" in said and "Traceback" not in said
 
 
-# -- the README's walk-through and the CI templates, as written --------------------------------
+# -- the README's walk-through, as written ----------------------------------------------------
 
 
 @pytest.fixture
@@ -285,100 +282,3 @@ def test_the_readme_walk_through_certifies_an_https_staging(
     assert "verdict: CONFORMANT" in done.stdout
     _assert_traffic(staging)
     assert (tmp_path / "reports" / "certificate.md").is_file()
-
-
-def _expand_github(text: str, values: dict[str, str]) -> str:
-    """GitHub's ${{ secrets.NAME }} expressions, from ``values``."""
-    return re.sub(r"\$\{\{\s*secrets\.(\w+)\s*\}\}", lambda match: values[match.group(1)], text)
-
-
-def test_the_github_actions_workflow_certifies_the_staging(
-    staging: HttpsStaging, tmp_path: Path
-) -> None:
-    """Its run steps, in order, as the runner would: env from the job, GITHUB_ENV carried between
-    steps, the certificate written to GITHUB_STEP_SUMMARY; the install step installs the suite."""
-    workflow = yaml.safe_load(
-        (ROOT / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8")
-    )
-    assert set(workflow[True]) >= {"push", "schedule"}  # YAML 1.1 reads the key `on` as true
-    job = workflow["jobs"]["certify"]
-    secrets = {
-        "AUDIENCE_API_KEY": KEY,
-        "AUDIENCE_SECONDARY_API_KEY": SECOND_KEY,
-        "STAGING_GATEWAY_TOKEN": TOKEN,
-        "STAGING_CA_BUNDLE": Path(staging.ca.ca_bundle).read_text(),
-    }
-    job_env = {name: _expand_github(str(value), secrets) for name, value in job["env"].items()}
-    assert job_env["AUDIENCE_BASE_URL"] == STAGING_URL
-    job_env["AUDIENCE_BASE_URL"] = staging.base_url
-    github_env, summary = tmp_path / "github_env", tmp_path / "summary.md"
-    github_env.touch()
-    env = _with_suite_on_path(
-        {
-            **job_env,
-            "RUNNER_TEMP": str(tmp_path),
-            "GITHUB_ENV": str(github_env),
-            "GITHUB_STEP_SUMMARY": str(summary),
-        }
-    )
-    uses = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
-    assert {"actions/upload-artifact", "mikepenz/action-junit-report"} <= set(uses)
-    ran = 0
-    for step in (step for step in job["steps"] if "run" in step):
-        script = step["run"]
-        if "pip install" in script:
-            assert '"$SUITE_PACKAGE"' in script and job_env["SUITE_PACKAGE"].startswith(
-                "audience-conformance"
-            )
-            continue  # the suite is installed here already
-        if "audience-conformance run" in script:
-            script = _narrowed(script)
-        done = _bash(script, env, tmp_path)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        env.update(
-            line.split("=", 1) for line in github_env.read_text().splitlines() if "=" in line
-        )  # type: ignore[arg-type]
-        ran += 1
-    assert ran == 2
-    _assert_traffic(staging)
-    assert "Audience API conformance: **CONFORMANT on " in summary.read_text()
-    for step in job["steps"]:
-        if step.get("uses", "").startswith(
-            ("actions/upload-artifact", "mikepenz/action-junit-report")
-        ):
-            assert step.get("if") == "always()"
-            paths = step["with"].get("path") or step["with"].get("report_paths")
-            assert (tmp_path / paths).exists()
-
-
-def test_the_gitlab_job_certifies_the_staging(staging: HttpsStaging, tmp_path: Path) -> None:
-    """Its script and after_script as GitLab runs them: CI/CD variables in the environment (the
-    CA bundle a "File" variable, so its path), artifacts and the JUnit report where it writes them."""
-    job: dict[str, Any] = yaml.safe_load(
-        (ROOT / "examples" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8")
-    )["audience-conformance"]
-    variables = {name: str(value) for name, value in job["variables"].items()}
-    assert variables["AUDIENCE_BASE_URL"] == STAGING_URL
-    variables["AUDIENCE_BASE_URL"] = staging.base_url
-    assert job["before_script"] == ['python -m pip install "$SUITE_PACKAGE"'] and variables[
-        "SUITE_PACKAGE"
-    ].startswith("audience-conformance")
-    project = {
-        "AUDIENCE_API_KEY": KEY,
-        "AUDIENCE_SECONDARY_API_KEY": SECOND_KEY,
-        "STAGING_GATEWAY_TOKEN": TOKEN,
-        "STAGING_CA_BUNDLE": staging.ca.ca_bundle,
-    }
-    env = _with_suite_on_path({**variables, **project})
-    script = "\n".join(
-        _narrowed(line) if "audience-conformance run" in line else line for line in job["script"]
-    )
-    done = _bash(script, env, tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    after = _bash("\n".join(job["after_script"]), env, tmp_path)
-    assert "Audience API conformance: **CONFORMANT on " in after.stdout
-    _assert_traffic(staging)
-    assert job["artifacts"]["when"] == "always"
-    assert (tmp_path / job["artifacts"]["reports"]["junit"]).is_file()
-    assert all((tmp_path / path).is_dir() for path in job["artifacts"]["paths"])
-    assert read_records(tmp_path / job["artifacts"]["reports"]["junit"])
