@@ -216,7 +216,7 @@ def test_the_github_workflow_certifies_a_staging_then_gates_on_its_baseline(
             variables={
                 "AUDIENCE_CONFORMANCE_REPOSITORY": SUITE,
                 "AUDIENCE_CONFORMANCE_REF": "main",
-                "AUDIENCE_BASELINE": "conformance/baseline.json",
+                "CONFORMANCE_BASELINE": "conformance/baseline.json",
             },
         )
         _assert_gateway_header_on_every_request(staging.seen)
@@ -295,13 +295,13 @@ def test_the_gitlab_job_certifies_a_staging_then_gates_on_its_baseline(
     empty.touch()
     url, seen = plain_staging
     variables = first.variables(
-        url, {"STAGING_CA_BUNDLE": str(empty), "AUDIENCE_BASELINE": "baseline.json"}
+        url, {"STAGING_CA_BUNDLE": str(empty), "CONFORMANCE_BASELINE": "baseline.json"}
     )
     run = run_gitlab_job(
         first.job, workspace=first.workspace, base_env=first.env, variables=variables
     )
     assert run.script.returncode == 0, run.script.stdout[-3000:] + run.script.stderr[-3000:]
-    assert "AUDIENCE_BASELINE names baseline.json, not in this repository" in run.script.stdout
+    assert "CONFORMANCE_BASELINE names baseline.json, not in this repository" in run.script.stdout
     assert [call for call in calls(first.shim) if call[0] == "run"] == [
         ["run", "--profile", "quick", "--rate-limit", "20/s", "--junit-xml", "reports/junit.xml"]
     ]
@@ -320,7 +320,7 @@ def test_the_gitlab_job_certifies_a_staging_then_gates_on_its_baseline(
     with https_reference(keys=(KEY, SECOND_KEY)) as staging:
         variables = second.variables(
             staging.base_url,
-            {"STAGING_CA_BUNDLE": staging.ca.ca_bundle, "AUDIENCE_BASELINE": "baseline.json"},
+            {"STAGING_CA_BUNDLE": staging.ca.ca_bundle, "CONFORMANCE_BASELINE": "baseline.json"},
         )
         run = run_gitlab_job(
             second.job, workspace=second.workspace, base_env=second.env, variables=variables
