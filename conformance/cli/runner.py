@@ -194,7 +194,7 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
 def _cause(recorder: RunRecorder) -> str:
     """Why the run gave no verdict; a spent budget with how many tests it let run."""
     if recorder.run_end is not RunEnd.BUDGET_SPENT:
-        return CAUSES.get(recorder.run_end, recorder.run_end.value)
+        return CAUSES.get(recorder.run_end) or str(recorder.run_end.value)
     plugins = recorder.config.pluginmanager.get_plugins()
     shown = next((plugin for plugin in plugins if isinstance(plugin, Progress)), None)
     return budget_spent_cause(

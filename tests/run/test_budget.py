@@ -121,7 +121,7 @@ def test_a_throttled_quick_run_is_warned_then_ends_saying_its_budget_ran_out(
     junit = tmp_path / "junit.xml"
     done = subprocess.run(
         [sys.executable, "-m", "conformance", "run", "--profile", "quick"]
-        + ["--rate-limit", "5/s", "--max-duration", "15", "--junit-xml", str(junit)],
+        + ["--rate-limit", "5/s", "--max-duration", "30", "--junit-xml", str(junit)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -132,11 +132,11 @@ def test_a_throttled_quick_run_is_warned_then_ends_saying_its_budget_ran_out(
     output = done.stdout
     assert done.returncode == 4, output[-3000:]
     warned = output.index("audience-conformance: warning: the quick profile sends about")
-    assert "--max-duration budget of 15 s" in output[warned:].splitlines()[0]
+    assert "--max-duration budget of 30 s" in output[warned:].splitlines()[0]
     assert warned < output.index("collected")  # said before the run starts
     ended = re.search(
         r"audience-conformance: no verdict: the run's time budget \(--max-duration\) ran out"
-        r" before every test had run: (\d+) of (\d+) tests ran in its 15 s; raise --max-duration"
+        r" before every test had run: (\d+) of (\d+) tests ran in its 30 s; raise --max-duration"
         r" or --rate-limit\.",
         output,
     )
