@@ -63,7 +63,7 @@ PROFILES: dict[str, Profile] = {
             race_rounds=25,
             max_duration=3600.0,
             walk_budget=160,
-            expected_requests=19200,
+            expected_requests=19300,
         ),
     )
 }
