@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import __version__
+from conformance.cli.serve import command_serve
 from conformance.errors import SettingsError, UsageError
 from conformance.run.option_values import connection_from, settings_from
 from conformance.run.options import (
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=ACCOUNT",
-        help="an API key and the account it belongs to (repeatable); without any, one is generated and printed",
+        help="an API key and the account it belongs to (repeatable, e.g. once for each of two accounts); keys for a second account, or for two, are generated and printed with the run command that certifies the server",
     )
     serve.add_argument(
         "--latency-ms",
@@ -184,35 +185,6 @@ def command_run(args: argparse.Namespace) -> int:
         shard=shard,
         baseline=baseline,
     )
-
-
-def command_serve(args: argparse.Namespace) -> int:
-    from conformance.reference.keys import generate_key, parse_key_spec
-    from conformance.reference.server import serve
-
-    keys: dict[str, str] = {}
-    for spec in args.key:
-        try:
-            key, account = parse_key_spec(spec)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        keys[key] = account
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be from 0 to 65535, not {args.port}.")
-    db = Path(args.db)
-    if db.is_dir() or not db.parent.exists():
-        raise UsageError(f"--db '{args.db}' must be a file in an existing folder.")
-    if not keys:
-        key = generate_key()
-        keys[key] = "account-1"
-        print(
-            f"No --key given: generated a key for account 'account-1'. Use it as:\n  export {ENV_API_KEY}={key}\n  curl -H 'X-Dexatel-Key: {key}' http://{args.host}:{args.port}/v1/audiences",
-            flush=True,
-        )
-    if args.latency_ms < 0:
-        raise UsageError(f"--latency-ms must be 0 or more, not {args.latency_ms:g}.")
-    serve(str(db), args.host, args.port, keys, latency=args.latency_ms / 1000)
-    return Exit.CONFORMANT
 
 
 def command_cleanup(args: argparse.Namespace) -> int:

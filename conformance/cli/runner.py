@@ -14,9 +14,13 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.cli.baseline_gate import gate
 from conformance.cli.parallel import checked_shard, worker_args
+from conformance.plugin.progress import Progress
+from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
+from conformance.plugin.sharding import parse_shard
 from conformance.report.baseline import Baseline
 from conformance.run.artefacts import CAUSES
+from conformance.run.budget import budget_spent_cause, rate_limit_warning
 from conformance.run.option_values import values_of
 from conformance.run.options import CLI_FRONT, RUN_OPTIONS, OptionValue, Passage
 from conformance.run.settings import RunSettings
@@ -53,8 +57,17 @@ def run_suite(
     args += ["--audience-front", CLI_FRONT, *pytest_arguments(values), *worker_args(workers)]
     end = _RunEnd()
     set_hypothesis_home_dir(_hypothesis_home())
+    shards = parse_shard(shard)[1] if shard else 1
+    warning = rate_limit_warning(settings, shards=shards, narrowed=bool(keyword))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     with variables_set(environment(values)):
-        code = pytest.main(args, plugins=[end])
+        try:
+            code = pytest.main(args, plugins=[end])
+        except KeyboardInterrupt:
+            # A stop while pytest reported an earlier one: the session has ended all the same
+            # (cleanup, JUnit, certificate), so the end is told as any other.
+            code = pytest.ExitCode.INTERRUPTED
     return _finish(int(code), end, junit_xml, baseline)
 
 
@@ -148,10 +161,7 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
     if recorder.failed_start is not None:
         return exit_code_of(recorder.failed_start[0]) or Exit.UNREACHABLE
     if recorder.run_end != RunEnd.COMPLETED:
-        print(
-            f"audience-conformance: no verdict: {CAUSES.get(recorder.run_end, recorder.run_end.value)}.",
-            file=sys.stderr,
-        )
+        print(f"audience-conformance: no verdict: {_cause(recorder)}.", file=sys.stderr)
         return Exit.INCOMPLETE
     if recorder.certificate_problem:
         # The run's verdict must be read from its certificate: without one there is none to give.
@@ -185,6 +195,19 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
     print(f"verdict: {verdict.headline}{detail}")
     print(f"seed: {recorder.seed} (repeat with --seed)")
     return EXIT_OF_VERDICT[verdict.kind]
+
+
+def _cause(recorder: RunRecorder) -> str:
+    """Why the run gave no verdict; a spent budget with how many tests it let run."""
+    if recorder.run_end is not RunEnd.BUDGET_SPENT:
+        return CAUSES.get(recorder.run_end) or str(recorder.run_end.value)
+    plugins = recorder.config.pluginmanager.get_plugins()
+    shown = next((plugin for plugin in plugins if isinstance(plugin, Progress)), None)
+    return budget_spent_cause(
+        recorder.config.stash[SETTINGS_KEY],
+        done=shown.done if shown else None,
+        total=shown.total if shown else None,
+    )
 
 
 def _print_reports(recorder: RunRecorder) -> None:

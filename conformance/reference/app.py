@@ -94,7 +94,7 @@ class Dispatcher:
         method = "GET" if request.method == "HEAD" else request.method
         # On the event loop, not in a worker thread: an operation is a few SQLite statements
         # under the store's lock, well under a millisecond, and the hop to a thread and back
-        # cost more than the operation itself (README, Performance).
+        # cost more than the operation itself (docs/PERFORMANCE.md, Throughput).
         reply = self.operations[(resource.kind, method)](call)
         if reply.content is None:
             return Response(

@@ -1,7 +1,7 @@
 """The rows the store keeps and returns; ``seq`` is the internal keyset position, never shown.
 
 Records are named tuples: a page builds a hundred of them per request, and a frozen
-dataclass' ``__init__`` cost 13% of a page of 100 (README, Performance).
+dataclass' ``__init__`` cost 13% of a page of 100 (docs/PERFORMANCE.md, Throughput).
 """
 
 from __future__ import annotations

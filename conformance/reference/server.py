@@ -6,7 +6,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -82,12 +82,7 @@ class ReferenceServer:
             assert self._db is not None
             self._store = Store(self._db)
             app = create_app(self._store, self._keys)
-        # Binding here, not in uvicorn, tells us the port before the server starts. The explicit
-        # IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections (it checks the protocol).
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self.host, self._requested_port))
+        self._socket = listening_socket(self.host, self._requested_port)
         self.port = self._socket.getsockname()[1]
         # log_config=None: leave the host process's logging alone; keys are never logged anyway.
         tls = self.tls
@@ -137,23 +132,62 @@ class ReferenceServer:
         self._server = self._thread = self._socket = self._store = None
 
 
-def serve(db: str, host: str, port: int, keys: Mapping[str, str], latency: float = 0.0) -> None:
-    """Serve the reference on ``host:port`` over the SQLite file ``db`` until Ctrl-C, which is a normal stop;
-    ``latency`` seconds are added to every answer."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (0: a free port), for uvicorn to listen on.
+
+    Binding here, not in uvicorn, tells the port before the server starts. The explicit
+    IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections (it checks the protocol)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    bound = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        bound.bind((host, port))
+    except OSError:
+        bound.close()
+        raise
+    return bound
+
+
+def url_of(bound: socket.socket) -> str:
+    """The base URL a client on this machine reaches a bound socket at (a wildcard address
+    is reached through loopback)."""
+    host, port = bound.getsockname()[:2]
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    keys: Mapping[str, str],
+    latency: float = 0.0,
+    *,
+    bound: socket.socket | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the reference on ``host:port`` (or on the ``bound`` socket) over the SQLite file
+    ``db`` until Ctrl-C, which is a normal stop; ``latency`` seconds are added to every answer.
+    ``on_ready`` gets the base URL once the port is known, before the first request."""
     from conformance.reference.latency import Latency
 
+    bound = bound or listening_socket(host, port)
     store = Store(db)
     try:
         config = uvicorn.Config(
-            Latency(create_app(store, keys), latency),
-            host=host,
-            port=port,
-            lifespan="off",
-            log_level="info",
+            Latency(create_app(store, keys), latency), lifespan="off", log_level="info"
         )
+        # Listening before the URL is printed: a client that starts at once waits in the backlog
+        # until uvicorn accepts, instead of finding the port closed.
+        bound.listen(config.backlog)
+        base_url = url_of(bound)
+        print(f"The reference Audience API is running on {base_url} (Ctrl-C stops it).", flush=True)
+        if on_ready is not None:
+            on_ready(base_url)
         # uvicorn shuts down gracefully on SIGINT, then raises it again for the caller.
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[bound])
     except KeyboardInterrupt:
         pass
     finally:
         store.close()
+        bound.close()

@@ -21,6 +21,9 @@ class Profile:
     # drawn size walks a prefix (conformance.checks.walk_bounds). Above the data set's size, so that on an
     # account holding only the run's audiences every drawn size, 1 included, walks to the end.
     walk_budget: int = 60
+    # Requests a whole run sends to the embedded reference (measured, seeds 1 and 2, rounded up):
+    # what a --rate-limit must leave room for within max_duration (conformance.run.budget).
+    expected_requests: int = 0
 
 
 PROFILES: dict[str, Profile] = {
@@ -36,6 +39,7 @@ PROFILES: dict[str, Profile] = {
             race_rounds=3,
             max_duration=300.0,
             walk_budget=40,
+            expected_requests=1850,
         ),
         Profile(
             "default",
@@ -47,6 +51,7 @@ PROFILES: dict[str, Profile] = {
             race_rounds=8,
             max_duration=900.0,
             walk_budget=60,
+            expected_requests=5000,
         ),
         Profile(
             "thorough",
@@ -58,6 +63,7 @@ PROFILES: dict[str, Profile] = {
             race_rounds=25,
             max_duration=3600.0,
             walk_budget=160,
+            expected_requests=19300,
         ),
     )
 }

@@ -91,6 +91,10 @@ class RunStop:
         if self.reason is None:
             self.reason = reason
         if not self.finishing:
+            # The run stops here. An alarm still armed would fire while pytest reports this very
+            # stop, and end the run as if a second stop had cut it short.
+            if threading.current_thread() is threading.main_thread():
+                self.disarm_budget()
             raise RunStopped(self.reason)
 
     def begin_finishing(self) -> None:
