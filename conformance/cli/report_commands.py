@@ -79,6 +79,10 @@ def command_report(args: argparse.Namespace) -> int:
         )
         print(f"merged: {merged}")
         args.junit = [str(merged)]
+    else:
+        from conformance.cli.shard_merge import refuse_a_lone_shard
+
+        _user_facing(lambda: refuse_a_lone_shard(Path(args.junit[0])))
     paths = _user_facing(
         lambda: write_certificate(Path(args.junit[0]), Path(args.out) if args.out else None)
     )
