@@ -25,7 +25,7 @@ def add_report_commands(subparsers: Any) -> None:
         "junit",
         metavar="JUNIT",
         nargs="+",
-        help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin); several: the shards of one run (--shard K/N), merged",
+        help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin); several: all N shards of one run (--shard K/N), merged (a shard missing, given twice or of another run is refused, exit 2)",
     )
     report.add_argument(
         "--out",

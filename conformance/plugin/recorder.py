@@ -241,13 +241,14 @@ class RunRecorder:
         if ended is not None or self.suite_errors:
             session.exitstatus = int(ended or Exit.INCOMPLETE)
             return
-        if not self.records:
+        if not self.records and self.shard is None:  # a shard may get no test of the split
             return
         settings = self.config.stash[SETTINGS_KEY]
         self.verdict = compute_verdict(
             self.records, strict=settings.strict, out_of_scope=self.out_of_scope
         )
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        ended_as = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if session.exitstatus in ended_as or (self.shard and not self.records):
             session.exitstatus = int(self.exit_code(self.verdict))
 
     def exit_code(self, verdict: Verdict) -> Exit:

@@ -220,7 +220,8 @@ def build_certificate(junit_path: Path) -> Certificate:
             f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error})."
         ) from None
     stopped = run.get("run_end", UNKNOWN) not in (COMPLETED, UNKNOWN)
-    if not records and not stopped:
+    shard = Shard.of_property(read_property(junit_path, SHARD_PROPERTY))
+    if not records and not stopped and shard is None:  # a shard may get no test of the split
         # As at the end of a run: without a single test of a rule there is no verdict to give.
         raise ReportError(
             f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify."
@@ -228,7 +229,6 @@ def build_certificate(junit_path: Path) -> Certificate:
     verdict = compute_verdict(
         records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY))
     )
-    shard = Shard.of_property(read_property(junit_path, SHARD_PROPERTY))
     rows = tuple(_row(result, run, shard) for result in verdict.results.values())
     if run.get("run_end", UNKNOWN) != COMPLETED:
         rows = tuple(_unfinished(row, run.get("run_end", UNKNOWN)) for row in rows)

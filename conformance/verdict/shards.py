@@ -79,9 +79,11 @@ def shard_headline(verdict: Verdict, shard: Shard) -> str:
     merge = f"the verdict comes from the merge of the {shard.count} shards ({MERGE_COMMAND})"
     failing = [result.rule.id for result in verdict.counted_failures()]
     if failing:
-        return f"shard {shard.label}: failing rules: {', '.join(failing)}; the run is NOT CONFORMANT, whatever the other shards find ({merge})"
+        return f"shard {shard.label}: failing rules: {', '.join(failing)}; the run is NOT CONFORMANT whatever the other shards find, as the merge will say ({MERGE_COMMAND})"
     if verdict.errors:
         return f"shard {shard.label}: no verdict: {len(verdict.errors)} test(s) ended in an error that names no rule"
+    if not any(result.tests for result in verdict.results.values()):
+        return f"shard {shard.label}: none of the run's tests fell in this shard; {merge}"
     passed = sum(1 for result in verdict.results.values() if result.outcome == PASSED)
     return (
         f"shard {shard.label}: no test failed ({passed} rules passed here, "
