@@ -132,21 +132,16 @@ class Certificate:
 
     @property
     def shard_note(self) -> str:
-        """For a shard's certificate, what it found and that the verdict is the merge's."""
+        """For a shard's certificate: what the shard found, and that the verdict is the merge's."""
         if self.shard is None:
             return ""
-        failing, gaps, errors = self.failing(), self.gaps(), self.errors()
-        found = (
-            f"the shard ended early ({self.stopped}): its outcomes are incomplete"
-            if self.stopped
-            else f"{len(failing)} rule(s) failed in this shard"
-            + (", so the run is not conformant" if self.kind == NOT_CONFORMANT else "")
-            if failing
-            else f"{len(gaps)} rule(s) of its tests not verified, {len(errors)} test(s) ended in errors that name no rule"
-            if gaps or errors
-            else ""
+        return shard_note(
+            self.shard,
+            stopped=self.stopped,
+            failed=len(self.failing()),
+            not_conformant=self.kind == NOT_CONFORMANT,
+            undecided=(len(self.gaps()), len(self.errors())),
         )
-        return shard_note(self.shard, found)
 
     @property
     def level(self) -> str:

@@ -103,12 +103,29 @@ def shard_summary(verdict: Verdict, shard: Shard) -> list[str]:
     return lines
 
 
-def shard_note(shard: Shard, found: str = "") -> str:
-    """What a shard's certificate says under its headline, after what the shard ``found``."""
+def shard_note(
+    shard: Shard,
+    *,
+    stopped: str | None = None,
+    failed: int = 0,
+    not_conformant: bool = False,
+    undecided: tuple[int, int] = (0, 0),
+) -> str:
+    """What a shard's certificate says under its headline: what the shard found (how it
+    stopped, its failed rules, its own rules not verified and errors), then whose verdict it is."""
+    if stopped:
+        found = f"The shard ended early ({stopped}): its outcomes are incomplete. "
+    elif failed:
+        found = f"{failed} rule(s) failed in this shard"
+        found += ", so the run is not conformant. " if not_conformant else ". "
+    elif any(undecided):
+        found = f"{undecided[0]} rule(s) of its tests not verified, {undecided[1]} test(s) ended in errors that name no rule. "
+    else:
+        found = ""
     return (
-        f"{found}{'. ' if found else ''}One shard ({shard.label}) of a run split in {shard.count}: "
-        f"it ran only its part of the tests and certifies nothing alone; the verdict comes from "
-        f"merging the JUnit files of all {shard.count} shards with '{MERGE_COMMAND}'."
+        f"{found}One shard ({shard.label}) of a run split in {shard.count}: it ran only its part "
+        f"of the tests and certifies nothing alone; the verdict comes from merging the JUnit "
+        f"files of all {shard.count} shards with '{MERGE_COMMAND}'."
     )
 
 

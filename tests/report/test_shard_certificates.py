@@ -22,7 +22,9 @@ from conformance.verdict.shards import Shard
 NOTE = "One shard (2/3) of a run split in 3: it ran only its part of the tests and certifies nothing alone"
 
 
-def shard_run(path: Path, index: int, count: int = 3, failed: str | None = None) -> Path:
+def shard_run(
+    path: Path, index: int, count: int = 3, failed: str | None = None, run_end: str = "completed"
+) -> Path:
     """A completed shard: one passing test for each rule of its part (every count-th rule)."""
     cases = [
         Case(f"test_{rule.id.lower()}", [rule.id])
@@ -32,7 +34,7 @@ def shard_run(path: Path, index: int, count: int = 3, failed: str | None = None)
         if position % count == index - 1
     ]
     assert failed is None or any(case.outcome == "failed" for case in cases), "not in this shard"
-    properties = run_properties(shard=f"{index}/{count}", run_id=f"run{index}")
+    properties = run_properties(shard=f"{index}/{count}", run_id=f"run{index}", run_end=run_end)
     return write_junit(path, cases, properties)
 
 
@@ -66,6 +68,14 @@ def test_a_shard_that_failed_a_must_rule_is_not_conformant_and_says_so(tmp_path:
     assert certificate.kind == NOT_CONFORMANT and certificate.verdict == NOT_CONFORMANT
     assert certificate.shard_note.startswith(
         "1 rule(s) failed in this shard, so the run is not conformant. " + NOTE
+    )
+
+
+def test_a_shard_that_did_not_complete_says_so_first(tmp_path: Path) -> None:
+    certificate = build_certificate(shard_run(tmp_path / "junit.xml", 2, run_end="interrupted"))
+    assert certificate.verdict == "NO VERDICT (interrupted)"
+    assert certificate.shard_note.startswith(
+        "The shard ended early (interrupted): its outcomes are incomplete. " + NOTE
     )
 
 
