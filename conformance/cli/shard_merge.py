@@ -88,12 +88,18 @@ def refuse_a_lone_shard(junit_path: Path) -> None:
     """One JUnit file given to ``report``: a shard of N alone is an incomplete set."""
     shard = Shard.of_property(read_property(junit_path, SHARD_PROPERTY))
     if shard is not None and shard.count > 1:
-        missing = ", ".join(
-            f"{k}/{shard.count}" for k in range(1, shard.count + 1) if k != shard.index
-        )
+        missing = [f"{k}/{shard.count}" for k in range(1, shard.count + 1) if k != shard.index]
         raise ReportError(
-            f"'{junit_path}' is shard {shard.label} alone: shard {missing} is missing; give the JUnit files of all {shard.count} shards and --out DIR to merge them."
+            f"'{junit_path}' is shard {shard.label} alone: {_missing(missing)}; give the JUnit files of all {shard.count} shards and --out DIR to merge them."
         )
+
+
+def _missing(labels: list[str]) -> str:
+    return (
+        f"shard {labels[0]} is missing"
+        if len(labels) == 1
+        else f"shards {', '.join(labels)} are missing"
+    )
 
 
 def _read(path: Path) -> tuple[Path, dict[str, str], list[ET.Element]]:
@@ -138,9 +144,7 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
         seen[mark.label] = path
     missing = [f"{k}/{total}" for k in range(1, total + 1) if f"{k}/{total}" not in seen]
     if missing:
-        raise ReportError(
-            f"shard {', '.join(missing)} is missing: a merge needs every shard of the run."
-        )
+        raise ReportError(f"{_missing(missing)}: a merge needs every shard of the run.")
 
 
 def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
