@@ -25,7 +25,7 @@ def add_report_commands(subparsers: Any) -> None:
         "junit",
         metavar="JUNIT",
         nargs="+",
-        help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin); several: the shards of one run (--shard K/N), merged",
+        help="JUnit XML written by 'audience-conformance run' (or by pytest with the plugin); several: all N shards of one run (--shard K/N), merged (a shard missing, given twice or of another run is refused, exit 2)",
     )
     report.add_argument(
         "--out",
@@ -79,6 +79,10 @@ def command_report(args: argparse.Namespace) -> int:
         )
         print(f"merged: {merged}")
         args.junit = [str(merged)]
+    else:
+        from conformance.cli.shard_merge import refuse_a_lone_shard
+
+        _user_facing(lambda: refuse_a_lone_shard(Path(args.junit[0])))
     paths = _user_facing(
         lambda: write_certificate(Path(args.junit[0]), Path(args.out) if args.out else None)
     )

@@ -19,12 +19,13 @@ from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.recorder import EXIT_OF_VERDICT, RECORDER, RunRecorder
 from conformance.plugin.sharding import parse_shard
 from conformance.report.baseline import Baseline
-from conformance.run.artefacts import CAUSES
+from conformance.run.artefacts import CAUSES, junit_of_shard
 from conformance.run.budget import budget_spent_cause, rate_limit_warning
 from conformance.run.option_values import values_of
 from conformance.run.options import CLI_FRONT, RUN_OPTIONS, OptionValue, Passage
 from conformance.run.settings import RunSettings
 from conformance.verdict.exits import Exit, RunEnd, exit_code_of
+from conformance.verdict.shards import Shard, shard_headline
 
 SUITE_DIR = Path(__file__).parent.parent / "suite"
 SUITE_INI = SUITE_DIR / "suite.ini"
@@ -52,7 +53,9 @@ def run_suite(
 ) -> int:
     """The suite under pytest in this process, given the run's options from the table: on its
     argument list, or in the environment for the target and the secrets."""
-    values = handed_on(settings, junit_xml=junit_xml, keyword=keyword, shard=checked_shard(shard))
+    shard = checked_shard(shard)
+    junit_xml = junit_of_shard(junit_xml, Shard.of(*parse_shard(shard)) if shard else None)
+    values = handed_on(settings, junit_xml=junit_xml, keyword=keyword, shard=shard)
     args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), "--pyargs", "conformance.suite"]
     args += ["--audience-front", CLI_FRONT, *pytest_arguments(values), *worker_args(workers)]
     end = _RunEnd()
@@ -181,6 +184,10 @@ def _outcome(code: int, recorder: RunRecorder) -> Exit:
             file=sys.stderr,
         )
         return Exit.INCOMPLETE
+    if recorder.shard is not None:  # one shard: what it found; the merge gives the verdict
+        print(shard_headline(verdict, recorder.shard))
+        print(f"seed: {recorder.seed} (repeat with --seed)")
+        return recorder.exit_code(verdict)
     failing = ", ".join(result.rule.id for result in verdict.counted_failures())
     unverified = ", ".join(result.rule.id for result in verdict.unverified())
     detail = (

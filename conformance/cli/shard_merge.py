@@ -2,7 +2,8 @@
 
 The shards of a CI matrix are runs of their own; together they are one certification only if
 they certified the same thing the same way: one target, spec, suite version, profile, seed
-and mode, and each shard of N exactly once. Anything else is refused with one line. The merge
+and mode, and each shard of N exactly once. Anything else is refused with one line, and so is
+one shard given alone (its certificate is not the run's). The merge
 is itself a JUnit file (every shard's testcases, the run's properties once), so the
 certificate is built, and later verified, from it exactly as from a single run's file; a
 rule's outcome then comes from all its tests, wherever they ran.
@@ -14,9 +15,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.errors import ReportError
-from conformance.plugin.sharding import SHARD_PROPERTY
-from conformance.report.run_properties import suite_properties
+from conformance.report.run_properties import read_property, suite_properties
 from conformance.verdict import scope
+from conformance.verdict.shards import PROPERTY as SHARD_PROPERTY
+from conformance.verdict.shards import Shard
 
 MERGED_NAME = "junit.xml"
 # What every shard of one certification must share.
@@ -82,6 +84,24 @@ def merge_shards(junit_paths: list[Path], out_dir: Path) -> Path:
     return target
 
 
+def refuse_a_lone_shard(junit_path: Path) -> None:
+    """One JUnit file given to ``report``: a shard of N alone is an incomplete set."""
+    shard = Shard.of_property(read_property(junit_path, SHARD_PROPERTY))
+    if shard is not None and shard.count > 1:
+        missing = [f"{k}/{shard.count}" for k in range(1, shard.count + 1) if k != shard.index]
+        raise ReportError(
+            f"'{junit_path}' is shard {shard.label} alone: {_missing(missing)}; give the JUnit files of all {shard.count} shards and --out DIR to merge them."
+        )
+
+
+def _missing(labels: list[str]) -> str:
+    return (
+        f"shard {labels[0]} is missing"
+        if len(labels) == 1
+        else f"shards {', '.join(labels)} are missing"
+    )
+
+
 def _read(path: Path) -> tuple[Path, dict[str, str], list[ET.Element]]:
     properties, suites = suite_properties(path)
     if "run_id" not in properties:
@@ -102,29 +122,29 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
                 raise ReportError(
                     f"'{path}' and '{first_path}' are not shards of one run: {name} is '{props.get(name)}' in one and '{first.get(name)}' in the other."
                 )
-    marks = [(path, props.get(SHARD_PROPERTY)) for path, props, _ in shards]
-    unmarked = [str(path) for path, mark in marks if not mark]
-    if unmarked:
-        raise ReportError(
-            f"'{unmarked[0]}' is not a shard (it was not run with --shard K/N); only shards of one run can be merged."
-        )
-    counts = {mark.split("/")[1] for _, mark in marks if mark}
+    marks = [(path, Shard.of_property(props.get(SHARD_PROPERTY))) for path, props, _ in shards]
+    for path, mark in marks:
+        if mark is None:
+            raise ReportError(
+                f"'{path}' is not a shard (it was not run with --shard K/N, or is a merge already); only shards of one run can be merged."
+            )
+    counts = {mark.count for _, mark in marks if mark}
     if len(counts) != 1:
         raise ReportError(
             f"the files are shards of different splits ({', '.join(sorted(f'of {n}' for n in counts))}); give the N shards of one split."
         )
-    total = int(counts.pop())
+    total = counts.pop()
     seen: dict[str, Path] = {}
     for path, mark in marks:
         assert mark is not None
-        if mark in seen:
-            raise ReportError(f"shard {mark} is given twice: '{seen[mark]}' and '{path}'.")
-        seen[mark] = path
+        if mark.label in seen:
+            raise ReportError(
+                f"shard {mark.label} is given twice: '{seen[mark.label]}' and '{path}'."
+            )
+        seen[mark.label] = path
     missing = [f"{k}/{total}" for k in range(1, total + 1) if f"{k}/{total}" not in seen]
     if missing:
-        raise ReportError(
-            f"shard {', '.join(missing)} is missing: a merge needs every shard of the run."
-        )
+        raise ReportError(f"{_missing(missing)}: a merge needs every shard of the run.")
 
 
 def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:

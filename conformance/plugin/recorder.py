@@ -38,6 +38,7 @@ from conformance.verdict.per_rule import (
     compute_verdict,
 )
 from conformance.verdict.rule_marker import rule_ids_of
+from conformance.verdict.shards import Shard, shard_exit, shard_summary
 
 RECORDER = pytest.StashKey["RunRecorder"]()  # the one recorder, for the plugin's own hooks
 EXIT_OF_VERDICT = {
@@ -96,6 +97,7 @@ class RunRecorder:
             list[str]
         ] = []  # the rules of each test left out by the user's choice
         self.out_of_scope: dict[str, str] = {}
+        self.shard: Shard | None = None  # --shard K/N: the exit says what this shard found
 
     @property
     def run_end(self) -> RunEnd:
@@ -117,7 +119,7 @@ class RunRecorder:
         """The run starts: what an earlier run left at the same place must not outlive it."""
         self.started = True
         if self.junit_path is not None:
-            artefacts.remove_stale(self.junit_path)
+            artefacts.remove_stale(self.junit_path, self.shard)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self._deselected += [rule_ids_of(item) for item in items]
@@ -239,14 +241,19 @@ class RunRecorder:
         if ended is not None or self.suite_errors:
             session.exitstatus = int(ended or Exit.INCOMPLETE)
             return
-        if not self.records:
+        if not self.records and self.shard is None:  # a shard may get no test of the split
             return
         settings = self.config.stash[SETTINGS_KEY]
         self.verdict = compute_verdict(
             self.records, strict=settings.strict, out_of_scope=self.out_of_scope
         )
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = int(EXIT_OF_VERDICT[self.verdict.kind])
+        ended_as = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if session.exitstatus in ended_as or (self.shard and not self.records):
+            session.exitstatus = int(self.exit_code(self.verdict))
+
+    def exit_code(self, verdict: Verdict) -> Exit:
+        """A completed run's exit code: its verdict's, or for a shard what the shard found."""
+        return shard_exit(verdict) if self.shard else EXIT_OF_VERDICT[verdict.kind]
 
     def pytest_terminal_summary(
         self, terminalreporter: Any, exitstatus: int, config: pytest.Config
@@ -268,7 +275,8 @@ class RunRecorder:
             write(f"no verdict: {artefacts.CAUSES.get(self.run_end, self.run_end.value)}")
             return
         if self.verdict is not None:
-            for line in self.verdict.summary_lines():
+            shown = self.verdict.summary_lines()
+            for line in shard_summary(self.verdict, self.shard) if self.shard else shown:
                 write(line)
 
     @pytest.hookimpl(trylast=True)

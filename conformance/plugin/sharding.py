@@ -4,7 +4,9 @@ Every test goes to the shard given by a stable hash (SHA-256) of its group: the 
 or the quiet tests (see :mod:`conformance.plugin.quiet_lock`), which walk one data set and are never split,
 so that one shard makes it. The same tests and the
 same seed give the same shards on every machine. Each shard is a run of its own (run id,
-JUnit); ``audience-conformance report`` merges the JUnit files of all N into one certificate.
+JUnit, files named for it); its exit code says what its own tests found
+(:mod:`conformance.verdict.shards`), and ``audience-conformance report`` merges the JUnit files
+of all N into one certificate, the run's verdict.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from conformance.plugin.recorder import RunRecorder
 from conformance.run.options import PYTEST_FLAGS
 from conformance.verdict import scope
 from conformance.verdict.rule_marker import rule_ids_of
+from conformance.verdict.shards import PROPERTY as SHARD_PROPERTY
+from conformance.verdict.shards import Shard
 
 OPTION = PYTEST_FLAGS["shard"]  # the plugin adds it with the run's other options
-SHARD_PROPERTY = "shard"  # on the JUnit testsuite: 'K/N'
 
 
 def parse_shard(text: str, option: str = "--shard") -> tuple[int, int]:
@@ -49,6 +52,7 @@ def register(config: pytest.Config, recorder: RunRecorder) -> None:
             shard = parse_shard(text, OPTION)
         except SettingsError as error:
             raise pytest.UsageError(str(error)) from None
+        recorder.shard = Shard.of(*shard)
         config.pluginmanager.register(Sharding(*shard, recorder), "audience-conformance-shard")
 
 

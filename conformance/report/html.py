@@ -63,6 +63,7 @@ def _band(certificate: Certificate) -> str:
         decided = f"no verdict: {len(certificate.gaps())} rule(s) could not be verified, {len(certificate.errors())} test(s) ended in errors that name no rule"
     elif certificate.partial:
         decided = f"decided on the {certificate.level} in scope; the others were left out by the run's options and are not certified"
+    decided = certificate.shard_note or decided  # one shard: the merge gives the verdict
     tone = (
         "pass"
         if certificate.conformant and not certificate.partial

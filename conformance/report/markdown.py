@@ -28,6 +28,7 @@ def render_markdown(certificate: Certificate) -> str:
     )
     if certificate.partial:
         decided += " Rules left out by the run's options are not certified."
+    decided = certificate.shard_note or decided  # one shard: the merge gives the verdict
     lines = [
         f"## {mark} Audience API conformance: **{certificate.verdict}**",
         "",

@@ -39,6 +39,8 @@ from conformance.verdict.per_rule import (
     compute_verdict,
     first_line,
 )
+from conformance.verdict.shards import PROPERTY as SHARD_PROPERTY
+from conformance.verdict.shards import Shard, shard_note, shard_verdict
 
 OUTCOMES = RULE_OUTCOMES
 COMPLETED = "completed"
@@ -92,6 +94,7 @@ class Certificate:
     rules: tuple[RuleRow, ...]  # in catalogue order
     junit_name: str
     junit_sha256: str
+    shard: Shard | None = None  # one shard of a run (--shard K/N): the merge gives the verdict
 
     @property
     def stopped(self) -> str | None:
@@ -118,12 +121,27 @@ class Certificate:
         if self.stopped:
             return f"{NO_VERDICT} ({self.stopped})"
         if self.kind == NO_VERDICT:
+            if self.shard is not None and not self.verdict_of_rules.errors:
+                return shard_verdict(self.shard)
             return (
                 f"{NO_VERDICT} (rules not verified)"
                 if self.verdict_of_rules.unverified()
                 else f"{NO_VERDICT} (tests ended in errors that name no rule)"
             )
         return self.verdict_of_rules.headline if self.kind != NOT_CONFORMANT else NOT_CONFORMANT
+
+    @property
+    def shard_note(self) -> str:
+        """For a shard's certificate: what the shard found, and that the verdict is the merge's."""
+        if self.shard is None:
+            return ""
+        return shard_note(
+            self.shard,
+            stopped=self.stopped,
+            failed=len(self.failing()),
+            not_conformant=self.kind == NOT_CONFORMANT,
+            undecided=(len(self.gaps()), len(self.errors())),
+        )
 
     @property
     def level(self) -> str:
@@ -136,11 +154,14 @@ class Certificate:
         return sorted(failed, key=lambda row: row.failed_level != Level.MUST.value)
 
     def gaps(self) -> list[RuleRow]:
-        """Counted rules no check decided: they withhold the verdict."""
+        """Counted rules no check decided: they withhold the verdict (in a shard's certificate,
+        those of its own tests: another shard decides the rest)."""
         return [
             row
             for row in self.rules
-            if (self.strict or row.level == Level.MUST.value) and row.outcome == NOT_VERIFIED
+            if (self.strict or row.level == Level.MUST.value)
+            and row.outcome == NOT_VERIFIED
+            and (self.shard is None or bool(row.tests))
         ]
 
     def errors(self) -> list[str]:
@@ -194,7 +215,8 @@ def build_certificate(junit_path: Path) -> Certificate:
             f"'{junit_path}' is not a JUnit file of the suite: its rule properties cannot be read ({error})."
         ) from None
     stopped = run.get("run_end", UNKNOWN) not in (COMPLETED, UNKNOWN)
-    if not records and not stopped:
+    shard = Shard.of_property(read_property(junit_path, SHARD_PROPERTY))
+    if not records and not stopped and shard is None:  # a shard may get no test of the split
         # As at the end of a run: without a single test of a rule there is no verdict to give.
         raise ReportError(
             f"'{junit_path}' has no testcase of the conformance suite (none carries a 'rule' property); there is no verdict to certify."
@@ -202,7 +224,7 @@ def build_certificate(junit_path: Path) -> Certificate:
     verdict = compute_verdict(
         records, strict=strict, out_of_scope=scope.decode(read_property(junit_path, scope.PROPERTY))
     )
-    rows = tuple(_row(result, run) for result in verdict.results.values())
+    rows = tuple(_row(result, run, shard) for result in verdict.results.values())
     if run.get("run_end", UNKNOWN) != COMPLETED:
         rows = tuple(_unfinished(row, run.get("run_end", UNKNOWN)) for row in rows)
     return Certificate(
@@ -212,11 +234,17 @@ def build_certificate(junit_path: Path) -> Certificate:
         rules=rows,
         junit_name=junit_path.name,
         junit_sha256=file_sha256(junit_path),
+        shard=shard,
     )
 
 
-def _row(result: RuleResult, run: dict[str, str]) -> RuleRow:
+def _row(result: RuleResult, run: dict[str, str], shard: Shard | None = None) -> RuleRow:
     rule = result.rule
+    reasons = result.reasons
+    if shard is not None and not result.tests and result.outcome == NOT_VERIFIED:
+        reasons = [
+            f"none of its tests is in shard {shard.label}: the merge of the shards decides it"
+        ]
     reproduction, rerun = None, ""
     if result.outcome == FAILED:
         rerun = rerun_command(run, rule.id)
@@ -236,7 +264,7 @@ def _row(result: RuleResult, run: dict[str, str]) -> RuleRow:
         tests=tuple(
             TestRef(record.nodeid, _outcome_for(record, rule.id)) for record in result.tests
         ),
-        reasons=tuple(mask_keys(reason) for reason in result.reasons),
+        reasons=tuple(mask_keys(reason) for reason in reasons),
         reproduction=reproduction,
         rerun=rerun,
     )

@@ -90,6 +90,8 @@ def verify_certificate(certificate_path: Path) -> Verification:
     ]
     if not rebuilt.conformant:
         shortfalls.append(f"The verdict is {rebuilt.verdict} on {rebuilt.level}.")
+    if rebuilt.shard_note:  # one shard's certificate: the merge's is the one to verify
+        shortfalls.append(rebuilt.shard_note)
     left_out = tuple(
         rule["id"]
         for rule in truth["rules"]

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 from conformance.errors import ReportError
+from conformance.report.file_names import certificate_names
 from conformance.report.html import render_html
 from conformance.report.json_form import to_json
 from conformance.report.markdown import render_markdown
 from conformance.report.model import build_certificate
-
-HTML_NAME, MARKDOWN_NAME, JSON_NAME = "certificate.html", "certificate.md", "certificate.json"
 
 
 def write_certificate(junit_path: Path, out_dir: Path | None = None) -> list[Path]:
@@ -19,10 +18,11 @@ def write_certificate(junit_path: Path, out_dir: Path | None = None) -> list[Pat
     junit_path = Path(junit_path)
     folder = Path(out_dir) if out_dir is not None else junit_path.parent
     certificate = build_certificate(junit_path)
+    html_name, markdown_name, json_name = certificate_names(certificate.shard)
     forms = {
-        HTML_NAME: render_html(certificate),
-        MARKDOWN_NAME: render_markdown(certificate),
-        JSON_NAME: json.dumps(
+        html_name: render_html(certificate),
+        markdown_name: render_markdown(certificate),
+        json_name: json.dumps(
             to_json(certificate, junit_path=junit_path, out_dir=folder),
             indent=2,
             ensure_ascii=False,

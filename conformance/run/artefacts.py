@@ -3,7 +3,9 @@
 A run that stops early (a signal, its budget, a target that cannot be reached) still leaves
 both files, and they say why there is no verdict. Files of an earlier run at the same place
 are removed when a run starts, so a stale green certificate can never sit beside a new JUnit
-file, even when the new run is killed outright.
+file, even when the new run is killed outright. A shard's files carry the shard in their names
+(``junit-shard-2-of-3.xml``, ``certificate-shard-2-of-3.html``), so the N jobs of a CI matrix
+can write into one folder.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import cast
 
 from junitparser import Error, JUnitXml, TestCase, TestSuite
 
+from conformance.report.file_names import certificate_names
+from conformance.run.options import DEFAULT_JUNIT
 from conformance.verdict.exits import RunEnd
+from conformance.verdict.shards import Shard
 
-CERTIFICATE_NAMES = ("certificate.html", "certificate.md", "certificate.json")
 RUN_TESTCASE_CLASS = "audience-conformance"
 
 CAUSES = {
@@ -29,9 +33,19 @@ CAUSES = {
 }
 
 
-def remove_stale(junit_path: Path) -> None:
-    """Remove a previous run's JUnit file and certificate at this place."""
-    for path in (junit_path, *(junit_path.parent / name for name in CERTIFICATE_NAMES)):
+def junit_of_shard(junit_path: Path, shard: Shard | None) -> Path:
+    """Where a run's JUnit goes: the default file takes a shard's name
+    (``reports/junit-shard-2-of-3.xml``); a file the user named is used as given."""
+    default = Path(DEFAULT_JUNIT)
+    if shard is None or Path(junit_path) != default:
+        return Path(junit_path)
+    return default.with_name(f"{default.stem}{shard.suffix}{default.suffix}")
+
+
+def remove_stale(junit_path: Path, shard: Shard | None = None) -> None:
+    """Remove a previous run's JUnit file and certificate at this place (a shard's own only)."""
+    names = certificate_names(shard)
+    for path in (junit_path, *(junit_path.parent / name for name in names)):
         try:
             path.unlink()
         except FileNotFoundError:

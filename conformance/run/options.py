@@ -207,7 +207,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "shard",
         "--shard",
-        "run only shard K of N (a CI matrix job); merge the shards' JUnit files with 'audience-conformance report'",
+        "run only shard K of N (a CI matrix job): its exit code says what its own tests found, its files carry the shard (reports/junit-shard-K-of-N.xml, certificate-shard-K-of-N.html); merge the N JUnit files with 'audience-conformance report'",
         ARG,
         metavar="K/N",
     ),

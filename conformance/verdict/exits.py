@@ -38,6 +38,9 @@ EXIT_HELP = """exit codes:
   4  no verdict: interrupted, its --max-duration budget ran out, the target kept answering 429
      (rate limited), or the suite itself could not run; or a MUST rule could not be verified
      (blocked by another rule's failure, undecided because others wrote meanwhile)
+  with --shard K/N, what the shard's own tests found: 0 none failed (the other shards' rules are
+  left to the merge, 'audience-conformance report'), 1 one failed a MUST rule (with --strict, any
+  rule), 4 only for the shard's own errors (an end as above, a test error that names no rule)
 """
 
 
