@@ -20,6 +20,7 @@ from conformance.report.docs_index import index_page
 from conformance.report.docs_operations import operation_page
 from conformance.report.docs_rules import rule_page
 from conformance.report.docs_site import Site, rule_page_name
+from conformance.report.docs_sources import SourceLinks
 from conformance.report.model import file_sha256
 from conformance.report.spec_doc import load_spec
 from conformance.report.suite_index import (
@@ -38,17 +39,25 @@ def write_docs(
     mutants: Path | None = None,
     spec_file: Path | None = None,
     tests: Sequence[SuiteTest] | None = None,
+    sources: SourceLinks | None = None,
 ) -> list[Path]:
     """Write the site into ``out``; return the pages written, the index first.
 
     ``tests`` defaults to collecting the installed suite (seconds: it starts the embedded
-    reference server to collect, as a run does); ``mutants`` to ``tests/mutation`` here.
+    reference server to collect, as a run does); ``mutants`` to ``tests/mutation`` here;
+    ``sources`` to the repository the package's metadata names, else the installed files.
     """
     spec_file = spec_file or spec_path()
     spec = load_spec(spec_file)
     mutation_dir = find_mutation_dir(mutants)
     servers = scan_mutants(mutation_dir) if mutation_dir else None
-    site = Site(spec, file_sha256(spec_file), collect_suite() if tests is None else tests, servers)
+    site = Site(
+        spec,
+        file_sha256(spec_file),
+        collect_suite() if tests is None else tests,
+        servers,
+        sources or SourceLinks.of_installation(),
+    )
     pages = {
         "index.html": index_page(site),
         "schemas.html": schemas_page(site),

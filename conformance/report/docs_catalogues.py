@@ -3,15 +3,24 @@ variant, every schema of the spec."""
 
 from __future__ import annotations
 
-from conformance.report.docs_site import NAV, Site, rule_link, rule_links, schema_block, test_anchor
+from conformance.report.docs_markup import inline_html
+from conformance.report.docs_site import (
+    NAV,
+    Site,
+    rule_link,
+    rule_links,
+    schema_block,
+    test_anchor,
+    test_source,
+)
 from conformance.report.page import esc, page
 from conformance.report.suite_index import MUTANTS_UNAVAILABLE
 
 
 def tests_page(site: Site) -> str:
     rows = "".join(
-        f'<tr id="{esc(test_anchor(test))}"><td><code>{esc(test.nodeid)}</code></td><td><code>{esc(test.file)}:{test.line}</code></td>'
-        f"<td>{test.cases}</td><td>{rule_links(test.rule_ids())}</td><td>{esc(test.summary)}</td></tr>"
+        f'<tr id="{esc(test_anchor(test))}"><td><code>{esc(test.nodeid)}</code></td><td>{test_source(site, test)}</td>'
+        f"<td>{test.cases}</td><td>{rule_links(test.rule_ids())}</td><td>{inline_html(test.summary)}</td></tr>"
         for test in site.tests
     )
     body = f"""<main>{NAV}<h1>Tests of the suite ({len(site.tests)})</h1>
@@ -30,11 +39,11 @@ def mutants_page(site: Site) -> str:
     mutants = [server for server in site.servers if server.rule is not None]
     variants = [server for server in site.servers if server.rule is None]
     mutant_rows = "".join(
-        f'<tr id="mutant-{esc(m.name)}"><td><code>{esc(m.name)}</code></td><td>{rule_link(m.rule or "")}</td><td>{esc(m.description)}</td><td><code>{esc(m.file)}</code></td></tr>'
+        f'<tr id="mutant-{esc(m.name)}"><td><code>{esc(m.name)}</code></td><td>{rule_link(m.rule or "")}</td><td>{inline_html(m.description)}</td><td><code>{esc(m.file)}</code></td></tr>'
         for m in mutants
     )
     variant_rows = "".join(
-        f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{esc(v.description)}</td><td><code>{esc(v.file)}</code></td></tr>'
+        f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{inline_html(v.description)}</td><td><code>{esc(v.file)}</code></td></tr>'
         for v in variants
     )
     body = f"""<main>{NAV}<h1>Mutants ({len(mutants)}) and legal variants ({len(variants)})</h1>

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from conformance.contract.rules import RULES_BY_ID
+from conformance.report.docs_markup import inline_html
 from conformance.report.docs_site import (
     NAV,
     Site,
@@ -65,7 +66,7 @@ def _parameters(op: Operation) -> str:
         )
         rows.append(
             f"<tr><td><code>{esc(parameter.get('name'))}</code></td><td>{esc(parameter.get('in'))}</td><td>{'yes' if parameter.get('required') else 'no'}</td>"
-            f"<td><code>{esc(json.dumps(schema, ensure_ascii=False, default=str))}</code></td><td>{esc(parameter.get('description', ''))}</td>"
+            f"<td><code>{esc(json.dumps(schema, ensure_ascii=False, default=str))}</code></td><td>{inline_html(str(parameter.get('description', '')))}</td>"
             f"<td>{rule_links(rule_ids(parameter.get('x-rules')))}</td>"
             f"<td>{', '.join(f'<code>{esc(json.dumps(example, ensure_ascii=False, default=str))}</code>' for example in examples)}</td></tr>"
         )
@@ -106,7 +107,7 @@ def _response(site: Site, status: str, response: dict[str, Any]) -> str:
     codes = response.get("x-error-codes") or []
     if codes:
         rows = "".join(
-            f"<tr><td><strong>{esc(entry.get('code', ''))}</strong></td><td>{rule_link(str(entry.get('rule', '')))}</td><td>{esc(entry.get('when', ''))}</td></tr>"
+            f"<tr><td><strong>{esc(entry.get('code', ''))}</strong></td><td>{rule_link(str(entry.get('rule', '')))}</td><td>{inline_html(str(entry.get('when', '')))}</td></tr>"
             for entry in codes
             if isinstance(entry, dict)
         )

@@ -4,7 +4,8 @@ mutants that prove those tests can fail."""
 from __future__ import annotations
 
 from conformance.contract.rules import Rule
-from conformance.report.docs_site import NAV, Site, rule_links, test_anchor
+from conformance.report.docs_markup import inline_html
+from conformance.report.docs_site import NAV, Site, rule_links, test_anchor, test_source
 from conformance.report.page import badge, esc, page
 from conformance.report.suite_index import MUTANTS_UNAVAILABLE, SuiteTest
 
@@ -36,7 +37,7 @@ def rule_page(site: Site, rule: Rule) -> str:
     ]
     if codes:
         rows = "".join(
-            f'<tr><td><strong>{esc(entry.code)}</strong></td><td><a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})</td><td>{esc(entry.when)}</td></tr>'
+            f'<tr><td><strong>{esc(entry.code)}</strong></td><td><a href="{esc(op.page)}">{esc(op.operation_id)}</a> ({esc(entry.status)})</td><td>{inline_html(str(entry.when))}</td></tr>'
             for op, entry in codes
         )
         parts.append(
@@ -44,7 +45,9 @@ def rule_page(site: Site, rule: Rule) -> str:
         )
     parts.append(f"<h2>Tests that check it ({len(tests)})</h2>")
     parts.append(
-        _test_list(tests, rule.id) if tests else "<p>No test of the suite checks this rule.</p>"
+        _test_list(site, tests, rule.id)
+        if tests
+        else "<p>No test of the suite checks this rule.</p>"
     )
     parts.append("<h2>Mutants that prove those tests</h2>")
     parts.append(_mutant_list(site, rule.id))
@@ -52,7 +55,7 @@ def rule_page(site: Site, rule: Rule) -> str:
     return page(f"{rule.id}: {rule.statement}", "\n".join(parts))
 
 
-def _test_list(tests: list[SuiteTest], rule_id: str) -> str:
+def _test_list(site: Site, tests: list[SuiteTest], rule_id: str) -> str:
     items = []
     for test in tests:
         override = {level for rule, level in test.rules if rule == rule_id and level}
@@ -60,7 +63,8 @@ def _test_list(tests: list[SuiteTest], rule_id: str) -> str:
         others = [other for other in test.rule_ids() if other != rule_id]
         also = f" Also checks {rule_links(others)}." if others else ""
         items.append(
-            f'<li><a href="tests.html#{esc(test_anchor(test))}"><code>{esc(test.nodeid)}</code></a>{esc(level)}: {esc(test.summary)}{also}</li>'
+            f'<li><a href="tests.html#{esc(test_anchor(test))}"><code>{esc(test.nodeid)}</code></a>'
+            f" ({test_source(site, test)}){esc(level)}: {inline_html(test.summary)}{also}</li>"
         )
     return "<ul>" + "".join(items) + "</ul>"
 
@@ -74,7 +78,7 @@ def _mutant_list(site: Site, rule_id: str) -> str:
     return (
         "<ul>"
         + "".join(
-            f'<li><a href="mutants.html#mutant-{esc(m.name)}"><code>{esc(m.name)}</code></a>: {esc(m.description)}</li>'
+            f'<li><a href="mutants.html#mutant-{esc(m.name)}"><code>{esc(m.name)}</code></a>: {inline_html(m.description)}</li>'
             for m in mutants
         )
         + "</ul>"

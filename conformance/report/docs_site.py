@@ -1,5 +1,5 @@
 """What the documentation's pages are made from, and the pieces every page uses: the
-navigation, links to rules, the spec's prose, code and schemas."""
+navigation, links to rules and to the tests' source, the spec's prose, code and schemas."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Any
 import yaml
 
 from conformance.contract.rules import RULES_BY_ID
+from conformance.report.docs_markup import inline_html
+from conformance.report.docs_sources import SourceLinks
 from conformance.report.page import esc
 from conformance.report.spec_doc import Operation, Spec, ref_names
 from conformance.report.suite_index import CataloguedServer, SuiteTest
 
+SUITE_FOLDER = "conformance/suite"  # where the tests' files are, from the sources' root
 NAV = '<nav class="crumbs"><a href="index.html">Index</a> · <a href="schemas.html">Schemas</a> · <a href="tests.html">Tests</a> · <a href="mutants.html">Mutants</a></nav>'
 
 
@@ -26,11 +29,13 @@ class Site:
         spec_sha256: str,
         tests: Sequence[SuiteTest],
         servers: list[CataloguedServer] | None,
+        sources: SourceLinks,
     ) -> None:
         self.spec = spec
         self.spec_sha256 = spec_sha256
         self.tests = tests
         self.servers = servers  # None: no mutant catalogue in this installation
+        self.sources = sources
 
     def tests_of(self, rule_id: str) -> list[SuiteTest]:
         return [test for test in self.tests if rule_id in test.rule_ids()]
@@ -57,8 +62,14 @@ def rule_links(rule_ids: Iterable[str]) -> str:
 
 
 def prose(text: Any) -> str:
-    """A description of the spec, its line breaks kept (its Markdown shown as written)."""
-    return f'<p class="prose">{esc(str(text).strip())}</p>' if text else ""
+    """A description of the spec, its line breaks kept, its inline Markdown rendered."""
+    return f'<p class="prose">{inline_html(str(text).strip())}</p>' if text else ""
+
+
+def test_source(site: Site, test: SuiteTest) -> str:
+    """The test's file and line, linked to its code."""
+    url = site.sources.url(f"{SUITE_FOLDER}/{test.file}", test.line)
+    return f'<a href="{esc(url)}"><code>{esc(test.file)}:{test.line}</code></a>'
 
 
 def code_block(value: Any) -> str:

@@ -4,74 +4,37 @@ from __future__ import annotations
 
 import ast
 import re
-from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from docs_pages import MUTATION_DIR, SUITE_DIR, Page, parse, read_site
 
 from conformance.cli.main import main
 from conformance.contract.rules import ERROR_CODES, RULES
 from conformance.contract.spec_files import spec_path
 from conformance.report import write_docs
+from conformance.report.docs_sources import SourceLinks
 from conformance.report.suite_index import (
     MUTANTS_UNAVAILABLE,
     SuiteTest,
-    collect_suite,
     group_items,
     scan_mutants,
 )
 
-SUITE_DIR = Path(__file__).parents[2] / "conformance" / "suite"
-
-MUTATION_DIR = Path(__file__).parents[1] / "mutation"
-
-
-class _Page(HTMLParser):
-    """The links, ids and visible text of one page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-        self.tags: set[str] = set()
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        for name, value in attrs:
-            if name == "id" and value:
-                self.ids.add(value)
-            if name in ("href", "src") and value is not None:
-                self.links.append(value)
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse(path: Path) -> _Page:
-    page = _Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+INSTALLED = SourceLinks(None, "v0", SUITE_DIR.parents[1])  # no repository: the files here
 
 
 @pytest.fixture(scope="module")
-def suite_tests() -> list[SuiteTest]:
-    """The suite's tests, collected once (collection starts the embedded reference server)."""
-    return collect_suite()
-
-
-@pytest.fixture(scope="module")
-def site(
-    tmp_path_factory: pytest.TempPathFactory, suite_tests: list[SuiteTest]
-) -> dict[str, _Page]:
+def site(tmp_path_factory: pytest.TempPathFactory, suite_tests: list[SuiteTest]) -> dict[str, Page]:
     out = tmp_path_factory.mktemp("docs")
-    pages = write_docs(out, mutants=MUTATION_DIR, tests=suite_tests)
+    pages = write_docs(out, mutants=MUTATION_DIR, tests=suite_tests, sources=INSTALLED)
     assert pages[0] == out / "index.html"
-    return {path.name: _parse(path) for path in out.glob("*.html")}
+    return read_site(out)
 
 
-def _all_text(site: dict[str, _Page]) -> str:
+def _all_text(site: dict[str, Page]) -> str:
     return "\n".join(" ".join(page.text) for page in site.values())
 
 
@@ -85,7 +48,7 @@ def _operation_ids() -> list[str]:
     ]
 
 
-def test_every_operation_has_its_page(site: dict[str, _Page]) -> None:
+def test_every_operation_has_its_page(site: dict[str, Page]) -> None:
     operation_ids = _operation_ids()
     assert operation_ids
     text = _all_text(site)
@@ -96,7 +59,7 @@ def test_every_operation_has_its_page(site: dict[str, _Page]) -> None:
     assert all(operation_id in text for operation_id in operation_ids)
 
 
-def test_every_rule_has_its_page(site: dict[str, _Page]) -> None:
+def test_every_rule_has_its_page(site: dict[str, Page]) -> None:
     index = " ".join(site["index.html"].text)
     for rule in RULES:
         page = site[f"rule-{rule.id}.html"]
@@ -104,7 +67,7 @@ def test_every_rule_has_its_page(site: dict[str, _Page]) -> None:
         assert rule.id in index
 
 
-def test_every_error_code_is_documented_by_an_operation(site: dict[str, _Page]) -> None:
+def test_every_error_code_is_documented_by_an_operation(site: dict[str, Page]) -> None:
     """Each code of the contract's table appears on the index and on at least one operation page."""
     index = " ".join(site["index.html"].text)
     operations = " ".join(
@@ -115,11 +78,16 @@ def test_every_error_code_is_documented_by_an_operation(site: dict[str, _Page]) 
         assert str(code) in index and str(code) in operations, code
 
 
-def test_links_between_pages_resolve(site: dict[str, _Page]) -> None:
-    """Every link points to a generated page, and to an element of it when it names one; nothing is fetched."""
+def test_links_between_pages_resolve(site: dict[str, Page]) -> None:
+    """Every link points to a generated page, and to an element of it when it names one, or to a
+    test's source file; nothing is fetched."""
     checked = 0
     for name, page in site.items():
         for link in page.links:
+            if link.startswith("file://"):
+                file = Path(unquote(urlsplit(link).path))
+                assert link.startswith(SUITE_DIR.as_uri() + "/") and file.is_file(), link
+                continue
             assert not re.match(r"^([a-z]+:|//)", link), f"{name} links outside the site: {link}"
             file, _, fragment = link.partition("#")
             target = site.get(file or name)
@@ -133,7 +101,7 @@ def test_links_between_pages_resolve(site: dict[str, _Page]) -> None:
 
 
 def test_rule_pages_list_the_tests_that_check_them(
-    site: dict[str, _Page], suite_tests: list[SuiteTest]
+    site: dict[str, Page], suite_tests: list[SuiteTest]
 ) -> None:
     assert suite_tests, "the suite has tests with @pytest.mark.rule marks"
     for test in suite_tests:
@@ -228,16 +196,16 @@ def test_mutants_are_listed_on_the_rules_they_break(tmp_path: Path) -> None:
     )
     out = tmp_path / "docs"
     write_docs(out, mutants=catalogue, tests=[])
-    rule_page = _parse(out / "rule-PAGE-04.html")
+    rule_page = parse(out / "rule-PAGE-04.html")
     assert (
         "skip-second-page" in " ".join(rule_page.text)
         and "mutants.html#mutant-skip-second-page" in rule_page.links
     )
-    assert "mutant-skip-second-page" in _parse(out / "mutants.html").ids
+    assert "mutant-skip-second-page" in parse(out / "mutants.html").ids
     assert "No mutant of the catalogue breaks this rule." in " ".join(
-        _parse(out / "rule-PAGE-05.html").text
+        parse(out / "rule-PAGE-05.html").text
     )
-    assert "newest first" in " ".join(_parse(out / "mutants.html").text)
+    assert "newest first" in " ".join(parse(out / "mutants.html").text)
 
 
 def test_without_a_source_tree_the_mutants_are_said_to_be_unavailable(

@@ -1,0 +1,81 @@
+"""Where the documentation sends a reader to see a test's code: the line in the suite's
+repository when the package's metadata names one, else the installed file.
+
+A repository URL is read from the metadata's ``Project-URL`` (``[project.urls]``) labelled as
+the source, or from a home page on a code forge; its lines are those of the release's tag
+(``v`` and the version), which is what is installed, in the ``/blob/REF/PATH#L46`` form that
+GitHub, GitLab and Gitea all serve. Without one, the link is the installed file's ``file://``
+URL, with no fragment: a browser shows a source file from its top, whatever the fragment.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+import conformance
+
+if TYPE_CHECKING:
+    from importlib.metadata import PackageMetadata
+
+DISTRIBUTION = "audience-conformance"
+# Labels of a project URL that name the source, normalized as PEP 753 says (lower case, no
+# punctuation or space), in order of preference.
+SOURCE_LABELS = ("source", "sourcecode", "repository", "code")
+HOME_LABELS = ("homepage", "home")
+FORGES = ("github.com", "gitlab.com", "codeberg.org")
+
+
+@dataclass(frozen=True)
+class SourceLinks:
+    """Makes the link to a line of the package's source.
+
+    ``root`` holds the ``conformance`` package: the repository's root in a source tree, where
+    paths are relative to; ``repository`` is None when no repository is known.
+    """
+
+    repository: str | None
+    ref: str
+    root: Path
+
+    @classmethod
+    def of_installation(cls) -> SourceLinks:
+        """The repository the installed package's metadata names, its files where they are."""
+        return cls(
+            repository_url(),
+            f"v{conformance.__version__}",
+            Path(conformance.__file__).resolve().parent.parent,
+        )
+
+    def url(self, path: str, line: int) -> str:
+        """The link to ``line`` (1-based) of ``path`` (relative to ``root``, with ``/``)."""
+        if self.repository:
+            base = self.repository.rstrip("/")
+            return f"{base}/blob/{quote(self.ref, safe='')}/{quote(path)}#L{line}"
+        return (self.root / path).as_uri()
+
+
+def repository_url(distribution: str = DISTRIBUTION) -> str | None:
+    """The source repository's URL in the installed distribution's metadata, or None."""
+    try:
+        return repository_in(importlib.metadata.metadata(distribution))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def repository_in(metadata: Message | PackageMetadata) -> str | None:
+    """The URL labelled as the source, else a home page on a code forge, else None."""
+    urls: dict[str, str] = {}
+    for entry in metadata.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls.setdefault(re.sub(r"[^a-z0-9]", "", label.lower()), url.strip())
+    for label in SOURCE_LABELS:
+        if urls.get(label):
+            return urls[label]
+    homes = [urls.get(label) for label in HOME_LABELS] + (metadata.get_all("Home-page") or [])
+    return next((url for url in homes if url and urlsplit(url).hostname in FORGES), None)
