@@ -85,7 +85,7 @@ def _request_body(site: Site, op: Operation) -> str:
     if body.get("description"):
         parts.append(prose(body["description"]))
     parts += [
-        _media(site, media_type, content)
+        _media(site, media_type, content, "h3")
         for media_type, content in (body.get("content") or {}).items()
     ]
     return "\n".join(parts)
@@ -113,7 +113,7 @@ def _response(site: Site, status: str, response: dict[str, Any]) -> str:
         )
         parts.append(f"<table><tr><th>error code</th><th>rule</th><th>when</th></tr>{rows}</table>")
     parts += [
-        _media(site, media_type, content)
+        _media(site, media_type, content, "h4")
         for media_type, content in (response.get("content") or {}).items()
     ]
     links = response.get("links") or {}
@@ -141,9 +141,10 @@ def _link(site: Site, name: str, link: Any) -> str:
     )
 
 
-def _media(site: Site, media_type: str, content: Any) -> str:
+def _media(site: Site, media_type: str, content: Any, heading: str) -> str:
+    """A body's media type, schema and examples, under a heading one below its section's."""
     content = content or {}
-    parts = [f"<h4><code>{esc(media_type)}</code></h4>"]
+    parts = [f"<{heading}><code>{esc(media_type)}</code></{heading}>"]
     if "schema" in content:
         parts.append(schema_block(content["schema"]))
     examples: list[tuple[str, Any]] = []

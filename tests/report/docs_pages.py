@@ -15,7 +15,7 @@ VERBATIM = ("code", "pre", "style")
 
 
 class Page(HTMLParser):
-    """The links, ids, tags and text of one page; its text inside ``<code>`` (``code``) and
+    """The links, ids, tags, heading levels and text of one page; its text inside ``<code>`` (``code``) and
     outside code, preformatted blocks and style (``words``)."""
 
     def __init__(self) -> None:
@@ -26,10 +26,13 @@ class Page(HTMLParser):
         self.text: list[str] = []
         self.code: list[str] = []
         self.words: list[str] = []
+        self.headings: list[int] = []
         self._open = {tag: 0 for tag in VERBATIM}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.headings.append(int(tag[1]))
         if tag in self._open:
             self._open[tag] += 1
         for name, value in attrs:

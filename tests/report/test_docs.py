@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -98,6 +99,14 @@ def test_links_between_pages_resolve(site: dict[str, Page]) -> None:
             checked += 1
         assert "script" not in page.tags and "link" not in page.tags, name
     assert checked > 100
+
+
+def test_headings_descend_one_level_at_a_time(site: dict[str, Page]) -> None:
+    """Each page starts at one h1 and never skips a level going down (axe's heading-order)."""
+    for name, page in site.items():
+        assert page.headings[0] == 1 and page.headings.count(1) == 1, name
+        steps = pairwise(page.headings)
+        assert all(after <= before + 1 for before, after in steps), (name, page.headings)
 
 
 def test_rule_pages_list_the_tests_that_check_them(
