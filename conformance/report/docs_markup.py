@@ -1,9 +1,10 @@
-"""The inline markup of the suite's docstrings and the spec's prose, rendered as HTML.
+"""The markup of the suite's docstrings and the spec's prose, rendered as HTML.
 
-The subset those texts use: ``literal`` and `interpreted` text as code, ``:role:`target``` as
-Sphinx shows it (``:class:`~a.b.C``` as ``C``, ``:func:`f``` as ``f()``), ``**strong**`` and
-``*emphasis*``. Markdown (the spec's descriptions) reads the same in that subset. Every piece
-of text goes through :func:`~conformance.report.page.esc`, so a ``<`` or ``&`` stays text.
+The subset those texts use: paragraphs and bullet lists (``-``, ``*`` or ``+``); ``literal``
+and `interpreted` text as code, ``:role:`target``` as Sphinx shows it (``:class:`~a.b.C``` as
+``C``, ``:func:`f``` as ``f()``), ``**strong**`` and ``*emphasis*``. Markdown (the spec's
+descriptions) reads the same in that subset. Every piece of text goes through
+:func:`~conformance.report.page.esc`, so a ``<`` or ``&`` stays text.
 
 A few lines of our own rather than docutils: docutils knows no Sphinx role (``:class:``,
 ``:func:``, ``:mod:``, ``:meth:`` each become an "Unknown interpreted text role" error in the
@@ -35,6 +36,33 @@ _MARKUP = re.compile(
 _CODE_ROLES = {"class", "func", "meth", "mod", "attr", "data", "exc", "obj", "const", "samp"}
 _CALLABLE_ROLES = {"func", "meth"}
 _TITLED = re.compile(r"^(?P<title>.*?\S)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+_BULLET = re.compile(r"^[-*+]\s+")
+_BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def blocks_html(text: str) -> str:
+    """``text`` as paragraphs and bullet lists: blocks part at blank lines; in a block, a line
+    starting with a bullet starts an item, and the lines after it continue that item."""
+    return "".join(_block(block) for block in _BLANK.split(text.strip()) if block.strip())
+
+
+def _block(block: str) -> str:
+    lead: list[str] = []
+    items: list[list[str]] = []
+    for line in block.splitlines():
+        if _BULLET.match(line.lstrip()):
+            items.append([_BULLET.sub("", line.lstrip())])
+        else:
+            (items[-1] if items else lead).append(line.strip())
+    paragraph = f"<p>{inline_html(chr(10).join(lead))}</p>" if lead else ""
+    if not items:
+        return paragraph
+    return (
+        paragraph
+        + "<ul>"
+        + "".join(f"<li>{inline_html(chr(10).join(item))}</li>" for item in items)
+        + "</ul>"
+    )
 
 
 def inline_html(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from conformance.contract.rules import RULES_BY_ID
-from conformance.report.docs_markup import inline_html
+from conformance.report.docs_markup import blocks_html
 from conformance.report.docs_sources import SourceLinks
 from conformance.report.page import esc
 from conformance.report.spec_doc import Operation, Spec, ref_names
@@ -62,8 +62,8 @@ def rule_links(rule_ids: Iterable[str]) -> str:
 
 
 def prose(text: Any) -> str:
-    """A description of the spec, its line breaks kept, its inline Markdown rendered."""
-    return f'<p class="prose">{inline_html(str(text).strip())}</p>' if text else ""
+    """A description of the spec, its Markdown's paragraphs, lists and inline code rendered."""
+    return f"<div>{blocks_html(str(text))}</div>" if text else ""
 
 
 def test_source(site: Site, test: SuiteTest) -> str:

@@ -10,7 +10,7 @@ import pytest
 from docs_pages import MUTATION_DIR, SUITE_DIR, read_site
 
 from conformance.report import write_docs
-from conformance.report.docs_markup import inline_html
+from conformance.report.docs_markup import blocks_html, inline_html
 from conformance.report.docs_sources import SourceLinks
 from conformance.report.suite_index import SuiteTest
 
@@ -62,6 +62,20 @@ def test_every_character_of_the_source_stays_text() -> None:
     assert inline_html(":class:`<x>`") == "<code>&lt;x&gt;</code>"
 
 
+def test_paragraphs_and_bullet_lists_are_rendered() -> None:
+    text = (
+        "Lists pages.\n\n- ``size`` counts\n  the items;\n- *total* all.\n\nAn end\nin two lines.\n"
+    )
+    assert blocks_html(text) == (
+        "<p>Lists pages.</p><ul><li><code>size</code> counts\nthe items;</li>"
+        "<li><em>total</em> all.</li></ul><p>An end\nin two lines.</p>"
+    )
+    assert blocks_html("Faults:\n* one < two\n+ three") == (
+        "<p>Faults:</p><ul><li>one &lt; two</li><li>three</li></ul>"
+    )
+    assert blocks_html(" \n\n ") == ""
+
+
 def test_no_page_shows_raw_markup(tmp_path: Path, suite_tests: list[SuiteTest]) -> None:
     """Outside code, no backtick is left on any page (no ``literal``, no :role:`x`, no Markdown
     code span), and each ``literal`` of a test's docstring is code on the pages that show it."""
@@ -86,3 +100,5 @@ def test_no_page_shows_raw_markup(tmp_path: Path, suite_tests: list[SuiteTest]) 
     assert {"viber", "Viber", "VIBER"} <= set(site["rule-FILT-03.html"].code)
     query = site["operation-queryAudiences.html"]  # the spec's Markdown: `page_token` is code
     assert "page_token" in query.code and "`page_token`" not in "".join(query.text)
+    words = "".join(query.words)  # its Markdown list: items, not lines that start with "- "
+    assert "The first page has" in words and "- The first page" not in words
