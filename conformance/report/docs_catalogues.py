@@ -10,6 +10,7 @@ from conformance.report.docs_site import (
     rule_link,
     rule_links,
     schema_block,
+    server_source,
     test_anchor,
     test_source,
 )
@@ -39,11 +40,11 @@ def mutants_page(site: Site) -> str:
     mutants = [server for server in site.servers if server.rule is not None]
     variants = [server for server in site.servers if server.rule is None]
     mutant_rows = "".join(
-        f'<tr id="mutant-{esc(m.name)}"><td><code>{esc(m.name)}</code></td><td>{rule_link(m.rule or "")}</td><td>{inline_html(m.description)}</td><td><code>{esc(m.file)}</code></td></tr>'
+        f'<tr id="mutant-{esc(m.name)}"><td><code>{esc(m.name)}</code></td><td>{rule_link(m.rule or "")}</td><td>{inline_html(m.description)}</td><td>{server_source(site, m)}</td></tr>'
         for m in mutants
     )
     variant_rows = "".join(
-        f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{inline_html(v.description)}</td><td><code>{esc(v.file)}</code></td></tr>'
+        f'<tr id="variant-{esc(v.name)}"><td><code>{esc(v.name)}</code></td><td>{inline_html(v.description)}</td><td>{server_source(site, v)}</td></tr>'
         for v in variants
     )
     body = f"""<main>{NAV}<h1>Mutants ({len(mutants)}) and legal variants ({len(variants)})</h1>

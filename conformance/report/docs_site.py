@@ -68,8 +68,16 @@ def prose(text: Any) -> str:
 
 def test_source(site: Site, test: SuiteTest) -> str:
     """The test's file and line, linked to its code."""
-    url = site.sources.url(f"{SUITE_FOLDER}/{test.file}", test.line)
-    return f'<a href="{esc(url)}"><code>{esc(test.file)}:{test.line}</code></a>'
+    return _source(site.sources.url(f"{SUITE_FOLDER}/{test.file}", test.line), test.file, test.line)
+
+
+def server_source(site: Site, server: CataloguedServer) -> str:
+    """The mutant's or variant's file and line, linked to its code."""
+    return _source(site.sources.url_of_file(server.path, server.line), server.file, server.line)
+
+
+def _source(url: str, file: str, line: int) -> str:
+    return f'<a href="{esc(url)}"><code>{esc(file)}:{line}</code></a>'
 
 
 def code_block(value: Any) -> str:

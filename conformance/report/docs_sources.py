@@ -59,6 +59,16 @@ class SourceLinks:
             return f"{base}/blob/{quote(self.ref, safe='')}/{quote(path)}#L{line}"
         return (self.root / path).as_uri()
 
+    def url_of_file(self, file: Path, line: int) -> str:
+        """The link to ``line`` of ``file``: in the repository when the file is under ``root``."""
+        file = file.resolve()
+        root = self.root.resolve()
+        return (
+            self.url(file.relative_to(root).as_posix(), line)
+            if file.is_relative_to(root)
+            else file.as_uri()
+        )
+
 
 def repository_url(distribution: str = DISTRIBUTION) -> str | None:
     """The source repository's URL in the installed distribution's metadata, or None."""

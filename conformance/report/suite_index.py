@@ -54,12 +54,15 @@ class SuiteTest:
 
 @dataclass(frozen=True)
 class CataloguedServer:
-    """A mutant (``rule`` set: the rule it breaks) or a legal variant (``rule`` None)."""
+    """A mutant (``rule`` set: the rule it breaks) or a legal variant (``rule`` None), defined
+    in ``path`` (named ``file``) from ``line`` on (its first decorator's)."""
 
     name: str
     description: str
     rule: str | None
     file: str
+    path: Path
+    line: int
 
 
 def collect_suite() -> list[SuiteTest]:
@@ -152,14 +155,15 @@ def scan_mutants(folder: Path) -> list[CataloguedServer]:
         constants = _string_constants(tree)
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                servers += _registrations(node, path.name, constants)
+                servers += _registrations(node, path.resolve(), constants)
     return servers
 
 
 def _registrations(
-    node: ast.FunctionDef | ast.AsyncFunctionDef, file: str, constants: dict[str, str]
+    node: ast.FunctionDef | ast.AsyncFunctionDef, path: Path, constants: dict[str, str]
 ) -> list[CataloguedServer]:
     name = node.name.replace("_", "-")  # as the catalogue names them
+    line = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
     found = []
     for decorator in node.decorator_list:
         if not isinstance(decorator, ast.Call):
@@ -167,9 +171,9 @@ def _registrations(
         callee = _dotted(decorator.func).rsplit(".", 1)[-1]
         texts = [_text(arg, constants) for arg in decorator.args]
         if callee == "mutant" and len(texts) >= 2:
-            found.append(CataloguedServer(name, texts[1], texts[0], file))
+            found.append(CataloguedServer(name, texts[1], texts[0], path.name, path, line))
         elif callee == "legal_variant" and texts:
-            found.append(CataloguedServer(name, texts[0], None, file))
+            found.append(CataloguedServer(name, texts[0], None, path.name, path, line))
     return found
 
 

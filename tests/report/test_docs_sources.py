@@ -13,7 +13,7 @@ from docs_pages import MUTATION_DIR, ROOT, SUITE_DIR, definition_starts
 
 from conformance.report import write_docs
 from conformance.report.docs_sources import SourceLinks, repository_in
-from conformance.report.suite_index import SuiteTest
+from conformance.report.suite_index import SuiteTest, scan_mutants
 
 REPOSITORY = "https://github.com/example/audience-conformance"
 SOURCE_LINK = re.compile(r'<a href="([^"]+)"><code>([^<:]+):(\d+)</code></a>')
@@ -93,9 +93,7 @@ def test_the_installation_links_to_the_files_of_this_package() -> None:
 def test_with_a_repository_each_test_links_to_its_line_there(
     tmp_path: Path, suite_tests: list[SuiteTest]
 ) -> None:
-    pages = _source_links(
-        tmp_path, SourceLinks(REPOSITORY, "v9.9.9", Path("/elsewhere")), suite_tests
-    )
+    pages = _source_links(tmp_path, SourceLinks(REPOSITORY, "v9.9.9", ROOT), suite_tests)
     assert suite_tests
     for test in suite_tests:
         path = f"conformance/suite/{test.file}"
@@ -120,3 +118,32 @@ def test_without_a_repository_each_test_links_to_its_installed_file(
         assert test.line in definition_starts(file, test.name), test.nodeid
         for page in _pages_of(test):
             assert link in pages[page], (page, link)
+
+
+@pytest.mark.parametrize("repository", [REPOSITORY, None])
+def test_each_mutant_and_variant_links_to_its_definition(
+    tmp_path: Path, repository: str | None
+) -> None:
+    """In the repository when the catalogue is in the source tree, else the file here."""
+    pages = _source_links(tmp_path, SourceLinks(repository, "v9.9.9", ROOT), [])
+    servers = scan_mutants(MUTATION_DIR)
+    assert len(servers) > 50
+    for server in servers:
+        assert server.line in definition_starts(server.path, server.name.replace("-", "_"))
+        url = (
+            f"{REPOSITORY}/blob/v9.9.9/tests/mutation/{server.file}#L{server.line}"
+            if repository
+            else (MUTATION_DIR / server.file).as_uri()
+        )
+        assert f"{url} {server.file}:{server.line}" in pages["mutants.html"], server.name
+
+
+def test_a_catalogue_outside_the_sources_links_to_its_files(tmp_path: Path) -> None:
+    sources = SourceLinks(REPOSITORY, "v9.9.9", ROOT)
+    outside = tmp_path / "mutation" / "mutants_pages.py"
+    assert sources.url_of_file(outside, 5) == outside.as_uri()
+    inside = MUTATION_DIR / "mutants_pages.py"
+    assert (
+        sources.url_of_file(inside, 5)
+        == f"{REPOSITORY}/blob/v9.9.9/tests/mutation/mutants_pages.py#L5"
+    )
