@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -16,7 +17,6 @@ from conformance.report.page import esc
 from conformance.report.spec_doc import Operation, Spec, ref_names
 from conformance.report.suite_index import CataloguedServer, SuiteTest
 
-SUITE_FOLDER = "conformance/suite"  # where the tests' files are, from the sources' root
 NAV = '<nav class="crumbs"><a href="index.html">Index</a> · <a href="schemas.html">Schemas</a> · <a href="tests.html">Tests</a> · <a href="mutants.html">Mutants</a></nav>'
 
 
@@ -67,8 +67,8 @@ def prose(text: Any) -> str:
 
 
 def test_source(site: Site, test: SuiteTest) -> str:
-    """The test's file and line, linked to its code."""
-    return _source(site.sources.url(f"{SUITE_FOLDER}/{test.file}", test.line), test.file, test.line)
+    """The test's file and line, linked to its code (``file`` is from the sources' root)."""
+    return _source(site.sources.url(test.file, test.line), test.file, test.line)
 
 
 def server_source(site: Site, server: CataloguedServer) -> str:
@@ -77,7 +77,8 @@ def server_source(site: Site, server: CataloguedServer) -> str:
 
 
 def _source(url: str, file: str, line: int) -> str:
-    return f'<a href="{esc(url)}"><code>{esc(file)}:{line}</code></a>'
+    """The file's name and the line, as a reader looks for them in an editor."""
+    return f'<a href="{esc(url)}"><code>{esc(PurePosixPath(file).name)}:{line}</code></a>'
 
 
 def code_block(value: Any) -> str:

@@ -55,7 +55,7 @@ class SuiteTest:
 @dataclass(frozen=True)
 class CataloguedServer:
     """A mutant (``rule`` set: the rule it breaks) or a legal variant (``rule`` None), defined
-    in ``path`` (named ``file``) from ``line`` on (its first decorator's)."""
+    in ``path`` (named ``file``) by the ``def`` on ``line``, as a test's line is its ``def``'s."""
 
     name: str
     description: str
@@ -163,7 +163,6 @@ def _registrations(
     node: ast.FunctionDef | ast.AsyncFunctionDef, path: Path, constants: dict[str, str]
 ) -> list[CataloguedServer]:
     name = node.name.replace("_", "-")  # as the catalogue names them
-    line = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
     found = []
     for decorator in node.decorator_list:
         if not isinstance(decorator, ast.Call):
@@ -171,9 +170,9 @@ def _registrations(
         callee = _dotted(decorator.func).rsplit(".", 1)[-1]
         texts = [_text(arg, constants) for arg in decorator.args]
         if callee == "mutant" and len(texts) >= 2:
-            found.append(CataloguedServer(name, texts[1], texts[0], path.name, path, line))
+            found.append(CataloguedServer(name, texts[1], texts[0], path.name, path, node.lineno))
         elif callee == "legal_variant" and texts:
-            found.append(CataloguedServer(name, texts[0], None, path.name, path, line))
+            found.append(CataloguedServer(name, texts[0], None, path.name, path, node.lineno))
     return found
 
 

@@ -63,10 +63,10 @@ def read_site(out: Path) -> dict[str, Page]:
     return {path.name: parse(path) for path in out.glob("*.html")}
 
 
-def definition_starts(file: Path, name: str) -> set[int]:
-    """The 1-based lines a function ``name`` of ``file`` starts on (its first decorator's)."""
+def definition_lines(file: Path, name: str) -> set[int]:
+    """The 1-based lines of the ``def`` of each function ``name`` of ``file``."""
     return {
-        min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+        node.lineno
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
     }

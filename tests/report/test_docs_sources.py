@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from email.message import Message
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
-from docs_pages import MUTATION_DIR, ROOT, SUITE_DIR, definition_starts
+from docs_pages import MUTATION_DIR, ROOT, SUITE_DIR, definition_lines
 
 from conformance.report import write_docs
 from conformance.report.docs_sources import SourceLinks, repository_in
@@ -96,10 +95,10 @@ def test_with_a_repository_each_test_links_to_its_line_there(
     pages = _source_links(tmp_path, SourceLinks(REPOSITORY, "v9.9.9", ROOT), suite_tests)
     assert suite_tests
     for test in suite_tests:
-        path = f"conformance/suite/{test.file}"
-        assert (ROOT / path).is_file(), test.nodeid  # the suite's path in its repository
-        assert test.line in definition_starts(ROOT / path, test.name), test.nodeid
-        link = f"{REPOSITORY}/blob/v9.9.9/{path}#L{test.line} {test.file}:{test.line}"
+        file = ROOT / test.file  # the suite's path in its repository
+        assert test.file.startswith("conformance/suite/") and file.is_file(), test.nodeid
+        assert test.line in definition_lines(file, test.name), test.nodeid
+        link = f"{REPOSITORY}/blob/v9.9.9/{test.file}#L{test.line} {file.name}:{test.line}"
         for page in _pages_of(test):
             assert link in pages[page], (page, link)
 
@@ -109,13 +108,9 @@ def test_without_a_repository_each_test_links_to_its_installed_file(
 ) -> None:
     pages = _source_links(tmp_path, SourceLinks(None, "v9.9.9", SUITE_DIR.parents[1]), suite_tests)
     for test in suite_tests:
-        (link,) = {
-            link for link in pages["tests.html"] if link.endswith(f" {test.file}:{test.line}")
-        }
-        url = link.split(" ")[0]
-        file = Path(unquote(urlsplit(url).path))
-        assert url.startswith("file:///") and file == SUITE_DIR / test.file
-        assert test.line in definition_starts(file, test.name), test.nodeid
+        file = ROOT / test.file
+        assert file.parent == SUITE_DIR and test.line in definition_lines(file, test.name)
+        link = f"{file.as_uri()} {file.name}:{test.line}"
         for page in _pages_of(test):
             assert link in pages[page], (page, link)
 
@@ -129,7 +124,7 @@ def test_each_mutant_and_variant_links_to_its_definition(
     servers = scan_mutants(MUTATION_DIR)
     assert len(servers) > 50
     for server in servers:
-        assert server.line in definition_starts(server.path, server.name.replace("-", "_"))
+        assert server.line in definition_lines(server.path, server.name.replace("-", "_"))
         url = (
             f"{REPOSITORY}/blob/v9.9.9/tests/mutation/{server.file}#L{server.line}"
             if repository
