@@ -3,9 +3,10 @@ repository when the package's metadata names one, else the installed file.
 
 A repository URL is read from the metadata's ``Project-URL`` (``[project.urls]``) labelled as
 the source, or from a home page on a code forge; its lines are those of the release's tag
-(``v`` and the version), which is what is installed, in the ``/blob/REF/PATH#L46`` form that
-GitHub, GitLab and Gitea all serve. Without one, the link is the installed file's ``file://``
-URL, with no fragment: a browser shows a source file from its top, whatever the fragment.
+(``v`` and the version), which is what is installed, as the forge shows a file at a tag
+(GitHub's ``/blob/REF/PATH#L46`` unless the host is known to differ). Without one, the link is
+the installed file's ``file://`` URL, with no fragment: a browser shows a source file from its
+top, whatever the fragment.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ DISTRIBUTION = "audience-conformance"
 # punctuation or space), in order of preference.
 SOURCE_LABELS = ("source", "sourcecode", "repository", "code")
 HOME_LABELS = ("homepage", "home")
-FORGES = ("github.com", "gitlab.com", "codeberg.org")
+# How each forge shows a file at a tag, after the repository's URL; GitHub's form elsewhere.
+FILE_AT_TAG = {"gitlab.com": "-/blob/{ref}/{path}", "codeberg.org": "src/tag/{ref}/{path}"}
+GITHUB_FILE_AT_TAG = "blob/{ref}/{path}"
+FORGES = ("github.com", *FILE_AT_TAG)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,9 @@ class SourceLinks:
     def url(self, path: str, line: int) -> str:
         """The link to ``line`` (1-based) of ``path`` (relative to ``root``, with ``/``)."""
         if self.repository:
-            base = self.repository.rstrip("/")
-            return f"{base}/blob/{quote(self.ref, safe='')}/{quote(path)}#L{line}"
+            form = FILE_AT_TAG.get(urlsplit(self.repository).hostname or "", GITHUB_FILE_AT_TAG)
+            file = form.format(ref=quote(self.ref, safe=""), path=quote(path))
+            return f"{self.repository.rstrip('/')}/{file}#L{line}"
         return (self.root / path).as_uri()
 
     def url_of_file(self, file: Path, line: int) -> str:

@@ -50,6 +50,19 @@ def test_a_repository_link_names_the_release_the_path_and_the_line() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("repository", "file"),
+    [
+        ("https://gitlab.com/o/suite", "-/blob/v1.2.0/conformance/suite/test_a.py"),
+        ("https://codeberg.org/o/suite", "src/tag/v1.2.0/conformance/suite/test_a.py"),
+        ("https://git.example.org/o/suite", "blob/v1.2.0/conformance/suite/test_a.py"),
+    ],
+)
+def test_each_forge_shows_a_file_at_a_tag_its_way(repository: str, file: str) -> None:
+    sources = SourceLinks(repository, "v1.2.0", Path("/nowhere"))
+    assert sources.url("conformance/suite/test_a.py", 7) == f"{repository}/{file}#L7"
+
+
 def test_without_a_repository_the_link_is_the_installed_file(tmp_path: Path) -> None:
     sources = SourceLinks(None, "v1.2.0", tmp_path / "with space")
     assert sources.url("conformance/suite/test_a.py", 7) == (
