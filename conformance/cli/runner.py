@@ -50,7 +50,8 @@ def run_suite(
     argument list, or in the environment for the target and the secrets."""
     values = handed_on(settings, junit_xml=junit_xml, keyword=keyword, shard=checked_shard(shard))
     args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), "--pyargs", "conformance.suite"]
-    args += ["--audience-front", CLI_FRONT, *pytest_arguments(values), *worker_args(workers)]
+    args += ["--audience-front", CLI_FRONT, *pytest_arguments(values)]
+    args += worker_args(workers, settings.concurrency)
     end = _RunEnd()
     set_hypothesis_home_dir(_hypothesis_home())
     with variables_set(environment(values)):

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 ENV_RATE_LIMIT = "AUDIENCE_RATE_LIMIT"
 _UNITS = {"s": 1.0, "m": 60.0}
@@ -41,34 +42,63 @@ class RateLimit:
         return f"{self.requests}/{'s' if self.period == 1.0 else 'm'}"
 
 
+class SlotBook(Protocol):
+    """Where the next free slot of the run is kept: in this process' memory, or in a file every
+    process of the run shares (:class:`conformance.http.slot_file.SlotFile`)."""
+
+    def reserve(self, earliest: float, interval: float, deadline: float | None) -> float | None:
+        """The next free slot at or after ``earliest`` (a ``time.monotonic()`` value), the book
+        advanced one ``interval`` past it; None, and nothing reserved, when it starts after
+        ``deadline``."""
+        ...
+
+
+class MemorySlots:
+    """The run's next free slot, for the threads of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+
+    def reserve(self, earliest: float, interval: float, deadline: float | None) -> float | None:
+        with self._lock:
+            slot = max(self._next, earliest)
+            if deadline is not None and slot > deadline:
+                return None
+            self._next = slot + interval
+            return slot
+
+
 class RateLimiter:
-    """Spaces requests evenly, one every :attr:`RateLimit.interval`, across every thread of the run.
+    """Spaces requests evenly, one every :attr:`RateLimit.interval`, across every thread of the
+    run, and every process of it when the book is a file of the run's folder.
 
     Even spacing rather than a bucket that refills: a bucket lets a burst of N through right
     after a quiet spell and N more within the same second, which is what a WAF counts.
-    The lock is held while waiting, so each request's slot is measured from the moment the
-    one before it really left, never from when it was planned.
+    Each request reserves the next free slot and waits for it outside the book's lock, so
+    threads and processes queue in the order they asked, and one waiting does not hold up the
+    others' reservations. A request never leaves before its slot; one that leaves late (a busy
+    host) is absorbed by the spacing's margin.
     """
 
     def __init__(
         self,
         limit: RateLimit,
+        book: SlotBook | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
+        self.book = book if book is not None else MemorySlots()
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = float("-inf")
 
     def wait(self, deadline: float | None = None) -> bool:
         """Block until the next request may leave; False (and no wait) if that is after ``deadline``."""
-        with self._lock:
-            now = self._clock()
-            if deadline is not None and self._next > deadline:
-                return False
-            if self._next > now:
-                self._sleep(self._next - now)
-            self._next = self._clock() + self.limit.interval
-            return True
+        slot = self.book.reserve(self._clock(), self.limit.interval, deadline)
+        if slot is None:
+            return False
+        delay = slot - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+        return True

@@ -32,6 +32,8 @@ from conformance.run.profiles import DEFAULT_PROFILE, PROFILES
 ENV_BASE_URL = "AUDIENCE_BASE_URL"
 ENV_API_KEY = "AUDIENCE_API_KEY"
 ENV_SECONDARY_API_KEY = "AUDIENCE_SECONDARY_API_KEY"
+ENV_CONCURRENCY = "AUDIENCE_CONCURRENCY"
+DEFAULT_CONCURRENCY = 8  # connections a staging is asked to take at once from one run
 DEFAULT_JUNIT = "reports/junit.xml"
 DEFAULT_TIMEOUT = 10.0
 PYTEST_PREFIX = "--audience-"  # under pytest every option of ours carries it
@@ -199,7 +201,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "workers",
         "--workers",
-        "run the tests in N processes (pytest-xdist; 'auto': one per core); still one run, one verdict, one certificate",
+        "run the tests in N processes (pytest-xdist; 'auto': one per core, more across a slow network); still one run, one verdict, one certificate",
         NONE,
         metavar="N|auto",
         fronts=Front.CLI,
@@ -292,6 +294,15 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         ARG,
         env=ENV_RATE_LIMIT,
         metavar="N/s|N/m",
+        group=CONNECTION,
+    ),
+    RunOption(
+        "concurrency",
+        "--concurrency",
+        f"at most N requests in flight at once, across the whole run (its workers share them; default {DEFAULT_CONCURRENCY}) [{{env}}]",
+        ARG,
+        env=ENV_CONCURRENCY,
+        metavar="N",
         group=CONNECTION,
     ),
 )
