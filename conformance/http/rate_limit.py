@@ -43,14 +43,30 @@ class RateLimit:
 
 
 class SlotBook(Protocol):
-    """Where the next free slot of the run is kept: in this process' memory, or in a file every
+    """Where the run's next free slot is kept: in this process' memory, or in a file every
     process of the run shares (:class:`conformance.http.slot_file.SlotFile`)."""
 
-    def reserve(self, earliest: float, interval: float, deadline: float | None) -> float | None:
-        """The next free slot at or after ``earliest`` (a ``time.monotonic()`` value), the book
-        advanced one ``interval`` past it; None, and nothing reserved, when it starts after
-        ``deadline``."""
+    def take(self, interval: float, deadline: float | None, wait: Callable[[float], None]) -> bool:
+        """Under the book's lock: False (nothing taken) when the next free slot starts after
+        ``deadline``; else ``wait`` for it, and move the next one ``interval`` past now."""
         ...
+
+
+def next_slot(
+    free: float, interval: float, deadline: float | None, wait: Callable[[float], None]
+) -> float | None:
+    """The book's step, under its lock: wait from now until ``free``, and the next free slot
+    after that (None, and no wait, when ``free`` is after ``deadline``).
+
+    The wait is inside the lock, so each slot is measured from the moment the request before
+    it really left, never from when it was planned: a process or thread woken late (a busy
+    host) pushes the ones after it back rather than crowding them into the same second."""
+    if deadline is not None and free > deadline:
+        return None
+    delay = free - time.monotonic()
+    if delay > 0:
+        wait(delay)
+    return time.monotonic() + interval
 
 
 class MemorySlots:
@@ -60,13 +76,13 @@ class MemorySlots:
         self._lock = threading.Lock()
         self._next = float("-inf")
 
-    def reserve(self, earliest: float, interval: float, deadline: float | None) -> float | None:
+    def take(self, interval: float, deadline: float | None, wait: Callable[[float], None]) -> bool:
         with self._lock:
-            slot = max(self._next, earliest)
-            if deadline is not None and slot > deadline:
-                return None
-            self._next = slot + interval
-            return slot
+            following = next_slot(self._next, interval, deadline, wait)
+            if following is None:
+                return False
+            self._next = following
+            return True
 
 
 class RateLimiter:
@@ -75,30 +91,20 @@ class RateLimiter:
 
     Even spacing rather than a bucket that refills: a bucket lets a burst of N through right
     after a quiet spell and N more within the same second, which is what a WAF counts.
-    Each request reserves the next free slot and waits for it outside the book's lock, so
-    threads and processes queue in the order they asked, and one waiting does not hold up the
-    others' reservations. A request never leaves before its slot; one that leaves late (a busy
-    host) is absorbed by the spacing's margin.
+    Threads (and processes) queue on the book's lock and leave one at a time, one interval
+    after the one before them really left (:func:`next_slot`).
     """
 
     def __init__(
         self,
         limit: RateLimit,
         book: SlotBook | None = None,
-        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
         self.book = book if book is not None else MemorySlots()
-        self._clock = clock
         self._sleep = sleep
 
     def wait(self, deadline: float | None = None) -> bool:
         """Block until the next request may leave; False (and no wait) if that is after ``deadline``."""
-        slot = self.book.reserve(self._clock(), self.limit.interval, deadline)
-        if slot is None:
-            return False
-        delay = slot - self._clock()
-        if delay > 0:
-            self._sleep(delay)
-        return True
+        return self.book.take(self.limit.interval, deadline, self._sleep)

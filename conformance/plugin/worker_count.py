@@ -7,9 +7,9 @@ more per :data:`ROUND_TRIP_PER_WORKER` of round trip, at most :data:`MOST_PER_CO
 (each process holds a schema and its strategies), and never more than ``--concurrency``: each
 worker keeps at least one request in flight, and the run never more than its figure.
 
-xdist reads ``-n auto`` before the run starts; :class:`AutoWorkers` answers it with the core
-count and marks the run, and the controller sets the real count once the preflight has timed
-the target, before any worker is started (:mod:`conformance.plugin.worker_controller`).
+xdist counts ``-n auto`` (``run --workers auto`` passes it) from the cores before the run starts;
+the controller sets the real count once the preflight has timed the target, before any worker
+is started (:mod:`conformance.plugin.worker_controller`), on either front.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 ROUND_TRIP_PER_WORKER = 0.010  # seconds
 MOST_PER_CORE = 4
-AUTO = pytest.StashKey[int]()  # on the controller's config: 'auto' was asked
+AUTO = pytest.StashKey[bool]()  # on the controller's config: 'auto' was asked, the count is ours
 
 
 def cores() -> int:
@@ -49,21 +49,14 @@ def why(count: int, cores: int, round_trip: float | None) -> str:
     return f"workers: {count} ({cores} core{'s' if cores != 1 else ''}, {measured})"
 
 
+def asked_auto(config: pytest.Config) -> bool:
+    """Whether ``-n auto`` (or ``logical``) was given: xdist has replaced it with a count by
+    now, the arguments as parsed first still say it."""
+    asked = getattr(config.known_args_namespace, "numprocesses", None)
+    return asked in ("auto", "logical")
+
+
 def start_with(config: pytest.Config, count: int) -> None:
     """The number of workers xdist starts; called before it starts them."""
     config.option.numprocesses = count
     config.option.tx = ["popen"] * count
-
-
-class AutoWorkers:
-    """Handed to pytest by ``run --workers auto`` (with ``-n auto``): the first answer to xdist,
-    before the target is timed, and the mark the controller looks for."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.concurrency = concurrency
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_xdist_auto_num_workers(self, config: pytest.Config) -> int:
-        count = auto_workers(cores(), None, self.concurrency)
-        config.stash[AUTO] = count
-        return count

@@ -33,7 +33,7 @@ from conformance.plugin.progress import Progress
 from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_controller import Controller
-from conformance.plugin.worker_count import too_many
+from conformance.plugin.worker_count import AUTO, asked_auto, too_many
 from conformance.plugin.worker_side import WorkerSide
 from conformance.plugin.worker_wire import is_worker, joined_run
 from conformance.run.session import RunContext
@@ -75,12 +75,17 @@ def register(
         config.pluginmanager.register(side, "audience-conformance-worker")
     elif controls_workers(config):
         settings = config.stash[SETTINGS_KEY]
-        count = config.option.numprocesses
-        problem = isinstance(count, int) and too_many(
-            count, settings.concurrency, workers="-n", option=settings.option("concurrency")
-        )
-        if problem:
-            raise pytest.UsageError(problem)
+        if asked_auto(config):
+            config.stash[AUTO] = True  # counted after the preflight, within --concurrency
+        else:
+            problem = too_many(
+                int(config.option.numprocesses),
+                settings.concurrency,
+                workers="-n",
+                option=settings.option("concurrency"),
+            )
+            if problem:
+                raise pytest.UsageError(problem)
         if config.getoption("dist") == "load":
             config.option.dist = (
                 "loadgroup"  # tests handed out a few at a time, in order: the phases hold
