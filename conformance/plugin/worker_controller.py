@@ -73,6 +73,7 @@ class Controller:
             secondary_api_key=secondary.api_key if secondary is not None else None,
             folder=str(self.folder),
             preflight_failed=failed,
+            concurrency=context.settings.concurrency,
         )
 
     def _choose_workers(self, context: RunContext) -> None:

@@ -47,6 +47,7 @@ class SharedRun:
     secondary_api_key: str | None
     folder: str
     preflight_failed: bool
+    concurrency: int  # the run's --concurrency; each worker keeps its share of it in flight
 
 
 class RunContext:
@@ -92,10 +93,12 @@ class RunContext:
             rate_limiter=None,
             connections=settings.concurrency,
             on_rate_limited=stop.rate_limited if stop is not None else None,
+            # This process' share of --concurrency; the run's whole figure is the bound every
+            # process shares in the run's folder (racing threads included).
             in_flight=InFlight(settings.concurrency),
-            # One bound for the run: a worker shares its slots with the other processes.
             connection_slots=ConnectionSlots(
-                settings.concurrency, Path(shared.folder) if shared is not None else None
+                shared.concurrency if shared is not None else settings.concurrency,
+                Path(shared.folder) if shared is not None else None,
             ),
         )
         self.share_limits(shared.folder if shared is not None else None)
