@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from conformance.errors import SettingsError
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY
 from conformance.plugin.sharding import parse_shard
 from conformance.plugin.worker_count import too_many
-from conformance.run.options import CLI_FLAGS, DEFAULT_CONCURRENCY
+from conformance.run.options import CLI_FLAGS
 
 AUTO = "auto"
 

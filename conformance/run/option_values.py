@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY
 from conformance.http.transport import ConnectionOptions
-from conformance.run.options import CLI_FLAGS, DEFAULT_CONCURRENCY, OptionValue
+from conformance.run.options import CLI_FLAGS, OptionValue
 from conformance.run.settings import RunSettings, build_settings
 
 

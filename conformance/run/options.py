@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from conformance.http.rate_limit import ENV_RATE_LIMIT
 from conformance.http.transport import (
     ENV_CA_BUNDLE,
@@ -32,8 +33,6 @@ from conformance.run.profiles import DEFAULT_PROFILE, PROFILES
 ENV_BASE_URL = "AUDIENCE_BASE_URL"
 ENV_API_KEY = "AUDIENCE_API_KEY"
 ENV_SECONDARY_API_KEY = "AUDIENCE_SECONDARY_API_KEY"
-ENV_CONCURRENCY = "AUDIENCE_CONCURRENCY"
-DEFAULT_CONCURRENCY = 8  # connections a staging is asked to take at once from one run
 DEFAULT_JUNIT = "reports/junit.xml"
 DEFAULT_TIMEOUT = 10.0
 PYTEST_PREFIX = "--audience-"  # under pytest every option of ours carries it
@@ -207,6 +206,14 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         fronts=Front.CLI,
     ),
     RunOption(
+        "concurrency",
+        "--concurrency",
+        f"at most N requests in flight at once, across the whole run (its workers share them; default {DEFAULT_CONCURRENCY}) [{{env}}]",
+        ARG,
+        env=ENV_CONCURRENCY,
+        metavar="N",
+    ),
+    RunOption(
         "shard",
         "--shard",
         "run only shard K of N (a CI matrix job); merge the shards' JUnit files with 'audience-conformance report'",
@@ -294,15 +301,6 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         ARG,
         env=ENV_RATE_LIMIT,
         metavar="N/s|N/m",
-        group=CONNECTION,
-    ),
-    RunOption(
-        "concurrency",
-        "--concurrency",
-        f"at most N requests in flight at once, across the whole run (its workers share them; default {DEFAULT_CONCURRENCY}) [{{env}}]",
-        ARG,
-        env=ENV_CONCURRENCY,
-        metavar="N",
         group=CONNECTION,
     ),
 )

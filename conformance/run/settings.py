@@ -15,15 +15,14 @@ from urllib.parse import urlsplit
 
 from conformance.contract.rules import get_rule
 from conformance.errors import SettingsError, TransportError
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from conformance.http.rate_limit import ENV_RATE_LIMIT, RateLimit
 from conformance.http.transport import ConnectionOptions, Transport, build_transport
 from conformance.run.options import (
     CLI_FLAGS,
-    DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
     ENV_API_KEY,
     ENV_BASE_URL,
-    ENV_CONCURRENCY,
     ENV_SECONDARY_API_KEY,
     OPTIONS_BY_NAME,
 )

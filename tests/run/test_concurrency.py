@@ -13,9 +13,10 @@ from starlette.types import Receive, Scope, Send
 
 from conformance.cli.main import main
 from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from conformance.http.target import Target
 from conformance.reference.server import ReferenceServer
-from conformance.run.options import DEFAULT_CONCURRENCY, ENV_CONCURRENCY, PYTEST_FLAGS
+from conformance.run.options import PYTEST_FLAGS
 from conformance.run.settings import build_settings, share_of
 
 _NO_TARGET = {
