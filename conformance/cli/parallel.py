@@ -40,9 +40,9 @@ def checked_shard(text: str | None) -> str | None:
 
 def worker_args(workers: str | None, concurrency: int = DEFAULT_CONCURRENCY) -> list[str]:
     """pytest-xdist's arguments for the workers, tests grouped ('auto' stays 'auto': the
-    controller counts it after the preflight, :mod:`conformance.plugin.worker_count`). A worker that dies is not
-    replaced: its test never ended, so the run cannot complete (and with a new worker in its
-    place such a run was seen waiting until its budget ran out)."""
+    controller counts it after the preflight, :mod:`conformance.plugin.worker_count`). A worker
+    that dies is not replaced: its test never ended, so the run cannot complete (and with a new
+    worker in its place such a run was seen waiting until its budget ran out)."""
     count = checked_workers(workers, concurrency)
     if count is None:
         return []

@@ -5,8 +5,9 @@ together, as the target's firewall does. The slot is read, waited for and advanc
 exclusive ``flock`` of the file (and a thread lock, so a process' threads queue before they
 reach the file), eight bytes at its start: the ``time.monotonic()`` value from which the next
 request may leave. The wait is inside the lock (it lasts at most one interval): a request
-that leaves late moves the next slot back, so the run's requests never crowd into one second. The monotonic clock is the machine's (Linux, macOS), so every process of the run
-reads the same time; the processes of one run share a machine and its folder.
+that leaves late moves the next slot back, so the run's requests never crowd into one second.
+The monotonic clock is the machine's (Linux, macOS), so every process of the run reads the
+same time; the processes of one run share a machine and its folder.
 """
 
 from __future__ import annotations
