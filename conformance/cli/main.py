@@ -176,7 +176,8 @@ def command_run(args: argparse.Namespace) -> int:
     baseline = checked_baseline(args.baseline)
     junit_xml = checked_output_file(args.junit_xml, CLI_FLAGS["junit_xml"])
     # A mistake in either is the user's, said before anything starts.
-    workers, shard = checked_workers(args.workers), checked_shard(args.shard)
+    workers = checked_workers(args.workers, settings.concurrency)
+    shard = checked_shard(args.shard)
     return run_suite(
         settings,
         junit_xml=junit_xml,

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-import os
-
 from conformance.errors import SettingsError
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY
 from conformance.plugin.sharding import parse_shard
+from conformance.plugin.worker_count import too_many
+from conformance.run.options import CLI_FLAGS
+
+AUTO = "auto"
 
 
-def checked_workers(text: str | None) -> str | None:
-    """'auto' (one per core) or a count of at least 1; None or 1 runs in this process."""
+def checked_workers(text: str | None, concurrency: int = DEFAULT_CONCURRENCY) -> str | None:
+    """'auto' (counted after the preflight, never more than ``concurrency``) or a count of at
+    least 1 and at most ``concurrency``; None or 1 runs in this process."""
     if text is None:
         return None
     value = text.strip().lower()
-    if value == "auto":
-        return str(max(os.cpu_count() or 1, 1))
+    if value == AUTO:
+        return AUTO
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(
             f"--workers takes a number of processes (1 or more) or 'auto', not '{text}'."
         )
+    problem = too_many(
+        int(value), concurrency, workers=CLI_FLAGS["workers"], option=CLI_FLAGS["concurrency"]
+    )
+    if problem:
+        raise SettingsError(problem)
     return None if int(value) == 1 else str(int(value))
 
 
@@ -29,11 +38,12 @@ def checked_shard(text: str | None) -> str | None:
     return text or None
 
 
-def worker_args(workers: str | None) -> list[str]:
-    """pytest-xdist's arguments for the workers, tests grouped. A worker that dies is not
-    replaced: its test never ended, so the run cannot complete (and with a new worker in its
-    place such a run was seen waiting until its budget ran out)."""
-    count = checked_workers(workers)
+def worker_args(workers: str | None, concurrency: int = DEFAULT_CONCURRENCY) -> list[str]:
+    """pytest-xdist's arguments for the workers, tests grouped ('auto' stays 'auto': the
+    controller counts it after the preflight, :mod:`conformance.plugin.worker_count`). A worker
+    that dies is not replaced: its test never ended, so the run cannot complete (and with a new
+    worker in its place such a run was seen waiting until its budget ran out)."""
+    count = checked_workers(workers, concurrency)
     if count is None:
         return []
     return ["-n", count, "--dist", "loadgroup", "--max-worker-restart", "0"]

@@ -57,7 +57,8 @@ def run_suite(
     junit_xml = junit_of_shard(junit_xml, Shard.of(*parse_shard(shard)) if shard else None)
     values = handed_on(settings, junit_xml=junit_xml, keyword=keyword, shard=shard)
     args = ["-c", str(SUITE_INI), "--rootdir", str(SUITE_DIR), "--pyargs", "conformance.suite"]
-    args += ["--audience-front", CLI_FRONT, *pytest_arguments(values), *worker_args(workers)]
+    args += ["--audience-front", CLI_FRONT, *pytest_arguments(values)]
+    args += worker_args(workers, settings.concurrency)
     end = _RunEnd()
     set_hypothesis_home_dir(_hypothesis_home())
     shards = parse_shard(shard)[1] if shard else 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from conformance.http.transport import Transport
 MAX_RETRY_AFTER_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a full page of 100 audiences is a few dozen KiB
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
+ROUND_TRIPS_KEPT = 16
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
@@ -82,6 +84,7 @@ class RequestPolicy:
     on_deadline: Callable[[], None] | None = None  # stops the run when the deadline is found passed
     transport: Transport = field(default_factory=Transport)
     rate_limiter: RateLimiter | None = None
+    connections: int = 10  # kept open for reuse: the requests this process may keep in flight
     on_rate_limited: Callable[[], None] | None = (
         None  # stops the run when the target keeps answering 429
     )
@@ -93,9 +96,14 @@ class TargetAdapter(HTTPAdapter):
     """A requests transport adapter that applies :class:`RequestPolicy` to every request."""
 
     def __init__(self, policy: RequestPolicy) -> None:
-        super().__init__(max_retries=0)
+        # One origin, so one pool, holding as many connections as this process may keep in
+        # flight: each is reused, none is opened past them while the pool has one free.
+        super().__init__(max_retries=0, pool_connections=1, pool_maxsize=policy.connections)
         self.policy = policy
         self.requests_sent = 0
+        # Seconds from leaving (after the rate limit's wait) to the whole answer read, of the
+        # latest exchanges: the preflight's tell how far the target is.
+        self.round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         # Requests may leave from several threads at once (VAL-1309's races): ``+=`` on an
         # attribute is a read and a write, so the count is kept under a lock. Everything else
         # send() touches is safe to share: urllib3's pool, and the observers, guard and rate
@@ -141,6 +149,7 @@ class TargetAdapter(HTTPAdapter):
             count_request()
             try:
                 with self._in_flight():
+                    left = time.monotonic()
                     # The user's TLS material and proxy, whatever the caller passed: schemathesis
                     # passes its own defaults, and a request that bypassed them would not reach
                     # the staging.
@@ -155,6 +164,7 @@ class TargetAdapter(HTTPAdapter):
                     with self._count_lock:
                         self.requests_sent += 1
                     _read_bounded(response)
+                self.round_trips.append(time.monotonic() - left)
             except (
                 requests.ConnectionError,
                 urllib3.exceptions.HTTPError,

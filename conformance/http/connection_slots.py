@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SLOT_PREFIX = "connection-slot-"
+ENV_CONCURRENCY = "AUDIENCE_CONCURRENCY"
+DEFAULT_CONCURRENCY = 8  # connections a staging is asked to take at once from one run
 
 
 class ConnectionSlots:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 ENV_RATE_LIMIT = "AUDIENCE_RATE_LIMIT"
 _UNITS = {"s": 1.0, "m": 60.0}
@@ -41,34 +42,69 @@ class RateLimit:
         return f"{self.requests}/{'s' if self.period == 1.0 else 'm'}"
 
 
+class SlotBook(Protocol):
+    """Where the run's next free slot is kept: in this process' memory, or in a file every
+    process of the run shares (:class:`conformance.http.slot_file.SlotFile`)."""
+
+    def take(self, interval: float, deadline: float | None, wait: Callable[[float], None]) -> bool:
+        """Under the book's lock: False (nothing taken) when the next free slot starts after
+        ``deadline``; else ``wait`` for it, and move the next one ``interval`` past now."""
+        ...
+
+
+def next_slot(
+    free: float, interval: float, deadline: float | None, wait: Callable[[float], None]
+) -> float | None:
+    """The book's step, under its lock: wait from now until ``free``, and the next free slot
+    after that (None, and no wait, when ``free`` is after ``deadline``).
+
+    The wait is inside the lock, so each slot is measured from the moment the request before
+    it really left, never from when it was planned: a process or thread woken late (a busy
+    host) pushes the ones after it back rather than crowding them into the same second."""
+    if deadline is not None and free > deadline:
+        return None
+    delay = free - time.monotonic()
+    if delay > 0:
+        wait(delay)
+    return time.monotonic() + interval
+
+
+class MemorySlots:
+    """The run's next free slot, for the threads of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+
+    def take(self, interval: float, deadline: float | None, wait: Callable[[float], None]) -> bool:
+        with self._lock:
+            following = next_slot(self._next, interval, deadline, wait)
+            if following is None:
+                return False
+            self._next = following
+            return True
+
+
 class RateLimiter:
-    """Spaces requests evenly, one every :attr:`RateLimit.interval`, across every thread of the run.
+    """Spaces requests evenly, one every :attr:`RateLimit.interval`, across every thread of the
+    run, and every process of it when the book is a file of the run's folder.
 
     Even spacing rather than a bucket that refills: a bucket lets a burst of N through right
     after a quiet spell and N more within the same second, which is what a WAF counts.
-    The lock is held while waiting, so each request's slot is measured from the moment the
-    one before it really left, never from when it was planned.
+    Threads (and processes) queue on the book's lock and leave one at a time, one interval
+    after the one before them really left (:func:`next_slot`).
     """
 
     def __init__(
         self,
         limit: RateLimit,
-        clock: Callable[[], float] = time.monotonic,
+        book: SlotBook | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
-        self._clock = clock
+        self.book = book if book is not None else MemorySlots()
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = float("-inf")
 
     def wait(self, deadline: float | None = None) -> bool:
         """Block until the next request may leave; False (and no wait) if that is after ``deadline``."""
-        with self._lock:
-            now = self._clock()
-            if deadline is not None and self._next > deadline:
-                return False
-            if self._next > now:
-                self._sleep(self._next - now)
-            self._next = self._clock() + self.limit.interval
-            return True
+        return self.book.take(self.limit.interval, deadline, self._sleep)

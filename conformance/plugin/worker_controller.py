@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.junitxml import xml_key
 
 from conformance.http.connection_slots import ConnectionSlots
 from conformance.plugin.progress import Progress, count_requests
 from conformance.plugin.recorder import RunRecorder
+from conformance.plugin.worker_count import AUTO, auto_workers, cores, start_with, why
 from conformance.plugin.worker_stop import stop_workers
 from conformance.plugin.worker_wire import INPUT_KEY, SCOPE_KEY, failure_from_wire, run_to_wire
 from conformance.run.session import RunContext, SharedRun
@@ -46,6 +48,7 @@ class Controller:
         context = self.start_run()
         # The controller's own requests (preflight, cleanup) count against the workers' bound.
         context.policy.connection_slots = ConnectionSlots(context.settings.concurrency, self.folder)
+        context.share_limits(str(self.folder))  # one --rate-limit for the run, workers included
         context.before_cleanup.append(lambda: stop_workers(self.folder, context))
         count_requests(context)
         recorder = self.recorder
@@ -56,6 +59,11 @@ class Controller:
         failed = recorder.failed_start is not None
         if self.progress is not None and not failed:
             self.progress.preflight_done()
+        if AUTO in self.config.stash:
+            self._choose_workers(context)
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            xml.add_global_property("workers", str(self.config.option.numprocesses))
         primary, secondary = context.primary, context.secondary
         self.shared = SharedRun(
             run_id=context.run_id,
@@ -65,7 +73,21 @@ class Controller:
             secondary_api_key=secondary.api_key if secondary is not None else None,
             folder=str(self.folder),
             preflight_failed=failed,
+            concurrency=context.settings.concurrency,
         )
+
+    def _choose_workers(self, context: RunContext) -> None:
+        """``--workers auto``: the count from the cores and the preflight's round trip, said in
+        one line (xdist starts the workers after this hook)."""
+        available, round_trip = cores(), context.round_trip
+        count = auto_workers(available, round_trip, context.settings.concurrency)
+        start_with(self.config, count)
+        line = "audience-conformance: " + why(count, available, round_trip)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line, flush=True)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_from_serializable(

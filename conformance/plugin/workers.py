@@ -30,18 +30,26 @@ import pytest
 from conformance.plugin import quiet_lock as quiet
 from conformance.plugin.made_once import MAKER
 from conformance.plugin.progress import Progress
+from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_controller import Controller
+from conformance.plugin.worker_count import AUTO, asked_auto, too_many
 from conformance.plugin.worker_side import WorkerSide
 from conformance.plugin.worker_wire import is_worker, joined_run
 from conformance.run.session import RunContext
-from conformance.run.settings import RunSettings
+from conformance.run.settings import RunSettings, share_of
 
 
 def with_controller_seed(config: pytest.Config, settings: RunSettings) -> RunSettings:
-    """A worker's settings with the controller's seed: every worker must generate the same tests."""
+    """A worker's settings with the controller's seed (every worker must generate the same
+    tests) and its share of the run's ``--concurrency`` (the shares add up to no more)."""
     shared = joined_run(config)
-    return settings if shared is None else dataclasses.replace(settings, seed=shared.seed)
+    if shared is None:
+        return settings
+    count = int(config.workerinput.get("workercount", 1))  # type: ignore[attr-defined]
+    return dataclasses.replace(
+        settings, seed=shared.seed, concurrency=share_of(settings.concurrency, count)
+    )
 
 
 def controls_workers(config: pytest.Config) -> bool:
@@ -66,6 +74,18 @@ def register(
         config.stash[MAKER] = side
         config.pluginmanager.register(side, "audience-conformance-worker")
     elif controls_workers(config):
+        settings = config.stash[SETTINGS_KEY]
+        if asked_auto(config):
+            config.stash[AUTO] = True  # counted after the preflight, within --concurrency
+        else:
+            problem = too_many(
+                int(config.option.numprocesses),
+                settings.concurrency,
+                workers="-n",
+                option=settings.option("concurrency"),
+            )
+            if problem:
+                raise pytest.UsageError(problem)
         if config.getoption("dist") == "load":
             config.option.dist = (
                 "loadgroup"  # tests handed out a few at a time, in order: the phases hold

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY
 from conformance.http.transport import ConnectionOptions
 from conformance.run.options import CLI_FLAGS, OptionValue
 from conformance.run.settings import RunSettings, build_settings
@@ -30,6 +31,7 @@ def settings_from(
         environ=environ,
         connection=connection_from(values),
         rate_limit=_text(values["rate_limit"]),
+        concurrency=_text(values["concurrency"]),
         options=options,
     )
 
@@ -72,6 +74,10 @@ def values_of(settings: RunSettings) -> dict[str, OptionValue]:
         "trust_env": transport.trust_env,
         "header": tuple(f"{name}: {value}" for name, value in transport.headers),
         "rate_limit": None if settings.rate_limit is None else str(settings.rate_limit),
+        # The default is not handed on: every process reads it (or the variable) alike.
+        "concurrency": None
+        if settings.concurrency == DEFAULT_CONCURRENCY
+        else str(settings.concurrency),
     }
 
 

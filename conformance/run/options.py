@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from conformance.http.rate_limit import ENV_RATE_LIMIT
 from conformance.http.transport import (
     ENV_CA_BUNDLE,
@@ -199,10 +200,18 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "workers",
         "--workers",
-        "run the tests in N processes (pytest-xdist; 'auto': one per core); still one run, one verdict, one certificate",
+        "run the tests in N processes (pytest-xdist; 'auto': one per core, more across a slow network); still one run, one verdict, one certificate",
         NONE,
         metavar="N|auto",
         fronts=Front.CLI,
+    ),
+    RunOption(
+        "concurrency",
+        "--concurrency",
+        f"at most N requests in flight at once, across the whole run (its workers share them; default {DEFAULT_CONCURRENCY}) [{{env}}]",
+        ARG,
+        env=ENV_CONCURRENCY,
+        metavar="N",
     ),
     RunOption(
         "shard",

@@ -8,6 +8,7 @@ anyway would report the user's mistake as the server's non-conformance.
 from __future__ import annotations
 
 import json
+import statistics
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -68,10 +69,19 @@ class RunUnderTest(Protocol):
     def targets(self) -> list[Target]: ...
 
 
-def check(run: RunUnderTest) -> None:
+def check(run: RunUnderTest) -> float | None:
     """Fail fast, with one line saying what to change, when the target cannot be tested as
-    given (:class:`PreflightFailure`)."""
+    given (:class:`PreflightFailure`); else the median round trip of the preflight's exchanges
+    in seconds (``--workers auto`` sizes the run by it), None when none was timed."""
     Preflight(run).check()
+    return median_round_trip(run.targets)
+
+
+def median_round_trip(targets: list[Target]) -> float | None:
+    """The median of the exchanges the targets' adapters timed (each key's first one opens
+    its connection, so the median of several leans to the network's own round trip)."""
+    timed = [seconds for target in targets for seconds in target.adapter.round_trips]
+    return statistics.median(timed) if timed else None
 
 
 class Preflight:

@@ -24,6 +24,7 @@ from conformance.http.in_flight import InFlight
 from conformance.http.ledger import CleanupReport, Ledger, Namer, new_run_id
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.redaction import Redactor
+from conformance.http.slot_file import SlotFile
 from conformance.http.target import Target
 from conformance.http.write_guard import WriteGuard
 from conformance.run import preflight
@@ -46,6 +47,7 @@ class SharedRun:
     secondary_api_key: str | None
     folder: str
     preflight_failed: bool
+    concurrency: int  # the run's --concurrency; each worker keeps its share of it in flight
 
 
 class RunContext:
@@ -88,14 +90,19 @@ class RunContext:
             write_guard=self.guard.check,
             on_deadline=stop.budget_spent if stop is not None else None,
             transport=settings.transport,
-            rate_limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+            rate_limiter=None,
+            connections=settings.concurrency,
             on_rate_limited=stop.rate_limited if stop is not None else None,
+            # This process' share of --concurrency; the run's whole figure is the bound every
+            # process shares in the run's folder (racing threads included).
             in_flight=InFlight(settings.concurrency),
-            # One bound for the run: a worker shares its slots with the other processes.
             connection_slots=ConnectionSlots(
-                settings.concurrency, Path(shared.folder) if shared is not None else None
+                shared.concurrency if shared is not None else settings.concurrency,
+                Path(shared.folder) if shared is not None else None,
             ),
         )
+        self.share_limits(shared.folder if shared is not None else None)
+        self.round_trip: float | None = None  # median seconds of the preflight's exchanges
         if stop is not None:
             stop.cleanup_command = self.cleanup_command()
             stop.arm_budget(max_duration)
@@ -136,11 +143,19 @@ class RunContext:
     def targets(self) -> list[Target]:
         return [target for target in (self.primary, self.secondary) if target is not None]
 
+    def share_limits(self, folder: str | None) -> None:
+        """Take the run's request slots from a file of the run's ``folder``, which every process
+        of the run shares (the controller of ``--workers`` and its workers), so that
+        ``--rate-limit`` holds for the whole run; without a folder this process keeps them."""
+        limit = self.settings.rate_limit
+        book = SlotFile.in_folder(folder) if folder is not None else None
+        self.policy.rate_limiter = RateLimiter(limit, book) if limit is not None else None
+
     def preflight(self) -> None:
         """Fail fast, before any test, when the target cannot be tested as given
-        (:mod:`conformance.run.preflight`)."""
+        (:mod:`conformance.run.preflight`); keep the median round trip it measured."""
         if self.shared is None:  # the controller checked the target once, before any worker started
-            preflight.check(self)
+            self.round_trip = preflight.check(self)
 
     def cleanup_command(self) -> str:
         """What finishes this run's cleanup when the run could not (it is printed, never run)."""

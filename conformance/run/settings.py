@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from conformance.contract.rules import get_rule
 from conformance.errors import SettingsError, TransportError
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURRENCY
 from conformance.http.rate_limit import ENV_RATE_LIMIT, RateLimit
 from conformance.http.transport import ConnectionOptions, Transport, build_transport
 from conformance.run.options import (
@@ -46,7 +47,9 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
-    concurrency: int = 8  # requests of the run in flight at once, across its processes
+    # Requests THIS process may keep in flight: the run's --concurrency in a run of one process,
+    # a worker's share of it under --workers (:func:`share_of`).
+    concurrency: int = DEFAULT_CONCURRENCY
     options: Mapping[str, str] = field(default_factory=lambda: CLI_FLAGS)  # as the user spells them
 
     def option(self, name: str) -> str:
@@ -77,6 +80,7 @@ def build_settings(
     environ: Mapping[str, str] | None = None,
     connection: ConnectionOptions | None = None,
     rate_limit: str | None = None,
+    concurrency: int | str | None = None,
     options: Mapping[str, str] = CLI_FLAGS,
 ) -> RunSettings:
     """Merge options with environment variables and validate them; raise SettingsError on a mistake.
@@ -135,8 +139,20 @@ def build_settings(
         max_duration=_checked_float(max_duration, options["max_duration"]),
         transport=transport,
         rate_limit=limit,
+        concurrency=_checked_int(
+            env.get(ENV_CONCURRENCY) if concurrency in (None, "") else concurrency,
+            options["concurrency"],
+            minimum=1,
+        )
+        or DEFAULT_CONCURRENCY,
         options=options,
     )
+
+
+def share_of(concurrency: int, workers: int) -> int:
+    """What one of ``workers`` processes may keep in flight of the run's ``concurrency``: the
+    shares never add up to more than the run's figure (the workers are never more than it)."""
+    return max(1, concurrency // max(workers, 1))
 
 
 def _checked_base_url(url: str, options: Mapping[str, str]) -> str:

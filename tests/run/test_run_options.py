@@ -76,6 +76,7 @@ def _every_option(tmp_path: Path) -> dict[str, OptionValue]:
         "trust_env": True,
         "header": [f"X-Gateway-Token: {TOKEN}", "X-Tenant: -starts-with-a-dash"],
         "rate_limit": "20/m",
+        "concurrency": "6",
     }
 
 
@@ -123,6 +124,7 @@ def test_what_the_command_line_hands_on_the_plugin_reads_back_as_the_same_settin
         ("X-Tenant", "-starts-with-a-dash"),
     )
     assert str(settings.rate_limit) == "20/m" and settings.rules == ("PAGE-04", "AUTH-01")
+    assert settings.concurrency == 6 and "--audience-concurrency=6" in pytest_arguments(ours)
 
 
 def test_the_hand_over_of_the_default_run_names_only_what_was_chosen(tmp_path: Path) -> None:
