@@ -37,19 +37,17 @@ from conformance.plugin.worker_count import AUTO, asked_auto, too_many
 from conformance.plugin.worker_side import WorkerSide
 from conformance.plugin.worker_wire import is_worker, joined_run
 from conformance.run.session import RunContext
-from conformance.run.settings import RunSettings, share_of
+from conformance.run.settings import RunSettings
 
 
 def with_controller_seed(config: pytest.Config, settings: RunSettings) -> RunSettings:
-    """A worker's settings with the controller's seed (every worker must generate the same
-    tests) and its share of the run's ``--concurrency`` (the shares add up to no more)."""
+    """A worker's settings with the controller's seed: every worker must generate the same tests.
+
+    Each process may keep the run's whole ``--concurrency`` in flight: the slot files every
+    process shares (:mod:`conformance.http.connection_slots`) keep their sum within it, so a
+    worker alone in a phase (a quiet test that writes) still sends its batches together."""
     shared = joined_run(config)
-    if shared is None:
-        return settings
-    count = int(config.workerinput.get("workercount", 1))  # type: ignore[attr-defined]
-    return dataclasses.replace(
-        settings, seed=shared.seed, concurrency=share_of(settings.concurrency, count)
-    )
+    return settings if shared is None else dataclasses.replace(settings, seed=shared.seed)
 
 
 def controls_workers(config: pytest.Config) -> bool:

@@ -47,7 +47,7 @@ class SharedRun:
     secondary_api_key: str | None
     folder: str
     preflight_failed: bool
-    concurrency: int  # the run's --concurrency; each worker keeps its share of it in flight
+    concurrency: int  # the run's --concurrency, which the slots of the run's folder bound
 
 
 class RunContext:
@@ -93,8 +93,8 @@ class RunContext:
             rate_limiter=None,
             connections=settings.concurrency,
             on_rate_limited=stop.rate_limited if stop is not None else None,
-            # This process' share of --concurrency; the run's whole figure is the bound every
-            # process shares in the run's folder (racing threads included).
+            # --concurrency: this process may use it all; the slots every process of the run
+            # shares in its folder keep their sum within it (racing threads included).
             in_flight=InFlight(settings.concurrency),
             connection_slots=ConnectionSlots(
                 shared.concurrency if shared is not None else settings.concurrency,

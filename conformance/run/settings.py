@@ -47,8 +47,8 @@ class RunSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
     transport: Transport = field(default_factory=Transport)
     rate_limit: RateLimit | None = None
-    # Requests THIS process may keep in flight: the run's --concurrency in a run of one process,
-    # a worker's share of it under --workers (:func:`share_of`).
+    # Requests of the run in flight at once (--concurrency): each process may use them all, the
+    # slots its processes share keep their sum within it (conformance.http.connection_slots).
     concurrency: int = DEFAULT_CONCURRENCY
     options: Mapping[str, str] = field(default_factory=lambda: CLI_FLAGS)  # as the user spells them
 
@@ -147,12 +147,6 @@ def build_settings(
         or DEFAULT_CONCURRENCY,
         options=options,
     )
-
-
-def share_of(concurrency: int, workers: int) -> int:
-    """What one of ``workers`` processes may keep in flight of the run's ``concurrency``: the
-    shares never add up to more than the run's figure (the workers are never more than it)."""
-    return max(1, concurrency // max(workers, 1))
 
 
 def _checked_base_url(url: str, options: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ from conformance.http.connection_slots import DEFAULT_CONCURRENCY, ENV_CONCURREN
 from conformance.http.target import Target
 from conformance.reference.server import ReferenceServer
 from conformance.run.options import PYTEST_FLAGS
-from conformance.run.settings import build_settings, share_of
+from conformance.run.settings import build_settings
 
 _NO_TARGET = {
     "base_url": None,
@@ -81,14 +81,6 @@ def test_the_concurrency_comes_from_the_option_the_variable_or_the_default() -> 
     assert build_settings(**_NO_TARGET, environ={ENV_CONCURRENCY: "5"}).concurrency == 5
     given = build_settings(**_NO_TARGET, concurrency="3", environ={ENV_CONCURRENCY: "5"})
     assert given.concurrency == 3
-
-
-def test_the_workers_shares_never_add_up_to_more_than_the_run() -> None:
-    for run in range(1, 20):
-        for workers in range(1, run + 1):
-            share = share_of(run, workers)
-            assert share >= 1 and share * workers <= run
-    assert (share_of(8, 1), share_of(8, 3), share_of(6, 3), share_of(8, 8)) == (8, 2, 2, 1)
 
 
 @pytest.mark.parametrize("connections", [1, 3])
