@@ -100,8 +100,11 @@ class InFlight:
         ]
         errors = [error for error in (future.exception() for future in futures) if error]
         add_round(chains)
-        if errors:
-            raise errors[0]
+        # A stop (a signal, the budget: not an Exception) wins over any failure, so the run ends;
+        # otherwise the first failure in the order asked.
+        stops = [error for error in errors if not isinstance(error, Exception)]
+        if stops or errors:
+            raise (stops or errors)[0]
         return [future.result() for future in futures]
 
     def each(self, calls: Iterable[Callable[[], Result]]) -> list[Result]:

@@ -92,9 +92,10 @@ class RunStop:
             self.reason = reason
         if not self.finishing:
             # The run stops here. An alarm still armed would fire while pytest reports this very
-            # stop, and end the run as if a second stop had cut it short.
-            if threading.current_thread() is threading.main_thread():
-                self.disarm_budget()
+            # stop, and end the run as if a second stop had cut it short. The timer is the
+            # process's, so a thread that finds the deadline passed disarms it too: its stop
+            # reaches the main thread through the batch it was sent in.
+            self.disarm_budget()
             raise RunStopped(self.reason)
 
     def begin_finishing(self) -> None:
