@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -98,7 +98,16 @@ class InFlight:
             pool.submit(contextvars.copy_context().run, run, item, chain)
             for item, chain in zip(batch, chains, strict=True)
         ]
-        errors = [error for error in (future.exception() for future in futures) if error]
+        try:
+            errors = [error for error in (future.exception() for future in futures) if error]
+        except BaseException:
+            # Stopped while waiting (a signal, the budget's alarm): what has not left stays
+            # here, and what is on the wire ends before the stop goes on, so no thread of the
+            # run still works while the run reports its end.
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
         add_round(chains)
         # A stop (a signal, the budget: not an Exception) wins over any failure, so the run ends;
         # otherwise the first failure in the order asked.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -119,3 +120,24 @@ def test_a_batch_adds_its_longest_member_to_the_chain(recording_server: Start) -
     finally:
         stop_counting(token)
     assert chain.length == 5
+
+
+def test_a_stop_while_waiting_leaves_nothing_in_flight(recording_server: Start) -> None:
+    """A signal in the waiting thread (Ctrl-C, the budget's alarm): the requests not yet sent
+    stay unsent, and those on the wire have ended when the stop goes on."""
+    target, peak, server = _target(recording_server, 2)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, ANSWER_SECONDS / 3)
+        with pytest.raises(KeyboardInterrupt):
+            target.together(lambda n: target.get(f"/v1/audiences/{n}"), range(6))
+        in_flight_after = peak.now
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert in_flight_after == 0
+    assert len(server.seen) == 2  # the two on the wire when it stopped; the other four never left
