@@ -130,6 +130,7 @@ class RunRecorder:
         context = run_session.active()
         if context is None:
             return
+        context.arm_budget()
         # Deselected tests and tests never collected (a narrower path) leave their rules out.
         left_out = self._deselected + whole_suite.uncollected(session, session.items, rule_ids_of)
         self.out_of_scope = scope.unselected_rules(

@@ -105,7 +105,6 @@ class RunContext:
         self.round_trip: float | None = None  # median seconds of the preflight's exchanges
         if stop is not None:
             stop.cleanup_command = self.cleanup_command()
-            stop.arm_budget(max_duration)
         self.primary = Target(base_url, api_key, self.policy)
         self.secondary = Target(base_url, secondary_key, self.policy) if secondary_key else None
         self.witness.watch(self.targets)
@@ -150,6 +149,14 @@ class RunContext:
         limit = self.settings.rate_limit
         book = SlotFile.in_folder(folder) if folder is not None else None
         self.policy.rate_limiter = RateLimiter(limit, book) if limit is not None else None
+
+    def arm_budget(self) -> None:
+        """Arm the budget's alarm for what is left of it, once the tests are collected. Armed
+        earlier, a short budget could fire inside an import's compile, which leaves CPython's
+        parser in a state that breaks pytest's report of the stop; the deadline still bounds
+        every request sent before."""
+        if self.stop is not None and self.policy.deadline is not None:
+            self.stop.arm_budget(self.policy.deadline - time.monotonic())
 
     def preflight(self) -> None:
         """Fail fast, before any test, when the target cannot be tested as given
