@@ -9,12 +9,15 @@ gives each thread a session of its own on the shared adapter).
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
 import requests
+
+from conformance.http.in_flight import Chain, add_round, counting
 
 Send = Callable[[], requests.Response]
 READY_TIMEOUT = (
@@ -50,15 +53,21 @@ class Racers:
         if len(sends) != self.count:
             raise ValueError(f"{len(sends)} requests for {self.count} racers.")
         start = threading.Barrier(self.count)
+        chains = [Chain() for _ in sends]
 
-        def on_the_mark(send: Send) -> requests.Response:
+        def on_the_mark(send: Send, chain: Chain) -> requests.Response:
+            counting(chain)  # in this racer's own copy of the context
             start.wait(READY_TIMEOUT)
             return send()
 
-        futures = [self._pool.submit(on_the_mark, send) for send in sends]
+        futures = [
+            self._pool.submit(contextvars.copy_context().run, on_the_mark, send, chain)
+            for send, chain in zip(sends, chains, strict=True)
+        ]
         errors = [
             error for error in (future.exception() for future in futures) if error is not None
         ]
+        add_round(chains)  # one round of the test's dependent chain, however many raced
         if errors:
             raise errors[0]
         return [future.result() for future in futures]

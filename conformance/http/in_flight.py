@@ -62,7 +62,8 @@ def stop_counting(token: contextvars.Token[Chain | None]) -> None:
 
 
 def add_round(chains: Iterable[Chain]) -> None:
-    """Requests that left together from threads of their own (a race's round): the longest counts."""
+    """Requests that left together from threads of their own (a batch, a race's round): the
+    longest of their chains counts."""
     chain = _CHAIN.get()
     if chain is not None:
         chain.add(max((member.length for member in chains), default=0))

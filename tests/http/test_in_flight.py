@@ -141,3 +141,20 @@ def test_a_stop_while_waiting_leaves_nothing_in_flight(recording_server: Start) 
         signal.signal(signal.SIGALRM, previous)
     assert in_flight_after == 0
     assert len(server.seen) == 2  # the two on the wire when it stopped; the other four never left
+
+
+def test_a_race_round_adds_one_to_the_chain(recording_server: Start) -> None:
+    """Racing requests leave together: each round is one step of the chain, not one per racer."""
+    from conformance.checks.simultaneous import Racers
+
+    target, _, server = _target(recording_server, 4)
+    chain = Chain()
+    token = counting(chain)
+    try:
+        with Racers(3) as racers:
+            for _ in range(2):
+                racers.at_once([lambda: target.get("/v1/audiences")] * 3)
+    finally:
+        stop_counting(token)
+    assert len(server.seen) == 6
+    assert chain.length == 2
