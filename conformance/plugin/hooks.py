@@ -93,6 +93,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
     )
+    # A stop landing in a hook wrapper's teardown reaches pytest as itself after pluggy's warning.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:(?s).*RunStopped:pluggy.PluggyTeardownRaisedWarning"
+    )
     if settings.transport.insecure:
         # The user chose it and is told once (the report header, the verdict, the certificate),
         # not once per request.

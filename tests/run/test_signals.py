@@ -53,7 +53,8 @@ def writes(count: int) -> Trigger:
 
 
 def deletes_in_a_row(count: int) -> Trigger:
-    """A run of ``count`` deletes with no other write between: only the end of a run does that."""
+    """A run of ``count`` deletes with no other write between: only the end of a run does that
+    (a test deletes at most a few dozen together; the quick profile's cleanup, over a hundred)."""
     seen = [0]
 
     def fire(method: str, path: str, status: int) -> bool:
@@ -66,7 +67,7 @@ def deletes_in_a_row(count: int) -> Trigger:
 MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[], Trigger]]] = {
     "creating-the-data-set": (("-k", "pagination"), lambda: creates(3)),
     "mid-suite": ((), lambda: writes(60)),
-    "during-cleanup": ((), lambda: deletes_in_a_row(20)),
+    "during-cleanup": ((), lambda: deletes_in_a_row(60)),
 }
 
 
@@ -104,11 +105,12 @@ def run_and_signal(
 
 
 def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
-    """A server whose deletes take 20 ms: a cleanup of a hundred audiences lasts long enough to signal twice."""
+    """A server whose deletes take 100 ms: a cleanup of a hundred audiences, eight at a time, lasts
+    long enough to signal twice."""
 
     async def slowed(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "DELETE":
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
         await app(scope, receive, send)
 
     return slowed
@@ -147,7 +149,7 @@ def test_a_second_signal_exits_at_once_and_says_how_to_finish(tmp_path: Path) ->
     """During cleanup a first signal is noted, a second exits; `cleanup --run-id` then removes the rest."""
     with shared_staging(wrap=slow_deletes) as staging:
         done, _ = run_and_signal(
-            staging, tmp_path, (), deletes_in_a_row(20), [signal.SIGTERM, signal.SIGTERM]
+            staging, tmp_path, (), deletes_in_a_row(60), [signal.SIGTERM, signal.SIGTERM]
         )
         assert done.returncode == 4
         found = re.search(
