@@ -18,12 +18,13 @@ from pathlib import Path
 import hypothesis
 from hypothesis.configuration import storage_directory
 
+from conformance.run.cache_home import cache_home
+
 FOLDER = "unicode_data"  # Hypothesis' own folder name for these tables, below its home
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "audience-conformance" / f"hypothesis-{hypothesis.__version__}" / FOLDER
+    return cache_home() / f"hypothesis-{hypothesis.__version__}" / FOLDER
 
 
 def _run_folder() -> Path:

@@ -15,6 +15,9 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance.http.in_flight import Chain, counting, stop_counting
+from conformance.plugin.chain_history import history_path, save
+from conformance.plugin.pytest_options import SETTINGS_KEY
+from conformance.plugin.worker_wire import is_worker
 
 CHAIN_ATTRIBUTE = "audience_chain"  # on a test's teardown report: its chain, in requests
 LONGEST_PROPERTY = "longest_chain"  # on the JUnit testsuite: 'N test-id'
@@ -28,6 +31,7 @@ class CriticalPath:
     def __init__(self) -> None:
         self.longest = 0
         self.longest_test = ""
+        self.chains: dict[str, int] = {}  # every test's chain, where the reports arrive
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
@@ -49,7 +53,10 @@ class CriticalPath:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         length = getattr(report, CHAIN_ATTRIBUTE, None)
-        if isinstance(length, int) and length > self.longest:
+        if not isinstance(length, int):
+            return
+        self.chains[report.nodeid] = length
+        if length > self.longest:
             self.longest, self.longest_test = length, report.nodeid
 
     @pytest.hookimpl(tryfirst=True)
@@ -57,6 +64,10 @@ class CriticalPath:
         xml = session.config.stash.get(xml_key, None)
         if xml is not None and self.longest:
             xml.add_global_property(LONGEST_PROPERTY, f"{self.longest} {self.longest_test}")
+        settings = session.config.stash.get(SETTINGS_KEY, None)
+        if settings is not None and not is_worker(session.config):
+            # For the next run's workers: the longest tests of each phase first.
+            save(history_path(settings.profile.name), self.chains)
 
     def describe(self) -> str:
         """The longest chain in words, for the line that says the tests are done."""

@@ -24,7 +24,7 @@ locks vanish with the process that held them: a worker killed mid-test blocks no
 
 The workers run the quiet writers first (one makes the data set), then the quiet readers,
 then the rest (:func:`in_phases`), so that they hold one class together instead of
-alternating after every test. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
+alternating after every test; in each phase, the longest tests of the last run first. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
 once per matrix of shards.
 """
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,13 +86,18 @@ def group_of(item: pytest.Item) -> str:
     return GROUP if needs_quiet(item) else item.nodeid
 
 
-def in_phases(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The quiet writers, then the quiet readers, then the rest, each in collection order: the
-    same order in every worker (xdist requires it), and workers that hold one class together.
-    The quiet writers come first because they run one at a time wherever they are: at the start
-    no reader is queued behind them yet, and the readers then walk together without a break."""
+def in_phases(
+    items: list[pytest.Item], chains: Mapping[str, int] | None = None
+) -> list[pytest.Item]:
+    """The quiet writers, then the quiet readers, then the rest: the same order in every worker
+    (xdist requires it), and workers that hold one class together. The quiet writers come first
+    because they run one at a time wherever they are: at the start no reader is queued behind
+    them yet, and the readers then walk together without a break. Within a phase the longest
+    ``chains`` (a test's requests that wait for each other, from the last run) go first, so a
+    phase does not end with one worker busy; unknown tests keep collection order."""
     order = {Kind.EXCLUSIVE: 0, Kind.READERS: 1, None: 2}
-    return sorted(items, key=lambda item: order[kind_at_start(item)])
+    known = chains or {}
+    return sorted(items, key=lambda item: (order[kind_at_start(item)], -known.get(item.nodeid, 0)))
 
 
 @dataclass(frozen=True)

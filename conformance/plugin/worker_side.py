@@ -20,6 +20,7 @@ import requests
 
 from conformance.http.write_guard import SAFE_METHODS
 from conformance.plugin import quiet_lock as quiet
+from conformance.plugin.chain_history import HISTORY_KEY
 from conformance.plugin.progress import REQUESTS_ATTRIBUTE, count_requests
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_journal import JournalWriter
@@ -62,7 +63,7 @@ class WorkerSide:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        items[:] = quiet.in_phases(items)
+        items[:] = quiet.in_phases(items, config.workerinput.get(HISTORY_KEY))  # type: ignore[attr-defined]
         if self.shared.preflight_failed and items:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
