@@ -17,7 +17,8 @@ from schemathesis.schemas import BaseSchema
 
 from conformance.contract.facts import KEY_HEADER
 from conformance.contract.spec_files import spec_path
-from conformance.http.write_guard import SAFE_METHODS, WELL_FORMED_ID, WriteGuard
+from conformance.http.methods import SAFE_METHODS
+from conformance.http.write_guard import WELL_FORMED_ID, WriteGuard
 from conformance.run.session import RunContext
 
 if TYPE_CHECKING:

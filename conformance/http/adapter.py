@@ -37,6 +37,7 @@ from conformance.errors import (
 from conformance.http.connection_slots import ConnectionSlots
 from conformance.http.dropped import DROP_RETRIES, ConnectionDropped, dropped
 from conformance.http.in_flight import InFlight, count_request
+from conformance.http.methods import SAFE_METHODS
 from conformance.http.rate_limit import RateLimiter
 from conformance.http.transport import Transport
 
@@ -146,7 +147,7 @@ class TargetAdapter(HTTPAdapter):
         while True:
             self._check_deadline()
             self._wait_for_rate_limit()
-            count_request()
+            count_request(write=request.method not in SAFE_METHODS)
             try:
                 with self._in_flight():
                     left = time.monotonic()

@@ -31,25 +31,29 @@ Result = TypeVar("Result")
 
 @dataclass
 class Chain:
-    """Requests that had to wait for each other, counted as they leave."""
+    """Requests that had to wait for each other, counted as they leave; and the writes among
+    all the requests (a test that sends none can run beside one that needs a quiet account)."""
 
     length: int = 0
+    writes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, requests: int = 1) -> None:
+    def add(self, requests: int = 1, writes: int = 0) -> None:
         with self._lock:
             self.length += requests
+            self.writes += writes
 
 
 _CHAIN: contextvars.ContextVar[Chain | None] = contextvars.ContextVar("chain", default=None)
 _IN_BATCH: contextvars.ContextVar[bool] = contextvars.ContextVar("in_batch", default=False)
 
 
-def count_request() -> None:
-    """Called by the request path for every request that leaves (retries included)."""
+def count_request(write: bool = False) -> None:
+    """Called by the request path for every request that leaves (retries included); ``write``
+    when its method may change data."""
     chain = _CHAIN.get()
     if chain is not None:
-        chain.add()
+        chain.add(1, int(write))
 
 
 def counting(chain: Chain | None) -> contextvars.Token[Chain | None]:
@@ -66,7 +70,11 @@ def add_round(chains: Iterable[Chain]) -> None:
     longest of their chains counts."""
     chain = _CHAIN.get()
     if chain is not None:
-        chain.add(max((member.length for member in chains), default=0))
+        members = list(chains)
+        chain.add(
+            max((member.length for member in members), default=0),
+            sum(member.writes for member in members),
+        )
 
 
 class InFlight:

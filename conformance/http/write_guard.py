@@ -32,9 +32,8 @@ import requests
 from conformance.contract.facts import AUDIENCES_PATH
 from conformance.errors import ForeignWriteRefused
 from conformance.http.ledger import Ledger
+from conformance.http.methods import SAFE_METHODS
 
-# Methods that change nothing by their definition (RFC 9110); anything else may.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 COLLECTION_WRITES = frozenset({"PUT", "DELETE"})
 WELL_FORMED_ID = re.compile(
     r"^[A-Za-z0-9_-]{1,64}\Z"

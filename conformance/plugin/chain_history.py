@@ -1,12 +1,14 @@
-"""Each test's chain of requests, remembered from the last run: the longest tests start first.
+"""What each test sent in the last run: its chain of requests, and whether it wrote.
 
 Under ``--workers`` the quiet lock runs the tests in phases (:func:`conformance.plugin.quiet_lock.in_phases`),
 and a phase lasts as long as its busiest worker. Across a network a test takes about its
 dependent chain times the round trip (:mod:`conformance.plugin.critical_path`), so a phase whose
-longest test starts last ends with one worker busy and the others idle. The chains of the last
-run of the same profile are kept in the user's cache folder (test ids and numbers, nothing of a
-target); the controller reads them once and hands them to every worker, since xdist needs the
-same order in each. A first run, or a test the history does not know, keeps collection order.
+longest test starts last ends with one worker busy and the others idle; and a test that sent no
+write needs no lock at all, so it can run while a quiet test that writes holds the account alone.
+The last run of the same profile is kept in the user's cache folder (test ids and numbers,
+nothing of a target); the controller reads it once and hands it to every worker, since xdist
+needs the same order in each. A first run, or a test the history does not know, keeps
+collection order. The history only orders the tests: the lock keeps them apart whatever it says.
 """
 
 from __future__ import annotations
@@ -15,38 +17,59 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from conformance.run.cache_home import cache_home
 
-HISTORY_KEY = "audience_chains"  # on a worker's workerinput: test id -> chain, in requests
+HISTORY_KEY = "audience_history"  # on a worker's workerinput: the history, as kept on disk
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One test in the last run."""
+
+    chain: int  # requests that waited for each other's answers
+    writes: int  # requests whose method may change data
 
 
 def history_path(profile: str) -> Path:
     return cache_home() / f"chains-{profile}.json"
 
 
-def load(path: Path) -> dict[str, int]:
-    """What is kept at ``path``; nothing when there is no such file or it is not ours."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def from_json(data: Any) -> dict[str, Measured]:
+    """The tests of a history as kept (``{test: [chain, writes]}``); entries of another shape are left out."""
     if not isinstance(data, dict):
         return {}
     return {
-        test: length
-        for test, length in data.items()
-        if isinstance(length, int) and not isinstance(length, bool) and length >= 0
+        test: Measured(*numbers)
+        for test, numbers in data.items()
+        if isinstance(numbers, list)
+        and len(numbers) == 2
+        and all(type(number) is int and number >= 0 for number in numbers)
     }
 
 
-def save(path: Path, chains: dict[str, int]) -> None:
-    """Keep ``chains`` over what was kept, replacing the file at once (best effort: a cache
+def to_json(history: Mapping[str, Measured]) -> dict[str, list[int]]:
+    return {test: [measured.chain, measured.writes] for test, measured in history.items()}
+
+
+def load(path: Path) -> dict[str, Measured]:
+    """What is kept at ``path``; nothing when there is no such file or it is not ours."""
+    try:
+        return from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def save(path: Path, history: Mapping[str, Measured]) -> None:
+    """Keep ``history`` over what was kept, replacing the file at once (best effort: a cache
     that cannot be written costs the next run only time)."""
-    if not chains:
+    if not history:
         return
-    kept = {**load(path), **chains}
+    kept = to_json({**load(path), **history})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

@@ -15,11 +15,12 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance.http.in_flight import Chain, counting, stop_counting
-from conformance.plugin.chain_history import history_path, save
+from conformance.plugin.chain_history import Measured, history_path, save
 from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.worker_wire import is_worker
 
 CHAIN_ATTRIBUTE = "audience_chain"  # on a test's teardown report: its chain, in requests
+WRITES_ATTRIBUTE = "audience_writes"  # and the requests among all it sent that may change data
 LONGEST_PROPERTY = "longest_chain"  # on the JUnit testsuite: 'N test-id'
 _CHAIN = pytest.StashKey[Chain]()
 
@@ -31,7 +32,7 @@ class CriticalPath:
     def __init__(self) -> None:
         self.longest = 0
         self.longest_test = ""
-        self.chains: dict[str, int] = {}  # every test's chain, where the reports arrive
+        self.measured: dict[str, Measured] = {}  # every test, where the reports arrive
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
@@ -50,12 +51,14 @@ class CriticalPath:
         chain = item.stash.get(_CHAIN, None)
         if call.when == "teardown" and chain is not None:
             setattr(outcome.get_result(), CHAIN_ATTRIBUTE, chain.length)
+            setattr(outcome.get_result(), WRITES_ATTRIBUTE, chain.writes)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         length = getattr(report, CHAIN_ATTRIBUTE, None)
-        if not isinstance(length, int):
+        writes = getattr(report, WRITES_ATTRIBUTE, None)
+        if not isinstance(length, int) or not isinstance(writes, int):
             return
-        self.chains[report.nodeid] = length
+        self.measured[report.nodeid] = Measured(length, writes)
         if length > self.longest:
             self.longest, self.longest_test = length, report.nodeid
 
@@ -66,8 +69,9 @@ class CriticalPath:
             xml.add_global_property(LONGEST_PROPERTY, f"{self.longest} {self.longest_test}")
         settings = session.config.stash.get(SETTINGS_KEY, None)
         if settings is not None and not is_worker(session.config):
-            # For the next run's workers: the longest tests of each phase first.
-            save(history_path(settings.profile.name), self.chains)
+            # For the next run's workers: tests that wrote nothing beside quiet ones that write,
+            # the longest of each phase first.
+            save(history_path(settings.profile.name), self.measured)
 
     def describe(self) -> str:
         """The longest chain in words, for the line that says the tests are done."""

@@ -22,9 +22,10 @@ The lock is fair: a waiting test holds a turnstile that every test entering a cl
 through, so neither a stream of readers nor one of writers starves the other class. ``flock``
 locks vanish with the process that held them: a worker killed mid-test blocks nobody.
 
-The workers run the quiet writers first (one makes the data set), then the quiet readers,
-then the rest (:func:`in_phases`), so that they hold one class together instead of
-alternating after every test; in each phase, the longest tests of the last run first. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
+The workers run the quiet writers first (one makes the data set) beside the tests that wrote
+nothing in the last run, then the quiet readers, then the rest (:func:`in_phases`), so that they
+hold one class together instead of alternating after every test; in each phase, the longest
+tests of the last run first. Sharding keeps every quiet test in one shard (:func:`group_of`): the data set is made
 once per matrix of shards.
 """
 
@@ -41,6 +42,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import account_wide
+from conformance.plugin.chain_history import Measured
 
 GROUP = "audience-quiet-account"
 RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
@@ -87,17 +89,33 @@ def group_of(item: pytest.Item) -> str:
 
 
 def in_phases(
-    items: list[pytest.Item], chains: Mapping[str, int] | None = None
+    items: list[pytest.Item], history: Mapping[str, Measured] | None = None
 ) -> list[pytest.Item]:
-    """The quiet writers, then the quiet readers, then the rest: the same order in every worker
-    (xdist requires it), and workers that hold one class together. The quiet writers come first
-    because they run one at a time wherever they are: at the start no reader is queued behind
-    them yet, and the readers then walk together without a break. Within a phase the longest
-    ``chains`` (a test's requests that wait for each other, from the last run) go first, so a
-    phase does not end with one worker busy; unknown tests keep collection order."""
-    order = {Kind.EXCLUSIVE: 0, Kind.READERS: 1, None: 2}
-    known = chains or {}
-    return sorted(items, key=lambda item: (order[kind_at_start(item)], -known.get(item.nodeid, 0)))
+    """The quiet writers, then the tests that wrote nothing in the last run, then the quiet
+    readers, then the rest: the same order in every worker (xdist requires it), and workers that
+    hold one class together.
+
+    The quiet writers come first because they run one at a time wherever they are: at the start
+    no reader is queued behind them yet, and the readers then walk together without a break.
+    Meanwhile the other workers run the tests that need no lock (they neither walk nor wrote
+    last time; one that writes after all takes WRITERS at its write, as any test does). Within
+    a phase the longest chains of the last run go first, so a phase does not end with one worker
+    busy. Without a ``history``, the phases hold collection order and the lock-free tests go
+    with the rest."""
+    known = history or {}
+
+    def phase(item: pytest.Item) -> tuple[int, int]:
+        kind = kind_at_start(item)
+        last = known.get(item.nodeid)
+        if kind is Kind.EXCLUSIVE:
+            order = 0
+        elif kind is Kind.READERS:
+            order = 2
+        else:
+            order = 1 if last is not None and last.writes == 0 else 3
+        return order, -(last.chain if last is not None else 0)
+
+    return sorted(items, key=phase)
 
 
 @dataclass(frozen=True)

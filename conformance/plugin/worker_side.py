@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.http.write_guard import SAFE_METHODS
+from conformance.http.methods import SAFE_METHODS
 from conformance.plugin import quiet_lock as quiet
-from conformance.plugin.chain_history import HISTORY_KEY
+from conformance.plugin.chain_history import HISTORY_KEY, from_json
 from conformance.plugin.progress import REQUESTS_ATTRIBUTE, count_requests
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_journal import JournalWriter
@@ -63,7 +63,8 @@ class WorkerSide:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        items[:] = quiet.in_phases(items, config.workerinput.get(HISTORY_KEY))  # type: ignore[attr-defined]
+        history = from_json(config.workerinput.get(HISTORY_KEY))  # type: ignore[attr-defined]
+        items[:] = quiet.in_phases(items, history)
         if self.shared.preflight_failed and items:
             config.hook.pytest_deselected(items=list(items))
             items.clear()

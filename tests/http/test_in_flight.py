@@ -120,6 +120,20 @@ def test_a_batch_adds_its_longest_member_to_the_chain(recording_server: Start) -
     finally:
         stop_counting(token)
     assert chain.length == 5
+    assert chain.writes == 0
+
+
+def test_the_chain_counts_every_write_sent_alone_or_together(recording_server: Start) -> None:
+    target, _, _ = _target(recording_server, 4)
+    chain = Chain()
+    token = counting(chain)
+    try:
+        target.get("/v1/audiences")
+        target.delete("/v1/audiences/a")
+        target.together(lambda n: target.delete(f"/v1/audiences/{n}"), range(3))
+    finally:
+        stop_counting(token)
+    assert (chain.length, chain.writes) == (3, 4)
 
 
 def test_a_stop_while_waiting_leaves_nothing_in_flight(recording_server: Start) -> None:

@@ -1,4 +1,5 @@
-"""The last run's chains: kept in the cache folder, read by the workers, the longest first in a phase."""
+"""The last run's tests: kept in the cache folder, read by the workers; the lock-free ones beside the
+quiet writers, the longest first in each phase."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from staging import run_cli, run_env, shared_staging
 
-from conformance.plugin.chain_history import history_path, load, save
+from conformance.plugin.chain_history import Measured, history_path, load, save, to_json
 from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases
 
 # A plugin that writes each worker's order of tests, as the run will go through them.
@@ -32,9 +33,10 @@ BAD_KEYS = "test_reads_refuse_a_bad_key"
 
 def test_what_is_saved_is_loaded_over_what_was_kept(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "chains-quick.json"
-    save(path, {"a": 3, "b": 5})
-    save(path, {"b": 7, "c": 0})
-    assert load(path) == {"a": 3, "b": 7, "c": 0}
+    save(path, {"a": Measured(3, 0), "b": Measured(5, 1)})
+    save(path, {"b": Measured(7, 0), "c": Measured(0, 2)})
+    assert load(path) == {"a": Measured(3, 0), "b": Measured(7, 0), "c": Measured(0, 2)}
+    assert json.loads(path.read_text()) == {"a": [3, 0], "b": [7, 0], "c": [0, 2]}
     assert [entry.name for entry in path.parent.iterdir()] == [path.name]  # no temporary left
 
 
@@ -44,14 +46,25 @@ def test_a_history_that_is_not_ours_is_no_history(tmp_path: Path) -> None:
     for text in ("{not json", "[1, 2]", '"x"', ""):
         path.write_text(text)
         assert load(path) == {}
-    path.write_text(json.dumps({"a": 2, "b": True, "c": -1, "d": "9", "e": 1.5}))
-    assert load(path) == {"a": 2}
+    entries = {
+        "a": [2, 0],
+        "b": [True, 0],
+        "c": [-1, 0],
+        "d": ["9", 0],
+        "e": [1.5, 0],
+        "f": 3,
+        "g": [1],
+    }
+    path.write_text(json.dumps(entries))
+    assert load(path) == {"a": Measured(2, 0)}
 
 
 def test_a_cache_that_cannot_be_written_costs_nothing_but_time(tmp_path: Path) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    save(blocked / "chains-quick.json", {"a": 1})  # its folder is a file: nothing written, no error
+    save(
+        blocked / "chains-quick.json", {"a": Measured(1, 0)}
+    )  # its folder is a file: nothing written, no error
     assert blocked.read_text() == ""
 
 
@@ -69,7 +82,9 @@ def _item(nodeid: str, *markers: str, fixtures: tuple[str, ...] = ()) -> Any:
     )
 
 
-def test_each_phase_starts_with_its_longest_tests_and_unknown_ones_keep_their_order() -> None:
+def test_lock_free_tests_go_beside_the_quiet_writers_and_each_phase_starts_with_its_longest() -> (
+    None
+):
     items = [
         _item("rest-a"),
         _item("reader-a", RUN_WIDE),
@@ -78,6 +93,7 @@ def test_each_phase_starts_with_its_longest_tests_and_unknown_ones_keep_their_or
         _item("reader-b", fixtures=("dataset",)),
         _item("rest-c"),
         _item("rest-d"),
+        _item("rest-e"),
     ]
     assert [item.nodeid for item in in_phases(items)] == [
         "quiet-writer",
@@ -87,22 +103,33 @@ def test_each_phase_starts_with_its_longest_tests_and_unknown_ones_keep_their_or
         "rest-b",
         "rest-c",
         "rest-d",
+        "rest-e",
     ]
-    chains = {"rest-c": 40, "rest-b": 3, "reader-b": 9, "reader-a": 2, "quiet-writer": 1}
-    assert [item.nodeid for item in in_phases(items, chains)] == [
+    history = {
+        "rest-e": Measured(1, 0),  # wrote nothing: no lock
+        "rest-c": Measured(40, 2),
+        "rest-b": Measured(3, 1),
+        "rest-a": Measured(9, 0),  # wrote nothing: no lock
+        "reader-b": Measured(9, 0),
+        "reader-a": Measured(2, 0),
+        "quiet-writer": Measured(1, 4),
+    }
+    assert [item.nodeid for item in in_phases(items, history)] == [
         "quiet-writer",
+        "rest-a",
+        "rest-e",
         "reader-b",
         "reader-a",
         "rest-c",
         "rest-b",
-        "rest-a",
         "rest-d",
     ]
 
 
 def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path: Path) -> None:
-    """The last test of the selection, planted as the longest, is every worker's first; the run
-    then keeps the chains it measured, over a history that held other tests too."""
+    """The last test of the selection, planted as the longest, is every worker's first, and the
+    tests that wrote go last; the run then keeps what it measured, over a history that held
+    other tests too."""
     cache = tmp_path / "cache"
     history = cache / "audience-conformance" / "chains-quick.json"
     (tmp_path / "order_of_tests.py").write_text(ORDER_OF_TESTS)
@@ -135,10 +162,17 @@ def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path:
         first = run()
         assert len(first) == 2 and first[0] == first[1] and len(first[0]) > 2
         kept = load(history)
-        assert set(first[0]) <= set(kept) and all(kept[test] > 0 for test in first[0])
+        assert set(first[0]) <= set(kept)
+        assert all(kept[test].chain > 0 for test in first[0])
+        # The reads need an audience to read: a fixture creates it in the first test of a worker.
+        writes = [kept[test].writes for test in first[0]]
+        assert 0 < writes.count(0) < len(writes), writes
         last = first[0][-1]
-        history.write_text(json.dumps({**kept, last: 10_000, "test_gone.py::test_x": 4}))
+        planted = {**to_json(kept), last: [10_000, 0], "test_gone.py::test_x": [4, 1]}
+        history.write_text(json.dumps(planted))
         second = run()
-    assert second[0] == second[1] == [last, *(test for test in first[0] if test != last)]
+    # Collection order (the first run's), then: the tests that wrote nothing, the longest first.
+    expected = sorted(first[0], key=lambda test: (planted[test][1] > 0, -planted[test][0]))
+    assert second[0] == second[1] == expected and expected[0] == last
     kept = load(history)
-    assert kept[last] < 10_000 and kept["test_gone.py::test_x"] == 4
+    assert kept[last].chain < 10_000 and kept["test_gone.py::test_x"] == Measured(4, 1)
