@@ -12,12 +12,19 @@ baseline and quick at most 2x.
 
 Each run reports its requests (as the run counts them) and its longest chain (``longest_chain``
 in JUnit): the chain times the added latency is the floor no worker count lowers.
+
+Workers order their tests by what the last run of the profile measured (kept in the cache
+folder). Each setting at the added latency is therefore timed twice: as a first run (a cache
+folder with no history) and after a run (the history the baseline just left, as in a CI job
+that keeps the cache). Both cache folders start with the machine's Unicode tables, so neither
+run pays for computing them.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -37,6 +44,7 @@ class LatencyRun:
     profile: str
     latency_ms: float
     workers: str
+    history: str  # what the workers ordered their tests by: "none" (a first run) or "last run"
     seconds: float
     exit_code: int
     verdict: str
@@ -66,7 +74,21 @@ def _wait_for(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"the reference did not start on port {port}")
 
 
-def run_once(latency_ms: float, workers: str, profile: str, seed: int) -> LatencyRun:
+def fresh_cache(folder: Path) -> Path:
+    """A cache folder holding the machine's Unicode tables and no history of earlier runs."""
+    from conformance.run.cache_home import cache_home
+
+    home = folder / "audience-conformance"
+    home.mkdir(parents=True)
+    if cache_home().is_dir():
+        for tables in cache_home().glob("hypothesis-*"):
+            shutil.copytree(tables, home / tables.name)
+    return folder
+
+
+def run_once(
+    latency_ms: float, workers: str, profile: str, seed: int, cache: Path, history: str
+) -> LatencyRun:
     from conformance.reference.keys import generate_key
 
     key, other = generate_key(), generate_key()
@@ -85,6 +107,7 @@ def run_once(latency_ms: float, workers: str, profile: str, seed: int) -> Latenc
                 "AUDIENCE_BASE_URL": f"http://127.0.0.1:{port}",
                 "AUDIENCE_API_KEY": key,
                 "AUDIENCE_SECONDARY_API_KEY": other,
+                "XDG_CACHE_HOME": str(cache),
             }
             command = [PYTHON, "-m", "conformance", "run", "--profile", profile, "--seed", str(seed),
                        "--workers", workers, "--junit-xml", str(junit)]  # fmt: skip
@@ -98,7 +121,7 @@ def run_once(latency_ms: float, workers: str, profile: str, seed: int) -> Latenc
             server.wait(10)
     if done.returncode != 0:
         print(f"  +{latency_ms:g} ms, {workers} worker(s): exit {done.returncode}\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")  # fmt: skip
-    return LatencyRun(profile, latency_ms, workers, seconds, done.returncode, _verdict(done.stdout),
+    return LatencyRun(profile, latency_ms, workers, history, seconds, done.returncode, _verdict(done.stdout),
                       _requests(done.stdout), chain)  # fmt: skip
 
 
@@ -126,12 +149,22 @@ def _longest_chain(junit: Path) -> int:
 def measure(
     profiles: list[str], latency_ms: float, workers: list[str], seed: int = 1
 ) -> list[LatencyRun]:
-    """Per profile: the baseline (no latency, 1 worker), then each worker setting at the added latency."""
+    """Per profile: the baseline (no latency, 1 worker), then each worker setting at the added
+    latency as a first run and after the baseline."""
     runs = []
     for profile in profiles:
-        for latency, count in [(0.0, "1"), *((latency_ms, count) for count in workers)]:
-            run = run_once(latency, count, profile, seed)
-            print(f"  {profile}, +{latency:g} ms, {count} worker(s): {run.seconds:.1f} s, {run.requests} requests, "
-                  f"longest chain {run.longest_chain}, exit {run.exit_code}", flush=True)  # fmt: skip
-            runs.append(run)
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as caches:
+            after = fresh_cache(Path(caches) / "after-a-run")
+            settings = [(0.0, "1", after, "none")]
+            for count in workers:
+                first = fresh_cache(Path(caches) / f"first-{count}")
+                settings += [
+                    (latency_ms, count, first, "none"),
+                    (latency_ms, count, after, "last run"),
+                ]
+            for latency, count, cache, history in settings:
+                run = run_once(latency, count, profile, seed, cache, history)
+                print(f"  {profile}, +{latency:g} ms, {count} worker(s), history {history}: {run.seconds:.1f} s, "
+                      f"{run.requests} requests, longest chain {run.longest_chain}, exit {run.exit_code}", flush=True)  # fmt: skip
+                runs.append(run)
     return runs

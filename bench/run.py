@@ -211,11 +211,11 @@ def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
             if run.latency_ms > 0 and run.workers == "auto"
             else None
         )
-        rows.append([run.profile, f"+{run.latency_ms:g} ms", run.workers, f"{run.seconds:.1f}", f"{ratio:.2f}x",
+        rows.append([run.profile, f"+{run.latency_ms:g} ms", run.workers, run.history, f"{run.seconds:.1f}", f"{ratio:.2f}x",
                      str(run.requests), str(run.longest_chain), f"{run.floor_seconds:.1f}" if run.latency_ms else "-",
                      str(run.exit_code), run.verdict, f"<= {target}x" if target else "-", _met(ratio <= target) if target else "-"])  # fmt: skip
     table = "### Reference answering late: workers, concurrency and the critical path\n\n" + _markdown(
-        ["profile", "latency", "workers", "wall s", "vs loopback 1 worker", "requests", "longest chain",
+        ["profile", "latency", "workers", "history", "wall s", "vs loopback 1 worker", "requests", "longest chain",
          "chain floor s", "exit", "verdict", "target", "met"],
         rows,
     )  # fmt: skip

@@ -13,6 +13,7 @@ Nothing else in the suite talks to the network, so each safety rule is enforced 
 from __future__ import annotations
 
 import http.client
+import random
 import threading
 import time
 from collections import deque
@@ -46,6 +47,10 @@ MAX_RETRY_AFTER_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a full page of 100 audiences is a few dozen KiB
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 ROUND_TRIPS_KEPT = 16
+BACKOFF_SECONDS = 0.05  # the bound of the first retry's backoff after a 429, doubled at each try
+BACKOFF_CAP_SECONDS = 2.0
+# Its own generator: the jitter must neither draw from nor disturb the random state Hypothesis seeds.
+_JITTER = random.Random()
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]
@@ -78,7 +83,7 @@ class RequestPolicy:
     origin: Origin
     timeout: float = 10.0
     read_only: bool = False
-    max_429_retries: int = 3  # 0: a 429 is returned to the caller as it is (ROB-03 looks at them)
+    max_429_retries: int = 8  # 0: a 429 is returned to the caller as it is (ROB-03 looks at them)
     deadline: float | None = None  # time.monotonic() value after which nothing is sent
     observers: list[ResponseObserver] = field(default_factory=list)
     write_guard: RequestGuard | None = None  # refuses writes to audiences the run did not create
@@ -182,7 +187,7 @@ class TargetAdapter(HTTPAdapter):
             # ROB-03: a 429 is waited out and retried, never reported as non-conformance.
             if response.status_code != 429 or policy.max_429_retries == 0:
                 break
-            wait = _retry_after_seconds(response)
+            wait = max(_retry_after_seconds(response), _backoff(attempt))
             if attempt >= policy.max_429_retries or not self._time_left_for(wait):
                 response.close()
                 if policy.on_rate_limited is not None:
@@ -246,6 +251,13 @@ def _read_bounded(response: requests.Response) -> None:
         chunks.append(chunk)
     response._content = b"".join(chunks)
     response._content_consumed = True
+
+
+def _backoff(attempt: int) -> float:
+    """At least this long before try ``attempt + 2``, whatever Retry-After says: a random share of
+    a doubling bound. Requests in flight together that met one throttle then come back apart,
+    not in the same burst that met it (a ``Retry-After: 0`` would send them straight back)."""
+    return _JITTER.uniform(0.0, min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2**attempt))
 
 
 def _retry_after_seconds(response: requests.Response) -> float:

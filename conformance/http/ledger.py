@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.contract.facts import AUDIENCES_PATH, KEY_HEADER, MAX_PAGE_SIZE, NAME_LIMIT
-from conformance.errors import TargetError
+from conformance.errors import RateLimited, TargetError
 from conformance.http.listing import listed_items
 from conformance.http.target import Target
 from conformance.http.transport import describe_connection_error
@@ -201,6 +201,8 @@ def _delete(target: Target, audience_id: str) -> str:
     """Delete one audience; what went wrong, or '' when it is gone (already-gone ids included)."""
     try:
         response = target.delete(f"{AUDIENCES_PATH}/{audience_id}")
+    except RateLimited:
+        return "HTTP 429 to every try (the target throttled the cleanup)"
     except (requests.RequestException, TargetError, OSError) as error:
         return describe_connection_error(error)
     if response.status_code in (204, 404):

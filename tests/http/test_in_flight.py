@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
 import time
@@ -172,3 +173,26 @@ def test_a_race_round_adds_one_to_the_chain(recording_server: Start) -> None:
         stop_counting(token)
     assert len(server.seen) == 6
     assert chain.length == 2
+
+
+def test_a_throttle_met_by_requests_in_flight_together_is_waited_out(
+    recording_server: Start,
+) -> None:
+    """Every 7th request answers 429 with Retry-After 0 (a legal server): requests sent 8 at a
+    time retry apart, not straight back into the same burst, so each one ends in its answer."""
+    numbers = itertools.count(1)
+    lock = threading.Lock()
+
+    def every_seventh_throttled(method: str, path: str) -> Reply:
+        with lock:
+            number = next(numbers)
+        time.sleep(0.002)
+        if number % 7 == 0:
+            return 429, {"Retry-After": "0"}, b"{}"
+        return 200, {"Content-Type": "application/json"}, b"{}"
+
+    server = recording_server(every_seventh_throttled)
+    target = target_for(server.url, Transport(), in_flight=InFlight(8))
+    answers = target.together(lambda n: target.get(f"/v1/audiences/{n}").status_code, range(600))
+    assert answers == [200] * 600
+    assert len(server.seen) > 600  # the throttled ones were tried again
