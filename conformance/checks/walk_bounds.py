@@ -8,10 +8,10 @@ Two bounds, both derived from what the server says, never from a fixed page coun
   account holds, never reaches it.
 - :func:`plan`: a run must not send a customer's staging a hundred times its usual requests
   because the account already holds thousands of audiences. A walk whose pages at the drawn
-  size would exceed the profile's per-walk request budget is walked to the end at the smallest
-  page size that fits the budget (or the maximum, 100), and the drawn size walks a bounded
-  prefix: as many pages as the run's own data set fills at that size, and one more. Every
-  per-page rule is still checked at the small size; completeness is proved by the walk to the end.
+  size would exceed the profile's per-walk request budget is walked to the end at the largest
+  page size (100, the fewest requests), and the drawn size walks a bounded prefix: as many pages
+  as the run's own data set fills at that size, and one more. Every per-page rule is still
+  checked at the small size; completeness is proved by the walk to the end.
 """
 
 from __future__ import annotations
@@ -53,12 +53,13 @@ def plan(total: int, drawn: int | None, *, budget: int, own_items: int) -> WalkP
     """Walk at ``drawn`` to the end when that takes at most ``budget`` requests and at most twice
     what the run's own audiences take at that size (an account holding little else); otherwise
     walk ``drawn`` on a prefix (the run's own share, and a page more) and go to the end once, at
-    :func:`size_to_end`, the same size for every drawn one, so that walk can be reused."""
+    the largest page size: the fewest requests, and the same size for every drawn one, so that
+    walk can be reused."""
     in_force = DEFAULT_PAGE_SIZE if drawn is None else drawn
     pages, own_pages = pages_for(total, in_force), pages_for(own_items, in_force)
     if pages <= budget and pages <= 2 * (own_pages + 1):
         return WalkPlan(drawn, drawn, None)
-    return WalkPlan(drawn, size_to_end(total, budget), min(budget, own_pages + 1))
+    return WalkPlan(drawn, MAX_PAGE_SIZE, min(budget, own_pages + 1))
 
 
 def size_to_end(total: int, budget: int) -> int:

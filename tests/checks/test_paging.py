@@ -37,18 +37,16 @@ def test_a_walk_within_the_budget_goes_to_the_end_at_the_drawn_size() -> None:
     assert plan(5047, 100, budget=60, own_items=5000).bounded is False
 
 
-def test_a_walk_over_the_budget_goes_to_the_end_at_one_larger_size_and_the_drawn_one_on_a_prefix() -> (
+def test_a_walk_over_the_budget_goes_to_the_end_at_the_largest_size_and_the_drawn_one_on_a_prefix() -> (
     None
 ):
     chosen = plan(5047, 1, budget=60, own_items=47)
-    assert chosen.bounded and chosen.to_end == 85 and pages_for(5047, 85) <= 60
+    assert chosen.bounded and chosen.to_end == MAX_PAGE_SIZE  # the fewest requests: 51 pages
     assert chosen.prefix_pages == 48  # the run's own 47 audiences at page size 1, and one page more
     assert plan(5047, None, budget=60, own_items=47).prefix_pages == 4  # none drawn: the default 20
     # Within the budget but far more than the run's own share: the same size to the end, reused.
-    assert plan(5047, 99, budget=60, own_items=47).to_end == 85
-    assert (
-        plan(10**6, 3, budget=60, own_items=47).to_end == MAX_PAGE_SIZE
-    )  # nothing larger to go to
+    assert plan(5047, 99, budget=60, own_items=47).to_end == MAX_PAGE_SIZE
+    assert plan(10**6, 3, budget=60, own_items=47).to_end == MAX_PAGE_SIZE
 
 
 def test_page_12_splits_the_run_s_block_over_two_pages() -> None:
@@ -73,14 +71,14 @@ def test_a_planned_walk_proves_completeness_at_the_larger_size(big: Target) -> N
     sent = big.adapter.requests_sent
     planned = walks.planned(big, Query(AUDIENCES_PATH, 1))
     assert not planned.at_drawn.complete and planned.at_drawn.page_count == 6
-    assert planned.complete.query.page_size == 60 and planned.complete.count == HELD
+    assert planned.complete.query.page_size == MAX_PAGE_SIZE and planned.complete.count == HELD
     check_complete(planned.complete)
     check_same_sequence(planned.at_drawn, planned.complete)
     assert (
-        big.adapter.requests_sent - sent == 1 + 6 + 10
-    )  # the total, the prefix, the walk to the end
+        big.adapter.requests_sent - sent == 1 + 6 + 6
+    )  # the total, the prefix, the walk to the end (600 audiences at 100 a page)
     assert walks.walked_to_end().startswith(
-        "page sizes 60; smaller sizes walked prefixes only: a walk over 10 requests"
+        "page sizes 100; smaller sizes walked prefixes only: a walk over 10 requests"
     )
     with pytest.raises(ValueError, match="prefix proves no completeness"):
         check_complete(planned.at_drawn)
