@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from big_account import fill
 
-from conformance.checks.walk_bounds import page_bound, pages_for, plan, straddling_size
+from conformance.checks.walk_bounds import page_bound, plan, straddling_size
 from conformance.checks.walk_cache import Walks
 from conformance.checks.walk_invariants import check_complete, check_same_sequence
 from conformance.checks.walk_model import Query
