@@ -10,6 +10,7 @@ from recording_server import RecordingServer, Reply
 
 from conformance.errors import OffTargetError, RateLimited, ReadOnlyViolation, RunDeadlineExceeded
 from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.ledger import CleanupReport, Ledger
 from conformance.http.target import Target
 
 OK: Reply = (200, {"Content-Type": "application/json"}, b"{}")
@@ -126,3 +127,21 @@ def test_body_is_readable_after_the_bounded_read(recording_server: StartServer) 
     assert target.get("/v1/audiences").json() == {"data": []}
     streamed = target.session.get(server.url + "/v1/audiences", stream=True)
     assert b"".join(streamed.iter_content(4)) == b'{"data": []}'
+
+
+def test_a_cleanup_throttled_past_its_retries_says_so_and_keeps_the_id(
+    recording_server: StartServer,
+) -> None:
+    """The cleanup goes on through a throttle (the run's tests are over), and names it for
+    what it is, not as a failed connection; the id stays for the sweep and ``cleanup``."""
+    server = recording_server(lambda m, p: (429, {"Retry-After": "0"}, b"{}"))
+    target = _target(server.url, max_429_retries=1)
+    ledger = Ledger()
+    ledger.adopt(target.api_key, "0123456789abcdef")
+    report = CleanupReport()
+    ledger.clean([target], report)
+    assert report.problems == [
+        "0123456789abcdef: HTTP 429 to every try (the target throttled the cleanup)"
+    ]
+    assert report.deleted == 0 and ledger.created(target.api_key) == ["0123456789abcdef"]
+    assert [method for method, _, _ in server.seen] == ["DELETE", "DELETE"]
