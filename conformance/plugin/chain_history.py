@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.run.cache_home import cache_home
+from conformance.run.settings import RunSettings
 
 HISTORY_KEY = "audience_history"  # on a worker's workerinput: the history, as kept on disk
 
@@ -35,8 +36,10 @@ class Measured:
     writes: int  # requests whose method may change data
 
 
-def history_path(profile: str) -> Path:
-    return cache_home() / f"chains-{profile}.json"
+def history_path(settings: RunSettings) -> Path:
+    """One history per profile, and one more for read-only runs (whose tests write nothing)."""
+    read_only = "-read-only" if settings.read_only else ""
+    return cache_home() / f"chains-{settings.profile.name}{read_only}.json"
 
 
 def from_json(data: Any) -> dict[str, Measured]:

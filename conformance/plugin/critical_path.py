@@ -71,7 +71,7 @@ class CriticalPath:
         if settings is not None and not is_worker(session.config):
             # For the next run's workers: tests that wrote nothing beside quiet ones that write,
             # the longest of each phase first.
-            save(history_path(settings.profile.name), self.measured)
+            save(history_path(settings), self.measured)
 
     def describe(self) -> str:
         """The longest chain in words, for the line that says the tests are done."""

@@ -48,7 +48,7 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         context = self.start_run()
-        self.history = to_json(load(history_path(context.settings.profile.name)))
+        self.history = to_json(load(history_path(context.settings)))
         # The controller's own requests (preflight, cleanup) count against the workers' bound.
         context.policy.connection_slots = ConnectionSlots(context.settings.concurrency, self.folder)
         context.share_limits(str(self.folder))  # one --rate-limit for the run, workers included

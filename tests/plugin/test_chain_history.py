@@ -3,6 +3,7 @@ quiet writers, the longest first in each phase."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,8 @@ from staging import run_cli, run_env, shared_staging
 
 from conformance.plugin.chain_history import Measured, history_path, load, save, to_json
 from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases
+from conformance.run.profiles import PROFILES
+from conformance.run.settings import RunSettings
 
 # A plugin that writes each worker's order of tests, as the run will go through them.
 ORDER_OF_TESTS = """
@@ -70,7 +73,13 @@ def test_a_cache_that_cannot_be_written_costs_nothing_but_time(tmp_path: Path) -
 
 def test_the_history_lives_in_the_cache_folder_by_profile(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert history_path("default") == tmp_path / "audience-conformance" / "chains-default.json"
+    settings = RunSettings(
+        base_url=None, api_key=None, secondary_api_key=None, profile=PROFILES["default"]
+    )
+    home = tmp_path / "audience-conformance"
+    assert history_path(settings) == home / "chains-default.json"
+    read_only = dataclasses.replace(settings, read_only=True)
+    assert history_path(read_only) == home / "chains-default-read-only.json"
 
 
 def _item(nodeid: str, *markers: str, fixtures: tuple[str, ...] = ()) -> Any:
