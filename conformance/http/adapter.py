@@ -254,10 +254,14 @@ def _read_bounded(response: requests.Response) -> None:
 
 
 def _backoff(attempt: int) -> float:
-    """At least this long before try ``attempt + 2``, whatever Retry-After says: a random share of
-    a doubling bound. Requests in flight together that met one throttle then come back apart,
-    not in the same burst that met it (a ``Retry-After: 0`` would send them straight back)."""
-    return _JITTER.uniform(0.0, min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2**attempt))
+    """At least this long before try ``attempt + 2``, whatever Retry-After says. The first retry
+    waits only for Retry-After (one request alone meets the next slot of the throttle); from the
+    second on, a random share of a doubling bound, so that requests in flight together that met
+    one throttle come back apart, not in the same burst again (``Retry-After: 0`` would send
+    them straight back)."""
+    if attempt == 0:
+        return 0.0
+    return _JITTER.uniform(0.0, min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2 ** (attempt - 1)))
 
 
 def _retry_after_seconds(response: requests.Response) -> float:
