@@ -1,5 +1,5 @@
-"""The CI templates in examples/ci work as written: valid for their CI's schema, and their shell
-steps, run here in order (tests/ci_jobs.py), install the suite from its source, trust the CA only
+"""The CI templates in examples/ci work as written (their schemas: test_ci_template_schemas.py): their
+shell steps, run here in order (tests/ci_jobs.py), install the suite from its source, trust the CA only
 when one is given, certify a loopback staging, and leave every file their later steps keep,
 publish or summarise; with a baseline certificate, the run gates on it and the summary shows
 the changes since.
@@ -10,8 +10,6 @@ into a fresh venv; the run is narrowed to one rule (what is proven is the job, n
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,77 +17,24 @@ from typing import Any
 
 import pytest
 import yaml
-from ci_jobs import (
-    GithubRun,
+from ci_jobs import GithubRun, gitlab_variables, run_github_job, run_gitlab_job
+from ci_machine import (
+    GITHUB,
+    GITLAB,
     calls,
-    gitlab_variables,
     http_reference,
     python_for_the_job,
-    run_github_job,
-    run_gitlab_job,
     shim,
     suite_repository,
 )
 from network_staging import Arrival, environment_with, https_reference
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "examples" / "ci"
-GITHUB = TEMPLATES / "github-actions.yml"
-GITLAB = TEMPLATES / "gitlab-ci.yml"
 KEY = "canary-ci-key-6d1f3a9c2e"
 SECOND_KEY = "canary-ci-second-4b8e0c7a5f"
 TOKEN = "canary-ci-gateway-9a3c5e7b1d"
 SUITE = "acme/audience-conformance"  # the suite's repository, as a user names it
 STAGING_URL = "https://audiences.staging.example.com"
 HEADLINE = "Audience API conformance: **CONFORMANT on "
-
-
-def _schema_check(schema: str, template: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "check-jsonschema"),
-            "--builtin-schema",
-            schema,
-            str(template),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.mark.parametrize(
-    ("schema", "template"),
-    [("vendor.github-workflows", GITHUB), ("vendor.gitlab-ci", GITLAB)],
-)
-def test_each_template_is_valid_for_its_ci(schema: str, template: Path) -> None:
-    done = _schema_check(schema, template)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "ok -- validation done" in done.stdout
-
-
-def test_the_schema_check_refuses_a_broken_template(tmp_path: Path) -> None:
-    """The check can fail: the workflow, written back as it is, passes; with one step that has
-    neither ``run`` nor ``uses``, it is refused."""
-    workflow = yaml.safe_load(GITHUB.read_text())
-    workflow = {"on": workflow.pop(True), **workflow}  # YAML 1.1 reads the key `on` as true
-    written = tmp_path / "workflow.yml"
-    written.write_text(yaml.safe_dump(workflow))
-    assert _schema_check("vendor.github-workflows", written).returncode == 0
-    workflow["jobs"]["certify"]["steps"].append({"name": "nothing to do"})
-    written.write_text(yaml.safe_dump(workflow))
-    assert _schema_check("vendor.github-workflows", written).returncode == 1
-
-
-def test_no_template_installs_the_suite_from_a_package_index() -> None:
-    for template in (GITHUB, GITLAB):
-        text = template.read_text()
-        assert (
-            "audience-conformance==" not in text and "pip install audience-conformance" not in text
-        )
-
-
-# -- the jobs, run --------------------------------------------------------------------------------
 
 
 @dataclass

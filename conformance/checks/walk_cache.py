@@ -28,6 +28,7 @@ from conformance.checks.walk_bounds import WalkPlan, plan
 from conformance.checks.walk_model import ItemFilter, Query, Walk
 from conformance.checks.walker import walk
 from conformance.contract.facts import DEFAULT_PAGE_SIZE
+from conformance.http.methods import SAFE_METHODS
 from conformance.http.target import Target
 
 MAX_KEPT_ITEMS = 200_000  # items held by kept walks: the oldest go first beyond this (flat memory)
@@ -35,7 +36,7 @@ Key = tuple[int, Query, tuple[str, ...], str, str]
 
 
 class WriteCounter:
-    """Counts the requests other than GET that left the process (a request-path observer).
+    """Counts the requests that may change data that left the process (a request-path observer).
 
     Writes may leave from several threads at once (:mod:`conformance.http.in_flight`): a count
     lost between a read and a write would let a stale walk pass for a fresh one, so it is locked."""
@@ -45,7 +46,7 @@ class WriteCounter:
         self._lock = threading.Lock()
 
     def __call__(self, request: requests.PreparedRequest, response: requests.Response) -> None:
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in SAFE_METHODS:
             with self._lock:
                 self.writes += 1
 

@@ -1,0 +1,84 @@
+"""What the witness counts as another client's write: an id that appeared (not the run's own,
+not one the baseline walk already held or that existed before it) or an id now gone (its get
+answers 404, and it never comes back)."""
+
+from __future__ import annotations
+
+from paged_account import Account, StartServer, watched
+
+from conformance.checks.walk_model import Query
+from conformance.checks.walker import walk
+from conformance.http.evidence import Evidence
+
+
+def test_an_audience_deleted_by_another_client_is_evidence_when_its_get_answers_404(
+    recording_server: StartServer,
+) -> None:
+    account = Account([f"a{n}" for n in range(6)])
+    target, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    walk(target, Query("/v1/audiences", 2), stable=False)
+    account.ids.remove("a3")
+    assert witness.gather(since) == Evidence(gone=("a3",))
+
+
+def test_an_id_that_is_gone_and_comes_back_proves_the_server_wrong_not_a_writer(
+    recording_server: StartServer,
+) -> None:
+    account = Account([f"a{n}" for n in range(6)])
+    target, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    account.ids.remove("a3")
+    target.get("/v1/audiences/a3")  # 404: gone
+    account.ids.append("a3")  # ids are never reused: the server hid an audience that exists
+    assert not witness.gather(since)
+
+
+def test_an_audience_older_than_the_baseline_shown_late_was_lost_by_the_baseline_not_made(
+    recording_server: StartServer,
+) -> None:
+    """A server that hides a different item on every walk shows each one "for the first time"
+    sooner or later: its create_date, before the baseline began, says it existed all along."""
+    account = Account([f"a{n}" for n in range(6)])
+    account.ids.remove("a4")
+    _, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    account.ids.insert(4, "a4")
+    assert not witness.gather(since)
+
+
+def test_the_runs_own_audiences_are_never_evidence(recording_server: StartServer) -> None:
+    account = Account([f"a{n}" for n in range(6)])
+    _, witness = watched(recording_server(account.reply), owned={"mine"})
+    witness.ensure_baseline()
+    since = witness.mark()
+    account.ids.insert(0, "mine")
+    assert not witness.gather(since)
+    account.ids.insert(0, "theirs")
+    assert witness.gather(since) == Evidence(appeared=("theirs",))
+
+
+def test_ids_seen_before_the_baseline_walk_ended_are_not_new(recording_server: StartServer) -> None:
+    """The first walk of an account is what later reads are compared with: its ids never appear."""
+    account = Account([f"a{n}" for n in range(6)])
+    _, witness = watched(recording_server(account.reply))
+    since = witness.mark()
+    witness.ensure_baseline()
+    assert not witness.since(since)
+
+
+def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evidence(
+    recording_server: StartServer,
+) -> None:
+    """The failing try read one page; the audience another client deleted was on none it read
+    (a total that dropped between pages). The run knew it from earlier: asked for, it is gone."""
+    account = Account([f"a{n}" for n in range(6)])
+    target, witness = watched(recording_server(account.reply))
+    witness.ensure_baseline()
+    since = witness.mark()
+    walk(target, Query("/v1/audiences", 2), stable=False, max_pages=1)
+    account.ids.remove("a5")
+    assert witness.gather(since) == Evidence(gone=("a5",))
