@@ -9,6 +9,10 @@ The last run of the same profile is kept in the user's cache folder (test ids an
 nothing of a target); the controller reads it once and hands it to every worker, since xdist
 needs the same order in each. A first run, or a test the history does not know, keeps
 collection order. The history only orders the tests: the lock keeps them apart whatever it says.
+
+A fixture shared by several tests (a module's audience to read) writes in whichever test
+meets it first, and that test differs from run to run; so the history also names the shared
+fixtures that wrote, and no test using one of them counts as writing nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ class Measured:
 
     chain: int  # requests that waited for each other's answers
     writes: int  # requests whose method may change data
+    fixtures_that_wrote: tuple[
+        str, ...
+    ] = ()  # shared fixtures (wider than a test) set up here that wrote
 
 
 def history_path(settings: RunSettings) -> Path:
@@ -43,20 +50,43 @@ def history_path(settings: RunSettings) -> Path:
 
 
 def from_json(data: Any) -> dict[str, Measured]:
-    """The tests of a history as kept (``{test: [chain, writes]}``); entries of another shape are left out."""
+    """The tests of a history as kept (``{test: [chain, writes]}``, or ``[chain, writes, [fixture,
+    ...]]``); entries of another shape are left out."""
     if not isinstance(data, dict):
         return {}
     return {
-        test: Measured(*numbers)
-        for test, numbers in data.items()
-        if isinstance(numbers, list)
-        and len(numbers) == 2
-        and all(type(number) is int and number >= 0 for number in numbers)
+        test: Measured(entry[0], entry[1], tuple(entry[2]) if len(entry) == 3 else ())
+        for test, entry in data.items()
+        if _is_entry(entry)
     }
 
 
-def to_json(history: Mapping[str, Measured]) -> dict[str, list[int]]:
-    return {test: [measured.chain, measured.writes] for test, measured in history.items()}
+def _is_entry(entry: Any) -> bool:
+    if not isinstance(entry, list) or len(entry) not in (2, 3):
+        return False
+    numbers_are_counts = all(type(number) is int and number >= 0 for number in entry[:2])
+    names = entry[2] if len(entry) == 3 else []
+    return (
+        numbers_are_counts
+        and isinstance(names, list)
+        and all(isinstance(name, str) for name in names)
+    )
+
+
+def to_json(history: Mapping[str, Measured]) -> dict[str, list[Any]]:
+    return {
+        test: [
+            measured.chain,
+            measured.writes,
+            *([list(m)] if (m := measured.fixtures_that_wrote) else []),
+        ]
+        for test, measured in history.items()
+    }
+
+
+def writing_fixtures(history: Mapping[str, Measured]) -> frozenset[str]:
+    """The shared fixtures that wrote in the last run, whichever test set them up."""
+    return frozenset(name for measured in history.values() for name in measured.fixtures_that_wrote)
 
 
 def load(path: Path) -> dict[str, Measured]:

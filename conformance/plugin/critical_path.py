@@ -21,8 +21,10 @@ from conformance.plugin.worker_wire import is_worker
 
 CHAIN_ATTRIBUTE = "audience_chain"  # on a test's teardown report: its chain, in requests
 WRITES_ATTRIBUTE = "audience_writes"  # and the requests among all it sent that may change data
+FIXTURES_ATTRIBUTE = "audience_fixtures_that_wrote"  # and the shared fixtures it set up that wrote
 LONGEST_PROPERTY = "longest_chain"  # on the JUnit testsuite: 'N test-id'
 _CHAIN = pytest.StashKey[Chain]()
+_FIXTURES = pytest.StashKey[list[str]]()
 
 
 class CriticalPath:
@@ -33,15 +35,33 @@ class CriticalPath:
         self.longest = 0
         self.longest_test = ""
         self.measured: dict[str, Measured] = {}  # every test, where the reports arrive
+        self._current: tuple[Chain, list[str]] | None = (
+            None  # the test under way: its chain, its fixtures that wrote
+        )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
         chain = item.stash[_CHAIN] = Chain()
+        item.stash[_FIXTURES] = []
+        self._current = (chain, item.stash[_FIXTURES])
         token = counting(chain)
         try:
             yield
         finally:
             stop_counting(token)
+            self._current = None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Generator[None, Any, None]:
+        """A fixture wider than a test that writes: the tests sharing it may each be the one to
+        set it up, so none of them counts as writing nothing (:mod:`~conformance.plugin.chain_history`)."""
+        current = self._current
+        before = current[0].writes if current is not None else 0
+        yield
+        if current is not None and fixturedef.scope != "function" and current[0].writes > before:
+            current[1].append(fixturedef.argname)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -52,13 +72,16 @@ class CriticalPath:
         if call.when == "teardown" and chain is not None:
             setattr(outcome.get_result(), CHAIN_ATTRIBUTE, chain.length)
             setattr(outcome.get_result(), WRITES_ATTRIBUTE, chain.writes)
+            fixtures: list[str] = item.stash.get(_FIXTURES, [])
+            setattr(outcome.get_result(), FIXTURES_ATTRIBUTE, list(fixtures))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         length = getattr(report, CHAIN_ATTRIBUTE, None)
         writes = getattr(report, WRITES_ATTRIBUTE, None)
+        fixtures = getattr(report, FIXTURES_ATTRIBUTE, [])
         if not isinstance(length, int) or not isinstance(writes, int):
             return
-        self.measured[report.nodeid] = Measured(length, writes)
+        self.measured[report.nodeid] = Measured(length, writes, tuple(map(str, fixtures)))
         if length > self.longest:
             self.longest, self.longest_test = length, report.nodeid
 

@@ -18,9 +18,15 @@ writes leaves READERS and takes EXCLUSIVE before the write goes out, and keeps i
 No test of the run writes while a walk is under way, walks run beside each other, and tests
 that neither walk nor write take no lock at all.
 
-The lock is fair: a waiting test holds a turnstile that every test entering a class passes
-through, so neither a stream of readers nor one of writers starves the other class. ``flock``
-locks vanish with the process that held them: a worker killed mid-test blocks nobody.
+Readers come first: a reader (or an exclusive test) that waits holds a turnstile that every
+test entering a class passes through, so no writer enters behind it; a writer that waits for
+the readers to leave lets the readers who arrive meanwhile in. The readers are a finite set
+that the workers run before the tests that write (:func:`in_phases`), so the walks go in one
+wave, and a writer waits at most for them; were a writer to hold the turnstile, a reader queued
+on another worker would wait for it and for every writer in with it. A worker whose next test
+is a reader too keeps its place among the readers from one to the other
+(:class:`conformance.plugin.worker_side.WorkerSide`), so a writer cannot slip in between.
+``flock`` locks vanish with the process that held them: a worker killed mid-test blocks nobody.
 
 The workers run the quiet writers first (one makes the data set) beside the tests that wrote
 nothing in the last run, then the quiet readers, then the rest (:func:`in_phases`), so that they
@@ -42,7 +48,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import account_wide
-from conformance.plugin.chain_history import Measured
+from conformance.plugin.chain_history import Measured, writing_fixtures
 
 GROUP = "audience-quiet-account"
 RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
@@ -93,7 +99,8 @@ def in_phases(
 ) -> list[pytest.Item]:
     """The quiet writers, then the tests that wrote nothing in the last run, then the quiet
     readers, then the rest: the same order in every worker (xdist requires it), and workers that
-    hold one class together.
+    hold one class together. A test using a shared fixture that wrote in the last run may be the
+    one to set it up this time: it goes with the rest.
 
     The quiet writers come first because they run one at a time wherever they are: at the start
     no reader is queued behind them yet, and the readers then walk together without a break.
@@ -101,21 +108,58 @@ def in_phases(
     last time; one that writes after all takes WRITERS at its write, as any test does). Within
     a phase the longest chains of the last run go first, so a phase does not end with one worker
     busy. Without a ``history``, the phases hold collection order and the lock-free tests go
-    with the rest."""
+    with the rest.
+
+    Data that one run makes once (the data set, the second account's audiences) is made by the
+    first quiet test that needs it, which then writes alone. So that this never happens among
+    the readers (where it would stop every walk until it is done), for each such fixture that
+    wrote in the last run, the quiet test using it with the shortest chain goes with the quiet
+    writers, unless one of them uses it already."""
     known = history or {}
+    shared_writers = writing_fixtures(known)
+    first = makers(items, known)
+
+    def wrote_nothing(item: pytest.Item, last: Measured | None) -> bool:
+        return last is not None and last.writes == 0 and not _fixtures(item) & shared_writers
 
     def phase(item: pytest.Item) -> tuple[int, int]:
         kind = kind_at_start(item)
         last = known.get(item.nodeid)
-        if kind is Kind.EXCLUSIVE:
+        if kind is Kind.EXCLUSIVE or item.nodeid in first:
             order = 0
         elif kind is Kind.READERS:
             order = 2
         else:
-            order = 1 if last is not None and last.writes == 0 else 3
+            order = 1 if wrote_nothing(item, last) else 3
         return order, -(last.chain if last is not None else 0)
 
     return sorted(items, key=phase)
+
+
+def _fixtures(item: pytest.Item) -> set[str]:
+    return set(getattr(item, "fixturenames", ()))
+
+
+def makers(items: list[pytest.Item], known: Mapping[str, Measured]) -> set[str]:
+    """For each fixture of data made once that wrote last time, the quiet test to make it first.
+
+    Such a test runs with the quiet writers and, being about to write, takes EXCLUSIVE from its
+    start (:meth:`conformance.plugin.worker_side.WorkerSide.pytest_runtest_protocol`): a reader
+    turning exclusive later would wait for every reader in, and keep out every reader after it."""
+    shared_writers = writing_fixtures(known)
+    quiet_tests = [item for item in items if kind_at_start(item) is not None]
+    made_first = set().union(
+        *(_fixtures(item) for item in quiet_tests if kind_at_start(item) is Kind.EXCLUSIVE)
+    )
+    chosen = set()
+    for fixture in sorted(shared_writers - made_first):
+        users = [item for item in quiet_tests if fixture in _fixtures(item)]
+        if users:
+            shortest = min(
+                users, key=lambda item: known[item.nodeid].chain if item.nodeid in known else 0
+            )
+            chosen.add(shortest.nodeid)
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -127,12 +171,14 @@ class Held:
 
 
 class QuietLock:
-    """A fair lock of three classes between the run's processes, on three files of the run's folder.
+    """A lock of three classes between the run's processes, readers first, on three files of the run's folder.
 
     Entering a class: take the turnstile; wait until the other class's room is empty (take it
     exclusively and let go), or both rooms for EXCLUSIVE (kept); take the own room shared; let
-    go of the turnstile. Whoever waits for a room holds the turnstile meanwhile, so nobody
-    enters behind it."""
+    go of the turnstile. A reader or an exclusive test that waits for a room holds the turnstile
+    meanwhile, so nobody enters behind it. A writer that finds readers in lets go of the
+    turnstile, waits for the readers' room to empty, and tries again: readers who come
+    meanwhile go in before it."""
 
     def __init__(self, folder: Path) -> None:
         self.turnstile = folder / "quiet.turnstile"
@@ -143,6 +189,8 @@ class QuietLock:
 
     def acquire(self, kind: Kind) -> Held:
         """Block until the lock is ours in ``kind``; returns what :meth:`release` lets go of."""
+        if kind is Kind.WRITERS:
+            return self._enter_behind_readers()
         turnstile = _open(self.turnstile)
         kept: list[int] = []
         try:
@@ -167,6 +215,27 @@ class QuietLock:
             os.close(turnstile)  # closing releases the turnstile
         return Held(kind, tuple(kept))
 
+    def _enter_behind_readers(self) -> Held:
+        while True:
+            turnstile = _open(self.turnstile)
+            try:
+                fcntl.flock(turnstile, fcntl.LOCK_EX)
+                if _is_empty(self.rooms[Kind.READERS]):
+                    room = _open(self.rooms[Kind.WRITERS])
+                    try:
+                        fcntl.flock(room, fcntl.LOCK_SH)
+                    except BaseException:
+                        os.close(room)
+                        raise
+                    return Held(Kind.WRITERS, (room,))
+            finally:
+                os.close(turnstile)  # closing releases the turnstile
+            readers = _open(self.rooms[Kind.READERS])
+            try:
+                fcntl.flock(readers, fcntl.LOCK_EX)  # the readers have left, for now
+            finally:
+                os.close(readers)
+
     @staticmethod
     def release(held: Held) -> None:
         for handle in held.handles:
@@ -179,6 +248,17 @@ class QuietLock:
             yield
         finally:
             self.release(taken)
+
+
+def _is_empty(room: Path) -> bool:
+    handle = _open(room)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(handle)
+    return True
 
 
 def _open(path: Path) -> int:

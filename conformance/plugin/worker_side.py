@@ -55,6 +55,7 @@ class WorkerSide:
         self._held: quiet.Held | None = None  # the quiet lock, while the current test holds it
         self._wrote = False  # the current test sent a write
         self._reader = False  # the current test is a quiet reader
+        self.makers: set[str] = set()  # readers that make the run's data once (quiet.makers)
         self.waited = 0.0  # seconds this worker's tests waited for the quiet lock
         self._holding = threading.Lock()
         self.journal = JournalWriter(self.folder, worker_id)
@@ -65,6 +66,7 @@ class WorkerSide:
     ) -> None:
         history = from_json(config.workerinput.get(HISTORY_KEY))  # type: ignore[attr-defined]
         items[:] = quiet.in_phases(items, history)
+        self.makers = quiet.makers(items, history)
         if self.shared.preflight_failed and items:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
@@ -137,14 +139,27 @@ class WorkerSide:
     ) -> Generator[None, Any, None]:
         kind = quiet.kind_at_start(item)
         self._reader, self._wrote = kind is quiet.Kind.READERS, False
+        if self._reader and item.nodeid in self.makers:
+            kind = quiet.Kind.EXCLUSIVE  # it makes data once: exclusive until it has read after all
         if kind is not None:
             with self._holding:
-                self._take(kind)
+                if not self._holds(kind) or kind is not quiet.Kind.READERS:
+                    self._let_go()
+                    self._take(kind)
         try:
             yield
         finally:
             with self._holding:
-                self._let_go()
+                # A reader followed by a reader keeps its place: a writer waiting for the
+                # readers to leave must not enter between two of them.
+                next_reads = (
+                    nextitem is not None and quiet.kind_at_start(nextitem) is quiet.Kind.READERS
+                )
+                if not (next_reads and self._holds(quiet.Kind.READERS)):
+                    self._let_go()
+
+    def _holds(self, kind: quiet.Kind) -> bool:
+        return self._held is not None and self._held.kind is kind
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(

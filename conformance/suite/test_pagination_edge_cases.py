@@ -196,31 +196,35 @@ def test_items_present_for_a_whole_walk_are_seen_once(
     """PAGE-12 (SHOULD): audiences that exist for the whole walk are each visited exactly once,
     while others are created and deleted between its pages.
 
-    1. Create audiences in pairs, one to keep and one to delete, interleaved in the order.
-    2. Walk; after each page delete the doomed audiences it showed, and create a new one
+    1. Create audiences, together.
+    2. Walk; on each page, of the audiences just created, every other one in the order the walk
+       shows them is kept and the rest deleted before the next page, and a new one is created
        after each of the first pages (offset pagination then skips or repeats items). On an
        account whose walk at the drawn size would exceed the budget, the walk goes at a larger
        size that splits the new audiences over two pages.
-    3. Every audience that existed throughout (the kept ones, the data set) was seen once.
+    3. Every audience that existed throughout (the kept ones, those the walk never showed, the
+       data set) was seen once.
     """
-    kept, doomed = [], set()
-    for _ in range(3 * page_size):  # a pair at a time, so the two kinds stay interleaved
-        pair = target.together(
-            lambda name: create_audience(target, name, "WHATSAPP")["id"],
-            (namer.fresh(), namer.fresh()),
-        )
-        kept.append(pair[0])
-        doomed.add(pair[1])
+    made = target.together(
+        lambda name: create_audience(target, name, "WHATSAPP")["id"],
+        [namer.fresh() for _ in range(6 * page_size)],
+    )
+    not_shown, kept, deleted = set(made), list[str](), list[str]()
     total = walks.total(target, Query(AUDIENCES_PATH, page_size))
     if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded:
         page_size = straddling_size(total, 6 * page_size, size_to_end(total, walks.budget))
     created: list[str] = []
 
     def write_between_pages(page: Page) -> None:
-        # The page's doomed audiences go, and one audience comes, together: between two pages
-        # of the walk their order does not matter.
-        gone = sorted(doomed.intersection(page.ids))
-        doomed.difference_update(gone)
+        # Of the audiences made above that the page shows, every other one goes, and one
+        # audience comes, together: between two pages of the walk their order does not matter.
+        gone: list[str] = []
+        for audience_id in page.ids:
+            if audience_id in not_shown:
+                not_shown.discard(audience_id)
+                shown_before = len(kept) + len(deleted) + len(gone)
+                (kept if shown_before % 2 == 0 else gone).append(audience_id)
+        deleted.extend(gone)
         writes: list[Callable[[], object]] = [
             partial(delete_audience, target, audience_id) for audience_id in gone
         ]
@@ -238,11 +242,12 @@ def test_items_present_for_a_whole_walk_are_seen_once(
             after_page=write_between_pages,
         )
     finally:
+        remaining = [audience_id for audience_id in made if audience_id not in deleted]
         target.together(
-            lambda audience_id: delete_audience(target, audience_id), [*kept, *doomed, *created]
+            lambda audience_id: delete_audience(target, audience_id), [*remaining, *created]
         )
     counts = Counter(walked.ids)
-    stable = set(kept) | dataset.ids()
+    stable = set(kept) | not_shown | dataset.ids()
     missing = sorted(stable - set(counts))
     repeated = sorted(audience_id for audience_id, count in counts.items() if count > 1)
     context = f"{walked.query}, {len(walked.pages)} pages, with creates and deletes between pages"

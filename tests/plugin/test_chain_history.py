@@ -60,6 +60,18 @@ def test_a_history_that_is_not_ours_is_no_history(tmp_path: Path) -> None:
     }
     path.write_text(json.dumps(entries))
     assert load(path) == {"a": Measured(2, 0)}
+    named = {"a": [2, 1, ["some_id"]], "b": [2, 1, "some_id"], "c": [2, 1, [3]], "d": [2, 1, [], 0]}
+    path.write_text(json.dumps(named))
+    assert load(path) == {"a": Measured(2, 1, ("some_id",))}
+
+
+def test_the_shared_fixtures_that_wrote_are_kept_with_the_test_that_set_them_up(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "chains-quick.json"
+    save(path, {"a": Measured(3, 1, ("some_id",)), "b": Measured(2, 0)})
+    assert json.loads(path.read_text()) == {"a": [3, 1, ["some_id"]], "b": [2, 0]}
+    assert load(path) == {"a": Measured(3, 1, ("some_id",)), "b": Measured(2, 0)}
 
 
 def test_a_cache_that_cannot_be_written_costs_nothing_but_time(tmp_path: Path) -> None:
@@ -135,10 +147,57 @@ def test_lock_free_tests_go_beside_the_quiet_writers_and_each_phase_starts_with_
     ]
 
 
+def test_a_test_sharing_a_fixture_that_wrote_is_not_lock_free() -> None:
+    """Whichever test meets a module's writing fixture first writes: none of its users counts as
+    writing nothing, even those that did not set it up last time."""
+    items = [
+        _item("reads-shared-a", fixtures=("target", "some_id")),
+        _item("reads-shared-b", fixtures=("target", "some_id")),
+        _item("reads-alone", fixtures=("target",)),
+    ]
+    history = {
+        "reads-shared-a": Measured(5, 1, ("some_id",)),
+        "reads-shared-b": Measured(4, 0),
+        "reads-alone": Measured(1, 0),
+    }
+    assert [item.nodeid for item in in_phases(items, history)] == [
+        "reads-alone",
+        "reads-shared-a",
+        "reads-shared-b",
+    ]
+
+
+def test_data_made_once_is_made_among_the_quiet_writers_by_its_shortest_reader() -> None:
+    """A reader that made the second account's data wrote alone while the other readers waited:
+    next time the shortest reader of that data goes first, beside the quiet writers, while the
+    data set's maker is a quiet writer already."""
+    items = [
+        _item("quiet-writer", WRITES, fixtures=("dataset",)),
+        _item("reader-long", fixtures=("secondary_ids",)),
+        _item("reader-short", fixtures=("secondary_ids", "dataset")),
+        _item("reader-other", fixtures=("dataset",)),
+        _item("rest"),
+    ]
+    history = {
+        "quiet-writer": Measured(20, 9, ("dataset",)),
+        "reader-long": Measured(30, 2, ("secondary_ids",)),
+        "reader-short": Measured(4, 0),
+        "reader-other": Measured(9, 0),
+        "rest": Measured(1, 1),
+    }
+    assert [item.nodeid for item in in_phases(items, history)] == [
+        "quiet-writer",
+        "reader-short",
+        "reader-long",
+        "reader-other",
+        "rest",
+    ]
+
+
 def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path: Path) -> None:
-    """The last test of the selection, planted as the longest, is every worker's first, and the
-    tests that wrote go last; the run then keeps what it measured, over a history that held
-    other tests too."""
+    """The last test of the selection, planted as the longest, is every worker's first; the
+    module's fixture that wrote is named with the test that set it up; the run then keeps what
+    it measured, over a history that held other tests too."""
     cache = tmp_path / "cache"
     history = cache / "audience-conformance" / "chains-quick.json"
     (tmp_path / "order_of_tests.py").write_text(ORDER_OF_TESTS)
@@ -173,15 +232,21 @@ def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path:
         kept = load(history)
         assert set(first[0]) <= set(kept)
         assert all(kept[test].chain > 0 for test in first[0])
-        # The reads need an audience to read: a fixture creates it in the first test of a worker.
+        # The reads need an audience to read: a fixture creates it in the first test of a worker,
+        # and the history names it with that test.
         writes = [kept[test].writes for test in first[0]]
         assert 0 < writes.count(0) < len(writes), writes
+        assert {kept[test].fixtures_that_wrote for test in first[0]} == {(), ("some_id",)}
+        assert all(
+            bool(kept[test].fixtures_that_wrote) == (kept[test].writes > 0) for test in first[0]
+        )
         last = first[0][-1]
         planted = {**to_json(kept), last: [10_000, 0], "test_gone.py::test_x": [4, 1]}
         history.write_text(json.dumps(planted))
         second = run()
-    # Collection order (the first run's), then: the tests that wrote nothing, the longest first.
-    expected = sorted(first[0], key=lambda test: (planted[test][1] > 0, -planted[test][0]))
+    # Collection order (the first run's), then the longest first: every one of these tests may
+    # set up the fixture that wrote, so none goes with the tests that wrote nothing.
+    expected = sorted(first[0], key=lambda test: -planted[test][0])
     assert second[0] == second[1] == expected and expected[0] == last
     kept = load(history)
     assert kept[last].chain < 10_000 and kept["test_gone.py::test_x"] == Measured(4, 1)

@@ -127,7 +127,6 @@ def test_exclusive_holders_take_turns(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("stream", "arriving"),
     [
-        ("readers", "writers"),
         ("writers", "readers"),
         ("readers", "exclusive"),
         ("writers", "exclusive"),
@@ -146,6 +145,21 @@ def test_a_stream_of_one_class_does_not_starve_another(
     waited = float(late[0]["in"]) - float(late[0]["asked"])  # type: ignore[arg-type]
     assert any(float(entry["in"]) > float(late[0]["out"]) for entry in streamed)  # type: ignore[arg-type]  # the stream went on after it
     assert waited < 1.0, f"{arriving} waited {waited:.2f} s behind a stream of {stream}"
+
+
+def test_readers_go_before_a_waiting_writer_which_enters_when_they_stop(tmp_path: Path) -> None:
+    """Three readers enter back to back for 2 s; a writer asks after 0.5 s. Readers keep
+    entering while it waits (the readers of a run are a finite set, run before the writers: none
+    waits for a writer queued on another worker), and it enters soon after the last leaves."""
+    plan = [("readers", 0.0, 2.0, 0.06, 0.0)] * 3 + [("writers", 0.5, 0.01, 0.01, 0.0)]
+    intervals = _run(tmp_path, plan)
+    (writer,) = [entry for entry in intervals if entry["kind"] == "writers"]
+    readers = [entry for entry in intervals if entry["kind"] == "readers"]
+    asked, entered = float(writer["asked"]), float(writer["in"])  # type: ignore[arg-type]
+    came_after = [entry for entry in readers if float(entry["in"]) > asked]  # type: ignore[arg-type]
+    assert len(came_after) >= 10, "readers were kept out behind a waiting writer"
+    last_left = max(float(entry["out"]) for entry in readers)  # type: ignore[arg-type]
+    assert last_left <= entered < last_left + 0.5
 
 
 def _make_once(folder: str, counter: str, results: str) -> None:
