@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import enum
 import fcntl
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -107,8 +108,9 @@ def in_phases(
     Meanwhile the other workers run the tests that need no lock (they neither walk nor wrote
     last time; one that writes after all takes WRITERS at its write, as any test does). Within
     a phase the longest chains of the last run go first, so a phase does not end with one worker
-    busy. Without a ``history``, the phases hold collection order and the lock-free tests go
-    with the rest.
+    busy, and each long test is followed by the shortest left (:func:`longest_beside_shortest`).
+    Without a ``history``, the phases hold collection order and the lock-free tests go with the
+    rest.
 
     Data that one run makes once (the data set, the second account's audiences) is made by the
     first quiet test that needs it, which then writes alone. So that this never happens among
@@ -133,7 +135,27 @@ def in_phases(
             order = 1 if wrote_nothing(item, last) else 3
         return order, -(last.chain if last is not None else 0)
 
-    return sorted(items, key=phase)
+    ordered = sorted(items, key=phase)
+    if not known:
+        return ordered
+    return [
+        item
+        for _, group in itertools.groupby(ordered, key=lambda item: phase(item)[0])
+        for item in longest_beside_shortest(list(group))
+    ]
+
+
+def longest_beside_shortest(tests: list[pytest.Item]) -> list[pytest.Item]:
+    """Longest first, each followed by the shortest left: a worker holds two tests it will run
+    (xdist sends a test only with the next), so two long ones never wait in one queue."""
+    zigzag = []
+    head, tail = 0, len(tests) - 1
+    while head <= tail:
+        zigzag.append(tests[head])
+        if head != tail:
+            zigzag.append(tests[tail])
+        head, tail = head + 1, tail - 1
+    return zigzag
 
 
 def _fixtures(item: pytest.Item) -> set[str]:

@@ -6,6 +6,7 @@ The walks without writes, and their whole-walk rules, are in ``test_pagination.p
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -184,6 +185,7 @@ def test_an_invalid_page_size_is_refused(target: Target, page_size: str) -> None
 # -- PAGE-12: walks while others write ---------------------------------------------------------
 
 CREATED_DURING_WALK = 4
+WALKED_CHANNEL = "WHATSAPP"  # the data set's smallest share: the shortest walk through it
 
 
 @pytest.mark.writes
@@ -197,20 +199,22 @@ def test_items_present_for_a_whole_walk_are_seen_once(
     while others are created and deleted between its pages.
 
     1. Create audiences, together.
-    2. Walk; on each page, of the audiences just created, every other one in the order the walk
-       shows them is kept and the rest deleted before the next page, and a new one is created
-       after each of the first pages (offset pagination then skips or repeats items). On an
-       account whose walk at the drawn size would exceed the budget, the walk goes at a larger
-       size that splits the new audiences over two pages.
-    3. Every audience that existed throughout (the kept ones, those the walk never showed, the
-       data set) was seen once.
+    2. Walk their channel (the data set's smallest share is there too); on each page, of the
+       audiences just created, every other one in the order the walk shows them is kept and the
+       rest deleted before the next page, and a new one of the channel is created after each of
+       the first pages (offset pagination then skips or repeats items). On an account whose walk
+       at the drawn size would exceed the budget, the walk goes at a larger size that splits the
+       new audiences over two pages.
+    3. Every audience of the channel that existed throughout (the kept ones, those the walk never
+       showed, the data set's) was seen once.
     """
     made = target.together(
-        lambda name: create_audience(target, name, "WHATSAPP")["id"],
+        lambda name: create_audience(target, name, WALKED_CHANNEL)["id"],
         [namer.fresh() for _ in range(6 * page_size)],
     )
     not_shown, kept, deleted = set(made), list[str](), list[str]()
-    total = walks.total(target, Query(AUDIENCES_PATH, page_size))
+    query = Query(AUDIENCES_PATH, page_size, ((CHANNEL, WALKED_CHANNEL),))
+    total = walks.total(target, query)
     if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded:
         page_size = straddling_size(total, 6 * page_size, size_to_end(total, walks.budget))
     created: list[str] = []
@@ -230,13 +234,15 @@ def test_items_present_for_a_whole_walk_are_seen_once(
         ]
         if len(created) < CREATED_DURING_WALK:
             name = namer.fresh()
-            writes.append(lambda: created.append(create_audience(target, name, "SMS")["id"]))
+            writes.append(
+                lambda: created.append(create_audience(target, name, WALKED_CHANNEL)["id"])
+            )
         target.all_together(writes)
 
     try:
         walked = walk(
             target,
-            Query(AUDIENCES_PATH, page_size),
+            dataclasses.replace(query, page_size=page_size),
             stable=False,
             slack_items=CREATED_DURING_WALK,
             after_page=write_between_pages,
@@ -247,7 +253,7 @@ def test_items_present_for_a_whole_walk_are_seen_once(
             lambda audience_id: delete_audience(target, audience_id), [*remaining, *created]
         )
     counts = Counter(walked.ids)
-    stable = set(kept) | not_shown | dataset.ids()
+    stable = set(kept) | not_shown | dataset.ids(WALKED_CHANNEL)
     missing = sorted(stable - set(counts))
     repeated = sorted(audience_id for audience_id, count in counts.items() if count > 1)
     context = f"{walked.query}, {len(walked.pages)} pages, with creates and deletes between pages"

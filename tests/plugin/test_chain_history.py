@@ -12,7 +12,7 @@ from typing import Any
 from staging import run_cli, run_env, shared_staging
 
 from conformance.plugin.chain_history import Measured, history_path, load, save, to_json
-from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases
+from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases, longest_beside_shortest
 from conformance.run.profiles import PROFILES
 from conformance.run.settings import RunSettings
 
@@ -142,8 +142,8 @@ def test_lock_free_tests_go_beside_the_quiet_writers_and_each_phase_starts_with_
         "reader-b",
         "reader-a",
         "rest-c",
+        "rest-d",  # the shortest beside the longest: no worker holds two long ones
         "rest-b",
-        "rest-d",
     ]
 
 
@@ -244,9 +244,10 @@ def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path:
         planted = {**to_json(kept), last: [10_000, 0], "test_gone.py::test_x": [4, 1]}
         history.write_text(json.dumps(planted))
         second = run()
-    # Collection order (the first run's), then the longest first: every one of these tests may
-    # set up the fixture that wrote, so none goes with the tests that wrote nothing.
-    expected = sorted(first[0], key=lambda test: -planted[test][0])
+    # Collection order (the first run's), then the longest first, each beside the shortest left:
+    # every one of these tests may set up the fixture that wrote, so none goes with the tests
+    # that wrote nothing.
+    expected = longest_beside_shortest(sorted(first[0], key=lambda test: -planted[test][0]))
     assert second[0] == second[1] == expected and expected[0] == last
     kept = load(history)
     assert kept[last].chain < 10_000 and kept["test_gone.py::test_x"] == Measured(4, 1)
