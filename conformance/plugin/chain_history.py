@@ -10,6 +10,10 @@ nothing of a target); the controller reads it once and hands it to every worker,
 needs the same order in each. A first run, or a test the history does not know, keeps
 collection order. The history only orders the tests: the lock keeps them apart whatever it says.
 
+Before its first run a user has no history, so the suite carries one per profile, measured on
+the reference when the suite was built (``measured/``, made by ``python bench/measure_chains.py``):
+a first run orders its workers as a later one would.
+
 A fixture shared by several tests (a module's audience to read) writes in whichever test
 meets it first, and that test differs from run to run; so the history also names the shared
 fixtures that wrote, and no test using one of them counts as writing nothing.
@@ -23,6 +27,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +92,29 @@ def to_json(history: Mapping[str, Measured]) -> dict[str, list[Any]]:
 def writing_fixtures(history: Mapping[str, Measured]) -> frozenset[str]:
     """The shared fixtures that wrote in the last run, whichever test set them up."""
     return frozenset(name for measured in history.values() for name in measured.fixtures_that_wrote)
+
+
+def measured_name(profile: str) -> str:
+    """The file, in the package's ``measured`` folder, of the chains measured on the reference."""
+    return f"chains-{profile}.json"
+
+
+def load_measured(profile: str) -> dict[str, Measured]:
+    """The chains the suite carries for ``profile``; nothing for a profile it has none of."""
+    try:
+        text = (
+            resources.files(__package__)
+            .joinpath("measured", measured_name(profile))
+            .read_text(encoding="utf-8")
+        )
+        return from_json(json.loads(text))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_for_run(settings: RunSettings) -> dict[str, Measured]:
+    """The user's last run of the profile, or before any the chains the suite carries."""
+    return load(history_path(settings)) or load_measured(settings.profile.name)
 
 
 def load(path: Path) -> dict[str, Measured]:

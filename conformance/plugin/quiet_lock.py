@@ -45,12 +45,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from conformance.checks import account_wide
 from conformance.plugin.chain_history import Measured, writing_fixtures
 
+T = TypeVar("T")
 GROUP = "audience-quiet-account"
 RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
 WRITES = "writes"  # marker: the test creates or changes data (a quiet one takes EXCLUSIVE from its start)
@@ -145,10 +147,10 @@ def in_phases(
     ]
 
 
-def longest_beside_shortest(tests: list[pytest.Item]) -> list[pytest.Item]:
+def longest_beside_shortest(tests: list[T]) -> list[T]:
     """Longest first, each followed by the shortest left: a worker holds two tests it will run
     (xdist sends a test only with the next), so two long ones never wait in one queue."""
-    zigzag = []
+    zigzag: list[T] = []
     head, tail = 0, len(tests) - 1
     while head <= tail:
         zigzag.append(tests[head])

@@ -18,7 +18,7 @@ import pytest
 from _pytest.junitxml import xml_key
 
 from conformance.http.connection_slots import ConnectionSlots
-from conformance.plugin.chain_history import HISTORY_KEY, history_path, load, to_json
+from conformance.plugin.chain_history import HISTORY_KEY, load_for_run, to_json
 from conformance.plugin.progress import Progress, count_requests
 from conformance.plugin.recorder import RunRecorder
 from conformance.plugin.worker_count import AUTO, auto_workers, cores, start_with, why
@@ -43,12 +43,14 @@ class Controller:
         self.start_run = start_run
         self.folder = Path(tempfile.mkdtemp(prefix="audience-run-"))
         self.shared: SharedRun | None = None
-        self.history: dict[str, list[int]] = {}  # the last run's tests, read once for every worker
+        self.history: dict[
+            str, list[Any]
+        ] = {}  # the last run's tests (or those the suite carries), read once for every worker
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         context = self.start_run()
-        self.history = to_json(load(history_path(context.settings)))
+        self.history = to_json(load_for_run(context.settings))
         # The controller's own requests (preflight, cleanup) count against the workers' bound.
         context.policy.connection_slots = ConnectionSlots(context.settings.concurrency, self.folder)
         context.share_limits(str(self.folder))  # one --rate-limit for the run, workers included

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from staging import run_cli, run_env, shared_staging
 
-from conformance.plugin.chain_history import Measured, history_path, load, save, to_json
+from conformance.plugin.chain_history import (
+    Measured,
+    from_json,
+    history_path,
+    load,
+    load_measured,
+    save,
+    to_json,
+)
 from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases, longest_beside_shortest
 from conformance.run.profiles import PROFILES
 from conformance.run.settings import RunSettings
@@ -194,10 +203,15 @@ def test_data_made_once_is_made_among_the_quiet_writers_by_its_shortest_reader()
     ]
 
 
+def _chains(tests: list[str], history: Mapping[str, Measured]) -> list[int]:
+    return [history[test].chain for test in tests]
+
+
 def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path: Path) -> None:
-    """The last test of the selection, planted as the longest, is every worker's first; the
-    module's fixture that wrote is named with the test that set it up; the run then keeps what
-    it measured, over a history that held other tests too."""
+    """A first run (no history of its own) orders its workers by the chains the suite carries;
+    the module's fixture that wrote is named with the test that set it up; a planted longest
+    test is then every worker's first; the run keeps what it measured, over a history that held
+    other tests too."""
     cache = tmp_path / "cache"
     history = cache / "audience-conformance" / "chains-quick.json"
     (tmp_path / "order_of_tests.py").write_text(ORDER_OF_TESTS)
@@ -229,6 +243,12 @@ def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path:
 
         first = run()
         assert len(first) == 2 and first[0] == first[1] and len(first[0]) > 2
+        # Every one of these tests may set up the module's fixture that wrote: one phase, the
+        # longest first, each beside the shortest left (ties in any order).
+        carried = load_measured("quick")
+        assert _chains(first[0], carried) == longest_beside_shortest(
+            sorted(_chains(first[0], carried), reverse=True)
+        )
         kept = load(history)
         assert set(first[0]) <= set(kept)
         assert all(kept[test].chain > 0 for test in first[0])
@@ -244,10 +264,10 @@ def test_a_run_keeps_its_chains_and_its_workers_start_with_the_longest(tmp_path:
         planted = {**to_json(kept), last: [10_000, 0], "test_gone.py::test_x": [4, 1]}
         history.write_text(json.dumps(planted))
         second = run()
-    # Collection order (the first run's), then the longest first, each beside the shortest left:
-    # every one of these tests may set up the fixture that wrote, so none goes with the tests
-    # that wrote nothing.
-    expected = longest_beside_shortest(sorted(first[0], key=lambda test: -planted[test][0]))
-    assert second[0] == second[1] == expected and expected[0] == last
+    planted_history = from_json(planted)
+    assert second[0] == second[1] and second[0][0] == last and set(second[0]) == set(first[0])
+    assert _chains(second[0], planted_history) == longest_beside_shortest(
+        sorted(_chains(second[0], planted_history), reverse=True)
+    )
     kept = load(history)
     assert kept[last].chain < 10_000 and kept["test_gone.py::test_x"] == Measured(4, 1)
