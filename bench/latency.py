@@ -11,12 +11,14 @@ benchmark. Targets: at +50 ms with ``--workers auto``, the default profile at mo
 baseline and quick at most 2x.
 
 Each run reports its requests (as the run counts them) and its longest chain (``longest_chain``
-in JUnit): the chain times the added latency is the floor no worker count lowers.
+in JUnit): the chain times the added latency is the floor no worker count lowers; the requests
+times the latency over ``--concurrency`` (8) are the floor of a run that kept 8 in flight at
+every moment.
 
 Workers order their tests by what the last run of the profile measured (kept in the cache
-folder). Each setting at the added latency is therefore timed twice: as a first run (a cache
-folder with no history) and after a run (the history the baseline just left, as in a CI job
-that keeps the cache). Both cache folders start with the machine's Unicode tables, so neither
+folder; before any, the chains the suite carries). Each setting at the added latency is therefore
+timed twice: as a first run (a cache folder with no history) and after a run (the history the
+baseline just left, as in a CI job that keeps the cache). Both cache folders start with the machine's Unicode tables, so neither
 run pays for computing them.
 """
 
@@ -35,6 +37,8 @@ from pathlib import Path
 
 from common import PYTHON
 
+from conformance.http.connection_slots import DEFAULT_CONCURRENCY
+
 RUN_TIMEOUT = 3600.0
 TARGET_RATIO = {"default": 2.5, "quick": 2.0}
 
@@ -44,7 +48,7 @@ class LatencyRun:
     profile: str
     latency_ms: float
     workers: str
-    history: str  # what the workers ordered their tests by: "none" (a first run) or "last run"
+    history: str  # what the workers ordered their tests by: "first run" (the chains the suite carries) or "last run"
     seconds: float
     exit_code: int
     verdict: str
@@ -55,6 +59,12 @@ class LatencyRun:
     def floor_seconds(self) -> float:
         """The least time the longest chain takes at this latency."""
         return self.longest_chain * self.latency_ms / 1000
+
+    @property
+    def concurrency_floor_seconds(self) -> float:
+        """The least time all the requests take at this latency, ``--concurrency`` (its default)
+        in flight at every moment: a floor whatever the order."""
+        return self.requests * self.latency_ms / 1000 / DEFAULT_CONCURRENCY
 
 
 def _free_port() -> int:
@@ -155,11 +165,11 @@ def measure(
     for profile in profiles:
         with tempfile.TemporaryDirectory(prefix="bench-cache-") as caches:
             after = fresh_cache(Path(caches) / "after-a-run")
-            settings = [(0.0, "1", after, "none")]
+            settings = [(0.0, "1", after, "-")]  # one worker: no order to choose
             for count in workers:
                 first = fresh_cache(Path(caches) / f"first-{count}")
                 settings += [
-                    (latency_ms, count, first, "none"),
+                    (latency_ms, count, first, "first run"),
                     (latency_ms, count, after, "last run"),
                 ]
             for latency, count, cache, history in settings:

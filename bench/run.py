@@ -7,7 +7,7 @@ Six sections, each selectable with ``--only``:
 - ``walk``: the suite's walker over 10,000 and 100,000 audiences (time, requests, peak RSS);
 - ``throughput``: requests per second of the reference against the bare stack's ceiling (wrk);
 - ``latency``: quick and default runs against the reference answering 50 ms late (``--workers auto``),
-  with each run's longest chain of dependent requests and the floor it implies;
+  with each run's longest chain of dependent requests and the floors it and the request count imply;
 - ``big-account``: the default profile on an account holding 5,000 audiences against an empty one.
 
 Prints one table per section, with each target and whether it was met, and writes every figure
@@ -213,13 +213,21 @@ def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
         )
         rows.append([run.profile, f"+{run.latency_ms:g} ms", run.workers, run.history, f"{run.seconds:.1f}", f"{ratio:.2f}x",
                      str(run.requests), str(run.longest_chain), f"{run.floor_seconds:.1f}" if run.latency_ms else "-",
+                     f"{run.concurrency_floor_seconds:.1f}" if run.latency_ms else "-",
                      str(run.exit_code), run.verdict, f"<= {target}x" if target else "-", _met(ratio <= target) if target else "-"])  # fmt: skip
     table = "### Reference answering late: workers, concurrency and the critical path\n\n" + _markdown(
         ["profile", "latency", "workers", "history", "wall s", "vs loopback 1 worker", "requests", "longest chain",
-         "chain floor s", "exit", "verdict", "target", "met"],
+         "chain floor s", "8 in flight floor s", "exit", "verdict", "target", "met"],
         rows,
     )  # fmt: skip
-    return table, [{**asdict(run), "floor_seconds": run.floor_seconds} for run in runs]
+    return table, [
+        {
+            **asdict(run),
+            "floor_seconds": run.floor_seconds,
+            "concurrency_floor_seconds": run.concurrency_floor_seconds,
+        }
+        for run in runs
+    ]
 
 
 def run_detection(args: argparse.Namespace) -> tuple[str, Any]:
