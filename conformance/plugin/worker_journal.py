@@ -40,7 +40,9 @@ class JournalWriter:
         self.write({"account": account, "id": audience_id})
 
     def ended(self, waited: float) -> None:
+        """The last entry: the worker is done (nothing is written after it)."""
         self.write({"end": True, "waited": round(waited, 1)})
+        self._file.close()
 
 
 def journals_in(folder: Path) -> list[Path]:
