@@ -244,7 +244,7 @@ class QuietLock:
             turnstile = _open(self.turnstile)
             try:
                 fcntl.flock(turnstile, fcntl.LOCK_EX)
-                if _is_empty(self.rooms[Kind.READERS]):
+                if room_is_empty(self.rooms[Kind.READERS]):
                     room = _open(self.rooms[Kind.WRITERS])
                     try:
                         fcntl.flock(room, fcntl.LOCK_SH)
@@ -274,7 +274,8 @@ class QuietLock:
             self.release(taken)
 
 
-def _is_empty(room: Path) -> bool:
+def room_is_empty(room: Path) -> bool:
+    """Whether nobody holds ``room`` (it can be taken exclusively, and is let go at once)."""
     handle = _open(room)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -3,8 +3,6 @@ so that a writer waiting for the walks to end cannot slip in between; any other 
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin.quiet_lock import RUN_WIDE, Kind, QuietLock
+from conformance.plugin.quiet_lock import RUN_WIDE, Kind, QuietLock, room_is_empty
 from conformance.plugin.worker_side import WorkerSide
 from conformance.run.session import SharedRun
 
@@ -43,15 +41,7 @@ def side(tmp_path: Path) -> Iterator[WorkerSide]:
 
 
 def _readers_in(folder: Path) -> bool:
-    """Whether some process holds the readers' room (it cannot be taken exclusively now)."""
-    handle = os.open(QuietLock(folder).rooms[Kind.READERS], os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(handle)
-    return False
+    return not room_is_empty(QuietLock(folder).rooms[Kind.READERS])
 
 
 def _run(side: WorkerSide, item: Any, nextitem: Any) -> None:
