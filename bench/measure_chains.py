@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,7 +66,6 @@ def main() -> None:
         print(
             f"{profile}: {len(json.loads(written.read_text()))} tests -> {written.relative_to(ROOT)}"
         )
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
 if __name__ == "__main__":

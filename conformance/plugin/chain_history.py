@@ -43,9 +43,8 @@ class Measured:
 
     chain: int  # requests that waited for each other's answers
     writes: int  # requests whose method may change data
-    fixtures_that_wrote: tuple[
-        str, ...
-    ] = ()  # shared fixtures (wider than a test) set up here that wrote
+    # The shared fixtures (wider than one test) this test set up that wrote.
+    fixtures_that_wrote: tuple[str, ...] = ()
 
 
 def history_path(settings: RunSettings) -> Path:
@@ -79,14 +78,15 @@ def _is_entry(entry: Any) -> bool:
 
 
 def to_json(history: Mapping[str, Measured]) -> dict[str, list[Any]]:
-    return {
-        test: [
-            measured.chain,
-            measured.writes,
-            *([list(m)] if (m := measured.fixtures_that_wrote) else []),
-        ]
-        for test, measured in history.items()
-    }
+    return {test: _as_entry(measured) for test, measured in history.items()}
+
+
+def _as_entry(measured: Measured) -> list[Any]:
+    """``[chain, writes]``, with the fixtures that wrote as a third element when there are any."""
+    entry: list[Any] = [measured.chain, measured.writes]
+    if measured.fixtures_that_wrote:
+        entry.append(list(measured.fixtures_that_wrote))
+    return entry
 
 
 def writing_fixtures(history: Mapping[str, Measured]) -> frozenset[str]:

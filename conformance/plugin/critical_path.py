@@ -35,9 +35,8 @@ class CriticalPath:
         self.longest = 0
         self.longest_test = ""
         self.measured: dict[str, Measured] = {}  # every test, where the reports arrive
-        self._current: tuple[Chain, list[str]] | None = (
-            None  # the test under way: its chain, its fixtures that wrote
-        )
+        # The test under way: its chain, and the shared fixtures it set up that wrote.
+        self._current: tuple[Chain, list[str]] | None = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:

@@ -135,14 +135,15 @@ def in_phases(
             order = 2
         else:
             order = 1 if wrote_nothing(item, last) else 3
-        return order, -(last.chain if last is not None else 0)
+        return order, -_chain(last)
 
-    ordered = sorted(items, key=phase)
+    keys = {item.nodeid: phase(item) for item in items}
+    ordered = sorted(items, key=lambda item: keys[item.nodeid])
     if not known:
         return ordered
     return [
         item
-        for _, group in itertools.groupby(ordered, key=lambda item: phase(item)[0])
+        for _, group in itertools.groupby(ordered, key=lambda item: keys[item.nodeid][0])
         for item in longest_beside_shortest(list(group))
     ]
 
@@ -158,6 +159,11 @@ def longest_beside_shortest(tests: list[T]) -> list[T]:
             zigzag.append(tests[tail])
         head, tail = head + 1, tail - 1
     return zigzag
+
+
+def _chain(measured: Measured | None) -> int:
+    """A test's chain in the last run; 0 for a test it did not know."""
+    return measured.chain if measured is not None else 0
 
 
 def _fixtures(item: pytest.Item) -> set[str]:
@@ -179,9 +185,7 @@ def makers(items: list[pytest.Item], known: Mapping[str, Measured]) -> set[str]:
     for fixture in sorted(shared_writers - made_first):
         users = [item for item in quiet_tests if fixture in _fixtures(item)]
         if users:
-            shortest = min(
-                users, key=lambda item: known[item.nodeid].chain if item.nodeid in known else 0
-            )
+            shortest = min(users, key=lambda item: _chain(known.get(item.nodeid)))
             chosen.add(shortest.nodeid)
     return chosen
 

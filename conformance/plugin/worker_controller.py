@@ -43,9 +43,8 @@ class Controller:
         self.start_run = start_run
         self.folder = Path(tempfile.mkdtemp(prefix="audience-run-"))
         self.shared: SharedRun | None = None
-        self.history: dict[
-            str, list[Any]
-        ] = {}  # the last run's tests (or those the suite carries), read once for every worker
+        # The last run's tests (or those the suite carries), read once for every worker.
+        self.history: dict[str, list[Any]] = {}
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:

@@ -143,7 +143,8 @@ class WorkerSide:
             kind = quiet.Kind.EXCLUSIVE  # it makes data once: exclusive until it has read after all
         if kind is not None:
             with self._holding:
-                if not self._holds(kind) or kind is not quiet.Kind.READERS:
+                # A reader after a reader goes on in the place the last one kept.
+                if not (kind is quiet.Kind.READERS and self._holds(kind)):
                     self._let_go()
                     self._take(kind)
         try:

@@ -212,7 +212,9 @@ def test_items_present_for_a_whole_walk_are_seen_once(
         lambda name: create_audience(target, name, WALKED_CHANNEL)["id"],
         [namer.fresh() for _ in range(6 * page_size)],
     )
-    not_shown, kept, deleted = set(made), list[str](), list[str]()
+    not_shown = set(made)  # each made audience leaves it when the walk first shows it
+    kept: list[str] = []
+    deleted: list[str] = []
     query = Query(AUDIENCES_PATH, page_size, ((CHANNEL, WALKED_CHANNEL),))
     total = walks.total(target, query)
     if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded:

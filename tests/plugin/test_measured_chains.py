@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from staging import cli
 
 from conformance.plugin.chain_history import load_measured
 from conformance.run.profiles import PROFILES
@@ -19,7 +19,7 @@ def _collected(tmp_path: Path) -> list[str]:
     for name in ("AUDIENCE_BASE_URL", "AUDIENCE_API_KEY", "AUDIENCE_SECONDARY_API_KEY"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--junit-xml", str(tmp_path / "junit.xml")],
+        cli("run", "--junit-xml", str(tmp_path / "junit.xml")),
         env=env,
         cwd=tmp_path,
         capture_output=True,
