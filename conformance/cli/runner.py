@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -29,6 +30,7 @@ from conformance.verdict.shards import Shard, shard_headline
 
 SUITE_DIR = Path(__file__).parent.parent / "suite"
 SUITE_INI = SUITE_DIR / "suite.ini"
+HYPOTHESIS_HOME_VARIABLE = "HYPOTHESIS_STORAGE_DIRECTORY"  # Hypothesis' own: where its files go
 
 
 class _RunEnd:
@@ -60,18 +62,26 @@ def run_suite(
     args += ["--audience-front", CLI_FRONT, *pytest_arguments(values)]
     args += worker_args(workers, settings.concurrency)
     end = _RunEnd()
-    set_hypothesis_home_dir(_hypothesis_home())
+    # The run's files that nobody keeps, gone at its end: Hypothesis' (none in the user's folder;
+    # the Unicode tables worth keeping go to the cache) and pytest's (a folder for each worker).
+    scratch = Path(tempfile.mkdtemp(prefix="audience-conformance-"))
+    args += ["--basetemp", str(scratch / "pytest")]
+    home = str(scratch / "hypothesis")
+    set_hypothesis_home_dir(home)
     shards = parse_shard(shard)[1] if shard else 1
     warning = rate_limit_warning(settings, shards=shards, narrowed=bool(keyword))
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    with variables_set(environment(values)):
+    # The workers are processes of their own: they find the run's home in the environment.
+    with variables_set({**environment(values), HYPOTHESIS_HOME_VARIABLE: home}):
         try:
             code = pytest.main(args, plugins=[end])
         except KeyboardInterrupt:
             # A stop while pytest reported an earlier one: the session has ended all the same
             # (cleanup, JUnit, certificate), so the end is told as any other.
             code = pytest.ExitCode.INTERRUPTED
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return _finish(int(code), end, junit_xml, baseline)
 
 
@@ -116,11 +126,6 @@ def environment(values: Mapping[str, OptionValue]) -> dict[str, str | None]:
                 value if isinstance(value, str | None) else "\n".join(value)
             ) or None
     return variables
-
-
-def _hypothesis_home() -> str:
-    """A private folder for Hypothesis' files, so a run leaves nothing in the user's folder."""
-    return tempfile.mkdtemp(prefix="audience-conformance-hypothesis-")
 
 
 @contextmanager

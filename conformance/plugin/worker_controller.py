@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key
 
+from conformance.checks import unicode_tables
 from conformance.http.connection_slots import ConnectionSlots
 from conformance.plugin.chain_history import HISTORY_KEY, load_for_run, to_json
 from conformance.plugin.progress import Progress, count_requests
@@ -65,6 +66,9 @@ class Controller:
             self.progress.preflight_done()
         if AUTO in self.config.stash:
             self._choose_workers(context)
+        if not failed:
+            # The workers share the run's Hypothesis home: each reads the tables made here once.
+            unicode_tables.make()
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             xml.add_global_property("workers", str(self.config.option.numprocesses))
