@@ -31,6 +31,12 @@ from conformance.suite.pagination_fixtures import (
 from conformance.verdict.violations import NotExercised, check
 
 CHANNEL = "filter[channel]"
+PageSizes = st.SearchStrategy[int | None]
+
+
+def several_page_sizes(count: int) -> st.SearchStrategy[list[int | None]]:
+    """``count`` different page sizes, walked side by side by one example."""
+    return st.lists(page_sizes, min_size=count, max_size=count, unique=True)
 
 
 # -- PAGE-01 to PAGE-09: walks without writes ------------------------------------------------
@@ -47,24 +53,26 @@ def own(known: DataSet | None, channel: str | None = None) -> frozenset[str]:
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
-@property_settings()
-@given(page_size=page_sizes)
-@example(page_size=1)
-@example(page_size=MAX_PAGE_SIZE)
-@example(page_size=20)
-@example(page_size=None)
+@property_settings(0.5)
+@given(sizes=several_page_sizes(2))
+@example(sizes=[1, MAX_PAGE_SIZE])
+@example(sizes=[20, None])
 def test_a_walk_visits_every_item_once(
-    target: Target, known: DataSet | None, walks: Walks, page_size: int | None
+    target: Target, known: DataSet | None, walks: Walks, sizes: list[int | None]
 ) -> None:
     """PAGE-01..05, 08, 09: following ``next`` from page 1 visits every audience exactly once.
 
-    1. Walk the unfiltered list at the drawn page size (none: the default 20).
+    1. Walk the unfiltered list at each of two drawn page sizes (none: the default 20); the
+       two walks go side by side.
     2. Each page: size equals its items and the page size in force, numbers count up from 1,
        total never changes, no item repeats, only the last page is short, links stay on target.
-    3. The walk: the suite's own audiences are all there; the count visited equals total.
+    3. Each walk: the suite's own audiences are all there; the count visited equals total.
     """
     with walks.fresh_on_failure():
-        check_complete(walks.planned(target, Query(AUDIENCES_PATH, page_size)).complete, own(known))
+        for planned in target.together(
+            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size)), sizes
+        ):
+            check_complete(planned.complete, own(known))
 
 
 def full_page_sizes(total: int, budget: int) -> list[int]:
@@ -162,17 +170,22 @@ def test_links_keep_the_page_size(
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
-@property_settings(0.5)
-@given(page_size=st.one_of(small_page_sizes, page_sizes), data=st.data())
+@pytest.mark.parametrize(
+    "sizes", [pytest.param(small_page_sizes, id="small"), pytest.param(page_sizes, id="any")]
+)
+@property_settings(0.25)
+@given(data=st.data())
 def test_current_first_and_previous_return_their_pages(
-    target: Target, known: DataSet | None, walks: Walks, page_size: int | None, data: st.DataObject
+    target: Target, known: DataSet | None, walks: Walks, sizes: PageSizes, data: st.DataObject
 ) -> None:
     """PAGE-06: ``current`` returns the same page, ``first`` page 1, ``previous`` of page k page k-1.
 
-    1. Walk at the drawn page size; the walk is complete (PAGE-04).
+    1. Walk at a page size drawn from ``sizes``; the walk is complete (PAGE-04). Small sizes
+       (many pages to revisit) and any size are two tests, walked side by side by workers.
     2. For pages 1, 2, the last, and up to two drawn ones: follow current, first and previous
        and compare numbers and ids, in order (on a prefix: its pages).
     """
+    page_size = data.draw(sizes, label="page_size")
     with walks.fresh_on_failure():
         planned = walks.planned(
             target, Query(AUDIENCES_PATH, page_size), fresh=True
@@ -227,27 +240,27 @@ def test_links_of_a_filtered_walk_keep_the_filter(
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
-@property_settings(0.5)
-@given(one=page_sizes, other=page_sizes)
+@property_settings(0.25)
+@given(sizes=several_page_sizes(4))
 def test_order_is_the_same_whatever_the_page_size(
-    target: Target, known: DataSet | None, walks: Walks, one: int | None, other: int | None
+    target: Target, known: DataSet | None, walks: Walks, sizes: list[int | None]
 ) -> None:
     """PAGE-07: with no writes in between, all pages concatenated give the same sequence.
 
-    1. Walk at two drawn page sizes; each walk is complete (PAGE-04), and the two sequences
-       are identical (a prefix is the start of the other walks' sequence).
+    1. Walk at four drawn page sizes, side by side; each walk is complete (PAGE-04), and each
+       sequence is the first one's (a prefix is the start of the other walk's sequence).
     2. Ask for the first page again: same items, same order.
     """
     with walks.fresh_on_failure():
-        first, second = target.together(
-            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True),
-            (one, other),
+        first, *others = target.together(
+            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True), sizes
         )  # compared with each other, walked together
-        for planned in (first, second):
+        for planned in (first, *others):
             check_complete(planned.complete, own(known))
-        check_same_sequence(
-            first.at_drawn, second.at_drawn
-        )  # both made now: whole sequences, or their common start
+        for other in others:
+            check_same_sequence(
+                first.at_drawn, other.at_drawn
+            )  # all made now: whole sequences, or their common start
     again = first_page(target, first.at_drawn.query)
     check(
         again.ids == first.at_drawn.pages[0].ids,
