@@ -63,6 +63,15 @@ def own_ids(
     return known.ids(channel)
 
 
+def full_page_sizes(total: int, budget: int) -> list[int]:
+    """Page sizes from 1 to 100 that divide ``total`` (the last page is then full) within ``budget`` pages."""
+    return [
+        size
+        for size in range(1, MAX_PAGE_SIZE + 1)
+        if total and total % size == 0 and total // size <= budget
+    ]
+
+
 def property_settings(share: float = 1.0) -> settings:
     """The run's Hypothesis profile with ``share`` of its examples (at least 2)."""
     return settings(max_examples=max(2, round(EXAMPLES * share)), phases=PHASES)

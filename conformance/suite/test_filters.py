@@ -20,7 +20,13 @@ from conformance.checks.walk_model import ItemFilter, Query
 from conformance.checks.walker import WALK_RULES, first_page
 from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
 from conformance.http.target import Target
-from conformance.suite.pagination_fixtures import channels, own_ids, page_sizes, property_settings
+from conformance.suite.pagination_fixtures import (
+    channels,
+    full_page_sizes,
+    own_ids,
+    page_sizes,
+    property_settings,
+)
 from conformance.verdict.violations import check
 
 CHANNEL = "filter[channel]"
@@ -49,36 +55,42 @@ def filtered_total(target: Target, channel: str) -> int:
 
 
 @pytest.mark.rule("FILT-01", "PAGE-02", *WALK_RULES)
-@property_settings()
-@given(channel=channels, data=st.data())
+@property_settings(0.5)
+@given(drawn=st.lists(channels, min_size=2, max_size=2, unique=True), data=st.data())
 def test_a_channel_filter_returns_exactly_that_channel(
-    target: Target, known: DataSet | None, walks: Walks, channel: str, data: st.DataObject
+    target: Target, known: DataSet | None, walks: Walks, drawn: list[str], data: st.DataObject
 ) -> None:
     """FILT-01: ``filter[channel]`` returns only audiences of that channel, and all of them.
 
-    1. Draw a channel and a page size (sometimes one dividing the filtered total, so the
-       last page is exactly full, among those whose walk fits the per-walk budget).
-    2. Walk the filtered list: every page keeps the pagination rules; links keep the filter.
+    1. Draw two channels, and a page size for each (sometimes one dividing the filtered total,
+       so the last page is exactly full, among those whose walk fits the per-walk budget).
+    2. Walk the two filtered lists side by side: every page keeps the pagination rules; links
+       keep the filter.
     3. Every item has the channel; the suite's audiences of that channel are all there; the
        count visited equals the filtered total (PAGE-02).
     """
-    total = filtered_total(target, channel)
-    divisors = [
-        size
-        for size in range(1, MAX_PAGE_SIZE + 1)
-        if total and total % size == 0 and total // size <= walks.budget
-    ] or [1]
-    page_size = data.draw(st.one_of(page_sizes, st.sampled_from(divisors)), label="page_size")
+    totals = target.together(lambda channel: filtered_total(target, channel), drawn)
+    sizes = [
+        data.draw(
+            st.one_of(page_sizes, st.sampled_from(full_page_sizes(total, walks.budget) or [1])),
+            label=f"page_size of {channel}",
+        )
+        for channel, total in zip(drawn, totals, strict=True)
+    ]
     with walks.fresh_on_failure():
-        planned = walks.planned(
-            target,
-            channel_query(channel, page_size),
-            entry_rule="FILT-01",
-            matching=of_channel(channel),
+        walked = target.together(
+            lambda walk: walks.planned(
+                target,
+                channel_query(walk[0], walk[1]),
+                entry_rule="FILT-01",
+                matching=of_channel(walk[0]),
+            ),
+            list(zip(drawn, sizes, strict=True)),
         )
-        check_complete(
-            planned.complete, own_ids(known, channel, rule="FILT-01"), missing_rule="FILT-01"
-        )
+        for channel, planned in zip(drawn, walked, strict=True):
+            check_complete(
+                planned.complete, own_ids(known, channel, rule="FILT-01"), missing_rule="FILT-01"
+            )
 
 
 @pytest.mark.rule("FILT-02", "PAGE-02", *WALK_RULES)

@@ -8,6 +8,8 @@ already holds: exact-set rules hold for the suite's items, invariants for the wh
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -15,13 +17,14 @@ from hypothesis import strategies as st
 from conformance.checks.dataset import DataSet
 from conformance.checks.walk_cache import Walks
 from conformance.checks.walk_invariants import check_complete, check_revisits, check_same_sequence
-from conformance.checks.walk_model import Query
+from conformance.checks.walk_model import Query, Walk
 from conformance.checks.walker import WALK_RULES, first_page
 from conformance.contract.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
 from conformance.http.target import Target
 from conformance.run.session import RunContext
 from conformance.suite.pagination_fixtures import (
     channels,
+    full_page_sizes,
     own_ids,
     page_sizes,
     property_settings,
@@ -32,11 +35,12 @@ from conformance.verdict.violations import NotExercised, check
 
 CHANNEL = "filter[channel]"
 PageSizes = st.SearchStrategy[int | None]
+T = TypeVar("T")
 
 
-def several_page_sizes(count: int) -> st.SearchStrategy[list[int | None]]:
+def several_page_sizes(count: int, sizes: st.SearchStrategy[T]) -> st.SearchStrategy[list[T]]:
     """``count`` different page sizes, walked side by side by one example."""
-    return st.lists(page_sizes, min_size=count, max_size=count, unique=True)
+    return st.lists(sizes, min_size=count, max_size=count, unique=True)
 
 
 # -- PAGE-01 to PAGE-09: walks without writes ------------------------------------------------
@@ -54,7 +58,7 @@ def own(known: DataSet | None, channel: str | None = None) -> frozenset[str]:
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
 @property_settings(0.5)
-@given(sizes=several_page_sizes(2))
+@given(sizes=several_page_sizes(2, page_sizes))
 @example(sizes=[1, MAX_PAGE_SIZE])
 @example(sizes=[20, None])
 def test_a_walk_visits_every_item_once(
@@ -75,18 +79,9 @@ def test_a_walk_visits_every_item_once(
             check_complete(planned.complete, own(known))
 
 
-def full_page_sizes(total: int, budget: int) -> list[int]:
-    """Page sizes from 1 to 100 that divide ``total`` (the last page is then full) within ``budget`` pages."""
-    return [
-        size
-        for size in range(1, MAX_PAGE_SIZE + 1)
-        if total and total % size == 0 and total // size <= budget
-    ]
-
-
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
-@property_settings()
+@property_settings(0.5)
 @given(data=st.data())
 def test_a_full_last_page_has_no_next(
     target: Target,
@@ -98,12 +93,12 @@ def test_a_full_last_page_has_no_next(
 ) -> None:
     """PAGE-05: when the page size divides the total, the last page is full and its next is null.
 
-    1. Read the total; draw a page size from 1 to 100 that divides it, among those whose walk
-       fits the per-walk budget. None fits (an account too large, or empty in a read-only
+    1. Read the total; draw two page sizes from 1 to 100 that divide it (one, when only one
+       does), among those whose walk fits the per-walk budget. None fits (an account too large, or empty in a read-only
        run): the second account instead, whose audiences the suite knows; none fits there
        either, or no second key: the clause is not exercised, and the test says why.
-    2. Walk: the walker refuses an empty page behind next; a complete walk has exactly
-       total/size pages.
+    2. Walk at each, side by side: the walker refuses an empty page behind next; a complete
+       walk has exactly total/size pages.
     """
     query = Query(AUDIENCES_PATH, 1)
     total = walks.total(target, query)
@@ -127,45 +122,57 @@ def test_a_full_last_page_has_no_next(
         if not fitting:
             raise NotExercised("PAGE-05", f"{why}, nor the second account's total {other_total}")
         account, sender, own_ids, total = "second", other, frozenset(), other_total
-    page_size = data.draw(st.sampled_from(fitting), label="page_size")
-    with walks.fresh_on_failure():
+    # Two sizes where there are two, walked side by side.
+    page_sizes_drawn = data.draw(
+        st.lists(st.sampled_from(fitting), min_size=1, max_size=2, unique=True), label="page_sizes"
+    )
+
+    def walk_at(page_size: int) -> Walk:
         walked = walks.complete(sender, Query(AUDIENCES_PATH, page_size))
         if walked.total != total:  # a kept walk from before another client's writes: walk now
             walked = walks.complete(sender, Query(AUDIENCES_PATH, page_size), fresh=True)
-        check_complete(walked, own_ids)
-        # Another client's writes show as totals that differ from try to try (account_wide).
+        return walked
+
+    with walks.fresh_on_failure():
+        walked_at = target.together(walk_at, page_sizes_drawn)
+        for walked in walked_at:
+            check_complete(walked, own_ids)
+            # Another client's writes show as totals that differ from try to try (account_wide).
+            check(
+                walked.total == total,
+                "PAGE-02",
+                expected=f"total {total}, as at page size 1",
+                received=f"total {walked.total}",
+                context=f"{walked.query}, {account} account",
+            )
+    for page_size, walked in zip(page_sizes_drawn, walked_at, strict=True):
         check(
-            walked.total == total,
-            "PAGE-02",
-            expected=f"total {total}, as at page size 1",
-            received=f"total {walked.total}",
+            walked.page_count == total // page_size,
+            "PAGE-05",
+            expected=f"{total // page_size} full pages for total {total} at page size {page_size}",
+            received=f"{walked.page_count} pages",
             context=f"{walked.query}, {account} account",
         )
-    check(
-        walked.page_count == total // page_size,
-        "PAGE-05",
-        expected=f"{total // page_size} full pages for total {total} at page size {page_size}",
-        received=f"{walked.page_count} pages",
-        context=f"{walked.query}, {account} account",
-    )
 
 
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02")
-@property_settings()
-@given(page_size=st.integers(min_value=1, max_value=19))
-@example(page_size=1)
-@example(page_size=19)
+@property_settings(0.5)
+@given(sizes=several_page_sizes(2, st.integers(min_value=1, max_value=19)))
+@example(sizes=[1, 19])
 def test_links_keep_the_page_size(
-    target: Target, known: DataSet | None, walks: Walks, page_size: int
+    target: Target, known: DataSet | None, walks: Walks, sizes: list[int]
 ) -> None:
     """PAGE-08: pages reached through links keep the page size asked for on the first page.
 
-    Page sizes below the default 20, so a link that drops ``page_size`` shows as a larger page;
-    the walk is complete (PAGE-04).
+    Two page sizes below the default 20, walked side by side, so a link that drops
+    ``page_size`` shows as a larger page; each walk is complete (PAGE-04).
     """
     with walks.fresh_on_failure():
-        check_complete(walks.planned(target, Query(AUDIENCES_PATH, page_size)).complete, own(known))
+        for planned in target.together(
+            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size)), sizes
+        ):
+            check_complete(planned.complete, own(known))
 
 
 @pytest.mark.account_wide
@@ -241,7 +248,7 @@ def test_links_of_a_filtered_walk_keep_the_filter(
 @pytest.mark.account_wide
 @pytest.mark.rule(*WALK_RULES, "PAGE-02", "PAGE-07")
 @property_settings(0.25)
-@given(sizes=several_page_sizes(4))
+@given(sizes=several_page_sizes(4, page_sizes))
 def test_order_is_the_same_whatever_the_page_size(
     target: Target, known: DataSet | None, walks: Walks, sizes: list[int | None]
 ) -> None:
