@@ -9,7 +9,9 @@ the check is tried again (``account_wide``) on walks made anew, so a walk that a
 client's writes made stale is never what a failure rests on. A kept walk serves only checks
 within that walk (completeness, the per-page rules it passed); a check that compares a walk
 with pages read later (revisits, the same sequence at two page sizes) asks for ``fresh`` walks,
-made just before the comparison, as without reuse.
+made just before the comparison, as without reuse. Walks of one test made together that need
+the same complete walk (two drawn sizes over budget, both to the end at 100) share one: the
+second waits for the first's instead of walking it again.
 
 :class:`Walks` also notes the page sizes each test walked to the end, and why a drawn size
 walked only a prefix; the suite writes that as a JUnit property the certificate reads.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -75,6 +78,8 @@ class Walks:
     # Walks of one test may be made together (conformance.http.in_flight): what they keep and
     # note is changed under this lock; the walks themselves run outside it.
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Complete walks under way that another caller may wait for, rather than walk again.
+    _walking: dict[Key, Future[Walk]] = field(default_factory=dict, repr=False)
 
     def complete(
         self,
@@ -101,8 +106,27 @@ class Walks:
             if kept is not None and kept[0] == counter.writes and not fresh:
                 self._note(query)
                 return kept[1]
-        walked = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule)
+            under_way = None if fresh else self._walking.get(key)
+            mine: Future[Walk] | None = None
+            if under_way is None and not fresh:
+                mine = self._walking[key] = Future()
+        if under_way is not None:
+            walked = under_way.result()  # its failure too: the same walk, the same finding
+            with self._lock:
+                self._note(query)
+            return walked
+        try:
+            walked = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule)
+        except BaseException as error:
+            if mine is not None:
+                with self._lock:
+                    del self._walking[key]
+                mine.set_exception(error)
+            raise
         with self._lock:
+            if mine is not None:
+                del self._walking[key]
+                mine.set_result(walked)
             self.kept.pop(key, None)
             while (
                 self.kept

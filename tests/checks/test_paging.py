@@ -14,9 +14,13 @@ from conformance.checks.walk_invariants import check_complete, check_same_sequen
 from conformance.checks.walk_model import Query
 from conformance.contract.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
 from conformance.http.adapter import Origin, RequestPolicy
+from conformance.http.in_flight import InFlight
 from conformance.http.target import Target
+from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
+from conformance.reference.latency import Latency
 from conformance.reference.server import ReferenceServer
+from conformance.reference.store import Store
 from conformance.verdict.violations import RuleViolation
 
 HELD = 600
@@ -104,3 +108,34 @@ def test_a_failed_check_drops_every_kept_walk(big: Target) -> None:
     with pytest.raises(RuleViolation), walks.fresh_on_failure():
         check_complete(kept, ["no-such-id"])
     assert walks.complete(big, Query(AUDIENCES_PATH, 100)) is not kept
+
+
+@pytest.fixture(scope="module")
+def slow_big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """The large account answering 20 ms late, with requests in flight together: walks made
+    together overlap."""
+    db: Path = tmp_path_factory.mktemp("slow-big") / "audiences.sqlite3"
+    fill(db, "account-1", HELD)
+    key, store = generate_key(), Store(str(db))
+    try:
+        with ReferenceServer(Latency(create_app(store, {key: "account-1"}), 0.02)) as server:
+            policy = RequestPolicy(origin=Origin.of(server.base_url), in_flight=InFlight(4))
+            target = Target(server.base_url, key, policy)
+            yield target
+            target.close()
+    finally:
+        store.close()
+
+
+def test_walks_made_together_share_the_walk_to_the_end(slow_big: Target) -> None:
+    """Two drawn sizes over budget both go to the end at 100: that walk is made once."""
+    walks = Walks(budget=10, own_items=5)
+    sent = slow_big.adapter.requests_sent
+    one, two = slow_big.together(
+        lambda size: walks.planned(slow_big, Query(AUDIENCES_PATH, size)), [1, 2]
+    )
+    assert one.complete is two.complete and one.complete.count == HELD
+    prefixes = one.at_drawn.page_count + two.at_drawn.page_count
+    assert (
+        slow_big.adapter.requests_sent - sent == 2 + prefixes + 6
+    )  # two totals, one walk to the end
