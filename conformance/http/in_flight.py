@@ -3,9 +3,16 @@
 Across a network a run waits for answers far longer than it computes. Hypothesis draws one
 example after another; within an example, requests that need nothing of each other's answers
 (a batch of creates, the deletes of a cleanup, revisits of pages already walked) are sent
-together by :meth:`InFlight.map`, over a pool bounded by the run's ``--concurrency``. Each goes
-through the one request path (:class:`conformance.http.target.Target` gives each thread a
-session of its own on the shared adapter), so every safety rule applies unchanged.
+together by :meth:`InFlight.map`, over a pool of ``--concurrency`` threads. Each goes through
+the one request path (:class:`conformance.http.target.Target` gives each thread a session of
+its own on the shared adapter), so every safety rule applies unchanged, and the run's
+connection slots keep its requests in flight within ``--concurrency``
+(:mod:`conformance.http.connection_slots`).
+
+A batch may hold batches: walks made side by side each send the writes between their pages, or
+revisit their pages, together. Those go to a second pool, so the thread that waits for them
+never waits for a thread it holds; a batch deeper still runs in its thread, one call after
+another.
 
 Answers come back in the order they were asked for, and the first failure in that order is
 raised once every request has finished: a verdict never depends on which thread ran first, and
@@ -45,7 +52,9 @@ class Chain:
 
 
 _CHAIN: contextvars.ContextVar[Chain | None] = contextvars.ContextVar("chain", default=None)
-_IN_BATCH: contextvars.ContextVar[bool] = contextvars.ContextVar("in_batch", default=False)
+# How many batches the current call is inside (0: none); each depth below LEVELS has a pool.
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("batch_depth", default=0)
+LEVELS = 2  # a batch, and a batch inside it
 
 
 def count_request(write: bool = False) -> None:
@@ -84,22 +93,23 @@ class InFlight:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.concurrency = concurrency
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: list[ThreadPoolExecutor | None] = [None] * LEVELS
         self._lock = threading.Lock()
 
     def map(self, call: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
         """``call`` on every item, up to ``concurrency`` at once; results in the items' order.
 
-        One item, a concurrency of 1, or a call made from inside another batch (whose thread
-        must not wait for a slot of the pool it holds) runs here, one after another."""
+        One item, a concurrency of 1, or a call made from inside two batches already runs here,
+        one after another."""
         batch = list(items)
-        if len(batch) <= 1 or self.concurrency == 1 or _IN_BATCH.get():
+        depth = _DEPTH.get()
+        if len(batch) <= 1 or self.concurrency == 1 or depth >= LEVELS:
             return [call(item) for item in batch]
-        pool = self._pool_now()
+        pool = self._pool_now(depth)
         chains = [Chain() for _ in batch]
 
         def run(item: Item, chain: Chain) -> Result:
-            _IN_BATCH.set(True)
+            _DEPTH.set(depth + 1)
             _CHAIN.set(chain)
             return call(item)
 
@@ -131,14 +141,18 @@ class InFlight:
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pools, self._pools = self._pools, [None] * LEVELS
+        for pool in pools:  # the outer first: its calls wait for the inner pool's
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
-    def _pool_now(self) -> ThreadPoolExecutor:
+    def _pool_now(self, depth: int) -> ThreadPoolExecutor:
+        """The pool of batches made at ``depth``: a thread waiting for a batch it made never
+        holds a thread of the pool that batch needs."""
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self.concurrency, thread_name_prefix="in-flight"
+            pool = self._pools[depth]
+            if pool is None:
+                pool = self._pools[depth] = ThreadPoolExecutor(
+                    max_workers=self.concurrency, thread_name_prefix=f"in-flight-{depth}"
                 )
-            return self._pool
+            return pool

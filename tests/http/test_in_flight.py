@@ -88,17 +88,35 @@ def test_the_first_failure_in_order_is_raised_after_every_request_ended(
     assert len(server.seen) == 8  # none left going on unseen
 
 
-def test_a_batch_inside_a_batch_runs_in_its_thread(recording_server: Start) -> None:
-    target, peak, server = _target(recording_server, 2)
+def test_a_batch_inside_a_batch_goes_out_together_too(recording_server: Start) -> None:
+    """Walks side by side each send their own batches: those leave together as well."""
+    target, peak, server = _target(recording_server, 4)
     nested = target.together(
         lambda n: target.together(
-            lambda m: target.get(f"/v1/audiences/{n}-{m}").status_code, range(3)
+            lambda m: target.get(f"/v1/audiences/{n}-{m}").status_code, range(2)
         ),
         range(2),
     )
-    assert nested == [[200] * 3] * 2
-    assert len(server.seen) == 6
-    assert peak.most == 2  # the inner batches did not wait for slots their own threads hold
+    assert nested == [[200] * 2] * 2
+    assert len(server.seen) == 4
+    assert peak.most == 4  # one after another inside each outer call, it was 2
+
+
+def test_a_batch_three_deep_runs_in_its_thread(recording_server: Start) -> None:
+    """No thread waits for a pool whose threads all wait for it: the third level runs in place."""
+    target, peak, server = _target(recording_server, 2)
+    nested = target.together(
+        lambda n: target.together(
+            lambda m: target.together(
+                lambda k: target.get(f"/v1/audiences/{n}-{m}-{k}").status_code, range(2)
+            ),
+            range(2),
+        ),
+        range(2),
+    )
+    assert nested == [[[200] * 2] * 2] * 2
+    assert len(server.seen) == 8
+    assert peak.most == 2  # the second pool's two threads, each sending its batch in turn
 
 
 def test_the_safety_rules_hold_for_requests_sent_together(recording_server: Start) -> None:
