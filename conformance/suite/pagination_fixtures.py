@@ -72,9 +72,10 @@ def full_page_sizes(total: int, budget: int) -> list[int]:
     ]
 
 
-def property_settings(share: float = 1.0, *, most: int | None = None) -> settings:
-    """The run's Hypothesis profile with ``share`` of its examples (at least 2, at most ``most``)."""
-    examples = max(2, round(EXAMPLES * share))
+def property_settings(share: float = 1.0, *, most: int | None = None, fewest: int = 2) -> settings:
+    """The run's Hypothesis profile with ``share`` of its examples (at least ``fewest``, at most
+    ``most``); a test whose examples each make two walks may do with one example."""
+    examples = max(fewest, round(EXAMPLES * share))
     return settings(max_examples=min(examples, most or examples), phases=PHASES)
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conformance.checks.dataset import DataSet
 from conformance.checks.walk_cache import Walks
 from conformance.checks.walk_invariants import check_complete, check_revisits, check_same_sequence
-from conformance.checks.walk_model import Query
+from conformance.checks.walk_model import Query, Walk
 from conformance.checks.walker import WALK_RULES, first_page
 from conformance.contract.facts import AUDIENCES_PATH, MAX_PAGE_SIZE
 from conformance.http.target import Target
@@ -177,30 +177,36 @@ def test_links_keep_the_page_size(
 @pytest.mark.parametrize(
     "sizes", [pytest.param(small_page_sizes, id="small"), pytest.param(page_sizes, id="any")]
 )
-@property_settings(0.25)
+@property_settings(0.125, fewest=1)
 @given(data=st.data())
 def test_current_first_and_previous_return_their_pages(
     target: Target, known: DataSet | None, walks: Walks, sizes: PageSizes, data: st.DataObject
 ) -> None:
     """PAGE-06: ``current`` returns the same page, ``first`` page 1, ``previous`` of page k page k-1.
 
-    1. Walk at a page size drawn from ``sizes``; the walk is complete (PAGE-04). Small sizes
-       (many pages to revisit) and any size are two tests, walked side by side by workers.
-    2. For pages 1, 2, the last, and up to two drawn ones: follow current, first and previous
-       and compare numbers and ids, in order (on a prefix: its pages).
+    1. Walk at two page sizes drawn from ``sizes``, side by side; each walk is complete
+       (PAGE-04). Small sizes (many pages to revisit) and any size are two tests, walked side
+       by side by workers.
+    2. For pages 1, 2, the last, and up to two drawn ones of each walk: follow current, first
+       and previous and compare numbers and ids, in order (on a prefix: its pages). The
+       revisits of both walks go together.
     """
-    page_size = data.draw(sizes, label="page_size")
+    drawn = data.draw(several_page_sizes(2, sizes), label="page_sizes")
     with walks.fresh_on_failure():
-        planned = walks.planned(
-            target, Query(AUDIENCES_PATH, page_size), fresh=True
-        )  # revisits compare with it
-        check_complete(planned.complete, own(known))
-        walked = planned.at_drawn
-        last = len(walked.pages) - 1
-        chosen = {0, min(1, last), last} | data.draw(
-            st.sets(st.integers(min_value=0, max_value=last), max_size=2), label="pages"
+        planned = target.together(  # the revisits compare with these walks
+            lambda size: walks.planned(target, Query(AUDIENCES_PATH, size), fresh=True), drawn
         )
-        check_revisits(target, walked, chosen)
+        for each in planned:
+            check_complete(each.complete, own(known))
+        revisits: list[tuple[Walk, set[int]]] = []
+        for size, each in zip(drawn, planned, strict=True):
+            last = len(each.at_drawn.pages) - 1
+            chosen = {0, min(1, last), last} | data.draw(
+                st.sets(st.integers(min_value=0, max_value=last), max_size=2),
+                label=f"pages at {size}",
+            )
+            revisits.append((each.at_drawn, chosen))
+        target.together(lambda revisit: check_revisits(target, *revisit), revisits)
 
 
 @pytest.mark.account_wide

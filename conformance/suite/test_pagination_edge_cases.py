@@ -22,7 +22,7 @@ from conformance.checks.page_reading import resolve_link
 from conformance.checks.walk_bounds import plan, size_to_end, straddling_size
 from conformance.checks.walk_cache import Walks
 from conformance.checks.walk_invariants import walk_exchange
-from conformance.checks.walk_model import Page, Query
+from conformance.checks.walk_model import Page, Query, Walk
 from conformance.checks.walker import first_page, walk
 from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
 from conformance.http.ledger import Namer
@@ -184,79 +184,131 @@ def test_an_invalid_page_size_is_refused(target: Target, page_size: str) -> None
 
 # -- PAGE-12: walks while others write ---------------------------------------------------------
 
-CREATED_DURING_WALK = 4
-WALKED_CHANNEL = "WHATSAPP"  # the data set's smallest share: the shortest walk through it
+CREATED_DURING_WALK = 4  # by each walk, between its first pages
+# The data set's two smallest shares, one walk each: the shortest walks through it.
+WALKED_CHANNELS = ("WHATSAPP", "VIBER")
+
+
+@dataclasses.dataclass
+class WritingWalk:
+    """One walk of PAGE-12 through a channel, and the writes it makes between its pages: of the
+    audiences it made that a page shows, every other one (in the order the walk shows them) is
+    kept and the rest deleted, and one audience of the channel is created after each of the
+    first pages."""
+
+    target: Target
+    channel: str
+    made: list[str]
+    names: list[str]  # of the audiences to create between pages
+    not_shown: set[str] = dataclasses.field(default_factory=set)  # made, not yet shown
+    kept: list[str] = dataclasses.field(default_factory=list)
+    deleted: list[str] = dataclasses.field(default_factory=list)
+    created: list[str] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.not_shown = set(self.made)
+
+    def write_between_pages(self, page: Page) -> None:
+        # What goes and what comes between two pages is sent together: its order does not matter.
+        gone: list[str] = []
+        for audience_id in page.ids:
+            if audience_id in self.not_shown:
+                self.not_shown.discard(audience_id)
+                shown_before = len(self.kept) + len(self.deleted) + len(gone)
+                (self.kept if shown_before % 2 == 0 else gone).append(audience_id)
+        self.deleted.extend(gone)
+        writes: list[Callable[[], object]] = [
+            partial(delete_audience, self.target, audience_id) for audience_id in gone
+        ]
+        if len(self.created) < len(self.names):
+            name = self.names[len(self.created)]
+            writes.append(lambda: self.created.append(self._create(name)))
+        self.target.all_together(writes)
+
+    def throughout(self, dataset: DataSet) -> frozenset[str]:
+        """The audiences of the channel that existed for the whole walk: the data set's, and
+        those made before it that it did not delete."""
+        return dataset.ids(self.channel) | (set(self.made) - set(self.deleted))
+
+    def left(self) -> list[str]:
+        """What the walk made and did not delete: the test deletes it at its end."""
+        return [audience_id for audience_id in self.made if audience_id not in self.deleted] + [
+            *self.created
+        ]
+
+    def _create(self, name: str) -> str:
+        return str(create_audience(self.target, name, self.channel)["id"])
 
 
 @pytest.mark.writes
 @pytest.mark.rule("PAGE-12")
-@property_settings(0.25)
-@given(page_size=st.integers(min_value=2, max_value=6))
+@property_settings(0.125, fewest=1)
+@given(page_sizes=st.lists(st.integers(min_value=2, max_value=6), min_size=2, max_size=2))
 def test_items_present_for_a_whole_walk_are_seen_once(
-    target: Target, namer: Namer, dataset: DataSet, walks: Walks, page_size: int
+    target: Target, namer: Namer, dataset: DataSet, walks: Walks, page_sizes: list[int]
 ) -> None:
     """PAGE-12 (SHOULD): audiences that exist for the whole walk are each visited exactly once,
     while others are created and deleted between its pages.
 
-    1. Create audiences, together.
-    2. Walk their channel (the data set's smallest share is there too); on each page, of the
-       audiences just created, every other one in the order the walk shows them is kept and the
-       rest deleted before the next page, and a new one of the channel is created after each of
-       the first pages (offset pagination then skips or repeats items). On an account whose walk
-       at the drawn size would exceed the budget, the walk goes at a larger size that splits the
-       new audiences over two pages.
-    3. Every audience of the channel that existed throughout (the kept ones, those the walk never
-       showed, the data set's) was seen once.
+    1. Create audiences in two channels (the data set's smallest shares are there too),
+       together.
+    2. Walk each channel at a page size of its own, the two walks side by side. On each page,
+       of the audiences just created, every other one in the order the walk shows them is kept
+       and the rest deleted before the next page, and a new one of the channel is created after
+       each of the first pages (offset pagination then skips or repeats items). On an account
+       whose walk at the drawn size would exceed the budget, the walk goes at a larger size that
+       splits the new audiences over two pages.
+    3. In each walk, every audience of its channel that existed throughout (the kept ones,
+       those the walk never showed, the data set's) was seen once, and none was seen twice.
     """
+    planned = [
+        (channel, [namer.fresh() for _ in range(6 * page_size)])
+        for channel, page_size in zip(WALKED_CHANNELS, page_sizes, strict=True)
+    ]
     made = target.together(
-        lambda name: create_audience(target, name, WALKED_CHANNEL)["id"],
-        [namer.fresh() for _ in range(6 * page_size)],
+        lambda create: create_audience(target, create[1], create[0])["id"],
+        [(channel, name) for channel, names in planned for name in names],
     )
-    not_shown = set(made)  # each made audience leaves it when the walk first shows it
-    kept: list[str] = []
-    deleted: list[str] = []
-    query = Query(AUDIENCES_PATH, page_size, ((CHANNEL, WALKED_CHANNEL),))
-    total = walks.total(target, query)
-    if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded:
-        page_size = straddling_size(total, 6 * page_size, size_to_end(total, walks.budget))
-    created: list[str] = []
-
-    def write_between_pages(page: Page) -> None:
-        # Of the audiences made above that the page shows, every other one goes, and one
-        # audience comes, together: between two pages of the walk their order does not matter.
-        gone: list[str] = []
-        for audience_id in page.ids:
-            if audience_id in not_shown:
-                not_shown.discard(audience_id)
-                shown_before = len(kept) + len(deleted) + len(gone)
-                (kept if shown_before % 2 == 0 else gone).append(audience_id)
-        deleted.extend(gone)
-        writes: list[Callable[[], object]] = [
-            partial(delete_audience, target, audience_id) for audience_id in gone
-        ]
-        if len(created) < CREATED_DURING_WALK:
-            name = namer.fresh()
-            writes.append(
-                lambda: created.append(create_audience(target, name, WALKED_CHANNEL)["id"])
-            )
-        target.all_together(writes)
-
+    writers = []
+    for channel, names in planned:
+        fresh = [namer.fresh() for _ in range(CREATED_DURING_WALK)]
+        writers.append(WritingWalk(target, channel, made[: len(names)], fresh))
+        made = made[len(names) :]
+    queries = [Query(AUDIENCES_PATH, None, ((CHANNEL, channel),)) for channel in WALKED_CHANNELS]
+    totals = target.together(lambda query: walks.total(target, query), queries)
+    sizes = [
+        straddling_size(total, 6 * page_size, size_to_end(total, walks.budget))
+        if plan(total, page_size, budget=walks.budget, own_items=walks.own_items).bounded
+        else page_size
+        for total, page_size in zip(totals, page_sizes, strict=True)
+    ]
     try:
-        walked = walk(
-            target,
-            dataclasses.replace(query, page_size=page_size),
-            stable=False,
-            slack_items=CREATED_DURING_WALK,
-            after_page=write_between_pages,
+        walked = target.all_together(
+            [
+                partial(
+                    walk,
+                    target,
+                    dataclasses.replace(query, page_size=size),
+                    stable=False,
+                    slack_items=CREATED_DURING_WALK,
+                    after_page=writer.write_between_pages,
+                )
+                for query, size, writer in zip(queries, sizes, writers, strict=True)
+            ]
         )
     finally:
-        remaining = [audience_id for audience_id in made if audience_id not in deleted]
         target.together(
-            lambda audience_id: delete_audience(target, audience_id), [*remaining, *created]
+            lambda audience_id: delete_audience(target, audience_id),
+            [audience_id for writer in writers for audience_id in writer.left()],
         )
+    for one, writer in zip(walked, writers, strict=True):
+        _check_seen_once(one, writer.throughout(dataset))
+
+
+def _check_seen_once(walked: Walk, throughout: frozenset[str]) -> None:
+    """PAGE-12 on one walk: each audience present throughout seen, none seen twice."""
     counts = Counter(walked.ids)
-    stable = set(kept) | not_shown | dataset.ids(WALKED_CHANNEL)
-    missing = sorted(stable - set(counts))
+    missing = sorted(throughout - set(counts))
     repeated = sorted(audience_id for audience_id, count in counts.items() if count > 1)
     context = f"{walked.query}, {len(walked.pages)} pages, with creates and deletes between pages"
     check(
