@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -111,14 +111,22 @@ class Ledger:
         self._lock = threading.Lock()
 
     def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
-        """Response observer: record any audience a create request brought into being."""
+        """Response observer: record any audience a create request brought into being, and
+        note one a delete of the run removed."""
+        path = urlsplit(request.url or "").path.rstrip("/")
+        key = str(request.headers.get(KEY_HEADER, ""))
+        if request.method == "DELETE" and response.status_code == 204:
+            collection, _, deleted = path.rpartition("/")
+            if collection.endswith(AUDIENCES_PATH) and deleted:
+                self.gone(key, unquote(deleted))
+            return
         if request.method != "POST" or response.status_code != 201:
             return
-        if not urlsplit(request.url or "").path.rstrip("/").endswith(AUDIENCES_PATH):
+        if not path.endswith(AUDIENCES_PATH):
             return
         audience_id = _created_id(response)
         if audience_id is not None:
-            self.adopt(str(request.headers.get(KEY_HEADER, "")), audience_id)
+            self.adopt(key, audience_id)
 
     def adopt(self, key: str, audience_id: str) -> None:
         """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
@@ -129,6 +137,11 @@ class Ledger:
     def owns(self, audience_id: str) -> bool:
         with self._lock:
             return audience_id in self._ever
+
+    def gone(self, key: str, audience_id: str) -> None:
+        """A delete of the run answered ``204``: the cleanup does not send it again. One that
+        outlived its ``204`` still carries the run's prefix, and the sweep finds it."""
+        self.forget(key, audience_id)
 
     def forget(self, key: str, audience_id: str) -> None:
         with self._lock:

@@ -1,7 +1,8 @@
 """A worker's journal: every audience it creates, written at once to a file of the run's folder.
 
 The controller reads the journals at the run's end, and at any stop, so that what a worker
-created is deleted even when the worker was killed before it could say so.
+created is deleted even when the worker was killed before it could say so. A delete the
+worker saw answered ``204`` is written too: the cleanup does not send it again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class JournalWriter:
     def created(self, account: int, audience_id: str) -> None:
         self.write({"account": account, "id": audience_id})
 
+    def gone(self, account: int, audience_id: str) -> None:
+        """A delete answered ``204``: the controller's cleanup leaves that id to the sweep."""
+        self.write({"account": account, "gone": audience_id})
+
     def ended(self, waited: float) -> None:
         """The last entry: the worker is done (nothing is written after it)."""
         self.write({"end": True, "waited": round(waited, 1)})
@@ -50,12 +55,14 @@ def journals_in(folder: Path) -> list[Path]:
 
 
 def read_journal(path: Path) -> Journal:
-    """A worker's journal; a line cut short by a kill is skipped."""
+    """A worker's journal: what it created and did not see deleted since, in order; a line
+    cut short by a kill is skipped."""
     journal = Journal(pid=0, ended=False, created=[])
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return journal
+    created: dict[tuple[int, str], None] = {}  # in order; a delete answered 204 takes one out
     for line in lines:
         try:
             entry = json.loads(line)
@@ -68,5 +75,8 @@ def read_journal(path: Path) -> Journal:
         if entry.get("end"):
             journal.ended = True
         if "id" in entry:
-            journal.created.append((int(entry.get("account", 0)), str(entry["id"])))
+            created[(int(entry.get("account", 0)), str(entry["id"]))] = None
+        if "gone" in entry:
+            created.pop((int(entry.get("account", 0)), str(entry["gone"])), None)
+    journal.created = list(created)
     return journal

@@ -89,6 +89,13 @@ class WorkerSide:
             adopt(key, audience_id)
 
         ledger.adopt = journaled  # type: ignore[method-assign]
+        gone = ledger.gone
+
+        def journaled_gone(key: str, audience_id: str) -> None:
+            self.journal.gone(0 if key == primary_key else 1, audience_id)
+            gone(key, audience_id)
+
+        ledger.gone = journaled_gone  # type: ignore[method-assign]
         check = context.policy.write_guard
 
         def writer_waits_for_quiet(request: requests.PreparedRequest) -> None:

@@ -145,3 +145,28 @@ def test_a_cleanup_throttled_past_its_retries_says_so_and_keeps_the_id(
     ]
     assert report.deleted == 0 and ledger.created(target.api_key) == ["0123456789abcdef"]
     assert [method for method, _, _ in server.seen] == ["DELETE", "DELETE"]
+
+
+def test_the_cleanup_deletes_only_what_no_delete_of_the_run_removed(
+    recording_server: StartServer,
+) -> None:
+    """A delete answered 204 took the audience out of what the cleanup sends; one refused, or
+    sent with another account's key, did not."""
+    refused = {"/v1/audiences/bbbbbbbbbbbbbbbb": 500}
+    server = recording_server(lambda m, p: (refused.get(p, 204), {}, b""))
+    ledger = Ledger()
+    target = _target(server.url, observers=[ledger.observe])
+    other = Target(server.url, "k-secondary", target.policy)
+    for audience_id in ("a" * 16, "b" * 16, "c" * 16):
+        ledger.adopt(target.api_key, audience_id)
+    target.delete(f"/v1/audiences/{'a' * 16}")
+    target.delete(f"/v1/audiences/{'b' * 16}")
+    other.delete(f"/v1/audiences/{'c' * 16}")
+    assert ledger.created(target.api_key) == ["b" * 16, "c" * 16]
+    assert ledger.owns("a" * 16)  # still the run's, for the write guard
+    refused.clear()
+    ledger.clean([target], CleanupReport())
+    assert [path for method, path, _ in server.seen[3:]] == [
+        f"/v1/audiences/{'b' * 16}",
+        f"/v1/audiences/{'c' * 16}",
+    ]

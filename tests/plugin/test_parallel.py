@@ -17,7 +17,7 @@ from conformance.cli.shard_merge import merge_shards
 from conformance.errors import ReportError, SettingsError
 from conformance.plugin.quiet_lock import Kind, QuietLock
 from conformance.plugin.sharding import parse_shard, shard_of
-from conformance.plugin.worker_journal import read_journal
+from conformance.plugin.worker_journal import JournalWriter, read_journal
 from conformance.plugin.worker_side import worker_tag
 from conformance.reference.app import create_app
 from conformance.reference.keys import generate_key
@@ -86,6 +86,20 @@ def test_a_journal_cut_short_by_a_kill_is_read_up_to_the_cut(tmp_path: Path) -> 
     assert (read.pid, read.ended, read.created) == (42, False, [(0, "a1"), (1, "b2")])
     journal.write_text(journal.read_text() + '\n{"end": true}\n', encoding="utf-8")
     assert read_journal(journal).ended
+
+
+def test_a_journal_leaves_out_what_a_delete_of_the_worker_removed(tmp_path: Path) -> None:
+    """The controller's cleanup does not send again a delete the worker saw answered 204; an id
+    the server gives again after that is the run's once more."""
+    journal = tmp_path / "journal-gw0.jsonl"
+    writer = JournalWriter(tmp_path, "gw0")
+    for account, audience_id in ((0, "a1"), (0, "b2"), (1, "a1")):
+        writer.created(account, audience_id)
+    writer.gone(0, "a1")
+    writer.gone(0, "b2")
+    writer.created(0, "b2")
+    writer.ended(0.0)
+    assert read_journal(journal).created == [(1, "a1"), (0, "b2")]
 
 
 def test_each_class_of_the_quiet_lock_holds_its_rooms(tmp_path: Path) -> None:
