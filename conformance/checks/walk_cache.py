@@ -2,8 +2,8 @@
 
 Several properties (and several examples of one) walk the same query: the unfiltered list at
 page size 100, each channel at the size :func:`~conformance.checks.walk_bounds.plan` picks on a large
-account. A complete walk is kept and handed out again while the run has written nothing
-since (every write the run sends moves a counter at the request path), so what it proves
+account. A complete walk (or the prefix a large account allows at a drawn size) is kept and
+handed out again while the run has written nothing since (every write the run sends moves a counter at the request path), so what it proves
 still holds. A check that fails with a kept walk drops every kept walk (:meth:`Walks.fresh_on_failure`):
 the check is tried again (``account_wide``) on walks made anew, so a walk that another
 client's writes made stale is never what a failure rests on. A kept walk serves only checks
@@ -35,7 +35,7 @@ from conformance.http.methods import SAFE_METHODS
 from conformance.http.target import Target
 
 MAX_KEPT_ITEMS = 200_000  # items held by kept walks: the oldest go first beyond this (flat memory)
-Key = tuple[int, Query, tuple[str, ...], str, str]
+Key = tuple[int, Query, tuple[str, ...], str, str, int | None]  # max_pages last: None, to the end
 
 
 class WriteCounter:
@@ -93,6 +93,23 @@ class Walks:
     ) -> Walk:
         """A complete walk of ``query``: a kept one while the run has not written since (unless
         ``fresh``), else a new one, kept for the next caller."""
+        return self._kept_walk(
+            target, query, keep=keep, matching=matching, entry_rule=entry_rule, fresh=fresh
+        )
+
+    def _kept_walk(
+        self,
+        target: Target,
+        query: Query,
+        *,
+        keep: Sequence[str],
+        matching: ItemFilter | None,
+        entry_rule: str,
+        fresh: bool,
+        max_pages: int | None = None,
+    ) -> Walk:
+        """A walk of ``query`` (its first ``max_pages`` pages, or all): a kept one while the run
+        has not written since (unless ``fresh``), else a new one, kept for the next caller."""
         counter = self._counter(target)
         key = (
             id(target),
@@ -100,11 +117,12 @@ class Walks:
             tuple(keep),
             matching.wanted if matching else "",
             f"{entry_rule}/{matching.first_page_rule if matching else ''}",
+            max_pages,
         )
         with self._lock:
             kept = self.kept.get(key)
             if kept is not None and kept[0] == counter.writes and not fresh:
-                self._note(query)
+                self._note(kept[1])
                 return kept[1]
             under_way = None if fresh else self._walking.get(key)
             mine: Future[Walk] | None = None
@@ -112,11 +130,17 @@ class Walks:
                 mine = self._walking[key] = Future()
         if under_way is not None:
             walked = under_way.result()  # its failure too: the same walk, the same finding
-            with self._lock:
-                self._note(query)
+            self._note(walked)
             return walked
         try:
-            walked = walk(target, query, keep=keep, matching=matching, entry_rule=entry_rule)
+            walked = walk(
+                target,
+                query,
+                keep=keep,
+                matching=matching,
+                entry_rule=entry_rule,
+                max_pages=max_pages,
+            )
         except BaseException as error:
             if mine is not None:
                 with self._lock:
@@ -135,7 +159,7 @@ class Walks:
             ):
                 del self.kept[next(iter(self.kept))]  # dicts keep insertion order: the oldest first
             self.kept[key] = (counter.writes, walked)
-            self._note(query)
+            self._note(walked)
         return walked
 
     def planned(
@@ -161,15 +185,16 @@ class Walks:
             return Planned(chosen, walked, walked)
         larger = Query(query.path, chosen.to_end, query.filters)
         # The prefix at the drawn size and the complete walk at a larger one need nothing of
-        # each other: they are walked together.
+        # each other: they are walked together. A prefix is kept as a complete walk is.
         prefix, complete = target.all_together(
             [
-                lambda: walk(
+                lambda: self._kept_walk(
                     target,
                     query,
                     keep=keep,
                     matching=matching,
                     entry_rule=entry_rule,
+                    fresh=fresh,
                     max_pages=chosen.prefix_pages,
                 ),
                 lambda: self.complete(
@@ -180,7 +205,6 @@ class Walks:
         if (
             prefix.complete
         ):  # the collection shrank meanwhile: the drawn size reached the end after all
-            self._note(query)
             return Planned(chosen, prefix, prefix)
         with self._lock:
             self.reasons.add(
@@ -248,9 +272,13 @@ class Walks:
             else ""
         )
 
-    def _note(self, query: Query) -> None:
+    def _note(self, walked: Walk) -> None:
+        """A page size the current test walked to the end (a prefix cut short notes none)."""
+        if not walked.complete:
+            return
+        size = walked.query.page_size
         with self._lock:
-            self.to_end.add(DEFAULT_PAGE_SIZE if query.page_size is None else query.page_size)
+            self.to_end.add(DEFAULT_PAGE_SIZE if size is None else size)
 
     def _counter(self, target: Target) -> WriteCounter:
         counter = self.counters.get(id(target.policy))

@@ -101,6 +101,21 @@ def test_a_kept_walk_is_reused_until_the_run_writes(big: Target) -> None:
     assert big.delete(f"{AUDIENCES_PATH}/{made.json()['data']['id']}").status_code == 204
 
 
+def test_a_prefix_drawn_again_is_the_kept_one_unless_fresh(big: Target) -> None:
+    """A page size drawn twice while the run writes nothing walks its prefix once; a check that
+    compares with pages read later asks for it fresh."""
+    walks = Walks(budget=10, own_items=5)
+    query = Query(AUDIENCES_PATH, 1)
+    first = walks.planned(big, query)
+    sent = big.adapter.requests_sent
+    again = walks.planned(big, query)
+    assert again.at_drawn is first.at_drawn and again.complete is first.complete
+    assert big.adapter.requests_sent - sent == 1  # the total alone
+    fresh = walks.planned(big, query, fresh=True)
+    assert fresh.at_drawn is not first.at_drawn and fresh.at_drawn.page_count == 6
+    assert big.adapter.requests_sent - sent == 2 + 6
+
+
 def test_a_failed_check_drops_every_kept_walk(big: Target) -> None:
     """A retry never rests on a walk another client's writes may have made stale."""
     walks = Walks(budget=10, own_items=5)
