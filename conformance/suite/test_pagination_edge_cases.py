@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -22,12 +21,13 @@ from conformance.checks.page_reading import resolve_link
 from conformance.checks.walk_bounds import plan, size_to_end, straddling_size
 from conformance.checks.walk_cache import Walks
 from conformance.checks.walk_invariants import walk_exchange
-from conformance.checks.walk_model import Page, Query, Walk
+from conformance.checks.walk_model import Query, Walk
 from conformance.checks.walker import first_page, walk
 from conformance.contract.facts import AUDIENCES_PATH, CHANNELS, MAX_PAGE_SIZE
 from conformance.http.ledger import Namer
 from conformance.http.target import Target
 from conformance.suite.pagination_fixtures import property_settings, second_account
+from conformance.suite.writing_walk import WritingWalk
 from conformance.verdict.violations import NotExercised, check
 
 CHANNEL = "filter[channel]"
@@ -187,57 +187,6 @@ def test_an_invalid_page_size_is_refused(target: Target, page_size: str) -> None
 CREATED_DURING_WALK = 4  # by each walk, between its first pages
 # The data set's two smallest shares, one walk each: the shortest walks through it.
 WALKED_CHANNELS = ("WHATSAPP", "VIBER")
-
-
-@dataclasses.dataclass
-class WritingWalk:
-    """One walk of PAGE-12 through a channel, and the writes it makes between its pages: of the
-    audiences it made that a page shows, every other one (in the order the walk shows them) is
-    kept and the rest deleted, and one audience of the channel is created after each of the
-    first pages."""
-
-    target: Target
-    channel: str
-    made: list[str]
-    names: list[str]  # of the audiences to create between pages
-    not_shown: set[str] = dataclasses.field(default_factory=set)  # made, not yet shown
-    kept: list[str] = dataclasses.field(default_factory=list)
-    deleted: list[str] = dataclasses.field(default_factory=list)
-    created: list[str] = dataclasses.field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.not_shown = set(self.made)
-
-    def write_between_pages(self, page: Page) -> None:
-        # What goes and what comes between two pages is sent together: its order does not matter.
-        gone: list[str] = []
-        for audience_id in page.ids:
-            if audience_id in self.not_shown:
-                self.not_shown.discard(audience_id)
-                shown_before = len(self.kept) + len(self.deleted) + len(gone)
-                (self.kept if shown_before % 2 == 0 else gone).append(audience_id)
-        self.deleted.extend(gone)
-        writes: list[Callable[[], object]] = [
-            partial(delete_audience, self.target, audience_id) for audience_id in gone
-        ]
-        if len(self.created) < len(self.names):
-            name = self.names[len(self.created)]
-            writes.append(lambda: self.created.append(self._create(name)))
-        self.target.all_together(writes)
-
-    def throughout(self, dataset: DataSet) -> frozenset[str]:
-        """The audiences of the channel that existed for the whole walk: the data set's, and
-        those made before it that it did not delete."""
-        return dataset.ids(self.channel) | (set(self.made) - set(self.deleted))
-
-    def left(self) -> list[str]:
-        """What the walk made and did not delete: the test deletes it at its end."""
-        return [audience_id for audience_id in self.made if audience_id not in self.deleted] + [
-            *self.created
-        ]
-
-    def _create(self, name: str) -> str:
-        return str(create_audience(self.target, name, self.channel)["id"])
 
 
 @pytest.mark.writes
