@@ -2,8 +2,9 @@
 
 The signal is sent by the server's own view of the run (the requests it has received), at
 three moments: while the run creates its data set, in the middle of the suite, and while the
-run deletes what it created. Every time: exit 4, JUnit and a certificate that say the run was
-interrupted, and nothing of the run left on the account, counted at the server.
+run deletes what it created (its first delete once it has said its tests are done). Every
+time: exit 4, JUnit and a certificate that say the run was interrupted, and nothing of the run
+left on the account, counted at the server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pytest
 from staging import SUITE_RUN_TIMEOUT, Staging, cli, run_cli, run_env, shared_staging
@@ -52,29 +54,34 @@ def writes(count: int) -> Trigger:
     return fire
 
 
-def deletes_in_a_row(count: int) -> Trigger:
-    """A run of ``count`` deletes with no other write between: only the end of a run does that
-    (a test deletes at most a few dozen together; the quick profile's cleanup, over a hundred)."""
-    seen = [0]
+def first_delete_after_the_tests(said_done: threading.Event) -> Trigger:
+    """The cleanup's first delete: the first after the run said its tests were done (the
+    cleanup deletes no more than the run's data set and what no test deleted itself, a few
+    dozen audiences, fewer than a test may delete together: no count of deletes tells it)."""
 
     def fire(method: str, path: str, status: int) -> bool:
-        seen[0] = seen[0] + 1 if method == "DELETE" else 0
-        return seen[0] == count
+        return method == "DELETE" and said_done.is_set()
 
     return fire
 
 
-MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[], Trigger]]] = {
-    "creating-the-data-set": (("-k", "pagination"), lambda: creates(3)),
-    "mid-suite": ((), lambda: writes(60)),
-    "during-cleanup": ((), lambda: deletes_in_a_row(60)),
+MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[threading.Event], Trigger]]] = {
+    "creating-the-data-set": (("-k", "pagination"), lambda said_done: creates(3)),
+    "mid-suite": ((), lambda said_done: writes(60)),
+    "during-cleanup": ((), first_delete_after_the_tests),
 }
+TESTS_DONE = "audience-conformance: tests done:"  # the stage line printed before the cleanup
 
 
 def run_and_signal(
-    staging: Staging, folder: Path, extra: tuple[str, ...], trigger: Trigger, signals: list[int]
+    staging: Staging,
+    folder: Path,
+    extra: tuple[str, ...],
+    make_trigger: Callable[[threading.Event], Trigger],
+    signals: list[int],
 ) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Start a quick run; when ``trigger`` fires, send ``signals`` to it one after another."""
+    """Start a quick run; when the trigger fires, send ``signals`` to it one after another. The
+    trigger sees each write the server answered, and whether the run has said its tests are done."""
     command = cli("run", "--profile", "quick", "--junit-xml", str(folder / "junit.xml"), *extra)
     child = subprocess.Popen(
         command,
@@ -84,7 +91,22 @@ def run_and_signal(
         text=True,
         cwd=folder,
     )
-    sent = threading.Event()
+    said_done, sent = threading.Event(), threading.Event()
+    trigger = make_trigger(said_done)
+    streams: dict[str, list[str]] = {"stdout": [], "stderr": []}
+
+    def read(name: str, stream: IO[str]) -> None:
+        for line in stream:
+            streams[name].append(line)
+            if line.startswith(TESTS_DONE):
+                said_done.set()
+
+    readers = [
+        threading.Thread(target=read, args=(name, stream), daemon=True)
+        for name, stream in (("stdout", child.stdout), ("stderr", child.stderr))
+    ]
+    for reader in readers:
+        reader.start()
 
     def send_all() -> None:
         for signum in signals:
@@ -97,7 +119,13 @@ def run_and_signal(
             threading.Thread(target=send_all, daemon=True).start()
 
     staging.writes.listeners.append(listener)
-    stdout, stderr = child.communicate(timeout=SUITE_RUN_TIMEOUT)
+    child.wait(timeout=SUITE_RUN_TIMEOUT)
+    for reader in readers:
+        reader.join(timeout=SUITE_RUN_TIMEOUT)
+    for stream in (child.stdout, child.stderr):
+        if stream is not None:
+            stream.close()
+    stdout, stderr = "".join(streams["stdout"]), "".join(streams["stderr"])
     assert sent.is_set(), "the moment never came: " + stdout[-2000:]
     return subprocess.CompletedProcess(command, child.returncode, stdout, stderr), len(
         staging.writes.seen
@@ -105,12 +133,12 @@ def run_and_signal(
 
 
 def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
-    """A server whose deletes take 100 ms: a cleanup of a hundred audiences, eight at a time, lasts
-    long enough to signal twice."""
+    """A server whose deletes take 200 ms: a cleanup of a few dozen audiences, eight at a time,
+    lasts long enough to signal twice."""
 
     async def slowed(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "DELETE":
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.2)
         await app(scope, receive, send)
 
     return slowed
@@ -130,7 +158,7 @@ def junit_property(path: Path, name: str) -> str | None:
 def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int) -> None:
     extra, make_trigger = MOMENTS[moment]
     with shared_staging() as staging:
-        done, _ = run_and_signal(staging, tmp_path, extra, make_trigger(), [signum])
+        done, _ = run_and_signal(staging, tmp_path, extra, make_trigger, [signum])
         changed, added = staging.changes()
         assert staging.foreign_writes() == [] and changed == {}
         assert added == {}, f"left behind: {sorted(row[2] for row in added.values())}"
@@ -149,7 +177,7 @@ def test_a_second_signal_exits_at_once_and_says_how_to_finish(tmp_path: Path) ->
     """During cleanup a first signal is noted, a second exits; `cleanup --run-id` then removes the rest."""
     with shared_staging(wrap=slow_deletes) as staging:
         done, _ = run_and_signal(
-            staging, tmp_path, (), deletes_in_a_row(60), [signal.SIGTERM, signal.SIGTERM]
+            staging, tmp_path, (), first_delete_after_the_tests, [signal.SIGTERM, signal.SIGTERM]
         )
         assert done.returncode == 4
         found = re.search(
