@@ -106,7 +106,10 @@ class Ledger:
     """
 
     def __init__(self) -> None:
-        self._created: dict[str, dict[str, None]] = {}
+        # Per key, each id with the creates of it the run saw, less the deletes answered 204: a
+        # server that gives a deleted id to a new audience may answer that create before the
+        # delete comes back, and the id must stay for the cleanup all the same.
+        self._created: dict[str, dict[str, int]] = {}
         self._ever: set[str] = set()
         self._lock = threading.Lock()
 
@@ -131,7 +134,8 @@ class Ledger:
     def adopt(self, key: str, audience_id: str) -> None:
         """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
         with self._lock:
-            self._created.setdefault(key, {})[audience_id] = None
+            ids = self._created.setdefault(key, {})
+            ids[audience_id] = ids.get(audience_id, 0) + 1
             self._ever.add(audience_id)
 
     def owns(self, audience_id: str) -> bool:
@@ -139,9 +143,16 @@ class Ledger:
             return audience_id in self._ever
 
     def gone(self, key: str, audience_id: str) -> None:
-        """A delete of the run answered ``204``: the cleanup does not send it again. One that
-        outlived its ``204`` still carries the run's prefix, and the sweep finds it."""
-        self.forget(key, audience_id)
+        """A delete of the run answered ``204``: the cleanup does not send it again, unless the
+        id was created again meanwhile. One that outlived its ``204`` still carries the run's
+        prefix, and the sweep finds it."""
+        with self._lock:
+            ids = self._created.get(key, {})
+            left = ids.get(audience_id, 0) - 1
+            if left > 0:
+                ids[audience_id] = left
+            else:
+                ids.pop(audience_id, None)
 
     def forget(self, key: str, audience_id: str) -> None:
         with self._lock:

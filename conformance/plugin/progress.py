@@ -84,6 +84,7 @@ class Progress:
         if reporter._tw.width_of_current_line:  # after a line of dots
             reporter._tw.line()
         reporter.write_line(line)
+        reporter.flush()  # a pipe (a CI log, a script waiting for a stage) gets it now
 
     @pytest.hookimpl(trylast=True)  # after the recorder's preflight
     def pytest_collection_finish(self, session: pytest.Session) -> None:

@@ -62,7 +62,8 @@ def read_journal(path: Path) -> Journal:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return journal
-    created: dict[tuple[int, str], None] = {}  # in order; a delete answered 204 takes one out
+    # In order, with the creates seen less the deletes answered 204 (an id given again counts twice).
+    created: dict[tuple[int, str], int] = {}
     for line in lines:
         try:
             entry = json.loads(line)
@@ -75,8 +76,13 @@ def read_journal(path: Path) -> Journal:
         if entry.get("end"):
             journal.ended = True
         if "id" in entry:
-            created[(int(entry.get("account", 0)), str(entry["id"]))] = None
+            made = (int(entry.get("account", 0)), str(entry["id"]))
+            created[made] = created.get(made, 0) + 1
         if "gone" in entry:
-            created.pop((int(entry.get("account", 0)), str(entry["gone"])), None)
+            gone = (int(entry.get("account", 0)), str(entry["gone"]))
+            if created.get(gone, 0) > 1:
+                created[gone] -= 1
+            else:
+                created.pop(gone, None)
     journal.created = list(created)
     return journal

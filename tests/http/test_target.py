@@ -147,6 +147,18 @@ def test_a_cleanup_throttled_past_its_retries_says_so_and_keeps_the_id(
     assert [method for method, _, _ in server.seen] == ["DELETE", "DELETE"]
 
 
+def test_an_id_given_again_before_its_delete_came_back_stays_for_the_cleanup() -> None:
+    """A server that gives a deleted id to a new audience: the create's 201 may be seen before
+    the delete's 204, and the new audience is still the cleanup's."""
+    ledger = Ledger()
+    ledger.adopt("k-primary", "a" * 16)
+    ledger.adopt("k-primary", "a" * 16)  # the new audience, answered first
+    ledger.gone("k-primary", "a" * 16)  # the old one's delete, answered after
+    assert ledger.created("k-primary") == ["a" * 16]
+    ledger.gone("k-primary", "a" * 16)
+    assert ledger.created("k-primary") == []
+
+
 def test_the_cleanup_deletes_only_what_no_delete_of_the_run_removed(
     recording_server: StartServer,
 ) -> None:

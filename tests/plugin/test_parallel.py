@@ -98,6 +98,8 @@ def test_a_journal_leaves_out_what_a_delete_of_the_worker_removed(tmp_path: Path
     writer.gone(0, "a1")
     writer.gone(0, "b2")
     writer.created(0, "b2")
+    writer.created(1, "a1")  # given again before the first one's delete came back
+    writer.gone(1, "a1")
     writer.ended(0.0)
     assert read_journal(journal).created == [(1, "a1"), (0, "b2")]
 
