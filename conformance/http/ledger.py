@@ -13,9 +13,10 @@ import re
 import secrets
 import string
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -32,6 +33,15 @@ PREFIX_FAMILY = "acx"
 RUN_ID_LENGTH = 6
 PREFIX_PATTERN = re.compile(rf"^{PREFIX_FAMILY}[a-z0-9]{{{RUN_ID_LENGTH}}}_")
 _ALPHABET = string.ascii_lowercase + string.digits
+T = TypeVar("T")
+
+
+def take_one(counts: Counter[T], item: T) -> None:
+    """One ``item`` fewer in ``counts``; at none it leaves, and its place in the order with it."""
+    if counts[item] > 1:
+        counts[item] -= 1
+    else:
+        counts.pop(item, None)
 
 
 def new_run_id() -> str:
@@ -109,33 +119,33 @@ class Ledger:
         # Per key, each id with the creates of it the run saw, less the deletes answered 204: a
         # server that gives a deleted id to a new audience may answer that create before the
         # delete comes back, and the id must stay for the cleanup all the same.
-        self._created: dict[str, dict[str, int]] = {}
+        self._created: dict[str, Counter[str]] = {}
         self._ever: set[str] = set()
         self._lock = threading.Lock()
 
     def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         """Response observer: record any audience a create request brought into being, and
         note one a delete of the run removed."""
+        deleted = request.method == "DELETE" and response.status_code == 204
+        if not deleted and (request.method != "POST" or response.status_code != 201):
+            return  # most answers: nothing to parse
         path = urlsplit(request.url or "").path.rstrip("/")
         key = str(request.headers.get(KEY_HEADER, ""))
-        if request.method == "DELETE" and response.status_code == 204:
-            collection, _, deleted = path.rpartition("/")
-            if collection.endswith(AUDIENCES_PATH) and deleted:
-                self.gone(key, unquote(deleted))
-            return
-        if request.method != "POST" or response.status_code != 201:
+        if deleted:
+            collection, _, audience_id = path.rpartition("/")
+            if collection.endswith(AUDIENCES_PATH) and audience_id:
+                self.gone(key, unquote(audience_id))
             return
         if not path.endswith(AUDIENCES_PATH):
             return
-        audience_id = _created_id(response)
-        if audience_id is not None:
-            self.adopt(key, audience_id)
+        created = _created_id(response)
+        if created is not None:
+            self.adopt(key, created)
 
     def adopt(self, key: str, audience_id: str) -> None:
         """Record an audience of this run: from a ``201``, or found by the run's prefix at the end."""
         with self._lock:
-            ids = self._created.setdefault(key, {})
-            ids[audience_id] = ids.get(audience_id, 0) + 1
+            self._created.setdefault(key, Counter())[audience_id] += 1
             self._ever.add(audience_id)
 
     def owns(self, audience_id: str) -> bool:
@@ -147,20 +157,15 @@ class Ledger:
         id was created again meanwhile. One that outlived its ``204`` still carries the run's
         prefix, and the sweep finds it."""
         with self._lock:
-            ids = self._created.get(key, {})
-            left = ids.get(audience_id, 0) - 1
-            if left > 0:
-                ids[audience_id] = left
-            else:
-                ids.pop(audience_id, None)
+            take_one(self._created.get(key, Counter()), audience_id)
 
     def forget(self, key: str, audience_id: str) -> None:
         with self._lock:
-            self._created.get(key, {}).pop(audience_id, None)
+            self._created.get(key, Counter()).pop(audience_id, None)
 
     def created(self, key: str) -> list[str]:
         with self._lock:
-            return list(self._created.get(key, {}))
+            return list(self._created.get(key, Counter()))
 
     def __len__(self) -> int:
         with self._lock:

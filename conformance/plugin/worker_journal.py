@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from conformance.http.ledger import take_one
 
 PATTERN = "journal-*.jsonl"
 
@@ -63,7 +66,7 @@ def read_journal(path: Path) -> Journal:
     except OSError:
         return journal
     # In order, with the creates seen less the deletes answered 204 (an id given again counts twice).
-    created: dict[tuple[int, str], int] = {}
+    created: Counter[tuple[int, str]] = Counter()
     for line in lines:
         try:
             entry = json.loads(line)
@@ -76,13 +79,8 @@ def read_journal(path: Path) -> Journal:
         if entry.get("end"):
             journal.ended = True
         if "id" in entry:
-            made = (int(entry.get("account", 0)), str(entry["id"]))
-            created[made] = created.get(made, 0) + 1
+            created[(int(entry.get("account", 0)), str(entry["id"]))] += 1
         if "gone" in entry:
-            gone = (int(entry.get("account", 0)), str(entry["gone"]))
-            if created.get(gone, 0) > 1:
-                created[gone] -= 1
-            else:
-                created.pop(gone, None)
+            take_one(created, (int(entry.get("account", 0)), str(entry["gone"])))
     journal.created = list(created)
     return journal
