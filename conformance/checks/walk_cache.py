@@ -248,6 +248,20 @@ class Walks:
             target, Query(query.path, 1, query.filters), entry_rule=entry_rule, max_pages=1
         ).total
 
+    def kept_total(self, target: Target, query: Query, entry_rule: str = "PAGE-04") -> int:
+        """:meth:`total`, asked again only once the run has written since: the first page at
+        size 1 is kept as a walk's prefix is, for a test that compares every example's walks
+        with it."""
+        return self._kept_walk(
+            target,
+            Query(query.path, 1, query.filters),
+            keep=(),
+            matching=None,
+            entry_rule=entry_rule,
+            fresh=False,
+            max_pages=1,
+        ).total
+
     @contextmanager
     def fresh_on_failure(self) -> Iterator[None]:
         """Drop every kept walk when a check inside fails: a retry walks anew."""

@@ -116,6 +116,23 @@ def test_a_prefix_drawn_again_is_the_kept_one_unless_fresh(big: Target) -> None:
     assert big.adapter.requests_sent - sent == 2 + 6
 
 
+def test_a_kept_total_is_asked_once_until_the_run_writes(big: Target) -> None:
+    """PAGE-05 compares every example's walks with the total at page size 1: asked once while
+    the run writes nothing, asked again after a write."""
+    walks = Walks(budget=10, own_items=5)
+    query = Query(AUDIENCES_PATH, 7)
+    sent = big.adapter.requests_sent
+    assert walks.kept_total(big, query) == HELD
+    assert walks.kept_total(big, query) == HELD
+    assert big.adapter.requests_sent - sent == 1
+    made = big.post(AUDIENCES_PATH, json={"data": {"name": "acx-total-test", "channel": "SMS"}})
+    assert made.status_code == 201
+    try:
+        assert walks.kept_total(big, query) == HELD + 1
+    finally:
+        assert big.delete(f"{AUDIENCES_PATH}/{made.json()['data']['id']}").status_code == 204
+
+
 def test_a_failed_check_drops_every_kept_walk(big: Target) -> None:
     """A retry never rests on a walk another client's writes may have made stale."""
     walks = Walks(budget=10, own_items=5)
