@@ -56,6 +56,7 @@ T = TypeVar("T")
 GROUP = "audience-quiet-account"
 RUN_WIDE = "run_wide"  # marker: the test lists every audience of the run (by its prefix)
 WRITES = "writes"  # marker: the test creates or changes data (a quiet one takes EXCLUSIVE from its start)
+WAITS = "waits"  # marker: the test sleeps on purpose (a date's second to pass): first in its phase
 # Fixtures whose data the exact-set checks count on.
 SHARED_DATA_FIXTURES = frozenset({"dataset", "known", "secondary_ids"})
 
@@ -72,6 +73,10 @@ def add_marker(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{RUN_WIDE}: the test lists every audience of the run; under workers no other test of the run writes meanwhile",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{WAITS}: the test sleeps on purpose; under workers it goes first in its phase, its sleep beside the others' requests",
     )
 
 
@@ -110,7 +115,8 @@ def in_phases(
     Meanwhile the other workers run the tests that need no lock (they neither walk nor wrote
     last time; one that writes after all takes WRITERS at its write, as any test does). Within
     a phase the longest chains of the last run go first, so a phase does not end with one worker
-    busy, and each long test is followed by the shortest left (:func:`longest_beside_shortest`).
+    busy, and each long test is followed by the shortest left (:func:`longest_beside_shortest`);
+    before them, a test that sleeps on purpose (marker ``waits``): few requests, but seconds.
     Without a ``history``, the phases hold collection order and the lock-free tests go with the
     rest.
 
@@ -126,7 +132,7 @@ def in_phases(
     def wrote_nothing(item: pytest.Item, last: Measured | None) -> bool:
         return last is not None and last.writes == 0 and not _fixtures(item) & shared_writers
 
-    def phase(item: pytest.Item) -> tuple[int, int]:
+    def phase(item: pytest.Item) -> tuple[int, bool, int]:
         kind = kind_at_start(item)
         last = known.get(item.nodeid)
         if kind is Kind.EXCLUSIVE or item.nodeid in first:
@@ -135,7 +141,7 @@ def in_phases(
             order = 2
         else:
             order = 1 if wrote_nothing(item, last) else 3
-        return order, -_chain(last)
+        return order, item.get_closest_marker(WAITS) is None, -_chain(last)
 
     keys = {item.nodeid: phase(item) for item in items}
     ordered = sorted(items, key=lambda item: keys[item.nodeid])

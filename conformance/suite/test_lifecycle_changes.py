@@ -129,6 +129,7 @@ def _listed_renamed(target: Target, kept_audience: dict[str, Any], name: str) ->
 
 
 @pytest.mark.writes
+@pytest.mark.waits
 @pytest.mark.rule("CRUD-04", "CRUD-03")
 def test_update_moves_update_date_forward_after_a_second(target: Target, namer: Namer) -> None:
     """CRUD-04: an update more than a second after the last change moves update_date forward;

@@ -21,7 +21,13 @@ from conformance.plugin.chain_history import (
     save,
     to_json,
 )
-from conformance.plugin.quiet_lock import RUN_WIDE, WRITES, in_phases, longest_beside_shortest
+from conformance.plugin.quiet_lock import (
+    RUN_WIDE,
+    WAITS,
+    WRITES,
+    in_phases,
+    longest_beside_shortest,
+)
 from conformance.run.profiles import PROFILES
 from conformance.run.settings import RunSettings
 
@@ -153,6 +159,24 @@ def test_lock_free_tests_go_beside_the_quiet_writers_and_each_phase_starts_with_
         "rest-c",
         "rest-d",  # the shortest beside the longest: no worker holds two long ones
         "rest-b",
+    ]
+
+
+def test_a_test_that_sleeps_goes_first_in_its_phase_whatever_its_chain() -> None:
+    """Its second of sleep is longer than most chains take: started last, it would end the run
+    alone; started first, it sleeps while the others send their requests."""
+    items = [_item("long"), _item("sleeps", WAITS), _item("middle"), _item("short")]
+    history = {
+        "long": Measured(40, 3),
+        "sleeps": Measured(3, 2),
+        "middle": Measured(9, 1),
+        "short": Measured(1, 1),
+    }
+    assert [item.nodeid for item in in_phases(items, history)] == [
+        "sleeps",
+        "short",
+        "long",
+        "middle",
     ]
 
 
