@@ -8,6 +8,7 @@ them for every request whatever its caller passed, schemathesis' requests includ
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import ssl
@@ -137,16 +138,26 @@ def _ca_bundle(path: str | None) -> bool | str:
         return True
     if not os.path.exists(path):
         raise TransportError(f"CA bundle '{path}' does not exist.")
+    found = os.stat(path)
+    refusal = _unloadable(path, found.st_mtime_ns, found.st_size)
+    if refusal is not None:
+        raise TransportError(f"CA bundle '{path}' holds no PEM certificate ({refusal}).")
+    return path
+
+
+@functools.cache
+def _unloadable(path: str, mtime_ns: int, size: int) -> str | None:
+    """Why the bundle cannot be loaded, or None. Loading a system bundle takes tens of
+    milliseconds; the settings are built several times in each process of a run, so a bundle is
+    loaded once for as long as it is the same file (its time and size are the key)."""
     try:
         if os.path.isdir(path):
             ssl.create_default_context(capath=path)
         else:
             ssl.create_default_context(cafile=path)
     except (ssl.SSLError, OSError) as error:
-        raise TransportError(
-            f"CA bundle '{path}' holds no PEM certificate ({_reason(error)})."
-        ) from None
-    return path
+        return _reason(error)
+    return None
 
 
 def _client_cert(cert: str | None, key: str | None) -> tuple[str, str] | str | None:

@@ -9,6 +9,7 @@ say what the run did not check.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -51,10 +52,33 @@ def uncollected(
 ) -> list[list[str]]:
     """The rules of each suite test that is not among ``collected`` (the tests the run keeps, or
     every test pytest collected): nothing when the run collected no test of the suite."""
+    if asked_for_whole_suite(session.config):
+        return []  # what the run leaves out, it deselected (pytest reports that)
     kept = {key_of(item) for item in collected}
     if not any(Path(key.partition("::")[0]).parent == SUITE_DIR.resolve() for key in kept):
         return []  # not a run of this suite (the plugin is inert elsewhere)
     return [rules for key, rules in whole_suite(session, rules_of).items() if key not in kept]
+
+
+def asked_for_whole_suite(config: pytest.Config) -> bool:
+    """The run was started on the suite's folder itself (``--pyargs conformance.suite``, as
+    ``audience-conformance run`` starts it): pytest collected all of it, and building it again
+    (a second collection, in every worker) would find nothing missing."""
+    return bool(config.args) and all(_is_suite_dir(arg, config) for arg in config.args)
+
+
+def _is_suite_dir(arg: str, config: pytest.Config) -> bool:
+    if "::" in arg:
+        return False
+    if config.getoption("pyargs", False):
+        try:
+            spec = importlib.util.find_spec(arg)
+        except (ImportError, ValueError):
+            spec = None
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+        if locations:
+            return Path(locations[0]).resolve() == SUITE_DIR.resolve()
+    return Path(config.invocation_params.dir, arg).resolve() == SUITE_DIR.resolve()
 
 
 def _items(node: pytest.Collector) -> Iterator[pytest.Item]:
