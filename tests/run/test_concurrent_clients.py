@@ -1,5 +1,6 @@
-"""Other clients writing to the same account at the same time: a second run of the suite, or a
-pipeline that creates and deletes audiences every 50 ms.
+"""Other clients writing to the same account at the same time: a second run of the suite, a
+pipeline that creates and deletes audiences every 50 ms, or bursts of creates in the channel a
+walk is reading.
 
 Each run writes and deletes only its own audiences, and reaches the verdict it reaches alone:
 an exact-set check that somebody else's writes disturbed is tried again when the write is
@@ -14,20 +15,25 @@ import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import requests
 from staging import SUITE_RUN_TIMEOUT, Staging, cli, run_env, shared_staging
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from conformance.reference.store import Store
 
 pytestmark = pytest.mark.slow
 OTHER_CLIENT = "other-client"
 
 
-def start_run(staging: Staging, folder: Path) -> subprocess.Popen[str]:
+def start_run(staging: Staging, folder: Path, *narrowed: str) -> subprocess.Popen[str]:
     folder.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        cli("run", "--profile", "default", "--junit-xml", str(folder / "junit.xml")),
+        cli("run", "--profile", "default", "--junit-xml", str(folder / "junit.xml"), *narrowed),
         env=run_env(staging),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -108,5 +114,45 @@ def test_a_run_beside_a_client_writing_every_50_ms(tmp_path: Path) -> None:
             stop.set()
             writer.join(timeout=10)
         assert written[0] > 100  # the other client really wrote throughout the run
+        assert_only_own_writes_and_nothing_left(staging)
+    assert_decided_or_inconclusive_for_that_cause(code, output, tmp_path / "junit.xml")
+
+
+BURST = 8  # audiences another client creates together
+BURST_EVERY = 4  # pages of a channel's walk read between two bursts
+
+
+def bursts_in_walks(app: ASGIApp, store: Store, accounts: Mapping[str, str]) -> ASGIApp:
+    """The reference, beside another client of the same account that creates a burst of
+    audiences of a channel while a walk of that channel is under way: every few pages reached
+    through a link, just before the server answers one."""
+    pages = [0]
+
+    async def with_bursts(scope: Scope, receive: Receive, send: Send) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode()) if scope["type"] == "http" else {}
+        channel = query.get("filter[channel]", [None])[0]
+        key = dict(scope.get("headers", ())).get(b"x-dexatel-key", b"").decode("latin-1")
+        if channel in ("VIBER", "WHATSAPP") and "page_token" in query and key in accounts:
+            pages[0] += 1
+            if pages[0] % BURST_EVERY == 0:
+                for number in range(BURST):
+                    name = f"{OTHER_CLIENT}{pages[0]}x{number}"
+                    store.create_audience(accounts[key], name, channel, [])
+        await app(scope, receive, send)
+
+    return with_bursts
+
+
+def test_walks_made_longer_by_another_client_s_creates_are_not_charged_to_the_server(
+    tmp_path: Path,
+) -> None:
+    """Another client creates audiences of the channel PAGE-12 walks, in bursts, while the walk
+    goes on: the walk grows past the bound its own creates allow (PAGE-04's endless walk, had
+    nobody else written). The audiences that appeared excuse it, as for any whole-account
+    check: the run is decided, or leaves the rule not verified naming them; never FAILED."""
+    with shared_staging(wrap=bursts_in_walks) as staging:
+        code, output = finish(start_run(staging, tmp_path, "--rule", "PAGE-12"))
+        added = staging.changes()[1]
+        assert any(row[2].startswith(OTHER_CLIENT) for row in added.values()), "no burst was made"
         assert_only_own_writes_and_nothing_left(staging)
     assert_decided_or_inconclusive_for_that_cause(code, output, tmp_path / "junit.xml")
