@@ -156,6 +156,21 @@ def url_of(bound: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
+class _Announcing(uvicorn.Server):
+    """uvicorn's server, saying it runs only once Ctrl-C stops it: a SIGINT sent as soon as the
+    URL is printed is handled (sent before uvicorn caught the signal, it could be lost, and the
+    server went on serving)."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            self._announce()
+
+
 def serve(
     db: str,
     host: str,
@@ -181,11 +196,17 @@ def serve(
         # until uvicorn accepts, instead of finding the port closed.
         bound.listen(config.backlog)
         base_url = url_of(bound)
-        print(f"The reference Audience API is running on {base_url} (Ctrl-C stops it).", flush=True)
-        if on_ready is not None:
-            on_ready(base_url)
+
+        def announce() -> None:
+            print(
+                f"The reference Audience API is running on {base_url} (Ctrl-C stops it).",
+                flush=True,
+            )
+            if on_ready is not None:
+                on_ready(base_url)
+
         # uvicorn shuts down gracefully on SIGINT, then raises it again for the caller.
-        uvicorn.Server(config).run(sockets=[bound])
+        _Announcing(config, announce).run(sockets=[bound])
     except KeyboardInterrupt:
         pass
     finally:

@@ -202,12 +202,15 @@ def _suite_env() -> dict[str, str]:
 
 
 def test_the_readme_shows_what_serve_prints(tmp_path: Path) -> None:
-    """The README's sample of serve's output reads as serve's output does, keys and port aside."""
+    """The README's sample of serve's output reads as serve's output does, keys, port and process
+    id aside. It ends with the command lines, printed once Ctrl-C stops the server (the test
+    sends SIGINT as soon as it reads them)."""
     shown = re.search(r"```text\n(.*?)```", _readme_section(), re.DOTALL)
     assert shown is not None
 
     def shape(text: str) -> list[str]:
         text = re.sub(r"\b[0-9a-f]{32}\b", "KEY", text)
+        text = re.sub(r"server process \[\d+\]", "server process [PID]", text)
         return re.sub(r"127\.0\.0\.1:\d+", "HOST:PORT", text).strip().splitlines()
 
     with serving(tmp_path) as started:
