@@ -8,7 +8,7 @@ exit 1 and name that rule among the failures. The fast loop runs a sample of the
 ``sample``: per rule ID of the catalogue one mutant (:func:`mutation.proofs.covering_sample`), so
 every rule's tests are shown to fail, beside the reference passing every rule strictly. The full
 proofs (``tox -e full``) run the other mutants; the whole-run proofs at three seeds are
-:mod:`mutation.test_proofs` (a sample) and ``tox -e proofs`` (every mutant).
+:mod:`mutation.test_proofs` (the seed-sensitive mutants) and ``tox -e proofs`` (every mutant).
 """
 
 from __future__ import annotations
