@@ -84,10 +84,25 @@ def _wait_for(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"the reference did not start on port {port}")
 
 
+def machine_tables() -> None:
+    """Have the machine's cache hold the Unicode tables of the installed Hypothesis: on a machine
+    where no run has made them yet, the first timed run would otherwise pay for them."""
+    from conformance.checks.unicode_tables import cache_folder
+
+    if cache_folder().is_dir():
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-tables-") as home:
+        subprocess.run(
+            [PYTHON, "-c", "from conformance.checks.unicode_tables import make; make()"],
+            env={**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": home}, check=True,
+        )  # fmt: skip
+
+
 def fresh_cache(folder: Path) -> Path:
     """A cache folder holding the machine's Unicode tables and no history of earlier runs."""
     from conformance.run.cache_home import cache_home
 
+    machine_tables()
     home = folder / "audience-conformance"
     home.mkdir(parents=True)
     if cache_home().is_dir():
