@@ -175,6 +175,17 @@ def start_run() -> run_session.RunContext:
     return run_session.activate(current_settings(), _stop, joined_run(_config))
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """The tests are over: the run is finishing from here, so a first signal is noted, never
+    raised (one landing in another plugin's end of session would skip the cleanup)."""
+    try:
+        return (yield)
+    finally:
+        if _stop is not None and not is_worker(session.config):  # the controller cleans up
+            _stop.begin_finishing()
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:

@@ -1,8 +1,7 @@
 """Ctrl-C, a CI cancel (SIGTERM) and a closed terminal (SIGHUP) end a run cleanly, at any moment.
 
-The signal is sent by the server's own view of the run (the requests it has received), at
-three moments: while the run creates its data set, in the middle of the suite, and while the
-run deletes what it created (its first delete once it has said its tests are done). Every
+The signal is sent at three moments of the run, as the server sees it: while the run creates
+its data set, in the middle of the suite, and while the run deletes what it created. Every
 time: exit 4, JUnit and a certificate that say the run was interrupted, and nothing of the run
 left on the account, counted at the server.
 """
@@ -31,6 +30,9 @@ pytestmark = pytest.mark.slow
 Trigger = Callable[
     [str, str, int], bool
 ]  # (method, path, status) of each write the server answered -> send now?
+Arm = Callable[[Staging, Callable[[], None]], None]  # arranges for the callback at the moment
+STOPPING = "audience-conformance: stopping:"  # the run's answer to a signal during its cleanup
+ACKNOWLEDGED_WITHIN = 60.0  # seconds a run has to answer a signal before the next is sent
 
 
 def creates(count: int) -> Trigger:
@@ -54,52 +56,106 @@ def writes(count: int) -> Trigger:
     return fire
 
 
-def first_delete_after_the_tests(said_done: threading.Event) -> Trigger:
-    """The cleanup's first delete: the first after the run said its tests were done (the
-    cleanup deletes no more than the run's data set and what no test deleted itself, a few
-    dozen audiences, fewer than a test may delete together: no count of deletes tells it)."""
+def on_answered_writes(trigger: Trigger) -> Arm:
+    def arm(staging: Staging, fire: Callable[[], None]) -> None:
+        staging.writes.listeners.append(lambda *write: trigger(*write) and fire())
 
-    def fire(method: str, path: str, status: int) -> bool:
-        return method == "DELETE" and said_done.is_set()
-
-    return fire
+    return arm
 
 
-MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[threading.Event], Trigger]]] = {
-    "creating-the-data-set": (("-k", "pagination"), lambda said_done: creates(3)),
-    "mid-suite": ((), lambda said_done: writes(60)),
-    "during-cleanup": ((), first_delete_after_the_tests),
+TESTS_DONE_PATH = "/__the-run-s-tests-are-done__"
+# A plugin of the run's own pytest that tells the server when its tests are over. A hook wrapper's
+# first half runs before any plugin's end of session, so before the run's cleanup.
+TELL_THE_SERVER = f"""
+import os
+import urllib.request
+
+import pytest
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session):
+    urllib.request.urlopen(os.environ["AUDIENCE_BASE_URL"] + "{TESTS_DONE_PATH}", timeout=30).close()
+    return (yield)
+"""
+
+
+class CleanupGate:
+    """The server's side of the cleanup moment: every delete that arrives once the run has said
+    its tests are over is the cleanup's, and waits at the gate until it opens. On loopback a
+    cleanup ends in milliseconds; held, it is still under way when the signals land."""
+
+    def __init__(self, folder: Path) -> None:
+        (folder / "tell_the_server.py").write_text(TELL_THE_SERVER)
+        self.env = {"PYTEST_ADDOPTS": "-p tell_the_server", "PYTHONPATH": str(folder)}
+        self.tests_done, self.opened = threading.Event(), threading.Event()
+        self._fire: Callable[[], None] | None = None  # armed: the cleanup moment was chosen
+
+    def arm(self, staging: Staging, fire: Callable[[], None]) -> None:
+        self._fire = fire
+
+    def wrap(self, app: ASGIApp, store: object, accounts: object) -> ASGIApp:
+        async def gated(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"] == TESTS_DONE_PATH:
+                self.tests_done.set()
+                await send({"type": "http.response.start", "status": 204, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            held = scope["type"] == "http" and scope["method"] == "DELETE"
+            if held and self._fire is not None and self.tests_done.is_set():
+                self._fire()
+                while not self.opened.is_set():
+                    await asyncio.sleep(0.01)
+            await app(scope, receive, send)
+
+        return gated
+
+
+MOMENTS: dict[str, tuple[str, ...]] = {
+    "creating-the-data-set": ("-k", "pagination"),
+    "mid-suite": (),
+    "during-cleanup": (),
 }
-TESTS_DONE = "audience-conformance: tests done:"  # the stage line printed before the cleanup
+
+
+def arm_at(moment: str, gate: CleanupGate) -> Arm:
+    if moment == "creating-the-data-set":
+        return on_answered_writes(creates(3))
+    if moment == "mid-suite":
+        return on_answered_writes(writes(60))
+    return gate.arm
 
 
 def run_and_signal(
     staging: Staging,
     folder: Path,
     extra: tuple[str, ...],
-    make_trigger: Callable[[threading.Event], Trigger],
+    arm: Arm,
     signals: list[int],
-) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Start a quick run; when the trigger fires, send ``signals`` to it one after another. The
-    trigger sees each write the server answered, and whether the run has said its tests are done."""
+    *,
+    env: dict[str, str],
+    answered: threading.Event | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Start a quick run; at the moment ``arm`` names, send ``signals`` to it one after another,
+    each once the run has answered the one before (it says it is stopping); ``answered`` is
+    set once it has answered the last."""
     command = cli("run", "--profile", "quick", "--junit-xml", str(folder / "junit.xml"), *extra)
     child = subprocess.Popen(
         command,
-        env=run_env(staging),
+        env=run_env(staging, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=folder,
     )
-    said_done, sent = threading.Event(), threading.Event()
-    trigger = make_trigger(said_done)
+    acknowledged, sent = threading.Event(), threading.Event()
     streams: dict[str, list[str]] = {"stdout": [], "stderr": []}
 
     def read(name: str, stream: IO[str]) -> None:
         for line in stream:
             streams[name].append(line)
-            if line.startswith(TESTS_DONE):
-                said_done.set()
+            if line.startswith(STOPPING):
+                acknowledged.set()
 
     readers = [
         threading.Thread(target=read, args=(name, stream), daemon=True)
@@ -109,16 +165,21 @@ def run_and_signal(
         reader.start()
 
     def send_all() -> None:
-        for signum in signals:
+        for index, signum in enumerate(signals, start=1):
             os.kill(child.pid, signum)
-            time.sleep(0.2)  # signals of one kind do not queue: let the first be handled
+            if index < len(signals) or answered is not None:
+                # Signals of one kind do not queue: the next waits until this one was handled.
+                acknowledged.wait(timeout=ACKNOWLEDGED_WITHIN)
+                acknowledged.clear()
+        if answered is not None:
+            answered.set()
 
-    def listener(method: str, path: str, status: int) -> None:
-        if not sent.is_set() and trigger(method, path, status):
+    def fire() -> None:
+        if not sent.is_set():
             sent.set()
             threading.Thread(target=send_all, daemon=True).start()
 
-    staging.writes.listeners.append(listener)
+    arm(staging, fire)
     child.wait(timeout=SUITE_RUN_TIMEOUT)
     for reader in readers:
         reader.join(timeout=SUITE_RUN_TIMEOUT)
@@ -127,21 +188,7 @@ def run_and_signal(
             stream.close()
     stdout, stderr = "".join(streams["stdout"]), "".join(streams["stderr"])
     assert sent.is_set(), "the moment never came: " + stdout[-2000:]
-    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr), len(
-        staging.writes.seen
-    )
-
-
-def slow_deletes(app: ASGIApp, store: object, accounts: object) -> ASGIApp:
-    """A server whose deletes take 200 ms: a cleanup of a few dozen audiences, eight at a time,
-    lasts long enough to signal twice."""
-
-    async def slowed(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "DELETE":
-            await asyncio.sleep(0.2)
-        await app(scope, receive, send)
-
-    return slowed
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
 
 def junit_property(path: Path, name: str) -> str | None:
@@ -156,9 +203,18 @@ def junit_property(path: Path, name: str) -> str | None:
     "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
 )
 def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int) -> None:
-    extra, make_trigger = MOMENTS[moment]
-    with shared_staging() as staging:
-        done, _ = run_and_signal(staging, tmp_path, extra, make_trigger, [signum])
+    gate = CleanupGate(tmp_path)
+    with shared_staging(wrap=gate.wrap) as staging:
+        done = run_and_signal(
+            staging,
+            tmp_path,
+            MOMENTS[moment],
+            arm_at(moment, gate),
+            [signum],
+            env=gate.env,
+            answered=gate.opened if moment == "during-cleanup" else None,
+        )
+        gate.opened.set()
         changed, added = staging.changes()
         assert staging.foreign_writes() == [] and changed == {}
         assert added == {}, f"left behind: {sorted(row[2] for row in added.values())}"
@@ -166,6 +222,8 @@ def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int
     assert done.returncode == 4, output[-3000:]
     assert "no verdict: the run was interrupted" in output
     assert "verdict: CONFORMANT" not in output and "Traceback" not in output
+    if moment == "during-cleanup":
+        assert STOPPING in done.stderr, "the signal did not land in the cleanup: " + output[-3000:]
     assert junit_property(tmp_path / "junit.xml", "run_end") == "interrupted"
     certificate = json.loads((tmp_path / "certificate.json").read_text())
     assert (
@@ -175,11 +233,13 @@ def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int
 
 def test_a_second_signal_exits_at_once_and_says_how_to_finish(tmp_path: Path) -> None:
     """During cleanup a first signal is noted, a second exits; `cleanup --run-id` then removes the rest."""
-    with shared_staging(wrap=slow_deletes) as staging:
-        done, _ = run_and_signal(
-            staging, tmp_path, (), first_delete_after_the_tests, [signal.SIGTERM, signal.SIGTERM]
+    gate = CleanupGate(tmp_path)
+    with shared_staging(wrap=gate.wrap) as staging:
+        done = run_and_signal(
+            staging, tmp_path, (), gate.arm, [signal.SIGTERM, signal.SIGTERM], env=gate.env
         )
-        assert done.returncode == 4
+        assert done.returncode == 4, (done.stdout + done.stderr)[-3000:]
+        assert STOPPING in done.stderr and "second signal: exiting at once" in done.stderr
         found = re.search(
             r"audience-conformance cleanup --base-url (\S+) --run-id ([a-z0-9]{6})", done.stderr
         )
@@ -188,6 +248,7 @@ def test_a_second_signal_exits_at_once_and_says_how_to_finish(tmp_path: Path) ->
         assert added, (
             "the run was stopped before its cleanup ended: some of its audiences are still there"
         )
+        gate.opened.set()  # the deletes held when the run exited reach the server now
         finish = run_cli(staging, "cleanup", "--run-id", found.group(2), cwd=tmp_path)
         assert finish.returncode == 0, finish.stdout + finish.stderr
         changed, added = staging.changes()
