@@ -5,8 +5,8 @@ Each of them ends the run the same way: the test going on is stopped where it st
 let through), no further test starts, and the plugin's end of session deletes what the run
 created and writes JUnit and a certificate that say the run gave no verdict (exit 4).
 
-While that end is under way a first signal no longer interrupts: stopping a cleanup half way
-is what would leave data behind. A second signal exits at once and prints the ``cleanup``
+From the moment the tests are over (the end of pytest's test loop) a first signal no longer
+interrupts: stopping a cleanup half way, or before it starts, is what would leave data behind. A second signal exits at once and prints the ``cleanup``
 command that finishes the job.
 
 The budget (``--max-duration``) is a real-time alarm in the main thread, so a test blocked in
