@@ -52,9 +52,10 @@ def test_processes_and_threads_together_never_hold_more_than_n(tmp_path: Path, c
 
 def test_a_slot_held_by_a_process_that_died_is_free(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
-    holder = context.Process(target=_hold_forever, args=(str(tmp_path),))
+    holding = context.Event()
+    holder = context.Process(target=_hold_forever, args=(str(tmp_path), holding))
     holder.start()
-    time.sleep(1.0)  # the holder has its slot (a spawned interpreter starts in well under this)
+    assert holding.wait(60), "the holder never took its slot"
     holder.kill()
     holder.join(10)
     taken = threading.Event()
@@ -68,8 +69,9 @@ def test_a_slot_held_by_a_process_that_died_is_free(tmp_path: Path) -> None:
     assert taken.wait(10)
 
 
-def _hold_forever(folder: str) -> None:
+def _hold_forever(folder: str, holding: Any) -> None:
     with ConnectionSlots(1, Path(folder)).held():
+        holding.set()
         time.sleep(3600)
 
 
