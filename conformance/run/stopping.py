@@ -6,8 +6,8 @@ let through), no further test starts, and the plugin's end of session deletes wh
 created and writes JUnit and a certificate that say the run gave no verdict (exit 4).
 
 From the moment the tests are over (the end of pytest's test loop) a first signal no longer
-interrupts: stopping a cleanup half way, or before it starts, is what would leave data behind. A second signal exits at once and prints the ``cleanup``
-command that finishes the job.
+interrupts: stopping a cleanup half way, or before it starts, is what would leave data behind.
+A second signal exits at once and prints the ``cleanup`` command that finishes the job.
 
 The budget (``--max-duration``) is a real-time alarm in the main thread, so a test blocked in
 a slow read is stopped at the budget too, not only the next request.

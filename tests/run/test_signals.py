@@ -111,19 +111,11 @@ class CleanupGate:
         return gated
 
 
-MOMENTS: dict[str, tuple[str, ...]] = {
-    "creating-the-data-set": ("-k", "pagination"),
-    "mid-suite": (),
-    "during-cleanup": (),
+MOMENTS: dict[str, tuple[tuple[str, ...], Callable[[CleanupGate], Arm]]] = {
+    "creating-the-data-set": (("-k", "pagination"), lambda gate: on_answered_writes(creates(3))),
+    "mid-suite": ((), lambda gate: on_answered_writes(writes(60))),
+    "during-cleanup": ((), lambda gate: gate.arm),
 }
-
-
-def arm_at(moment: str, gate: CleanupGate) -> Arm:
-    if moment == "creating-the-data-set":
-        return on_answered_writes(creates(3))
-    if moment == "mid-suite":
-        return on_answered_writes(writes(60))
-    return gate.arm
 
 
 def run_and_signal(
@@ -203,18 +195,19 @@ def junit_property(path: Path, name: str) -> str | None:
     "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
 )
 def test_a_signal_stops_the_run_cleanly(tmp_path: Path, moment: str, signum: int) -> None:
+    extra, arm_at = MOMENTS[moment]
     gate = CleanupGate(tmp_path)
     with shared_staging(wrap=gate.wrap) as staging:
         done = run_and_signal(
             staging,
             tmp_path,
-            MOMENTS[moment],
-            arm_at(moment, gate),
+            extra,
+            arm_at(gate),
             [signum],
             env=gate.env,
             answered=gate.opened if moment == "during-cleanup" else None,
         )
-        gate.opened.set()
+        gate.opened.set()  # nothing may stay held once the run has ended, whatever it answered
         changed, added = staging.changes()
         assert staging.foreign_writes() == [] and changed == {}
         assert added == {}, f"left behind: {sorted(row[2] for row in added.values())}"
