@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 from types import FrameType
 from typing import Any
 
 from conformance.verdict.exits import Exit, RunEnd
 
+STDERR = 2  # the descriptor, whatever object sys.stderr is at the time
 USER_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -109,17 +109,24 @@ class RunStop:
             return
         self._signals_seen += 1
         if self._signals_seen > 1:
-            sys.stderr.write(
-                f"\naudience-conformance: second signal: exiting at once. {self.cleanup_command}\n"
-            )
-            sys.stderr.flush()
+            _tell(f"second signal: exiting at once. {self.cleanup_command}")
             os._exit(Exit.INCOMPLETE)
         if self.finishing:
             if self.reason is None:
                 self.reason = RunEnd.INTERRUPTED
-            sys.stderr.write(
-                "\naudience-conformance: stopping: deleting what this run created; a second signal exits at once.\n"
-            )
-            sys.stderr.flush()
+            _tell("stopping: deleting what this run created; a second signal exits at once.")
             return
         self.stop(RunEnd.INTERRUPTED)
+
+
+def _tell(message: str) -> None:
+    """Say ``message`` on the process's standard error from a signal handler.
+
+    The handler runs between two steps of whatever the main thread was doing, which may be a
+    write to ``sys.stderr``: writing to it again from there fails as a reentrant call, and that
+    error would cut the cleanup short. A write straight to the descriptor holds no lock.
+    """
+    try:
+        os.write(STDERR, f"\naudience-conformance: {message}\n".encode(errors="replace"))
+    except OSError:
+        pass  # nowhere to say it; the stop itself goes on
