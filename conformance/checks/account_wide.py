@@ -8,7 +8,9 @@ suite, creates and deletes audiences while a walk goes on.
 A failure of such a check is excused only by evidence of such a write
 (:mod:`conformance.http.evidence`): an audience no read had seen appeared, or one seen earlier now
 answers 404. Without evidence the failure is the server's, charged the first time: tries that
-merely disagree prove nothing (a server wrong now and then disagrees with itself). With
+merely disagree prove nothing (a server wrong now and then disagrees with itself). Evidence
+excuses only what a write can cause (``RuleViolation.writes_can_cause``): a server error, a
+malformed answer or a link off the target is charged at once beside any write. With
 evidence the check (one Hypothesis example, or the whole test when it has none) is tried
 again after a pause; a try that passes decides it, and a try that fails without new evidence
 is the server's. When every try failed beside proven writes, the check is
@@ -44,11 +46,6 @@ T = TypeVar("T")
 _jitter = random.Random()  # timing only: what the suite sends never depends on it
 
 
-# A failure of a check, or Hypothesis finding that the same example drew or answered
-# differently on replay: what a walk disturbed by other clients' writes can look like.
-Disturbance = (RuleViolation, hypothesis.errors.Flaky)
-
-
 def pause(seconds: float) -> None:
     """Sleep about ``seconds`` (half to one and a half times), never in step with a periodic writer."""
     time.sleep(seconds * _jitter.uniform(0.5, 1.5))
@@ -63,8 +60,18 @@ def leaves(failure: BaseException) -> list[BaseException]:
 
 
 def is_disturbance(failure: BaseException) -> bool:
-    """Whether every failure in ``failure`` is one that other clients' writes can cause."""
-    return all(isinstance(leaf, Disturbance) for leaf in leaves(failure))
+    """Whether every failure in ``failure`` is one that other clients' writes can cause: a
+    check of what the account holds (items, totals, order), or Hypothesis finding that the same
+    example drew or answered differently on replay. A server error, a dropped connection, a
+    malformed page or a link off the target is the server's whatever anybody wrote: evidence of
+    writes never excuses it."""
+    return all(_writes_can_cause(leaf) for leaf in leaves(failure))
+
+
+def _writes_can_cause(failure: BaseException) -> bool:
+    if isinstance(failure, RuleViolation):
+        return failure.writes_can_cause
+    return isinstance(failure, hypothesis.errors.Flaky)
 
 
 def decide(
@@ -112,7 +119,8 @@ def _inconclusive(tries: list[tuple[BaseException, Evidence]]) -> Inconclusive:
     violations = [
         leaf for failure, _ in tries for leaf in leaves(failure) if isinstance(leaf, RuleViolation)
     ]
-    rules = ", ".join(dict.fromkeys(violation.rule for violation in violations)) or "their replay"
+    failed = list(dict.fromkeys(violation.rule for violation in violations))
+    rules = ", ".join(failed) or "their replay"
     first = violations[0].received if violations else str(tries[0][0]).splitlines()[0]
     writes = " | ".join(
         f"try {number}: {evidence.describe()}"
@@ -121,6 +129,7 @@ def _inconclusive(tries: list[tuple[BaseException, Evidence]]) -> Inconclusive:
     return Inconclusive(
         violations[0].rule if violations else "PAGE-04",
         f"{len(tries)} tries failed {rules}, each beside writes of another client in the account (an exact-set check needs none meanwhile): {writes}. First failure: {first}",
+        rules=failed,
     )
 
 

@@ -29,6 +29,7 @@ def body_of(response: requests.Response) -> Any:
         expected="Content-Type application/json",
         received=content_type or "(none)",
         response=response,
+        writes_can_cause=False,
     )
     try:
         return response.json()
@@ -38,6 +39,7 @@ def body_of(response: requests.Response) -> Any:
             expected="a body that parses as JSON",
             received=response.text[:200],
             response=response,
+            writes_can_cause=False,
         ) from None
 
 
@@ -51,6 +53,7 @@ def error_codes(response: requests.Response) -> list[int]:
         expected="a non-empty 'errors' array",
         received=body,
         response=response,
+        writes_can_cause=False,
     )
     assert isinstance(errors, list)
     for item in errors:
@@ -62,6 +65,7 @@ def error_codes(response: requests.Response) -> list[int]:
             expected="each error with an integer 'code' and a string 'message'",
             received=item,
             response=response,
+            writes_can_cause=False,
         )
     return [item["code"] for item in errors]
 
@@ -82,6 +86,7 @@ def expect_error(
         received=f"HTTP {response.status_code}",
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     codes = error_codes(response)
     if code is not None:
@@ -92,6 +97,7 @@ def expect_error(
             received=f"codes {codes}",
             response=response,
             context=context,
+            writes_can_cause=False,
         )
 
 
@@ -108,6 +114,7 @@ def expect_accepted(
         expected=f"HTTP {status}: {what} is valid",
         received=f"HTTP {response.status_code}, codes {codes}",
         response=response,
+        writes_can_cause=False,
     )
     body = body_of(response)
     audience = body.get("data") if isinstance(body, dict) else None
@@ -117,6 +124,7 @@ def expect_accepted(
         expected="{'data': Audience} with a string id",
         received=body,
         response=response,
+        writes_can_cause=False,
     )
     assert isinstance(audience, dict)
     return audience

@@ -30,7 +30,11 @@ def resolve_link(target: Target, page: Page, name: str) -> str:
     link = page.links.get(name)
     if link is None:
         raise RuleViolation(
-            "PAGE-06", expected=f"a '{name}' link", received="null", context=page.describe()
+            "PAGE-06",
+            expected=f"a '{name}' link",
+            received="null",
+            context=page.describe(),
+            writes_can_cause=False,
         )
     url = target.follow(link, relative_to=page.url)
     origin = Origin.of(url)
@@ -39,12 +43,14 @@ def resolve_link(target: Target, page: Page, name: str) -> str:
         "PAGE-09",
         expected=f"links on the target's own scheme, host and port ({target.policy.origin})",
         received=f"'{name}' of {page.describe()} is {link!r}, which resolves to {origin}",
+        writes_can_cause=False,
     )
     check(
         is_absolute_link(link),
         LINK_RULES[name],
         expected=f"links.{name} an absolute URL or an absolute path (section 4)",
         received=f"'{name}' of {page.describe()} is {link!r}, a relative reference",
+        writes_can_cause=False,
     )
     return url
 
@@ -58,6 +64,7 @@ def fetch(target: Target, url: str, *, link: str) -> requests.Response:
             "PAGE-09",
             expected="links on the target's own origin",
             received=f"the link {link!r} was refused by the request path: {error}",
+            writes_can_cause=False,
         ) from None
 
 
@@ -74,6 +81,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(body),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     check(
         isinstance(pagination, dict),
@@ -82,6 +90,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(body),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     assert isinstance(data, list) and isinstance(pagination, dict)
     items = []
@@ -94,6 +103,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
             received=f"item {position}: {_short(raw)}",
             response=response,
             context=context,
+            writes_can_cause=False,
         )
         items.append(Item(raw["id"], tuple((name, raw.get(name)) for name in keep)))
     number, size, total, links = (
@@ -106,6 +116,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(size),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     check(
         _is_int(total) and total >= 0,
@@ -114,6 +125,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(total),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     check(
         _is_int(number),
@@ -122,6 +134,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(number),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     check(
         isinstance(links, dict),
@@ -130,6 +143,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
         received=_short(links),
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     assert _is_int(number) and _is_int(size) and _is_int(total) and isinstance(links, dict)
     for name, rule in LINK_RULES.items():
@@ -143,6 +157,7 @@ def read_page(response: requests.Response, *, via: str, keep: Sequence[str] = ()
             received=_short(value),
             response=response,
             context=context,
+            writes_can_cause=False,
         )
     return Page(
         response.url,

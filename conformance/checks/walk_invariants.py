@@ -203,6 +203,7 @@ def check_query_kept(
         received=f"{len(page.items)} items",
         response=response,
         context=context,
+        writes_can_cause=False,
     )
     channel = channel_of(query)
     if channel is None:
@@ -217,6 +218,7 @@ def check_query_kept(
             received=f"item {item.id!r} with channel {seen!r}",
             response=response,
             context=context,
+            writes_can_cause=False,
         )
 
 
@@ -232,7 +234,12 @@ def reported_as(rule: str, scope: str) -> Iterator[None]:
         lines[0] = lines[0].replace(
             f"[{violation.rule}]", f"[{rule}] ({violation.rule} applied to {scope})", 1
         )
-        relabelled = RuleViolation(rule, expected=violation.expected, received=violation.received)
+        relabelled = RuleViolation(
+            rule,
+            expected=violation.expected,
+            received=violation.received,
+            writes_can_cause=violation.writes_can_cause,
+        )
         relabelled.exchange = violation.exchange
         relabelled.args = ("\n".join(lines),)
         raise relabelled from None

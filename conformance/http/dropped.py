@@ -46,6 +46,7 @@ class ConnectionDropped(RuleViolation, requests.ConnectionError):
             "ROB-01",
             expected=f"an HTTP answer to {request.method} {urlsplit(request.url or '').path} (a well-formed HTTP request; malformed content gets a 4xx)",
             received=f"no answer: {words}",
+            writes_can_cause=False,
         )
         self.request = request
         self.response = None

@@ -83,6 +83,7 @@ def test_a_token_of_another_account_shows_nothing_of_it(
                 expected="none of the issuing account's audiences",
                 received=f"{len(shown)} of them: {shown[:5]}",
                 response=response,
+                writes_can_cause=False,
             )
 
 

@@ -105,6 +105,16 @@ def _ended(declared: Sequence[tuple[str, Level]], error: BaseException | None) -
             if rule not in named
         ]
         return failed + blocked
+    if isinstance(error, Inconclusive):
+        # Neither passed nor failed: each declared rule, and each other rule a try failed.
+        undeclared = [rule for rule in error.rules if rule not in levels and rule in RULES_BY_ID]
+        return [
+            RuleOutcome(rule, level, Outcome.NOT_VERIFIED)
+            for rule, level in [
+                *declared,
+                *((rule, RULES_BY_ID[rule].level) for rule in undeclared),
+            ]
+        ]
     if isinstance(error, NotExercised):
         # The condition the test is about never arose: it had nothing to check, for any of its rules.
         return [RuleOutcome(rule, level, Outcome.NOT_EXERCISED) for rule, level in declared]

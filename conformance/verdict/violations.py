@@ -52,11 +52,16 @@ class RuleViolation(AssertionError):
         response: requests.Response | None = None,
         context: str = "",
         exchange: str = "",
+        writes_can_cause: bool = True,
     ) -> None:
         self.rule = rule
         self.expected = expected
         self.received = received
         self.context = context
+        # Whether another client's writes could be behind this failure (a walk's items or
+        # totals changing under it); a server error or a malformed answer is the server's
+        # whatever anybody wrote.
+        self.writes_can_cause = writes_can_cause and not is_server_error(response)
         # ``exchange``: the request and what came back, described by a check that kept no
         # response (a walk keeps its pages, not their responses).
         self.exchange = describe_exchange(response) if response is not None else exchange
@@ -68,6 +73,11 @@ class RuleViolation(AssertionError):
         if self.exchange:
             lines.append(self.exchange)
         super().__init__("\n".join(lines))
+
+
+def is_server_error(response: requests.Response | None) -> bool:
+    """A ``5xx``: never a conformant answer, and never caused by what other clients wrote."""
+    return response is not None and response.status_code >= 500
 
 
 def describe_exchange(response: requests.Response) -> str:
@@ -114,6 +124,7 @@ def check(
     response: requests.Response | None = None,
     context: str = "",
     exchange: str = "",
+    writes_can_cause: bool = True,
 ) -> None:
     """Raise :class:`RuleViolation` unless ``condition`` holds."""
     if not condition:
@@ -125,6 +136,7 @@ def check(
             response=response,
             context=context,
             exchange=exchange,
+            writes_can_cause=writes_can_cause,
         )
 
 
@@ -139,8 +151,11 @@ class Inconclusive(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     user chose by its type.
     """
 
-    def __init__(self, rule: str, reason: str) -> None:
+    def __init__(self, rule: str, reason: str, *, rules: Sequence[str] = ()) -> None:
         self.rule = rule
+        # Every rule whose checks failed in the tries: none of them is verified either, whether
+        # the test declares it or not.
+        self.rules = tuple(dict.fromkeys((rule, *rules)))
         self.reason = reason
         super().__init__(f"[{rule}] inconclusive: {reason}")
 

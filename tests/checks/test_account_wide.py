@@ -5,10 +5,13 @@ test_write_evidence.py."""
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Callable
 
 import pytest
-from paged_account import NO_PAUSES, PAGE_SIZE, Account, StartServer, complete_walk, watched
+from paged_account import JSON, NO_PAUSES, PAGE_SIZE, Account, StartServer, complete_walk, watched
+from recording_server import Reply
 
 from conformance.checks.account_wide import decide
 from conformance.verdict.violations import Inconclusive, RuleViolation
@@ -138,8 +141,9 @@ def test_several_failures_reported_together_are_decided_like_one(
 
     with pytest.raises(ExceptionGroup):
         decide(lambda: group(False), witness=witness, pauses=NO_PAUSES)
-    with pytest.raises(Inconclusive, match="PAGE-06, PAGE-04"):
+    with pytest.raises(Inconclusive, match="PAGE-06, PAGE-04") as caught:
         decide(lambda: group(True), witness=witness, pauses=NO_PAUSES)
+    assert caught.value.rules == ("PAGE-06", "PAGE-04")  # neither verified, declared or not
 
 
 def test_a_group_with_a_bug_of_the_suite_is_not_retried() -> None:
@@ -202,3 +206,51 @@ def test_with_repeats_the_same_failure_beside_writes_stands(recording_server: St
     assert len(tries) == 3
     with pytest.raises(Inconclusive):
         decide(leaves_a_draft, witness=witness, pauses=NO_PAUSES)
+
+
+def _with_a_fault_beside_a_write(account: Account, fault: str) -> Callable[[str, str], Reply]:
+    """The account's server, which answers the check's first read of page 3 wrongly (``fault``)
+    as another client creates an audience (proven: it is on page 1 of the next read)."""
+    reads_of_page_3 = []
+
+    def reply(method: str, path: str) -> Reply:
+        if "page=3" not in path:
+            return account.reply(method, path)
+        reads_of_page_3.append(path)
+        if len(reads_of_page_3) != 2:  # the first read is the witness' baseline walk
+            return account.reply(method, path)
+        status, headers, body = account.reply(method, path)
+        account.ids.insert(0, "new1")  # after this page was made: the walk's pages agree
+        if fault == "HTTP 500":
+            return 500, JSON, b'{"errors": [{"code": 1000, "message": "internal"}]}'
+        if fault == "text/html":
+            return 200, {"Content-Type": "text/html"}, b"<html>busy</html>"
+        page = json.loads(body)
+        if fault == "total '6'":
+            page["pagination"]["total"] = str(page["pagination"]["total"])
+        else:
+            page["pagination"]["links"]["next"] = "http://example.com/v1/audiences?page=4"
+        return status, headers, json.dumps(page).encode()
+
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("fault", "rule"),
+    [("HTTP 500", "PAGE-04"), ("text/html", "JSON-01"), ("total '6'", "PAGE-02"), ("example.com", "PAGE-09")],
+)  # fmt: skip
+def test_a_fault_no_write_can_cause_is_charged_at_once_beside_proven_writes(
+    recording_server: StartServer, fault: str, rule: str
+) -> None:
+    """A server error, an answer that is not JSON, a malformed page, a link off the target: the
+    server's whatever another client wrote, so evidence of a write never buys them a second try."""
+    account = Account([f"a{n}" for n in range(7)])
+    target, witness = watched(recording_server(_with_a_fault_beside_a_write(account, fault)))
+    tries = []
+    with pytest.raises(RuleViolation) as caught:
+        decide(
+            lambda: tries.append(1) or complete_walk(target)(), witness=witness, pauses=NO_PAUSES
+        )
+    assert (caught.value.rule, len(tries)) == (rule, 1)
+    assert fault.split(" ")[-1].strip("'") in str(caught.value)
+    assert witness.gather(0), "the write beside the fault was proven"

@@ -156,3 +156,51 @@ def test_walks_made_longer_by_another_client_s_creates_are_not_charged_to_the_se
         assert any(row[2].startswith(OTHER_CLIENT) for row in added.values()), "no burst was made"
         assert_only_own_writes_and_nothing_left(staging)
     assert_decided_or_inconclusive_for_that_cause(code, output, tmp_path / "junit.xml")
+
+
+FAIL_EVERY = 5  # pages reached through a link in a channel's walk, between two server errors
+
+
+def bursts_and_server_errors(app: ASGIApp, store: Store, accounts: Mapping[str, str]) -> ASGIApp:
+    """A faulty server beside the same bursts: now and then it answers a page reached through a
+    link with a 500, which no write of anybody can excuse."""
+    with_bursts = bursts_in_walks(app, store, accounts)
+    pages = [0]
+
+    async def now_and_then_500(scope: Scope, receive: Receive, send: Send) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode()) if scope["type"] == "http" else {}
+        if (
+            query.get("filter[channel]", [None])[0] in ("VIBER", "WHATSAPP")
+            and "page_token" in query
+        ):
+            pages[0] += 1
+            if pages[0] % FAIL_EVERY == 0:
+                body = b'{"errors": [{"code": 1000, "message": "internal error"}]}'
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(body)),
+                ]
+                await send({"type": "http.response.start", "status": 500, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await with_bursts(scope, receive, send)
+
+    return now_and_then_500
+
+
+def test_a_server_error_beside_another_client_s_creates_is_charged_to_the_server(
+    tmp_path: Path,
+) -> None:
+    """The bursts above prove writes beside every try of PAGE-12's walks; a 500 met in such a
+    walk fails the run all the same: a flaky server is a failing server."""
+    with shared_staging(wrap=bursts_and_server_errors) as staging:
+        code, output = finish(start_run(staging, tmp_path, "--rule", "PAGE-12"))
+        added = staging.changes()[1]
+        assert any(row[2].startswith(OTHER_CLIENT) for row in added.values()), "no burst was made"
+        assert_only_own_writes_and_nothing_left(staging)
+    assert code == 1, output[-3000:]
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    failures = [
+        failure.get("message", "") + (failure.text or "") for failure in root.iter("failure")
+    ]
+    assert any("HTTP 500" in failure for failure in failures), output[-3000:]

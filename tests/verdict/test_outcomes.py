@@ -74,6 +74,17 @@ def test_what_is_not_a_violation_decides_no_rule(error: BaseException, expected:
     assert {outcome.outcome for outcome in outcomes_of(DECLARED, error)} == {expected}
 
 
+def test_an_inconclusive_test_leaves_every_rule_its_tries_failed_not_verified() -> None:
+    """A test of a SHOULD rule whose tries failed a MUST rule beside writes: the MUST rule is
+    not verified either, so the run cannot be conformant on that test's word."""
+    error = Inconclusive("PAGE-12", "5 tries failed", rules=["PAGE-12", "CRUD-01"])
+    found = outcomes_of([("PAGE-12", SHOULD)], error)
+    assert [(o.rule, o.level, o.outcome) for o in found] == [
+        ("PAGE-12", SHOULD, Outcome.NOT_VERIFIED),
+        ("CRUD-01", MUST, Outcome.NOT_VERIFIED),
+    ]
+
+
 def test_a_test_whose_condition_never_arose_exercised_none_of_its_rules() -> None:
     """The test had nothing to check: its rules are left to their other tests, with the reason
     shown, neither passed here nor withheld (a rule passes when its other tests pass)."""
