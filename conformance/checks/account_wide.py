@@ -96,7 +96,7 @@ def decide(
             pause(seconds)
         since = witness.mark() if witness is not None else 0
         try:
-            return check()
+            passed = check()
         except Exception as failure:
             if not is_disturbance(failure):
                 raise
@@ -106,7 +106,27 @@ def decide(
             tries.append((failure, evidence))
             if repeats is not None and _same_in_a_row(tries) >= repeats:
                 raise
+        else:
+            _charge_if_an_excuse_came_back(tries, witness)
+            return passed
+    _charge_if_an_excuse_came_back(tries, witness)
     raise _inconclusive(tries) from tries[-1][0]
+
+
+def _charge_if_an_excuse_came_back(
+    tries: list[tuple[BaseException, Evidence]], witness: Witness | None
+) -> None:
+    """An id that answered 404 and is listed again was never deleted (ids are never reused):
+    the tries it excused failed on the server's word alone, and the latest of them stands."""
+    if witness is None or not tries:
+        return
+    back = witness.came_back(item for _, evidence in tries for item in evidence.gone)
+    if back:
+        failure = tries[-1][0]
+        failure.add_note(
+            f"not excused: {', '.join(back[:5])} answered 404, then was listed again (ids are never reused)"
+        )
+        raise failure
 
 
 def _same_in_a_row(tries: list[tuple[BaseException, Evidence]]) -> int:

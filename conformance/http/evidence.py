@@ -162,6 +162,13 @@ class Witness:
                 if shown in account.gone:
                     account.back.add(shown)
 
+    def came_back(self, ids: Iterable[str]) -> tuple[str, ...]:
+        """Those of ``ids`` that were gone and have been shown again since: the evidence they
+        gave was the server's fault (ids are never reused)."""
+        with self._lock:
+            back = set().union(*(account.back for account in self._accounts.values()))
+        return tuple(item for item in dict.fromkeys(ids) if item in back)
+
     def ensure_baseline(self) -> None:
         """Walk each watched account once, so that ids shown later can be told new."""
         for key, target in list(self._targets.items()):
