@@ -21,6 +21,7 @@ from conformance.checks import account_wide, unicode_tables
 from conformance.errors import ForeignWriteRefused, SettingsError, UnknownRuleError
 from conformance.plugin import progress, sharding, workers
 from conformance.plugin.critical_path import CRITICAL_PATH, CriticalPath
+from conformance.plugin.every_test_ran import SelectedTests
 from conformance.plugin.masked_reports import mask_report
 from conformance.plugin.pytest_options import SETTINGS_KEY, add_options, settings_of
 from conformance.plugin.recorder import INSECURE_WARNING, RECORDER, RunRecorder
@@ -77,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "secondary: the test needs a second account's key")
     config.addinivalue_line(
         "markers",
-        f"{account_wide.MARKER}: the test's checks read the whole account; a failure counts only when it repeats the same way (others may write meanwhile)",
+        f"{account_wide.MARKER}: the test's checks read the whole account; a failure a write can cause is tried again only beside evidence of another client's write (an id that appeared or went)",
     )
     try:
         settings = settings_of(config)
@@ -109,6 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = config.stash[RECORDER] = RunRecorder(config, _stop)
     config.pluginmanager.register(recorder, "audience-conformance-recorder")
     config.pluginmanager.register(JUnitShaper(), "audience-conformance-junit")
+    config.pluginmanager.register(SelectedTests(config), "audience-conformance-selected")
     chains = config.stash[CRITICAL_PATH] = CriticalPath()
     config.pluginmanager.register(chains, "audience-conformance-critical-path")
     # Several processes, shards, progress: each in its own module.

@@ -19,6 +19,7 @@ from conformance import __version__
 from conformance.contract.spec_files import spec_sha256
 from conformance.http.ledger import CleanupReport
 from conformance.plugin import whole_suite
+from conformance.plugin.every_test_ran import tests_left_unrun
 from conformance.plugin.pytest_options import SETTINGS_KEY
 from conformance.plugin.tracebacks import make_printable
 from conformance.run import artefacts
@@ -98,6 +99,7 @@ class RunRecorder:
         ] = []  # the rules of each test left out by the user's choice
         self.out_of_scope: dict[str, str] = {}
         self.shard: Shard | None = None  # --shard K/N: the exit says what this shard found
+        self.unrun = 0  # selected tests that left no record: the run stopped early
 
     @property
     def run_end(self) -> RunEnd:
@@ -107,7 +109,9 @@ class RunRecorder:
             return RunEnd.SUITE_ERROR
         if self.stop.reason is not None:
             return self.stop.reason
-        return RunEnd.SUITE_ERROR if self.suite_errors else RunEnd.COMPLETED
+        if self.suite_errors:
+            return RunEnd.SUITE_ERROR
+        return RunEnd.STOPPED_EARLY if self.unrun else RunEnd.COMPLETED
 
     @property
     def junit_path(self) -> Path | None:
@@ -167,11 +171,14 @@ class RunRecorder:
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         make_printable(excinfo)  # before the terminal reporter formats it
         if self.stop.reason is None:
-            # A KeyboardInterrupt that did not come through the stop switch (signals not taken over).
+            # A stop that did not come through the stop switch: pytest's own (--maxfail with
+            # workers, pytest.exit; a signal would have reached the switch, when it holds the
+            # signals), or a KeyboardInterrupt with the signals not taken over.
+            by_pytest = self.stop.installed or isinstance(excinfo.value, pytest.exit.Exception)
             self.stop.reason = (
                 excinfo.value.reason
                 if isinstance(excinfo.value, RunStopped)
-                else RunEnd.INTERRUPTED
+                else (RunEnd.STOPPED_EARLY if by_pytest else RunEnd.INTERRUPTED)
             )
 
     # A crash of the suite: whatever the tests found, the run did not complete and gives no verdict.
@@ -233,6 +240,7 @@ class RunRecorder:
                 f"audience-conformance: no verdict: {artefacts.CAUSES[RunEnd.SUITE_ERROR]}.\n"
             )
         self.cleanup = run_session.deactivate()
+        self.unrun = tests_left_unrun(self.config, len(self.records))
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             xml.add_global_property("run_end", self.run_end.value)

@@ -48,6 +48,7 @@ COMPLETED = "completed"
 STOPPED_BECAUSE = {
     "interrupted": "interrupted",
     "budget_spent": "time budget spent",
+    "stopped_early": "stopped early",
     "unreachable": "target unreachable",
     "key_refused": "key refused",
     "rate_limited": "rate limited",

@@ -25,6 +25,7 @@ RUN_TESTCASE_CLASS = "audience-conformance"
 CAUSES = {
     RunEnd.INTERRUPTED: "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before every test had run",
     RunEnd.BUDGET_SPENT: "the run's time budget (--max-duration) ran out before every test had run",
+    RunEnd.STOPPED_EARLY: "pytest stopped before every selected test had run (-x, --maxfail, or a plugin's exit); a verdict needs them all",
     RunEnd.UNREACHABLE: "the target could not be reached, or did not answer as an HTTP server",
     RunEnd.KEY_REFUSED: "the target refused the API key",
     RunEnd.RATE_LIMITED: "rate limited: the target kept answering 429 until the retries or the time budget ran out (set a lower --rate-limit)",

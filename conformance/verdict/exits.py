@@ -51,6 +51,7 @@ class RunEnd(str, enum.Enum):
     COMPLETED = "completed"  # every selected test ran: the verdict stands on the rules
     INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, SIGHUP
     BUDGET_SPENT = "budget_spent"  # --max-duration ran out
+    STOPPED_EARLY = "stopped_early"  # pytest stopped before every test ran (-x, --maxfail)
     UNREACHABLE = "unreachable"  # the target did not answer as an HTTP server
     KEY_REFUSED = "key_refused"  # the target answered 401 to a key the user gave
     RATE_LIMITED = "rate_limited"  # the target kept answering 429 until the budget ran out
@@ -61,6 +62,7 @@ class RunEnd(str, enum.Enum):
 _EXIT_OF_END = {
     RunEnd.INTERRUPTED: Exit.INCOMPLETE,
     RunEnd.BUDGET_SPENT: Exit.INCOMPLETE,
+    RunEnd.STOPPED_EARLY: Exit.INCOMPLETE,
     RunEnd.UNREACHABLE: Exit.UNREACHABLE,
     RunEnd.KEY_REFUSED: Exit.UNREACHABLE,
     RunEnd.RATE_LIMITED: Exit.INCOMPLETE,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from crashing_plugin import CRASH_AFTER, CRASH_HOW, CRASH_ONCE
-from mutation.catalogue import Server
+from mutation.catalogue import MUTANTS, Server, load_all
 from mutation.harness import Served, SuiteRun, run_suite, serve
 
 from conformance.cli.main import main
@@ -166,3 +166,28 @@ def test_a_crashed_worker_gives_no_verdict(tmp_path: Path) -> None:
     assert read_run_properties(tmp_path / "junit.xml")["run_end"] == "suite_error"
     certificate = _certificate(tmp_path)
     assert certificate["verdict"] == "NO VERDICT (suite error)" and _passed(certificate) == 0
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one process", "two workers"])
+def test_a_run_pytest_stopped_at_its_first_failure_gives_no_verdict(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    """``--maxfail 1`` on the plain-pytest route: pytest ends the run after a faulty server's
+    first failure, with no signal and no error. The rules whose tests never ran are judged on
+    none of them: the run is not complete, whatever the tests that ran found."""
+    load_all()
+    with serve(MUTANTS["unknown-channel-ignored"]) as served:
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--audience-base-url", served.base_url,
+                   "--audience-profile", "quick", "--audience-seed", "1", "--junit-xml", str(tmp_path / "junit.xml"), "--maxfail", "1", *workers]  # fmt: skip
+        environ = {
+            **os.environ,
+            "AUDIENCE_API_KEY": served.api_key,
+            "AUDIENCE_SECONDARY_API_KEY": served.secondary_api_key,
+        }
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=600
+        )  # fmt: skip
+    output = done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.returncode == 4, output
+    assert read_run_properties(tmp_path / "junit.xml")["run_end"] == "stopped_early", output
+    assert "pytest stopped before every selected test had run" in done.stdout + done.stderr
