@@ -14,6 +14,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,17 +53,25 @@ def _hold_repeatedly(
 def _run(
     folder: Path, plan: list[tuple[str, float, float, float, float]]
 ) -> list[dict[str, object]]:
-    """Start one process per (kind, start delay, duration, hold, pause), wait for all, read their intervals."""
-    now = time.monotonic() + 1.0  # every process is up before the first one enters
+    """Start one process per (kind, start delay, duration, hold, pause), wait for all, read their intervals.
+
+    The delays count from one moment chosen once every process is up (its imports done): on a
+    loaded machine a process may take seconds to start, and must not miss the scene it plays in.
+    """
+    ready, go = SPAWN.Barrier(len(plan) + 1), SPAWN.Barrier(len(plan) + 1)
+    start = SPAWN.Value("d", 0.0)
     processes = []
     for number, (kind, delay, duration, hold, pause) in enumerate(plan):
         log = folder / f"log-{number}.jsonl"
         process = SPAWN.Process(
             target=_delayed,
-            args=(str(folder), kind, str(log), now + delay, now + delay + duration, hold, pause),
+            args=(str(folder), kind, str(log), (ready, go, start), delay, duration, hold, pause),
         )
         process.start()
         processes.append(process)
+    ready.wait(60)
+    start.value = time.monotonic() + 0.1
+    go.wait(60)
     for process in processes:
         process.join(60)
         assert process.exitcode == 0
@@ -74,10 +83,21 @@ def _run(
 
 
 def _delayed(
-    folder: str, kind: str, log: str, start: float, until: float, hold: float, pause: float
+    folder: str,
+    kind: str,
+    log: str,
+    starting: tuple[Any, Any, Any],
+    delay: float,
+    duration: float,
+    hold: float,
+    pause: float,
 ) -> None:
-    time.sleep(max(0.0, start - time.monotonic()))
-    _hold_repeatedly(folder, kind, log, until, hold, pause)
+    ready, go, start = starting
+    ready.wait(60)
+    go.wait(60)
+    begin = start.value + delay
+    time.sleep(max(0.0, begin - time.monotonic()))
+    _hold_repeatedly(folder, kind, log, begin + duration, hold, pause)
 
 
 def _compatible(one: str, other: str) -> bool:
