@@ -122,6 +122,7 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
                 raise ReportError(
                     f"'{path}' and '{first_path}' are not shards of one run: {name} is '{props.get(name)}' in one and '{first.get(name)}' in the other."
                 )
+    _check_one_selection(shards)
     marks = [(path, Shard.of_property(props.get(SHARD_PROPERTY))) for path, props, _ in shards]
     for path, mark in marks:
         if mark is None:
@@ -147,6 +148,22 @@ def _check_one_run(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) 
         raise ReportError(f"{_missing(missing)}: a merge needs every shard of the run.")
 
 
+def _check_one_selection(shards: list[tuple[Path, dict[str, str], list[ET.Element]]]) -> None:
+    """Each shard decides what is out of scope on the whole collection, so the shards of one run
+    name the same rules; rules left out by some shards only mean the shards were selected
+    differently (``-k``, ``--rule``, ``-m``, paths), and those rules' tests in those shards never
+    ran anywhere."""
+    first_path, first, _ = shards[0]
+    chosen = scope.decode(first.get(scope.PROPERTY))
+    for path, props, _ in shards[1:]:
+        other = scope.decode(props.get(scope.PROPERTY))
+        differ = sorted(set(chosen) ^ set(other))
+        if differ:
+            raise ReportError(
+                f"'{path}' and '{first_path}' are not shards of one run: they were selected differently (-k, --rule, -m or paths), {', '.join(differ[:5])} out of scope in one only."
+            )
+
+
 def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
     merged = dict(all_props[0])
     merged["run_id"] = "+".join(props.get("run_id", "") for props in all_props)
@@ -159,10 +176,4 @@ def _merged_properties(all_props: list[dict[str, str]]) -> dict[str, str]:
         merged["started_at"] = starts[0]
     for name in SUMMED:
         merged[name] = str(sum(int(props.get(name, "0") or 0) for props in all_props))
-    # Out of scope in the merge: only what every shard left out (a rule whose tests all ran in
-    # another shard is out of this shard's scope, not the run's).
-    scopes = [scope.decode(props.get(scope.PROPERTY)) for props in all_props]
-    merged[scope.PROPERTY] = scope.encode(
-        {rule: why for rule, why in scopes[0].items() if all(rule in other for other in scopes[1:])}
-    )
-    return merged
+    return merged  # out of scope: what every shard named, the same rules (_check_one_selection)

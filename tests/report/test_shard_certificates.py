@@ -16,6 +16,7 @@ from conformance.report import write_certificate
 from conformance.report.model import build_certificate
 from conformance.run.artefacts import junit_of_shard, remove_stale
 from conformance.run.options import DEFAULT_JUNIT
+from conformance.verdict import scope
 from conformance.verdict.per_rule import NO_VERDICT, NOT_CONFORMANT, NOT_VERIFIED
 from conformance.verdict.shards import Shard
 
@@ -23,7 +24,12 @@ NOTE = "One shard (2/3) of a run split in 3: it ran only its part of the tests a
 
 
 def shard_run(
-    path: Path, index: int, count: int = 3, failed: str | None = None, run_end: str = "completed"
+    path: Path,
+    index: int,
+    count: int = 3,
+    failed: str | None = None,
+    run_end: str = "completed",
+    out_of_scope: dict[str, str] | None = None,
 ) -> Path:
     """A completed shard: one passing test for each rule of its part (every count-th rule)."""
     cases = [
@@ -35,6 +41,7 @@ def shard_run(
     ]
     assert failed is None or any(case.outcome == "failed" for case in cases), "not in this shard"
     properties = run_properties(shard=f"{index}/{count}", run_id=f"run{index}", run_end=run_end)
+    properties[scope.PROPERTY] = scope.encode(out_of_scope or {})
     return write_junit(path, cases, properties)
 
 
@@ -129,3 +136,18 @@ def test_report_refuses_a_merge_given_among_shards(
     assert main(["report", merged, shards[1], "--out", str(tmp_path / "again")]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "is not a shard" in err and "Traceback" not in err
+
+
+def test_report_refuses_shards_selected_differently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 1 run with ``--rule`` left PAGE-12 out, shard 2 did not: PAGE-12's tests of shard 1
+    never ran anywhere, so the merge would judge it on part of them."""
+    narrowed = shard_run(
+        tmp_path / "s1.xml", 1, count=2, out_of_scope={"PAGE-12": scope.NOT_SELECTED}
+    )
+    whole = shard_run(tmp_path / "s2.xml", 2, count=2)
+    assert main(["report", str(narrowed), str(whole), "--out", str(tmp_path / "all")]) == 2
+    err = capsys.readouterr().err
+    assert "selected differently" in err and "PAGE-12" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "all").exists()
