@@ -1,8 +1,8 @@
 """One certificate from the JUnit files of one run's shards (``report A.xml B.xml --out DIR``).
 
 The shards of a CI matrix are runs of their own; together they are one certification only if
-they certified the same thing the same way: one target, spec, suite version, profile, seed
-and mode, and each shard of N exactly once. Anything else is refused with one line, and so is
+they certified the same thing the same way: one target, spec, suite version, profile, seed,
+mode and selection of tests, and each shard of N exactly once. Anything else is refused with one line, and so is
 one shard given alone (its certificate is not the run's). The merge
 is itself a JUnit file (every shard's testcases, the run's properties once), so the
 certificate is built, and later verified, from it exactly as from a single run's file; a

@@ -33,7 +33,7 @@ class SelectedTests:
 def tests_left_unrun(config: pytest.Config, ran: int) -> int:
     """How many selected tests left no record (0 when the count is unknown, on a worker, which
     runs its share of them, and when only collecting)."""
-    selected = config.stash.get(SELECTED, None)
     if hasattr(config, "workerinput") or config.getoption("collectonly", False):
         return 0
+    selected = config.stash.get(SELECTED, None)
     return 0 if selected is None else max(0, selected - ran)
