@@ -92,7 +92,8 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
 
     1. List the whole account: its ids and its total.
     2. Each example sends one faulty create of every row; any refusal that carried an id is
-       looked up (it must not exist).
+       looked up: it must not exist, and one that does is the server's doing, charged at once
+       whatever other clients wrote.
     3. List again: no id appeared, whatever its name (a server may keep a refused create under
        a name of its own), and the total did not grow. What carries this run's prefix is
        deleted again; anything else may be another client's, and is left alone.
@@ -127,13 +128,19 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
             if leaked is not None:
                 leaks.append((fault, leaked))
         lookups = target.together(lambda leak: target.get(audience_path(leak[1])), leaks)
+        kept = [
+            leak for leak, lookup in zip(leaks, lookups, strict=True) if lookup.status_code != 404
+        ]
+        RUN.witness.account_for(audience_id for _, audience_id in kept)
         for (fault, _), lookup in zip(leaks, lookups, strict=True):
+            # The id a refusal carried exists: the server kept the create, whatever anyone wrote.
             _seen(
                 seen,
                 lookup.status_code == 404,
                 expected=f"the refused create ({fault.what}) left no audience: 404 for the id its answer carried",
                 received=f"HTTP {lookup.status_code}",
                 response=lookup,
+                writes_can_cause=False,
             )
 
     _first_failure(send_one_of_each, seen)
@@ -161,6 +168,7 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
     check(
         not appeared and grown <= 0,
         "VAL-01",
+        writes_can_cause=not (ours or nameless),  # the server's own doing: no write excuses it
         expected="no audience appears after refused creates: no new id in the account, and its total does not grow",
         received=f"{len(ours)} new audience(s) named with this run's prefix, {len(nameless)} without a name, others named {others}; total grew by {grown}",
     )

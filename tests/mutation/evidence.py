@@ -61,6 +61,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("later-pages-swap-an-item-for-an-earlier-one"),
     Scenario("total-too-high-by-one-to-three"),
     Scenario("total-wrong-on-some-answers"),
+    # Audiences a refusal left behind look like other clients' creates; the refusal naming one is proof.
+    Scenario("refused-create-carries-what-it-stored"),
     # Updates judged against what the test created, not against a re-read after a failed try.
     Scenario("update-applies-the-channel"),
     Scenario("update-moves-the-create-date"),

@@ -3,6 +3,7 @@ that leaves something behind. Each breaks one rule."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -205,6 +206,34 @@ def refused_create_stored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
             store, keys, lambda name: name[:45] if isinstance(name, str) else None
         ),
     )
+
+
+@mutant(
+    "VAL-01",
+    "a create refused for a too-long name stores an audience under a name of the server's own, and the refusal carries it",
+)
+def refused_create_carries_what_it_stored(store: Store, keys: Mapping[str, str]) -> ASGIApp:
+    """Only the lookup of the id the refusal carried shows the audience kept (its name is
+    neither the run's nor the same twice): on a private account that is the server's doing,
+    whatever evidence of writes the check's looking walk finds."""
+    kept = itertools.count(1)
+
+    def store_and_show(exchange: Exchange, answer: Answer) -> None:
+        data, account = exchange.data(), account_of(exchange, keys)
+        if (
+            exchange.method != "POST"
+            or exchange.segments
+            or 1305 not in answer.codes()
+            or not account
+        ):
+            return
+        channel = data.get("channel") if data.get("channel") in CHANNELS else "SMS"
+        record = store.create_audience(account, f"kept-{next(kept)}", str(channel), ())
+        document = answer.json()
+        document["data"] = {"id": record.id, "name": record.name, "channel": record.channel}
+        answer.set_json(document)
+
+    return Rewrite(create_app(store, keys), on_answer=store_and_show)
 
 
 @mutant("VAL-01", "a rename refused for a forbidden character is applied without that character")
