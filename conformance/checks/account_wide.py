@@ -94,13 +94,17 @@ def decide(
     for seconds in (0.0, *pauses):
         if tries:
             pause(seconds)
-        since = witness.mark() if witness is not None else 0
+        since = witness.begin_try() if witness is not None else 0
         try:
             passed = check()
         except Exception as failure:
             if not is_disturbance(failure):
                 raise
-            evidence = witness.gather(since) if witness is not None else Evidence()
+            evidence = (
+                witness.gather(witness.try_began(since), witness.mark())
+                if witness is not None
+                else Evidence()
+            )
             if not evidence:
                 raise  # no write proven: the server's failure, the first time
             tries.append((failure, evidence))

@@ -6,7 +6,9 @@ account. A complete walk (or the prefix a large account allows at a drawn size) 
 handed out again while the run has written nothing since (every write the run sends moves a counter at the request path), so what it proves
 still holds. A check that fails with a kept walk drops every kept walk (:meth:`Walks.fresh_on_failure`):
 the check is tried again (``account_wide``) on walks made anew, so a walk that another
-client's writes made stale is never what a failure rests on. A kept walk serves only checks
+client's writes made stale is never what a failure rests on; the witness is told that the try
+relies on reads from the moment the kept walk began, so a write after that walk and before the
+try is evidence for it. A kept walk serves only checks
 within that walk (completeness, the per-page rules it passed); a check that compares a walk
 with pages read later (revisits, the same sequence at two page sizes) asks for ``fresh`` walks,
 made just before the comparison, as without reuse. Walks of one test made together that need
@@ -31,6 +33,7 @@ from conformance.checks.walk_bounds import WalkPlan, plan
 from conformance.checks.walk_model import ItemFilter, Query, Walk
 from conformance.checks.walker import walk
 from conformance.contract.facts import DEFAULT_PAGE_SIZE
+from conformance.http.evidence import Witness
 from conformance.http.methods import SAFE_METHODS
 from conformance.http.target import Target
 
@@ -69,7 +72,10 @@ class Walks:
 
     budget: int  # requests per walk (the profile's walk_budget)
     own_items: int  # the run's own audiences (the profile's data set size)
-    kept: dict[Key, tuple[int, Walk]] = field(default_factory=dict)
+    # Per key: the run's write count when the walk was made, the walk, and the witness's moment
+    # when it began.
+    kept: dict[Key, tuple[int, Walk, int]] = field(default_factory=dict)
+    witness: Witness | None = None  # told of each kept walk a check relies on again
     counters: dict[int, WriteCounter] = field(default_factory=dict)
     to_end: set[int] = field(
         default_factory=set
@@ -122,6 +128,8 @@ class Walks:
         with self._lock:
             kept = self.kept.get(key)
             if kept is not None and kept[0] == counter.writes and not fresh:
+                if self.witness is not None:
+                    self.witness.reused(kept[2])
                 self._note(kept[1])
                 return kept[1]
             under_way = None if fresh else self._walking.get(key)
@@ -132,6 +140,7 @@ class Walks:
             walked = under_way.result()  # its failure too: the same walk, the same finding
             self._note(walked)
             return walked
+        began = self.witness.mark() if self.witness is not None else 0
         try:
             walked = walk(
                 target,
@@ -154,11 +163,11 @@ class Walks:
             self.kept.pop(key, None)
             while (
                 self.kept
-                and sum(kept.count for _, kept in self.kept.values()) + walked.count
+                and sum(kept.count for _, kept, _ in self.kept.values()) + walked.count
                 > MAX_KEPT_ITEMS
             ):
                 del self.kept[next(iter(self.kept))]  # dicts keep insertion order: the oldest first
-            self.kept[key] = (counter.writes, walked)
+            self.kept[key] = (counter.writes, walked, began)
             self._note(walked)
         return walked
 

@@ -13,6 +13,12 @@ Evidence is an id, named:
   baseline lost it, which is the server's fault, no evidence);
 - **gone**: an id that a read had shown now answers ``404`` to a get.
 
+A write after the check failed cannot have caused the failure: an id made after the second of
+the failure's last answer (by the server's clock, with one second for a proxy's clock beside
+the application's), or shown after the failure and gone since, is no evidence for it. The
+window opens when this run first saw the id, not at the ``create_date``: walks kept from
+earlier tests make a try's reads older than the try.
+
 Ids are never reused, so an id that was gone and shows up again proves the server wrong: it
 is no evidence. The :class:`Witness` learns from every response on the request path (it is
 an observer, like the ledger), and, when a check fails, looks once more (:meth:`Witness.gather`):
@@ -21,13 +27,14 @@ a walk of each account, and a get of the ids it no longer lists.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -36,6 +43,7 @@ from conformance.contract.facts import AUDIENCES_PATH, KEY_HEADER
 from conformance.http.target import Target
 from conformance.http.witness_reads import (
     ask_for,
+    clock_of,
     create_date_of,
     items_in,
     made_after,
@@ -45,6 +53,7 @@ from conformance.http.witness_reads import (
 GETS_PER_GATHER = 10  # ids missing from the looking walk that are asked for by id
 SHOWN = 5
 LOOK_SECONDS = 2.0  # how long the accounts are walked again when a walk showed no write
+CLOCKS_APART = timedelta(seconds=1)  # a proxy's Date beside the application's create_date
 _ITEM_PATH = re.compile(re.escape(AUDIENCES_PATH) + r"/([^/]+)/?$")
 
 
@@ -113,6 +122,8 @@ class Witness:
         self._lock = threading.Lock()
         self._looked_in_vain = False
         self._explained: set[str] = set()
+        self._dates: list[tuple[int, str]] = []  # (moment, Date header) where the header changed
+        self._oldest_reused: int | None = None  # the earliest kept read the current try relies on
 
     def watch(self, targets: Sequence[Target]) -> None:
         """The accounts to look at when a check fails (the run's keys)."""
@@ -134,6 +145,25 @@ class Witness:
         with self._lock:
             return self._now
 
+    def begin_try(self) -> int:
+        """A try of a check starts: the mark its evidence counts from, unless it relies on reads
+        made earlier (:meth:`reused`)."""
+        with self._lock:
+            self._oldest_reused = None
+            return self._now
+
+    def reused(self, moment: int) -> None:
+        """The current try relies on reads made from ``moment`` (a walk kept from earlier): a
+        write since then may have made them stale."""
+        with self._lock:
+            if self._oldest_reused is None or moment < self._oldest_reused:
+                self._oldest_reused = moment
+
+    def try_began(self, mark: int) -> int:
+        """Where the evidence of a try begun at ``mark`` counts from: its oldest read."""
+        with self._lock:
+            return mark if self._oldest_reused is None else min(mark, self._oldest_reused)
+
     def observe(self, request: requests.PreparedRequest, response: requests.Response) -> None:
         """Response observer: note the ids an answer shows, and the gets of known ids that answer 404."""
         if request.method not in ("GET", "PUT") or response.status_code not in (200, 404):
@@ -143,8 +173,11 @@ class Witness:
         item = _ITEM_PATH.search(path)
         if item is None and not path.endswith(AUDIENCES_PATH):
             return
+        date = response.headers.get("Date", "")
         with self._lock:
             self._now = moment = next(self._moments)
+            if date and (not self._dates or self._dates[-1][1] != date):
+                self._dates.append((moment, date))
             account = self._accounts.setdefault(key, _Account())
             if response.status_code == 404:
                 if (
@@ -181,8 +214,19 @@ class Witness:
                 account.baseline_end = self._now
                 account.baseline_began = looked.began if looked is not None else None
 
-    def since(self, moment: int) -> Evidence:
-        """The evidence the run has seen after ``moment`` (without looking again)."""
+    def clock_at(self, moment: int) -> datetime | None:
+        """The server's clock (its Date header) on the latest answer observed by ``moment``."""
+        with self._lock:
+            at = bisect.bisect_right(self._dates, moment, key=lambda entry: entry[0])
+            date = self._dates[at - 1][1] if at else None
+        return clock_of(date)
+
+    def since(self, moment: int, until: int | None = None) -> Evidence:
+        """The evidence the run has seen after ``moment`` (without looking again) of writes that
+        may have come by ``until`` (a check's failure): an id made later, or shown later and
+        gone since, was written after the failure."""
+        end = self.clock_at(until) if until is not None else None
+        latest = end + CLOCKS_APART if end is not None else None
         appeared: list[str] = []
         gone: list[str] = []
         with self._lock:
@@ -198,16 +242,21 @@ class Witness:
                         and made_after(
                             create_date_of(account.created[item]), account.baseline_began
                         )
+                        and _made_by(create_date_of(account.created[item]), latest)
                     ]
                 gone += [
                     item
                     for item, when in account.gone.items()
-                    if when > moment and item not in account.back and not self._owns(item)
+                    if when > moment
+                    and (until is None or account.last_seen.get(item, 0) <= until)
+                    and item not in account.back
+                    and not self._owns(item)
                 ]
         return Evidence(tuple(appeared), tuple(gone))
 
-    def gather(self, moment: int) -> Evidence:
-        """Look again, then say what writes of other clients the run has seen since ``moment``.
+    def gather(self, moment: int, until: int | None = None) -> Evidence:
+        """Look again, then say what writes of other clients the run has seen since ``moment``,
+        made by ``until`` (see :meth:`since`).
 
         A walk of each watched account shows ids no read had seen; a get of the ids the run knows
         that the walk no longer lists (the latest seen first) shows ids gone; an id gone that
@@ -230,7 +279,7 @@ class Witness:
                 ]
                 asked.update(missing)
                 ask_for(target, missing)
-            found = self.since(moment)
+            found = self.since(moment, until)
             if found or not walked:
                 return found
             if time.monotonic() >= deadline:
@@ -254,3 +303,8 @@ class Witness:
             return sorted(missing, key=lambda item: -account.last_seen.get(item, 0))[
                 :GETS_PER_GATHER
             ]
+
+
+def _made_by(created: datetime | None, latest: datetime | None) -> bool:
+    """Whether an audience made at ``created`` may have been made by ``latest`` (None: no bound)."""
+    return latest is None or (created is not None and created <= latest)

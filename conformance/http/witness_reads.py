@@ -75,9 +75,16 @@ def made_after(created: datetime | None, baseline_began: datetime | None) -> boo
 
 
 def server_clock(response: requests.Response) -> datetime | None:
+    return clock_of(response.headers.get("Date"))
+
+
+def clock_of(date: str | None) -> datetime | None:
+    """A Date header's time, in UTC without a zone (None when missing or unreadable)."""
+    if not date:
+        return None
     try:
-        return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, IndexError):
+        return parsedate_to_datetime(date).astimezone(UTC).replace(tzinfo=None)
+    except (TypeError, ValueError, IndexError):
         return None
 
 

@@ -83,9 +83,9 @@ _ACTIVE: list[Walks] = []
 
 
 @pytest.fixture(scope="session")
-def walks(profile: Profile) -> Walks:
+def walks(profile: Profile, run: RunContext) -> Walks:
     """Complete walks kept while the run writes nothing, and the per-walk request budget."""
-    kept = Walks(budget=profile.walk_budget, own_items=profile.dataset_size)
+    kept = Walks(budget=profile.walk_budget, own_items=profile.dataset_size, witness=run.witness)
     _ACTIVE.append(kept)
     return kept
 

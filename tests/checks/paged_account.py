@@ -5,9 +5,10 @@ ways that vary from read to read; and a target whose witness watches every read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import SupportsIndex
 from urllib.parse import parse_qs, urlsplit
 
 from recording_server import RecordingServer, Reply
@@ -26,6 +27,31 @@ PAGE_SIZE = 2
 OLD = "2020-01-01 00:00:00"
 
 
+def now() -> str:
+    return in_seconds(0)
+
+
+def in_seconds(seconds: float) -> str:
+    """A create_date (DATE-01) ``seconds`` from now."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Made(list[str]):
+    """An account's ids, each with the second it was put there (an audience's create_date)."""
+
+    def __init__(self, ids: Iterable[str] = ()) -> None:
+        super().__init__(ids)
+        self.dates = dict.fromkeys(self, now())
+
+    def insert(self, index: SupportsIndex, item: str) -> None:
+        self.dates.setdefault(item, now())
+        super().insert(index, item)
+
+    def append(self, item: str) -> None:
+        self.dates.setdefault(item, now())
+        super().append(item)
+
+
 @dataclass
 class Account:
     """An account's audiences served as the contract pages them (by position, page size 2 at
@@ -36,9 +62,12 @@ class Account:
     total_shift: Callable[[], int] = lambda: 0
     before_page: list[Callable[[int], None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.ids = Made(self.ids)
+
     def audience(self, item: str) -> dict[str, str]:
-        """Audiences named ``a...`` are old; any other one was made just now."""
-        made = OLD if item.startswith("a") else datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        """Audiences named ``a...`` are old; any other one was made when it was put in the account."""
+        made = OLD if item.startswith("a") else self.ids.dates.get(item, now())  # type: ignore[attr-defined]
         return {"id": item, "create_date": made}
 
     def reply(self, method: str, path: str) -> Reply:

@@ -4,7 +4,7 @@ answers 404, and it never comes back)."""
 
 from __future__ import annotations
 
-from paged_account import Account, StartServer, watched
+from paged_account import Account, StartServer, in_seconds, watched
 
 from conformance.checks.walk_model import Query
 from conformance.checks.walker import walk
@@ -86,4 +86,32 @@ def test_an_audience_known_only_from_earlier_reads_and_deleted_meanwhile_is_evid
     since = _from_baseline(witness)
     walk(target, Query("/v1/audiences", 2), stable=False, max_pages=1)
     account.ids.remove("a5")
+    assert witness.gather(since) == Evidence(gone=("a5",))
+
+
+def test_an_audience_made_after_the_failure_is_no_evidence_for_it(
+    recording_server: StartServer,
+) -> None:
+    """Found by the look after the failure, but its create_date is seconds past the failure's
+    last answer (one second allowed for a proxy's clock): written after, it caused nothing."""
+    account = _six()
+    _, witness = watched(recording_server(account.reply))
+    since = _from_baseline(witness)
+    failed = witness.mark()
+    account.ids.insert(0, "late")
+    account.ids.dates["late"] = in_seconds(3)  # type: ignore[attr-defined]
+    account.ids.insert(0, "meanwhile")  # made in the failure's second: it may have come first
+    assert witness.gather(since, failed) == Evidence(appeared=("meanwhile",))
+
+
+def test_an_audience_shown_after_the_failure_and_gone_since_is_no_evidence_for_it(
+    recording_server: StartServer,
+) -> None:
+    account = _six()
+    target, witness = watched(recording_server(account.reply))
+    since = _from_baseline(witness)
+    failed = witness.mark()
+    walk(target, Query("/v1/audiences", 2), stable=False)  # shows a5 after the failure
+    account.ids.remove("a5")
+    assert not witness.gather(since, failed)
     assert witness.gather(since) == Evidence(gone=("a5",))
