@@ -218,6 +218,20 @@ def run_env(staging: Staging, **extra: str) -> dict[str, str]:
     return {**os.environ, **staging.env(), **extra}
 
 
+def with_plugin(
+    staging: Staging, folder: Path, name: str, source: str, **extra: str
+) -> dict[str, str]:
+    """:func:`run_env` for a child that loads ``source`` as the pytest plugin ``name`` (written
+    to ``folder``)."""
+    (folder / f"{name}.py").write_text(source)
+    return run_env(
+        staging,
+        PYTHONPATH=os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")]),
+        PYTEST_PLUGINS=name,
+        **extra,
+    )
+
+
 def run_cli(
     staging: Staging,
     *args: str,

@@ -25,6 +25,7 @@ import re
 import secrets
 import threading
 import uuid
+from collections.abc import Container
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -83,17 +84,18 @@ class WriteGuard:
             self._minted.add(identifier)
         return identifier
 
-    def may_write(self, audience_id: str) -> bool:
-        """Whether a request may change the audience ``audience_id``."""
+    def may_write(self, audience_id: str, of: Container[str] | None = None) -> bool:
+        """Whether a request may change the audience ``audience_id`` (one of ``of``, if given)."""
         with self._lock:
             if audience_id in self._minted:
                 return True
-        return self.ledger.owns(audience_id)
+        return self.ledger.owns(audience_id) and (of is None or audience_id in of)
 
-    def allows(self, method: str, path: str) -> bool:
-        """Whether a request of ``method`` to the URL path ``path`` may leave the process."""
+    def allows(self, method: str, path: str, *, of: Container[str] | None = None) -> bool:
+        """Whether a request of ``method`` to the URL path ``path`` may leave the process; with
+        ``of``, whether it changes none of the run's audiences but those (or ids minted absent)."""
         method = method.upper()
-        return method in SAFE_METHODS or self._problem(method, path) is None
+        return method in SAFE_METHODS or self._problem(method, path, of) is None
 
     def check(self, request: requests.PreparedRequest) -> None:
         """Raise :class:`ForeignWriteRefused` unless ``request`` may leave the process."""
@@ -110,7 +112,7 @@ class WriteGuard:
             self.refusals.append(message)
         raise ForeignWriteRefused(message)
 
-    def _problem(self, method: str, raw_path: str) -> str | None:
+    def _problem(self, method: str, raw_path: str, of: Container[str] | None = None) -> str | None:
         for reading in (self._as_sent(raw_path), self._as_routed(raw_path)):
             if reading is None:
                 continue
@@ -118,7 +120,7 @@ class WriteGuard:
                 if method in COLLECTION_WRITES:
                     return "it would act on the whole collection of audiences."
                 continue
-            if not self.may_write(reading):
+            if not self.may_write(reading, of):
                 return f"the audience '{reading}' was not created by this run."
         return None
 

@@ -1,8 +1,10 @@
 """Stateful conformance: chains of calls through the spec's links (create, then get, update, delete).
 
-The scenarios may read anything the account holds, but write only to audiences this run
-created: the state machine is schemathesis' own, over the spec's links and those it infers;
-only the steps it may take are filtered (the write guard would refuse the others anyway).
+The scenarios may read anything the account holds, but write only to audiences they created
+themselves: the state machine is schemathesis' own, over the spec's links and those it infers;
+only the steps it may take are filtered. The write guard would refuse writes to other people's
+audiences anyway; the run's other audiences (the data set the walks count, the one whose name
+the duplicate probes collide with) are left to the tests that made them.
 
 A remote target cannot be reset between scenarios, and its data persists; Hypothesis may
 then find that replaying a scenario does not give the same data (every create answers a new
@@ -45,15 +47,22 @@ STATEFUL_CHECKS = [
 def _workflow(run: RunContext) -> type:
     machine = load_schema(run).as_state_machine()
 
+    made: set[str] = set()  # the audiences the scenarios created
+
     class Workflow(machine):  # type: ignore[valid-type,misc]
         def step(self, input: Any) -> Any:
-            """Follow any link to read, but write only to the run's own audiences: a step that
-            would update or delete another one (an id taken from a list of the account's
+            """Follow any link to read, but write only to the scenarios' own audiences: a step
+            that would update or delete another one (an id taken from a list of the account's
             audiences, say) is not taken, and the scenario goes on without it."""
             case = input.case
-            if not run.guard.allows(case.method, urlsplit(case.as_transport_kwargs()["url"]).path):
+            path = urlsplit(case.as_transport_kwargs()["url"]).path
+            if not run.guard.allows(case.method, path, of=made):
                 return None
             return super().step(input)
+
+        def after_call(self, response: Any, case: Any) -> None:
+            if case.method.upper() == "POST" and response.status_code == 201:
+                made.update(_created_id(response))
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"session": run.primary.session}
@@ -70,6 +79,15 @@ def _workflow(run: RunContext) -> type:
             )
 
     return Workflow
+
+
+def _created_id(response: Any) -> list[str]:
+    """The id a create's answer gives (none when its body does not say: a check's matter)."""
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        return []
+    return [str(data["id"])] if isinstance(data, dict) and "id" in data else []
 
 
 @pytest.mark.writes

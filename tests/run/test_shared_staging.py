@@ -6,13 +6,12 @@ request that could change something is recorded as the server received it.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from staging import SUITE_RUN_TIMEOUT, Staging, run_cli, run_env, shared_staging
+from staging import SUITE_RUN_TIMEOUT, Staging, run_cli, run_env, shared_staging, with_plugin
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.slow
 UNGUARDED = """
 from conformance.http import write_guard
 write_guard.WriteGuard.check = lambda self, request: None
-write_guard.WriteGuard.allows = lambda self, method, path: True
+write_guard.WriteGuard.allows = lambda self, method, path, **_: True
 """
 
 
@@ -86,15 +85,10 @@ def test_the_plain_pytest_route_changes_nothing_it_did_not_create(tmp_path: Path
 def test_a_build_without_the_guard_is_caught_by_these_checks(tmp_path: Path) -> None:
     """The proof that the checks above can fail: with the guard switched off, the stateful test
     follows links from the account's list to audiences that are not the run's, and writes to them."""
-    (tmp_path / "unguarded.py").write_text(UNGUARDED)
     caught = []
     for seed in ("1", "2", "3"):
         with shared_staging() as staging:
-            env = run_env(
-                staging,
-                PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
-                PYTEST_PLUGINS="unguarded",
-            )
+            env = with_plugin(staging, tmp_path, "unguarded", UNGUARDED)
             run_cli(
                 staging,
                 "run",
