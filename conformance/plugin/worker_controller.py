@@ -22,6 +22,8 @@ from conformance.http.connection_slots import ConnectionSlots
 from conformance.plugin.chain_history import HISTORY_KEY, load_for_run, to_json
 from conformance.plugin.progress import Progress, count_requests
 from conformance.plugin.recorder import RunRecorder
+from conformance.plugin.warm_starter import WarmStarter
+from conformance.plugin.warm_starter import start as start_warm
 from conformance.plugin.worker_count import AUTO, auto_workers, cores, start_with, why
 from conformance.plugin.worker_stop import stop_workers
 from conformance.plugin.worker_wire import INPUT_KEY, SCOPE_KEY, failure_from_wire, run_to_wire
@@ -46,9 +48,11 @@ class Controller:
         self.shared: SharedRun | None = None
         # The last run's tests (or those the suite carries), read once for every worker.
         self.history: dict[str, list[Any]] = {}
+        self.warm: WarmStarter | None = None
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.warm = start_warm(self.folder)
         context = self.start_run()
         self.history = to_json(load_for_run(context.settings))
         # The controller's own requests (preflight, cleanup) count against the workers' bound.
@@ -69,6 +73,10 @@ class Controller:
         if not failed:
             # The workers share the run's Hypothesis home: each reads the tables made here once.
             unicode_tables.make()
+        if self.warm.ready():  # else the workers start cold, as xdist starts them
+            self.config.option.tx = [
+                self.warm.spec() if spec == "popen" else spec for spec in self.config.option.tx
+            ]  # a spec the user gave (--tx) is left as it is
         xml = self.config.stash.get(xml_key, None)
         if xml is not None:
             xml.add_global_property("workers", str(self.config.option.numprocesses))
@@ -115,4 +123,6 @@ class Controller:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.warm is not None:
+            self.warm.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
