@@ -138,7 +138,7 @@ class Ledger:
             return
         if not path.endswith(AUDIENCES_PATH):
             return
-        created = _created_id(response)
+        created = created_id(response)
         if created is not None:
             self.adopt(key, created)
 
@@ -239,7 +239,8 @@ def _delete(target: Target, audience_id: str) -> str:
     return f"HTTP {response.status_code}"
 
 
-def _created_id(response: requests.Response) -> str | None:
+def created_id(response: requests.Response) -> str | None:
+    """The id a create's answer gives (None when its body does not say)."""
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):

@@ -28,6 +28,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.checks.api_schema import load_schema
+from conformance.http.ledger import created_id
 from conformance.run.session import RunContext, active
 from conformance.verdict.violations import NotExercised
 
@@ -61,8 +62,9 @@ def _workflow(run: RunContext) -> type:
             return super().step(input)
 
         def after_call(self, response: Any, case: Any) -> None:
-            if case.method.upper() == "POST" and response.status_code == 201:
-                made.update(_created_id(response))
+            made_now = created_id(response) if case.method.upper() == "POST" else None
+            if response.status_code == 201 and made_now is not None:
+                made.add(made_now)
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"session": run.primary.session}
@@ -79,15 +81,6 @@ def _workflow(run: RunContext) -> type:
             )
 
     return Workflow
-
-
-def _created_id(response: Any) -> list[str]:
-    """The id a create's answer gives (none when its body does not say: a check's matter)."""
-    try:
-        data = response.json().get("data")
-    except (ValueError, AttributeError):
-        return []
-    return [str(data["id"])] if isinstance(data, dict) and "id" in data else []
 
 
 @pytest.mark.writes
