@@ -43,7 +43,9 @@ PAUSES = (
     2.5,
 )  # about the seconds before each further try: one failure and up to four more
 T = TypeVar("T")
-_jitter = random.Random()  # timing only: what the suite sends never depends on it
+# Timing only: what the suite sends never depends on it. Drawn from the system, never from a
+# state each worker would inherit from the one process that forked them all.
+_jitter = random.SystemRandom()
 
 
 def pause(seconds: float) -> None:

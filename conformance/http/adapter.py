@@ -49,8 +49,9 @@ DEFAULT_RETRY_AFTER_SECONDS = 1.0
 ROUND_TRIPS_KEPT = 16
 BACKOFF_SECONDS = 0.05  # the bound of the first retry's backoff after a 429, doubled at each try
 BACKOFF_CAP_SECONDS = 2.0
-# Its own generator: the jitter must neither draw from nor disturb the random state Hypothesis seeds.
-_JITTER = random.Random()
+# Drawn from the system: the jitter must neither draw from nor disturb the random state Hypothesis
+# seeds, nor repeat in workers forked from one process (:mod:`conformance.plugin.warm_starter`).
+_JITTER = random.SystemRandom()
 
 
 ResponseObserver = Callable[[requests.PreparedRequest, requests.Response], None]

@@ -26,9 +26,10 @@ members. At 50 ms per answer, a chain of N requests cannot take less than N x 50
 from __future__ import annotations
 
 import contextvars
+import itertools
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -99,30 +100,35 @@ class InFlight:
     def map(self, call: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
         """``call`` on every item, up to ``concurrency`` at once; results in the items' order.
 
-        One item, a concurrency of 1, or a call made from inside two batches already runs here,
-        one after another."""
-        batch = list(items)
+        An item leaves as soon as ``items`` yields it: a generator that draws each item (an
+        example's faulty bodies) overlaps its drawing with the answers already awaited. One
+        item, a concurrency of 1, or a call made from inside two batches already runs here, one
+        after another."""
         depth = _DEPTH.get()
-        if len(batch) <= 1 or self.concurrency == 1 or depth >= LEVELS:
-            return [call(item) for item in batch]
+        if self.concurrency == 1 or depth >= LEVELS:
+            return [call(item) for item in items]
+        coming = iter(items)
+        first = list(itertools.islice(coming, 2))  # two at least, or the one runs here
+        if len(first) <= 1:
+            return [call(item) for item in first]
         pool = self._pool_now(depth)
-        chains = [Chain() for _ in batch]
+        chains: list[Chain] = []
+        futures: list[Future[Result]] = []
 
         def run(item: Item, chain: Chain) -> Result:
             _DEPTH.set(depth + 1)
             _CHAIN.set(chain)
             return call(item)
 
-        futures = [
-            pool.submit(contextvars.copy_context().run, run, item, chain)
-            for item, chain in zip(batch, chains, strict=True)
-        ]
         try:
+            for item in itertools.chain(first, coming):
+                chains.append(Chain())
+                futures.append(pool.submit(contextvars.copy_context().run, run, item, chains[-1]))
             errors = [error for error in (future.exception() for future in futures) if error]
         except BaseException:
-            # Stopped while waiting (a signal, the budget's alarm): what has not left stays
-            # here, and what is on the wire ends before the stop goes on, so no thread of the
-            # run still works while the run reports its end.
+            # Stopped while waiting (a signal, the budget's alarm), or the items failed to come:
+            # what has not left stays here, and what is on the wire ends before the stop goes
+            # on, so no thread of the run still works while the run reports its end.
             for future in futures:
                 future.cancel()
             wait(futures)

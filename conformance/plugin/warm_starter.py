@@ -1,14 +1,16 @@
 """Workers started warm: one process imports what every worker needs, then forks each worker.
 
-A worker started cold spends about a second of CPU importing pytest, Hypothesis, schemathesis
-and requests before it collects a test; seven of them on two cores hold up the start of a run
-across a network by seconds. The controller starts this process (``python -m
-conformance.plugin.warm_starter SOCKET``) before its preflight, so the imports overlap it, and
-xdist starts each worker through :mod:`conformance.plugin.warm_client`, which hands its
-standard streams here. Each worker is a fork of this process: it takes the client's streams,
-folder and environment, and runs xdist's bootstrap as ``python -u -c CODE`` would, with the
-libraries already imported. Nothing of the run is imported here (its modules read the run's
-settings when they load), only the libraries.
+A worker started cold spends about a second of CPU importing pytest, Hypothesis, schemathesis,
+requests, pytest's plugins and the suite's own modules before it collects a test; seven of them
+on two cores hold up the start of a run across a network by seconds. The controller starts this
+process (``python -m conformance.plugin.warm_starter SOCKET``) before its preflight, so the
+imports overlap it, and xdist starts each worker through :mod:`conformance.plugin.warm_client`,
+which hands its standard streams here. Each worker is a fork of this process: it takes the
+client's streams, folder and environment, and runs xdist's bootstrap as ``python -u -c CODE``
+would, with the modules already imported and their objects frozen out of the garbage
+collector's sight (:func:`preload`). Nothing of the run is imported here: the suite's test
+modules read the run's settings when they load, and a module that keeps state of its own keeps
+none a fork would share (a jitter draws from the system, not from an inherited generator).
 
 The starter takes no signal of the terminal's (a worker does, in the same process group), and
 ends when the controller closes its standard input, or dies.
@@ -17,10 +19,14 @@ ends when the controller closes its standard input, or dies.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import gc
 import importlib
+import importlib.metadata
 import io
 import json
 import os
+import pkgutil
 import selectors
 import shlex
 import signal
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import time
 import types
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +49,16 @@ LIBRARIES = (
     "requests",
     "schemathesis",
     "schemathesis.specs.openapi.schemas",
+)
+PLUGINS = "pytest11"  # the entry points of the plugins pytest loads in every worker
+OWN_PACKAGE = "conformance"
+# Left to the worker: the suite (its test modules read the run when they load), and what only
+# the controller runs (the command line, the reference server).
+NOT_PRELOADED = (
+    "conformance.suite",
+    "conformance.cli",
+    "conformance.reference",
+    "conformance.__main__",
 )
 SOCKET_NAME = "warm.sock"
 READY_SECONDS = 10.0  # how long the controller waits for the starter to listen, else starts cold
@@ -102,11 +119,7 @@ def serve(path: str) -> None:
     listener.bind(path + ".binding")
     listener.listen(64)
     os.rename(path + ".binding", path)  # the path appears once clients can connect
-    for library in LIBRARIES:
-        try:
-            importlib.import_module(library)
-        except ImportError:
-            pass
+    preload()
     ended_reader, ended_writer = socket.socketpair()
     ended_reader.setblocking(False)
     ended_writer.setblocking(False)
@@ -148,6 +161,55 @@ def serve(path: str) -> None:
                     os.close(fd)
                 clients[pid] = client
                 client.sendall(f"pid {pid}\n".encode())
+
+
+def preload() -> None:
+    """Import what every worker imports before its first test, then freeze it: the forks share
+    those objects, and no worker's collection of garbage walks them again."""
+    for name in (*LIBRARIES, *_plugin_modules(), *_own_modules(OWN_PACKAGE)):
+        with contextlib.suppress(Exception):  # the worker imports it again, and reports what fails
+            importlib.import_module(name)
+    _scan_for_constants()
+    gc.collect()
+    gc.freeze()
+
+
+def _scan_for_constants() -> None:
+    """Have Hypothesis read the constants of the modules just imported, once: it reads every
+    module it finds outside the installed packages (this project's own, when it is installed
+    editable), a third of a second of a worker's CPU, at collection. A Hypothesis without this
+    internal function costs each worker that third of a second, nothing else."""
+    try:
+        from hypothesis.errors import HypothesisSideeffectWarning
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+    except ImportError:
+        return
+    with contextlib.suppress(Exception), warnings.catch_warnings():
+        # Hypothesis warns of storage read while its pytest plugin (imported here) would be
+        # starting: here no pytest starts, and the user's terminal is no place for it.
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        _get_local_constants()
+
+
+def _plugin_modules() -> list[str]:
+    """The modules of the installed pytest plugins, unless pytest is told not to load them."""
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return []
+    return [entry.module for entry in importlib.metadata.entry_points(group=PLUGINS)]
+
+
+def _own_modules(package: str) -> list[str]:
+    """Every module of ``package`` and its subpackages, but those :data:`NOT_PRELOADED`."""
+    try:
+        path = importlib.import_module(package).__path__
+    except Exception:  # noqa: BLE001 (as in preload)
+        return []
+    names: list[str] = []
+    for found in pkgutil.iter_modules(path, package + "."):
+        if found.name.startswith(NOT_PRELOADED):
+            continue
+        names.extend(_own_modules(found.name) if found.ispkg else [found.name])
+    return names
 
 
 def _drain(reader: socket.socket) -> None:

@@ -6,7 +6,7 @@ The faults are the code table's (:mod:`conformance.suite.code_table`), every row
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis
@@ -111,11 +111,18 @@ def test_rejected_creates_leave_nothing_behind(target: Target) -> None:
 
     @given(data=st.data())
     def send_one_of_each(data: st.DataObject) -> None:
-        # The faulty creates of one example are independent: drawn first, then sent together;
-        # the lookups of the ids refusals carried are sent together too, and checked in order.
-        faults = [data.draw(strategy, label=str(code)) for code, strategy in CREATE_FAULTS.items()]
+        # The faulty creates of one example are independent: each leaves as soon as it is drawn,
+        # beside the others; the lookups of the ids refusals carried are sent together too, and
+        # checked in order.
+        faults: list[Fault] = []
+
+        def drawn() -> Iterator[Fault]:
+            for code, strategy in CREATE_FAULTS.items():
+                faults.append(data.draw(strategy, label=str(code)))
+                yield faults[-1]
+
         responses = target.together(
-            lambda fault: target.post(AUDIENCES_PATH, json=fault.body), faults
+            lambda fault: target.post(AUDIENCES_PATH, json=fault.body), drawn()
         )
         leaks: list[tuple[Fault, str]] = []
         for fault, response in zip(faults, responses, strict=True):

@@ -6,7 +6,7 @@ import itertools
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from recording_server import RecordingServer, Reply
@@ -86,6 +86,39 @@ def test_the_first_failure_in_order_is_raised_after_every_request_ended(
     with pytest.raises(ValueError, match="failed 2"):
         target.together(send, range(8))
     assert len(server.seen) == 8  # none left going on unseen
+
+
+def test_each_item_leaves_as_soon_as_it_is_drawn(recording_server: Start) -> None:
+    """An example's bodies drawn one by one: the first are on the wire while the last is drawn."""
+    target, _, server = _target(recording_server, 4)
+    answered_before_the_last: list[bool] = []
+
+    def drawn() -> Iterator[int]:
+        yield from (0, 1)
+        deadline = time.monotonic() + 5
+        while not server.seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        answered_before_the_last.append(bool(server.seen))
+        yield 2
+
+    paths = target.together(
+        lambda n: target.get(f"/v1/audiences/{n}").url.rsplit("/", 1)[1], drawn()
+    )
+    assert paths == ["0", "1", "2"]
+    assert answered_before_the_last == [True]
+
+
+def test_items_that_fail_to_come_leave_nothing_in_flight(recording_server: Start) -> None:
+    """A draw that fails (Hypothesis ends an example mid-draw) ends the batch once what left has ended."""
+    target, _, server = _target(recording_server, 4)
+
+    def drawn() -> Iterator[int]:
+        yield from (0, 1)
+        raise LookupError("the draw failed")
+
+    with pytest.raises(LookupError, match="the draw failed"):
+        target.together(lambda n: target.get(f"/v1/audiences/{n}"), drawn())
+    assert len(server.seen) == 2  # both answered before the failure went on
 
 
 def test_a_batch_inside_a_batch_goes_out_together_too(recording_server: Start) -> None:

@@ -64,6 +64,58 @@ def test_a_worker_is_a_fork_of_the_starter_in_the_client_s_folder_and_environmen
     )
 
 
+def test_a_worker_finds_the_plugins_and_the_suite_s_own_modules_imported_and_frozen(
+    starter: WarmStarter, tmp_path: Path
+) -> None:
+    """The suite's test modules read the run when they load: they are left to the worker."""
+    code = (
+        "import gc, sys; print("
+        "'conformance.plugin.hooks' in sys.modules, "  # pytest's plugin, by its entry point
+        "'_hypothesis_pytestplugin' in sys.modules, "
+        "'conformance.checks.walker' in sys.modules, "  # the suite's own library
+        "any(name.startswith('conformance.suite') for name in sys.modules), "
+        "gc.get_freeze_count() > 0)"
+    )
+    client = _client(starter.spec(), code, tmp_path)
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err
+    assert out.split() == ["True", "True", "True", "False", "True"]
+
+
+def test_the_starter_says_nothing_on_the_run_s_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Its standard error is the run's: what it imports must not warn there (Hypothesis warns
+    of reading its storage during a pytest plugin's import)."""
+    started = start(tmp_path)
+    assert started.ready()
+    client = _client(started.spec(), "print('done')", tmp_path)  # served once preloaded
+    out, _ = client.communicate(timeout=60)
+    started.stop()
+    assert out.strip() == "done"
+    assert capfd.readouterr().err == ""
+
+
+def test_workers_forked_from_one_starter_draw_different_jitters(
+    starter: WarmStarter, tmp_path: Path
+) -> None:
+    """Backoffs that come back apart, pauses out of step: a generator each fork inherited in one
+    state would draw the same numbers in every worker."""
+    code = (
+        "from conformance.http import adapter; from conformance.checks import account_wide; "
+        "import time; sleeps = []; time.sleep = sleeps.append; account_wide.pause(1.0); "
+        "print(adapter._backoff(5), sleeps[0])"
+    )
+    drawn = []
+    for _ in range(2):
+        client = _client(starter.spec(), code, tmp_path)
+        out, err = client.communicate(timeout=60)
+        assert client.returncode == 0, err
+        drawn.append(out.split())
+    assert drawn[0][0] != drawn[1][0]
+    assert drawn[0][1] != drawn[1][1]
+
+
 def test_the_client_ends_as_the_worker_ends(starter: WarmStarter, tmp_path: Path) -> None:
     exits = _client(starter.spec(), "import sys; sys.exit(3)", tmp_path)
     exits.communicate(timeout=60)
