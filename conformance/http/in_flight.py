@@ -108,9 +108,9 @@ class InFlight:
         if self.concurrency == 1 or depth >= LEVELS:
             return [call(item) for item in items]
         coming = iter(items)
-        first = list(itertools.islice(coming, 2))  # two at least, or the one runs here
-        if len(first) <= 1:
-            return [call(item) for item in first]
+        first_two = list(itertools.islice(coming, 2))  # two at least, or the one runs here
+        if len(first_two) <= 1:
+            return [call(item) for item in first_two]
         pool = self._pool_now(depth)
         chains: list[Chain] = []
         futures: list[Future[Result]] = []
@@ -121,7 +121,7 @@ class InFlight:
             return call(item)
 
         try:
-            for item in itertools.chain(first, coming):
+            for item in itertools.chain(first_two, coming):
                 chains.append(Chain())
                 futures.append(pool.submit(contextvars.copy_context().run, run, item, chains[-1]))
             errors = [error for error in (future.exception() for future in futures) if error]

@@ -62,9 +62,10 @@ def _workflow(run: RunContext) -> type:
             return super().step(input)
 
         def after_call(self, response: Any, case: Any) -> None:
-            made_now = created_id(response) if case.method.upper() == "POST" else None
-            if response.status_code == 201 and made_now is not None:
-                made.add(made_now)
+            if case.method.upper() == "POST" and response.status_code == 201:
+                made_now = created_id(response)
+                if made_now is not None:
+                    made.add(made_now)
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"session": run.primary.session}
