@@ -36,7 +36,6 @@ import subprocess
 import sys
 import time
 import types
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,26 +168,8 @@ def preload() -> None:
     for name in (*LIBRARIES, *_plugin_modules(), *_own_modules(OWN_PACKAGE)):
         with contextlib.suppress(Exception):  # the worker imports it again, and reports what fails
             importlib.import_module(name)
-    _scan_for_constants()
     gc.collect()
     gc.freeze()
-
-
-def _scan_for_constants() -> None:
-    """Have Hypothesis read the constants of the modules just imported, once: it reads every
-    module it finds outside the installed packages (this project's own, when it is installed
-    editable), a third of a second of a worker's CPU, at collection. A Hypothesis without this
-    internal function costs each worker that third of a second, nothing else."""
-    try:
-        from hypothesis.errors import HypothesisSideeffectWarning
-        from hypothesis.internal.conjecture.providers import _get_local_constants
-    except ImportError:
-        return
-    with contextlib.suppress(Exception), warnings.catch_warnings():
-        # Hypothesis warns of storage read while its pytest plugin (imported here) would be
-        # starting: here no pytest starts, and the user's terminal is no place for it.
-        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
-        _get_local_constants()
 
 
 def _plugin_modules() -> list[str]:

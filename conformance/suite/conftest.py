@@ -15,6 +15,7 @@ import pytest
 from conformance.checks.client import create_audience
 from conformance.http.ledger import Namer
 from conformance.http.target import Target
+from conformance.plugin import seeded_draws
 from conformance.plugin.hooks import HYPOTHESIS_PROFILE, start_run
 from conformance.run.profiles import Profile
 from conformance.run.session import RunContext
@@ -26,8 +27,7 @@ pytest_plugins = ["conformance.suite.pagination_fixtures"]
 def _start_run() -> RunContext:
     context = start_run()
     hypothesis.settings.load_profile(HYPOTHESIS_PROFILE)
-    # hypothesis.core declares ``global_force_seed = None`` without a type, so mypy reads it as None
-    hypothesis.core.global_force_seed = context.seed  # type: ignore[assignment]
+    seeded_draws.draw_from(context.seed)
     return context
 
 
