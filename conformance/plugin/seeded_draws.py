@@ -30,9 +30,9 @@ def draw_from(seed: int) -> None:
     if providers is None or not hasattr(providers, "_get_local_constants"):
         return
     providers._get_local_constants = _no_local_constants
-    cache = getattr(providers, "CONSTANTS_CACHE", None)
-    if cache is not None:
-        cache.cache.clear()  # pools made before now may hold local constants
+    pools = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if pools is not None:
+        pools.clear()  # pools made before now may hold local constants
 
 
 def _no_local_constants() -> Constants:
