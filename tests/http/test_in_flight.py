@@ -18,22 +18,31 @@ from conformance.http.target import Target
 from conformance.http.transport import Transport
 
 ANSWER_SECONDS = 0.15  # long enough that requests sent together are at the server together
+GATHER_SECONDS = 5.0  # how long an answer waits for the others sent with it, at most
 
 
 class Peak:
-    """How many requests the server was answering at once, at most."""
+    """How many requests the server was answering at once, at most.
 
-    def __init__(self) -> None:
+    With ``gather``, each answer waits until that many requests are at the server at once (or
+    :data:`GATHER_SECONDS` passed) before its own time: requests sent together meet there
+    however slowly a loaded machine starts their threads, and requests sent one after another
+    never do."""
+
+    def __init__(self, gather: int = 0) -> None:
         self.now = 0
         self.most = 0
-        self._lock = threading.Lock()
+        self.gather = gather
+        self._changed = threading.Condition()
 
     def reply(self, method: str, path: str) -> Reply:
-        with self._lock:
+        with self._changed:
             self.now += 1
             self.most = max(self.most, self.now)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.most >= self.gather, timeout=GATHER_SECONDS)
         time.sleep(ANSWER_SECONDS)
-        with self._lock:
+        with self._changed:
             self.now -= 1
         return 200, {"Content-Type": "application/json"}, b"{}"
 
@@ -42,16 +51,16 @@ Start = Callable[[Callable[[str, str], Reply]], RecordingServer]
 
 
 def _target(
-    start: Start, concurrency: int, **policy: object
+    start: Start, concurrency: int, gather: int = 0, **policy: object
 ) -> tuple[Target, Peak, RecordingServer]:
-    peak = Peak()
+    peak = Peak(gather)
     server = start(peak.reply)
     target = target_for(server.url, Transport(), in_flight=InFlight(concurrency), **policy)
     return target, peak, server
 
 
 def test_requests_sent_together_never_exceed_the_concurrency(recording_server: Start) -> None:
-    target, peak, server = _target(recording_server, 3)
+    target, peak, server = _target(recording_server, 3, gather=3)
     answers = target.together(lambda n: target.get(f"/v1/audiences/{n}").status_code, range(9))
     assert answers == [200] * 9
     assert len(server.seen) == 9
@@ -123,7 +132,7 @@ def test_items_that_fail_to_come_leave_nothing_in_flight(recording_server: Start
 
 def test_a_batch_inside_a_batch_goes_out_together_too(recording_server: Start) -> None:
     """Walks side by side each send their own batches: those leave together as well."""
-    target, peak, server = _target(recording_server, 4)
+    target, peak, server = _target(recording_server, 4, gather=4)
     nested = target.together(
         lambda n: target.together(
             lambda m: target.get(f"/v1/audiences/{n}-{m}").status_code, range(2)
@@ -137,7 +146,7 @@ def test_a_batch_inside_a_batch_goes_out_together_too(recording_server: Start) -
 
 def test_a_batch_three_deep_runs_in_its_thread(recording_server: Start) -> None:
     """No thread waits for a pool whose threads all wait for it: the third level runs in place."""
-    target, peak, server = _target(recording_server, 2)
+    target, peak, server = _target(recording_server, 2, gather=2)
     nested = target.together(
         lambda n: target.together(
             lambda m: target.together(
