@@ -200,19 +200,27 @@ def test_the_chain_counts_every_write_sent_alone_or_together(recording_server: S
 def test_a_stop_while_waiting_leaves_nothing_in_flight(recording_server: Start) -> None:
     """A signal in the waiting thread (Ctrl-C, the budget's alarm): the requests not yet sent
     stay unsent, and those on the wire have ended when the stop goes on."""
-    target, peak, server = _target(recording_server, 2)
+    target, peak, server = _target(recording_server, 2, gather=2)
+    waiting = threading.get_ident()
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    def stop_once_two_are_on_the_wire() -> None:
+        deadline = time.monotonic() + GATHER_SECONDS
+        while peak.most < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        signal.pthread_kill(waiting, signal.SIGALRM)
+
     previous = signal.signal(signal.SIGALRM, stop)
+    stopper = threading.Thread(target=stop_once_two_are_on_the_wire)
     try:
-        signal.setitimer(signal.ITIMER_REAL, ANSWER_SECONDS / 3)
+        stopper.start()
         with pytest.raises(KeyboardInterrupt):
             target.together(lambda n: target.get(f"/v1/audiences/{n}"), range(6))
         in_flight_after = peak.now
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        stopper.join()
         signal.signal(signal.SIGALRM, previous)
     assert in_flight_after == 0
     assert len(server.seen) == 2  # the two on the wire when it stopped; the other four never left
