@@ -24,8 +24,8 @@ GATHER_SECONDS = 5.0  # how long an answer waits for the others sent with it, at
 class Peak:
     """How many requests the server was answering at once, at most.
 
-    With ``gather``, each answer waits until that many requests are at the server at once (or
-    :data:`GATHER_SECONDS` passed) before its own time: requests sent together meet there
+    With ``gather``, an answer waits until that many requests have been at the server at once
+    (or :data:`GATHER_SECONDS` passed) before its own time: requests sent together meet there
     however slowly a loaded machine starts their threads, and requests sent one after another
     never do."""
 
