@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import hypothesis
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import FlakyFailure, FlakyReplay, FlakyStrategyDefinition
@@ -29,6 +28,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.checks.api_schema import load_schema
 from conformance.http.ledger import created_id
+from conformance.plugin import seeded_draws
 from conformance.run.session import RunContext, active
 from conformance.verdict.violations import NotExercised
 
@@ -102,8 +102,7 @@ def test_linked_operations_keep_state(run: RunContext) -> None:
         )
         # Each attempt has its own seed, derived from the run's, so a retry is a new draw
         # and the whole run stays reproducible.
-        # hypothesis.core declares ``global_force_seed = None`` without a type (mypy: always None)
-        hypothesis.core.global_force_seed = run.seed + attempt  # type: ignore[assignment]
+        seeded_draws.draw_from(run.seed + attempt)
         try:
             run_state_machine_as_test(workflow, settings=scenario_settings)
             return
@@ -115,7 +114,7 @@ def test_linked_operations_keep_state(run: RunContext) -> None:
             inconclusive = f"{type(error).__name__} after {attempt + 1} attempts"
             workflow = _workflow(run)
         finally:
-            hypothesis.core.global_force_seed = run.seed  # type: ignore[assignment]
+            seeded_draws.draw_from(run.seed)
     # Not a skip (the user chose nothing) and not a failure: no check failed (a failure seen
     # once is charged above), but replay broke because every run of a scenario makes audiences
     # of new ids, which the next steps draw from: what Hypothesis can replay, a live server
