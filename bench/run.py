@@ -210,23 +210,24 @@ def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
         [n for n in args.latency_workers.split(",") if n],
         rounds=args.latency_rounds,
     )
-    ratios = {id(run): run.seconds / _latency_baseline(runs, run).seconds for run in runs}
+    ratios = [run.seconds / _latency_baseline(runs, run).seconds for run in runs]
     rows = []
-    for run in runs:
+    for run, ratio in zip(runs, ratios, strict=True):
         rows.append([run.profile, str(run.round), f"+{run.latency_ms:g} ms", run.workers, run.history, f"{run.seconds:.1f}",
-                     f"{ratios[id(run)]:.2f}x", str(run.requests), str(run.longest_chain),
+                     f"{ratio:.2f}x", str(run.requests), str(run.longest_chain),
                      f"{run.floor_seconds:.1f}" if run.latency_ms else "-",
                      f"{run.concurrency_floor_seconds:.1f}" if run.latency_ms else "-",
                      str(run.exit_code), run.verdict])  # fmt: skip
+    per_setting: dict[tuple[str, str, str], list[float]] = {}
+    for run, ratio in zip(runs, ratios, strict=True):
+        if run.latency_ms > 0:
+            per_setting.setdefault((run.profile, run.workers, run.history), []).append(ratio)
     judged = []
-    for profile, workers, history in dict.fromkeys(
-        (run.profile, run.workers, run.history) for run in runs if run.latency_ms > 0
-    ):
-        same = [r for r in runs if (r.profile, r.workers, r.history, r.latency_ms > 0) == (profile, workers, history, True)]  # fmt: skip
-        ratio = median([ratios[id(r)] for r in same])
+    for (profile, workers, history), rounds in per_setting.items():
+        middle = median(rounds)
         target = latency.TARGET_RATIO.get(profile) if workers == "auto" else None
-        judged.append([profile, workers, history, ", ".join(f"{ratios[id(r)]:.2f}x" for r in same), f"{ratio:.2f}x",
-                       f"<= {target}x" if target else "-", _met(ratio <= target) if target else "-"])  # fmt: skip
+        judged.append([profile, workers, history, ", ".join(f"{ratio:.2f}x" for ratio in rounds), f"{middle:.2f}x",
+                       f"<= {target}x" if target else "-", _met(middle <= target) if target else "-"])  # fmt: skip
     table = "### Reference answering late: workers, concurrency and the critical path\n\n" + _markdown(
         ["profile", "round", "latency", "workers", "history", "wall s", "vs the round's loopback 1 worker", "requests",
          "longest chain", "chain floor s", "8 in flight floor s", "exit", "verdict"],
@@ -237,11 +238,11 @@ def run_latency(args: argparse.Namespace) -> tuple[str, Any]:
     return table, [
         {
             **asdict(run),
-            "ratio_to_round_baseline": ratios[id(run)],
+            "ratio_to_round_baseline": ratio,
             "floor_seconds": run.floor_seconds,
             "concurrency_floor_seconds": run.concurrency_floor_seconds,
         }
-        for run in runs
+        for run, ratio in zip(runs, ratios, strict=True)
     ]
 
 
